@@ -1,0 +1,128 @@
+"""pingyi: the county's 政风行风评议 platform."""
+import os
+import secrets
+
+from flask import Flask, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from pingyi.config import INSTANCE_DIR, Config
+from pingyi.extensions import csrf, db, login_manager, migrate
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+       "base-uri 'self'; object-src 'none'")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: enforce foreign keys and use WAL so readers don't block the writer."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def _secret_key(app):
+    """A stable secret in instance/ unless PINGYI_SECRET_KEY sets one."""
+    path = INSTANCE_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    os.chmod(path, 0o600)
+    return key
+
+
+def create_app(overrides=None):
+    """Build the app. Tests pass overrides instead of setting environment variables."""
+    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+                instance_path=str(INSTANCE_DIR))
+    app.config.from_object(Config)
+    app.config.from_prefixed_env("PINGYI")
+    app.config.update(overrides or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        INSTANCE_DIR.mkdir(exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    login_manager.session_protection = "strong"
+
+    from pingyi import models  # noqa: F401  (registers every table)
+    from pingyi.audit.views import bp as audit_bp
+    from pingyi.auth.admin_views import bp as users_bp
+    from pingyi.auth.views import bp as auth_bp
+    from pingyi.campaigns.views import bp as campaigns_bp
+    from pingyi.checklists.views import bp as checklists_bp
+    from pingyi.cli import cli
+    from pingyi.dashboard.views import bp as dashboard_bp
+    from pingyi.units.views import bp as units_bp
+
+    for blueprint in (auth_bp, dashboard_bp, units_bp, campaigns_bp, checklists_bp, users_bp, audit_bp):
+        app.register_blueprint(blueprint)
+    app.cli.add_command(cli)
+    _install_hooks(app)
+    return app
+
+
+def _install_hooks(app):
+    from pingyi.auth.models import User
+    from pingyi.template_helpers import install as install_template_helpers
+
+    install_template_helpers(app)
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        user = db.session.get(User, int(user_id))
+        return user if user and user.active else None
+
+    @app.before_request
+    def keep_session_alive():
+        session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of inactivity
+
+    @app.before_request
+    def force_password_change():
+        if (current_user.is_authenticated and current_user.must_change_password
+                and request.endpoint not in ("auth.password", "auth.logout", "static")):
+            return redirect(url_for("auth.password"))
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("errors/error.html", code=400, title="请求已失效",
+                               message="页面已过期或请求不完整，请刷新页面后重试（您填写的内容请先复制保存）。"), 400
+
+    for code, title, message in (
+        (403, "无权访问", "您的账号没有访问此页面的权限。"),
+        (404, "页面不存在", "您要找的页面不存在，或您无权查看。"),
+        (405, "请求方式不正确", "该地址不支持此操作。"),
+        (413, "文件过大", "上传的文件超过了大小限制。"),
+        (500, "系统出错", "服务器处理请求时出错，请稍后再试；如果反复出现，请联系县纠风办。"),
+    ):
+        app.register_error_handler(code, _error_page(code, title, message))
+
+
+def _error_page(code, title, message):
+    def handler(error):
+        if code == 500:
+            db.session.rollback()
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+    return handler

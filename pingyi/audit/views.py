@@ -1,0 +1,26 @@
+"""The audit log for the office and leaders."""
+from flask import Blueprint, current_app, request
+
+from pingyi.audit.services import search_entries
+from pingyi.auth.roles import LEADER, OFFICE, role_required
+from pingyi.extensions import db
+from pingyi.htmx import render
+
+bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+
+OBJECT_LABELS = {
+    "unit": "单位", "user": "用户", "campaign": "评议活动", "phase": "阶段", "participation": "参评设置",
+    "evaluation_group": "评议组", "group_member": "评议组成员", "dimension": "评议方面", "check_item": "检查项",
+}
+
+
+@bp.get("")
+@role_required(OFFICE, LEADER)
+def index():
+    q = request.args.get("q", "").strip()
+    object_type = request.args.get("type", "")
+    page = db.paginate(search_entries(q, object_type), page=request.args.get("page", 1, type=int),
+                       per_page=50, error_out=False)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render("audit/index.html", "audit/_list.html", page=page, q=q, object_type=object_type,
+                  labels=OBJECT_LABELS, args=args)

@@ -1,0 +1,255 @@
+"""Campaign settings, phases, participation (key flag and group), groups and their members."""
+from datetime import date
+
+from sqlalchemy import func, select
+
+from pingyi.audit.services import record, snapshot
+from pingyi.campaigns.models import (GROUP_SCOPE_LABELS, MEMBER_ROLE_LABELS, PHASE_DEFAULTS, Campaign,
+                                     EvaluationGroup, GroupMember, Participation, Phase)
+from pingyi.checklists import services as checklist_services
+from pingyi.errors import DomainError, check_version
+from pingyi.extensions import db
+from pingyi.timeutil import today
+from pingyi.units.models import Unit
+
+
+def current_campaign():
+    """The campaign of the latest year: the one every page works on."""
+    return db.session.scalar(select(Campaign).order_by(Campaign.year.desc()).limit(1))
+
+
+def list_campaigns():
+    return db.session.scalars(select(Campaign).order_by(Campaign.year.desc())).all()
+
+
+def current_phase(campaign, on=None):
+    """The phase whose window holds `on` (today by default), or None between phases."""
+    on = on or today()
+    for phase in campaign.phases:
+        if phase.start_date <= on <= phase.end_date:
+            return phase
+    return None
+
+
+def phase_state(phase, on=None):
+    """'done', 'current' or 'upcoming' for the board and the dashboards."""
+    on = on or today()
+    if on > phase.end_date:
+        return "done"
+    if on < phase.start_date:
+        return "upcoming"
+    return "current"
+
+
+def _check_dates(start, end, label):
+    if start and end and end < start:
+        raise DomainError(f"{label}的结束日期不能早于开始日期")
+
+
+def default_settings(year, county_name="", office_full_name="", doc_prefix=""):
+    """Settings of a new campaign, with the plan's default windows for `year`."""
+    return dict(
+        year=year, title=f"{year}年度政风行风评议", county_name=county_name,
+        office_name="县纠风办", office_full_name=office_full_name, doc_prefix=doc_prefix,
+        report_deadline=date(year, 10, 20),
+        round1_start=date(year, 6, 1), round1_end=date(year, 6, 30),
+        round2_start=date(year, 11, 1), round2_end=date(year, 11, 30),
+    )
+
+
+def create_campaign(**settings):
+    """A campaign with the four phases of the plan at their default windows."""
+    year = settings["year"]
+    if db.session.scalar(select(Campaign.id).where(Campaign.year == year)):
+        raise DomainError(f"{year}年度的评议活动已存在")
+    campaign = Campaign(**settings)
+    for number, name, (m1, d1), (m2, d2) in PHASE_DEFAULTS:
+        campaign.phases.append(Phase(number=number, name=name, start_date=date(year, m1, d1),
+                                     end_date=date(year, m2, d2)))
+    db.session.add(campaign)
+    record("create", campaign, summary=f"新建评议活动 {campaign.title}")
+    return campaign
+
+
+SETTING_FIELDS = ("title", "county_name", "office_name", "office_full_name", "doc_prefix",
+                  "report_deadline", "round1_start", "round1_end", "round2_start", "round2_end",
+                  "contact_name", "contact_phone")
+
+
+def update_settings(campaign, version, settings, phase_dates):
+    """Save the campaign's settings and its phase windows (phase number -> (start, end))."""
+    check_version(campaign, version)
+    _check_dates(settings["round1_start"], settings["round1_end"], "第一轮集中评议")
+    _check_dates(settings["round2_start"], settings["round2_end"], "第二轮集中评议")
+    for phase in campaign.phases:
+        start, end = phase_dates[phase.number]
+        _check_dates(start, end, f"第{phase.number}阶段“{phase.name}”")
+    ordered = sorted(phase_dates.items())
+    for (n1, (_, end1)), (n2, (start2, _)) in zip(ordered, ordered[1:]):
+        if start2 <= end1:
+            raise DomainError(f"第{n2}阶段应在第{n1}阶段结束之后开始")
+    before = snapshot(campaign)
+    for key in SETTING_FIELDS:
+        setattr(campaign, key, settings[key])
+    record("update", campaign, before, summary=f"修改评议活动设置 {campaign.title}")
+    for phase in campaign.phases:
+        before = snapshot(phase)
+        phase.start_date, phase.end_date = phase_dates[phase.number]
+        record("update", phase, before, summary=f"修改阶段日期 {phase.name}")
+    db.session.commit()
+    return campaign
+
+
+def participation(campaign, unit):
+    return db.session.scalar(select(Participation).where(
+        Participation.campaign_id == campaign.id, Participation.unit_id == unit.id))
+
+
+def ensure_participation(campaign, unit):
+    """Every active unit takes part in the current campaign; create its row on first need."""
+    part = participation(campaign, unit)
+    if part is None:
+        part = Participation(campaign=campaign, unit=unit, is_key=False)
+        db.session.add(part)
+        record("create", part, summary=f"{unit.name} 参加 {campaign.title}", unit_id=unit.id)
+    return part
+
+
+def set_participation(part, version, is_key, group_id):
+    """Mark a unit as key this year and assign its evaluation group."""
+    check_version(part, version)
+    if group_id is not None:
+        group = db.session.get(EvaluationGroup, group_id)
+        if group is None or group.campaign_id != part.campaign_id:
+            raise DomainError("请选择本年度的评议组")
+    before = snapshot(part)
+    part.is_key, part.group_id = is_key, group_id
+    record("update", part, before, summary=f"{part.unit.name}：{'重点评议部门' if is_key else '非重点'}，"
+           f"评议组 {part.group.name if part.group else '未分配'}", unit_id=part.unit_id)
+    db.session.commit()
+    return part
+
+
+def participations(campaign, unit_ids=None):
+    stmt = select(Participation).where(Participation.campaign_id == campaign.id)
+    if unit_ids is not None:
+        stmt = stmt.where(Participation.unit_id.in_(unit_ids))
+    return db.session.scalars(stmt).all()
+
+
+def save_group(campaign, group, version, name, scope, description):
+    """Create (group None) or edit an evaluation group."""
+    if scope not in GROUP_SCOPE_LABELS:
+        raise DomainError("请选择评议组的评议范围")
+    clash = db.session.scalar(select(EvaluationGroup.id).where(
+        EvaluationGroup.campaign_id == campaign.id, EvaluationGroup.name == name))
+    if clash and (group is None or clash != group.id):
+        raise DomainError(f"评议组“{name}”已存在")
+    if group is None:
+        order = db.session.scalar(select(func.count(EvaluationGroup.id)).where(
+            EvaluationGroup.campaign_id == campaign.id))
+        group = EvaluationGroup(campaign=campaign, name=name, scope=scope, description=description,
+                                sort_order=order + 1)
+        db.session.add(group)
+        record("create", group, summary=f"新建评议组 {name}")
+    else:
+        check_version(group, version)
+        before = snapshot(group)
+        group.name, group.scope, group.description = name, scope, description
+        record("update", group, before, summary=f"修改评议组 {name}")
+    db.session.commit()
+    return group
+
+
+def delete_group(group):
+    """Delete a group that no unit is assigned to."""
+    if group.participations:
+        raise DomainError(f"评议组“{group.name}”仍负责 {len(group.participations)} 个单位，请先调整单位分组")
+    before = snapshot(group)
+    for member in list(group.members):
+        db.session.delete(member)
+    db.session.delete(group)
+    record("delete", group, before, summary=f"删除评议组 {group.name}")
+    db.session.commit()
+
+
+def save_member(group, member, name, title, member_role, user_id):
+    """Add (member None) or edit a member of a group."""
+    if member_role not in MEMBER_ROLE_LABELS:
+        raise DomainError("请选择组内职务")
+    if member is None:
+        member = GroupMember(group=group, sort_order=len(group.members) + 1)
+        db.session.add(member)
+        before = None
+    else:
+        before = snapshot(member)
+    member.name, member.title, member.member_role, member.user_id = name, title, member_role, user_id
+    record("update" if before else "create", member, before,
+           summary=f"{group.name}：{'修改' if before else '添加'}{member.member_role_label} {name}")
+    db.session.commit()
+    return member
+
+
+def delete_member(member):
+    before = snapshot(member)
+    db.session.delete(member)
+    record("delete", member, before, summary=f"{member.group.name}：移除 {member.name}")
+    db.session.commit()
+
+
+def start_campaign(year, source=None):
+    """Start the campaign of `year`, copying the source campaign's settings, units, groups and checklist.
+
+    Without a source (the first campaign of a deployment) it takes the plan's defaults, the
+    checklist template and every active unit.
+    """
+    if source is None:
+        campaign = create_campaign(**default_settings(year, "", "县纠正行业不正之风办公室", "纠风办发"))
+        checklist_services.copy_checklist(None, campaign)
+        for unit in db.session.scalars(select(Unit).where(Unit.active)):
+            db.session.add(Participation(campaign=campaign, unit=unit, is_key=False))
+        db.session.commit()
+        return campaign
+    if year <= source.year:
+        raise DomainError(f"新年度应晚于 {source.year} 年")
+    settings = default_settings(year, source.county_name, source.office_full_name, source.doc_prefix)
+    settings.update(office_name=source.office_name, contact_name=source.contact_name,
+                    contact_phone=source.contact_phone)
+    campaign = create_campaign(**settings)
+    for old_phase, phase in zip(source.phases, campaign.phases):
+        phase.name = old_phase.name
+        phase.start_date = _same_day(old_phase.start_date, year)
+        phase.end_date = _same_day(old_phase.end_date, year)
+    for key in ("report_deadline", "round1_start", "round1_end", "round2_start", "round2_end"):
+        setattr(campaign, key, _same_day(getattr(source, key), year))
+    group_map = {}
+    for old in source.groups:
+        group = EvaluationGroup(campaign=campaign, name=old.name, scope=old.scope,
+                                description=old.description, sort_order=old.sort_order)
+        db.session.add(group)
+        for m in list(old.members):
+            group.members.append(GroupMember(name=m.name, title=m.title, member_role=m.member_role,
+                                             user_id=m.user_id, sort_order=m.sort_order))
+        group_map[old.id] = group
+    previous = {p.unit_id: p for p in source.participations}
+    for unit in db.session.scalars(select(Unit).where(Unit.active)):
+        old = previous.get(unit.id)
+        db.session.add(Participation(campaign=campaign, unit=unit, is_key=bool(old and old.is_key),
+                                     group=group_map.get(old.group_id) if old else None))
+    checklist_services.copy_checklist(source.id, campaign)
+    db.session.flush()
+    record("create", campaign, summary=f"新建 {campaign.title}（复制 {source.year} 年度的单位、评议组和检查清单）")
+    db.session.commit()
+    return campaign
+
+
+def _same_day(d, year):
+    try:
+        return d.replace(year=year)
+    except ValueError:
+        return d.replace(year=year, day=28)
+
+
+def unit_count_without_group(campaign):
+    return db.session.scalar(select(func.count(Participation.id)).join(Unit).where(
+        Participation.campaign_id == campaign.id, Participation.group_id.is_(None), Unit.active))

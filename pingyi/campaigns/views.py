@@ -1,0 +1,187 @@
+"""Office administration of the campaign: settings and phases, new year, groups and members."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from pingyi.auth.models import User
+from pingyi.auth.roles import EVALUATOR, OFFICE, role_required
+from pingyi.campaigns import services
+from pingyi.campaigns.forms import GroupForm, MemberForm, NewCampaignForm, SettingsForm
+from pingyi.campaigns.models import EvaluationGroup, GroupMember
+from pingyi.errors import DomainError, StaleEdit
+from pingyi.extensions import db
+from pingyi.htmx import is_partial
+
+bp = Blueprint("campaigns", __name__, url_prefix="/admin")
+
+
+def _campaign_or_404():
+    campaign = services.current_campaign()
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+@bp.route("/campaign", methods=["GET", "POST"])
+@role_required(OFFICE)
+def settings():
+    campaign = _campaign_or_404()
+    form = SettingsForm(obj=campaign)
+    conflict = None
+    if request.method == "GET":
+        form.version.data = campaign.version
+        for phase in campaign.phases:
+            getattr(form, f"phase{phase.number}_start").data = phase.start_date
+            getattr(form, f"phase{phase.number}_end").data = phase.end_date
+    if form.validate_on_submit():
+        values = {key: form.data[key] for key in services.SETTING_FIELDS}
+        phases = {n: (form.data[f"phase{n}_start"], form.data[f"phase{n}_end"]) for n in range(1, 5)}
+        try:
+            services.update_settings(campaign, form.version.data, values, phases)
+        except StaleEdit as e:
+            conflict = e
+            form.version.data = campaign.version
+        except DomainError as e:
+            db.session.rollback()
+            form.form_errors.append(str(e))
+        else:
+            flash("评议活动设置已保存")
+            return redirect(url_for("campaigns.settings"))
+    failed = bool(form.errors or conflict)
+    return render_template("campaigns/settings.html", form=form, campaign=campaign, conflict=conflict,
+                           campaigns=services.list_campaigns(), new_form=NewCampaignForm(
+                               year=campaign.year + 1)), 422 if failed else 200
+
+
+@bp.post("/campaigns")
+@role_required(OFFICE)
+def create():
+    """Start next year's campaign from the current one."""
+    source = services.current_campaign()
+    form = NewCampaignForm()
+    if form.validate_on_submit():
+        try:
+            campaign = services.start_campaign(form.year.data, source)
+        except DomainError as e:
+            db.session.rollback()
+            form.year.errors.append(str(e))
+        else:
+            copied = f"已复制 {source.year} 年度的单位、评议组和检查清单" if source else "已载入默认检查清单和全部在用单位"
+            flash(f"已开始“{campaign.title}”，{copied}，请核对各项设置和阶段日期")
+            return redirect(url_for("campaigns.settings"))
+    message = "；".join(e for errors in form.errors.values() for e in errors)
+    flash(f"未能开始新年度评议：{message}", "error")
+    return redirect(url_for("campaigns.settings"))
+
+
+def _member_form(formdata=None, member=None):
+    form = MemberForm(formdata=formdata, obj=member)
+    evaluators = db.session.scalars(select(User).where(User.role == EVALUATOR, User.active)
+                                    .order_by(User.display_name)).all()
+    form.user_id.choices = [(0, "（不绑定）")] + [(u.id, f"{u.display_name}（{u.username}）") for u in evaluators]
+    if formdata is None and member is not None:
+        form.user_id.data = member.user_id or 0
+    return form
+
+
+@bp.get("/groups")
+@role_required(OFFICE)
+def groups():
+    campaign = _campaign_or_404()
+    return render_template("campaigns/groups.html", campaign=campaign, form=GroupForm(),
+                           member_form=_member_form())
+
+
+@bp.post("/groups")
+@role_required(OFFICE)
+def create_group():
+    campaign = _campaign_or_404()
+    form = GroupForm()
+    if form.validate_on_submit():
+        try:
+            group = services.save_group(campaign, None, None, form.name.data, form.scope.data,
+                                        form.description.data)
+        except DomainError as e:
+            form.name.errors.append(str(e))
+        else:
+            flash(f"已新建评议组“{group.name}”")
+            return redirect(url_for("campaigns.groups"))
+    return render_template("campaigns/groups.html", campaign=campaign, form=form,
+                           member_form=_member_form()), 422
+
+
+@bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])
+@role_required(OFFICE)
+def edit_group(group_id):
+    group = db.get_or_404(EvaluationGroup, group_id)
+    form = GroupForm(obj=group)
+    conflict = None
+    if request.method == "GET":
+        form.version.data = group.version
+    if form.validate_on_submit():
+        try:
+            services.save_group(group.campaign, group, form.version.data, form.name.data, form.scope.data,
+                                form.description.data)
+        except StaleEdit as e:
+            conflict = e
+            form.version.data = group.version
+        except DomainError as e:
+            form.name.errors.append(str(e))
+        else:
+            flash("已保存")
+            return redirect(url_for("campaigns.groups"))
+    failed = bool(form.errors or conflict)
+    return render_template("campaigns/group_form.html", form=form, group=group,
+                           conflict=conflict), 422 if failed else 200
+
+
+@bp.post("/groups/<int:group_id>/delete")
+@role_required(OFFICE)
+def delete_group(group_id):
+    group = db.get_or_404(EvaluationGroup, group_id)
+    try:
+        services.delete_group(group)
+    except DomainError as e:
+        flash(str(e), "error")
+    else:
+        flash(f"已删除评议组“{group.name}”")
+    return redirect(url_for("campaigns.groups"))
+
+
+@bp.post("/groups/<int:group_id>/members")
+@role_required(OFFICE)
+def create_member(group_id):
+    group = db.get_or_404(EvaluationGroup, group_id)
+    form = _member_form(request.form)
+    if form.validate_on_submit():
+        services.save_member(group, None, form.name.data, form.title.data, form.member_role.data,
+                             form.user_id.data or None)
+        flash(f"已添加{group.name}成员“{form.name.data}”")
+        return redirect(url_for("campaigns.groups") + f"#group-{group.id}")
+    return render_template("campaigns/member_form.html", form=form, group=group, member=None), 422
+
+
+@bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])
+@role_required(OFFICE)
+def edit_member(member_id):
+    member = db.get_or_404(GroupMember, member_id)
+    form = _member_form(request.form if request.method == "POST" else None, member)
+    if form.validate_on_submit():
+        services.save_member(member.group, member, form.name.data, form.title.data, form.member_role.data,
+                             form.user_id.data or None)
+        flash("已保存")
+        return redirect(url_for("campaigns.groups") + f"#group-{member.group_id}")
+    failed = request.method == "POST"
+    return render_template("campaigns/member_form.html", form=form, group=member.group,
+                           member=member), 422 if failed else 200
+
+
+@bp.post("/members/<int:member_id>/delete")
+@role_required(OFFICE)
+def delete_member(member_id):
+    member = db.get_or_404(GroupMember, member_id)
+    group_id = member.group_id
+    services.delete_member(member)
+    if is_partial():
+        return ""
+    flash(f"已移除“{member.name}”")
+    return redirect(url_for("campaigns.groups") + f"#group-{group_id}")

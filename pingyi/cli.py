@@ -1,0 +1,36 @@
+"""`flask --app app pingyi ...`: create the administrator, load the demo county."""
+import click
+from flask.cli import AppGroup
+
+from pingyi import demo
+from pingyi.auth import services as auth_services
+from pingyi.auth.roles import OFFICE
+from pingyi.errors import DomainError
+
+cli = AppGroup("pingyi", help="pingyi 管理命令")
+
+
+@cli.command("create-admin")
+@click.option("--username", prompt="用户名")
+@click.option("--display-name", prompt="姓名", default="系统管理员")
+@click.password_option("--password", prompt="密码", confirmation_prompt="再次输入密码")
+def create_admin(username, display_name, password):
+    """Create a 纠风办 (office) account: the administrator of a real deployment."""
+    try:
+        user = auth_services.create_user(username, OFFICE, password, display_name)
+    except DomainError as e:
+        raise click.ClickException(str(e))
+    click.echo(f"已创建纠风办管理员账号：{user.username}")
+
+
+@cli.command("demo")
+@click.option("--if-empty", is_flag=True, help="数据库非空时静默跳过（make run 使用）")
+def load_demo(if_empty):
+    """Load the demo county (青山县) with demo accounts; only into an empty database."""
+    if not demo.database_is_empty():
+        if if_empty:
+            click.echo("数据库已有数据，跳过演示数据。")
+            return
+        raise click.ClickException("数据库中已有数据，演示数据只能载入空数据库。")
+    campaign = demo.load_demo()
+    click.echo(f"已载入演示县：{campaign.title}，演示账号密码均为 {demo.DEMO_PASSWORD}")

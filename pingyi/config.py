@@ -1,0 +1,33 @@
+"""Defaults; PINGYI_* environment variables (and DATABASE_URL) override them."""
+import os
+from datetime import timedelta
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def database_url():
+    """DATABASE_URL selects PostgreSQL (postgresql+psycopg://...); SQLite in instance/ otherwise."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        if url.startswith("postgres://"):
+            url = "postgresql://" + url[len("postgres://"):]
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url
+    return f"sqlite:///{INSTANCE_DIR / 'pingyi.db'}"
+
+
+class Config:
+    SECRET_KEY = None
+    SQLALCHEMY_DATABASE_URI = database_url()
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_I18N_ENABLED = False  # use WTForms' own zh translations (see pingyi/forms.py)
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    TIMEZONE = "Asia/Shanghai"
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+    PAGE_SIZE = 20

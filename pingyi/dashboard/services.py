@@ -1,0 +1,71 @@
+"""The figures each role's dashboard shows."""
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from pingyi.auth.models import User
+from pingyi.auth.roles import UNIT
+from pingyi.campaigns.models import EvaluationGroup, GroupMember, Participation, SupervisorAssignment
+from pingyi.campaigns.services import current_phase
+from pingyi.extensions import db
+from pingyi.units.models import CATEGORY_LABELS, Unit
+
+
+def _active_participations(campaign):
+    return db.session.execute(
+        select(Participation, Unit).join(Unit).where(Participation.campaign_id == campaign.id, Unit.active)
+        .order_by(Unit.category, Unit.sort_order, Unit.id)).all()
+
+
+def county_overview(campaign):
+    """Counts by category, key units, group coverage and liaison gaps for office and leaders."""
+    rows = _active_participations(campaign)
+    by_category = Counter(unit.category for _, unit in rows)
+    liaisons = set(db.session.scalars(select(User.unit_id).where(User.role == UNIT, User.active,
+                                                                 User.unit_id.is_not(None))))
+    groups = []
+    for group in campaign.groups:
+        units = [unit for part, unit in rows if part.group_id == group.id]
+        leader = next((m for m in group.members if m.member_role == "leader"), None)
+        groups.append({"group": group, "units": len(units), "leader": leader,
+                       "members": len(group.members)})
+    return {
+        "total": len(rows),
+        "categories": [(key, label, by_category.get(key, 0)) for key, label in CATEGORY_LABELS.items()],
+        "key_units": [unit for part, unit in rows if part.is_key],
+        "groups": groups,
+        "ungrouped": [unit for part, unit in rows if part.group_id is None],
+        "without_liaison": [unit for _, unit in rows if unit.id not in liaisons],
+        "phase": current_phase(campaign),
+    }
+
+
+def evaluator_overview(campaign, user):
+    """The groups this evaluator belongs to and the units in their scope."""
+    memberships = db.session.scalars(select(GroupMember).join(EvaluationGroup).where(
+        GroupMember.user_id == user.id, EvaluationGroup.campaign_id == campaign.id)).all()
+    group_ids = [m.group_id for m in memberships]
+    units = db.session.execute(select(Unit, Participation).join(Participation).where(
+        Participation.campaign_id == campaign.id, Participation.group_id.in_(group_ids), Unit.active)
+        .order_by(Unit.category, Unit.sort_order)).all()
+    return {"memberships": memberships, "units": units, "key_count": sum(1 for _, p in units if p.is_key),
+            "phase": current_phase(campaign)}
+
+
+def supervisor_overview(campaign, user):
+    """The units this supervisor is assigned to."""
+    units = db.session.execute(
+        select(Unit, Participation).join(SupervisorAssignment, SupervisorAssignment.unit_id == Unit.id)
+        .outerjoin(Participation, (Participation.unit_id == Unit.id) & (Participation.campaign_id == campaign.id))
+        .where(SupervisorAssignment.campaign_id == campaign.id, SupervisorAssignment.user_id == user.id)
+        .order_by(Unit.category, Unit.sort_order)).all()
+    return {"units": units, "phase": current_phase(campaign)}
+
+
+def unit_overview(campaign, unit):
+    """The liaison's own unit: category, key flag, group with its members, current phase."""
+    part = db.session.scalar(select(Participation).where(
+        Participation.campaign_id == campaign.id, Participation.unit_id == unit.id))
+    liaison_count = db.session.scalar(select(func.count(User.id)).where(User.unit_id == unit.id, User.active))
+    return {"unit": unit, "part": part, "group": part.group if part else None,
+            "phase": current_phase(campaign), "liaisons": liaison_count}

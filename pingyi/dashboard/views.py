@@ -1,0 +1,33 @@
+"""The dashboard: one page, figures chosen by the signed-in role."""
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from pingyi.auth.roles import EVALUATOR, SUPERVISOR, UNIT
+from pingyi.campaigns.forms import NewCampaignForm
+from pingyi.campaigns.services import current_campaign, phase_state
+from pingyi.dashboard import services
+from pingyi.timeutil import today
+
+bp = Blueprint("dashboard", __name__)
+
+
+@bp.get("/")
+@login_required
+def index():
+    campaign = current_campaign()
+    if campaign is None:
+        return render_template("dashboard/empty.html", new_form=NewCampaignForm(year=today().year))
+    context = {"campaign": campaign, "phase_state": phase_state}
+    if current_user.role == UNIT:
+        context.update(services.unit_overview(campaign, current_user.unit))
+        template = "dashboard/unit.html"
+    elif current_user.role == EVALUATOR:
+        context.update(services.evaluator_overview(campaign, current_user))
+        template = "dashboard/evaluator.html"
+    elif current_user.role == SUPERVISOR:
+        context.update(services.supervisor_overview(campaign, current_user))
+        template = "dashboard/supervisor.html"
+    else:
+        context.update(services.county_overview(campaign))
+        template = "dashboard/county.html"
+    return render_template(template, **context)

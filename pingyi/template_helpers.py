@@ -1,0 +1,17 @@
+"""Filters and globals every template may use."""
+from flask_login import current_user
+
+from pingyi import policy
+from pingyi.auth import roles
+from pingyi.timeutil import cn_date, cn_datetime, today
+
+
+def install(app):
+    app.jinja_env.filters["cn_date"] = cn_date
+    app.jinja_env.filters["cn_datetime"] = cn_datetime
+
+    @app.context_processor
+    def globals_():
+        from pingyi.campaigns.services import current_campaign
+        campaign = current_campaign() if current_user.is_authenticated else None
+        return {"current_campaign": campaign, "roles": roles, "policy": policy, "today": today()}

@@ -1,0 +1,46 @@
+"""The county's clock: every date the product shows or compares is Asia/Shanghai."""
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def now():
+    """Aware current time in the county's time zone."""
+    return datetime.now(timezone.utc).astimezone(TZ)
+
+
+def utcnow():
+    """Naive UTC time for storage, the same on SQLite and PostgreSQL."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def today():
+    """Today's date in the county, which deadlines are compared with."""
+    return now().date()
+
+
+def local(dt):
+    """A stored naive UTC datetime as county time."""
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=timezone.utc).astimezone(TZ)
+
+
+def cn_date(d):
+    """2026年11月26日: Arabic numerals, full year, no zero padding (GB/T 9704)."""
+    if d is None:
+        return ""
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def cn_datetime(dt):
+    """A stored datetime as county time, e.g. 2026年11月26日 14:05."""
+    if dt is None:
+        return ""
+    t = local(dt)
+    return f"{cn_date(t)} {t:%H:%M}"
+
+
+def is_date(value):
+    return isinstance(value, date)

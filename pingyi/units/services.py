@@ -1,0 +1,257 @@
+"""Units: search, create, edit, deactivate; import from .xlsx/.csv and export to .xlsx."""
+import csv
+import io
+import zipfile
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from sqlalchemy import func, or_, select
+
+from pingyi.audit.services import record, snapshot
+from pingyi.campaigns.models import Participation
+from pingyi.errors import DomainError, check_version
+from pingyi.extensions import db
+from pingyi.units.models import CATEGORY_BY_LABEL, CATEGORY_LABELS, Unit
+
+FIELDS = ("name", "short_name", "category", "head_name", "contact_name", "contact_phone", "address", "note")
+COLUMNS = {  # spreadsheet header -> field; the order is the export's
+    "单位名称": "name", "简称": "short_name", "类别": "category", "主要负责人": "head_name",
+    "联络员": "contact_name", "联系电话": "contact_phone", "地址": "address", "备注": "note",
+    "重点评议部门": "is_key",
+}
+REQUIRED = ("单位名称", "类别")
+MAX_LENGTHS = {"name": 100, "short_name": 50, "head_name": 50, "contact_name": 50,
+               "contact_phone": 40, "address": 200}
+YES, NO = {"是", "√", "y", "yes", "1", "true"}, {"否", "", "n", "no", "0", "false"}
+
+
+def search_units(campaign, q="", category="", key="", group_id=None, status="active"):
+    """A select of units, filtered by text, category, key flag and group in `campaign`."""
+    stmt = (select(Unit)
+            .outerjoin(Participation, (Participation.unit_id == Unit.id)
+                       & (Participation.campaign_id == (campaign.id if campaign else None))))
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(Unit.name.like(like), Unit.short_name.like(like), Unit.contact_name.like(like)))
+    if category in CATEGORY_LABELS:
+        stmt = stmt.where(Unit.category == category)
+    if key == "1":
+        stmt = stmt.where(Participation.is_key.is_(True))
+    elif key == "0":
+        stmt = stmt.where(or_(Participation.is_key.is_(False), Participation.id.is_(None)))
+    if group_id == 0:
+        stmt = stmt.where(Participation.group_id.is_(None))
+    elif group_id:
+        stmt = stmt.where(Participation.group_id == group_id)
+    if status == "active":
+        stmt = stmt.where(Unit.active.is_(True))
+    elif status == "inactive":
+        stmt = stmt.where(Unit.active.is_(False))
+    return stmt.order_by(Unit.category, Unit.sort_order, Unit.id)
+
+
+def participation_map(campaign, units):
+    """unit id -> its Participation in `campaign`, for a page of units in one query."""
+    if campaign is None or not units:
+        return {}
+    rows = db.session.scalars(select(Participation).where(
+        Participation.campaign_id == campaign.id, Participation.unit_id.in_([u.id for u in units])))
+    return {p.unit_id: p for p in rows}
+
+
+def _check_values(values, unit_id=None):
+    name = values["name"].strip()
+    if not name:
+        raise DomainError("请填写单位名称")
+    if values["category"] not in CATEGORY_LABELS:
+        raise DomainError("请选择单位类别")
+    clash = db.session.scalar(select(Unit.id).where(func.lower(Unit.name) == name.lower()))
+    if clash and clash != unit_id:
+        raise DomainError(f"单位“{name}”已存在，不能重名")
+
+
+def create_unit(values, campaign=None, is_key=False):
+    """Create a unit; it joins the current campaign at once."""
+    _check_values(values)
+    order = db.session.scalar(select(func.coalesce(func.max(Unit.sort_order), 0))) + 1
+    unit = Unit(**{k: (values.get(k) or "").strip() for k in FIELDS}, sort_order=order)
+    db.session.add(unit)
+    if campaign is not None:
+        db.session.add(Participation(campaign=campaign, unit=unit, is_key=is_key))
+    db.session.flush()
+    record("create", unit, summary=f"新增单位 {unit.name}", unit_id=unit.id)
+    db.session.commit()
+    return unit
+
+
+def update_unit(unit, version, values):
+    """Edit a unit's name, category and contacts."""
+    check_version(unit, version)
+    _check_values(values, unit.id)
+    before = snapshot(unit)
+    for k in FIELDS:
+        setattr(unit, k, (values.get(k) or "").strip())
+    record("update", unit, before, summary=f"修改单位 {unit.name}", unit_id=unit.id)
+    db.session.commit()
+    return unit
+
+
+def set_unit_active(unit, active):
+    """Deactivate a unit (kept for the record, left out of new campaigns) or reactivate it."""
+    before = snapshot(unit)
+    unit.active = active
+    record("update", unit, before, summary=f"{'启用' if active else '停用'}单位 {unit.name}", unit_id=unit.id)
+    db.session.commit()
+
+
+class ImportRefused(DomainError):
+    """The file was refused; `problems` lists (row, column, message) for the report."""
+
+    def __init__(self, problems):
+        super().__init__(f"导入失败：发现 {len(problems)} 处问题，未导入任何单位")
+        self.problems = problems
+
+
+def _read_rows(filename, data):
+    """The file's rows as lists of strings, from .xlsx or .csv (UTF-8 or GB18030, as Excel saves it)."""
+    name = (filename or "").lower()
+    if name.endswith(".xlsx") or zipfile.is_zipfile(io.BytesIO(data)):
+        try:
+            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+        except Exception:
+            raise ImportRefused([(None, None, "无法读取该 Excel 文件，请确认是 .xlsx 格式（旧版 .xls 请另存为 .xlsx）")])
+        return [["" if v is None else str(v).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
+    if name.endswith(".csv"):
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ImportRefused([(None, None, "无法识别 CSV 文件的编码，请另存为 UTF-8 或使用 .xlsx")])
+        if "\x00" in text:
+            raise ImportRefused([(None, None, "文件内容不是文本表格，请上传 .xlsx 或 .csv 文件")])
+        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+    raise ImportRefused([(None, None, "仅支持 .xlsx 或 .csv 格式的单位名单")])
+
+
+def parse_import(filename, data):
+    """Validate a unit list; return the rows to create or raise ImportRefused with every problem found."""
+    rows = _read_rows(filename, data)
+    while rows and not any(rows[-1]):
+        rows.pop()
+    if not rows:
+        raise ImportRefused([(None, None, "文件是空的，没有表头和数据")])
+    header, body = rows[0], rows[1:]
+    problems = []
+    positions = {}
+    for index, title in enumerate(header):
+        letter = get_column_letter(index + 1)
+        if not title:
+            continue
+        if title not in COLUMNS:
+            problems.append((1, f"{letter} 列", f"无法识别的表头“{title}”，可用的表头：{'、'.join(COLUMNS)}"))
+        elif title in positions:
+            problems.append((1, f"{letter} 列", f"表头“{title}”重复"))
+        else:
+            positions[title] = index
+    for title in REQUIRED:
+        if title not in positions:
+            problems.append((1, None, f"表头缺少必填列“{title}”"))
+    if problems:
+        raise ImportRefused(problems)
+    if not any(any(r) for r in body):
+        raise ImportRefused([(None, None, "文件只有表头，没有单位数据")])
+
+    existing = {n.lower() for n in db.session.scalars(select(Unit.name))}
+    seen = {}
+    parsed = []
+    for number, row in enumerate(body, 2):
+        if not any(row):
+            continue
+
+        def cell(title):
+            i = positions.get(title)
+            return row[i] if i is not None and i < len(row) else ""
+
+        def where(title):
+            return f"{get_column_letter(positions[title] + 1)} 列“{title}”"
+
+        values = {COLUMNS[t]: cell(t) for t in positions}
+        name = values["name"]
+        if not name:
+            problems.append((number, where("单位名称"), "单位名称不能为空"))
+        elif name.lower() in existing:
+            problems.append((number, where("单位名称"), f"“{name}”与系统中已有单位重名"))
+        elif name.lower() in seen:
+            problems.append((number, where("单位名称"), f"“{name}”与第 {seen[name.lower()]} 行重复"))
+        else:
+            seen[name.lower()] = number
+        label = values["category"]
+        if not label:
+            problems.append((number, where("类别"), "类别不能为空"))
+        elif label not in CATEGORY_BY_LABEL:
+            problems.append((number, where("类别"), f"类别“{label}”无效，应为：{'、'.join(CATEGORY_BY_LABEL)}"))
+        else:
+            values["category"] = CATEGORY_BY_LABEL[label]
+        for field, limit in MAX_LENGTHS.items():
+            if len(values.get(field, "")) > limit:
+                title = next(t for t, f in COLUMNS.items() if f == field)
+                problems.append((number, where(title), f"内容过长（不超过 {limit} 个字）"))
+        flag = values.pop("is_key", "").strip().lower()
+        if flag in YES:
+            values["is_key"] = True
+        elif flag in NO:
+            values["is_key"] = False
+        else:
+            problems.append((number, where("重点评议部门"), f"“{flag}”无效，请填写“是”或“否”"))
+        parsed.append(values)
+    if problems:
+        raise ImportRefused(problems)
+    return parsed
+
+
+def import_units(filename, data, campaign):
+    """Create every unit of the file, or none of them when any row is wrong."""
+    rows = parse_import(filename, data)
+    order = db.session.scalar(select(func.coalesce(func.max(Unit.sort_order), 0)))
+    units = []
+    for order, values in enumerate(rows, order + 1):
+        unit = Unit(**{k: values.get(k, "") for k in FIELDS}, sort_order=order)
+        db.session.add(unit)
+        if campaign is not None:
+            db.session.add(Participation(campaign=campaign, unit=unit, is_key=values.get("is_key", False)))
+        units.append(unit)
+    db.session.flush()
+    for unit in units:
+        record("create", unit, summary=f"导入单位 {unit.name}（{filename}）", unit_id=unit.id)
+    db.session.commit()
+    return units
+
+
+def export_units(campaign, units):
+    """The unit list as an .xlsx (the same columns the import reads, plus the group)."""
+    parts = participation_map(campaign, units)
+    rows = [(unit, parts.get(unit.id)) for unit in units]
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "单位名单"
+    headers = list(COLUMNS) + ["评议组", "状态"]
+    sheet.append(headers)
+    for unit, part in rows:
+        values = [getattr(unit, COLUMNS[t]) if COLUMNS[t] != "is_key" else ("是" if part and part.is_key else "否")
+                  for t in COLUMNS]
+        values[2] = unit.category_label
+        values += [part.group.name if part and part.group else "", "在用" if unit.active else "已停用"]
+        sheet.append(values)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for index, width in enumerate((28, 14, 16, 12, 12, 16, 28, 20, 14, 30, 8), 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return out

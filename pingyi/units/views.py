@@ -1,0 +1,188 @@
+"""The unit list, a unit's page, and the office's unit administration (edit, import, export)."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from pingyi import policy
+from pingyi.audit.services import search_entries
+from pingyi.auth.models import User
+from pingyi.auth.roles import OFFICE, STAFF, UNIT, role_required
+from pingyi.campaigns import services as campaign_services
+from pingyi.errors import DomainError, StaleEdit
+from pingyi.extensions import db
+from pingyi.htmx import is_partial, render
+from pingyi.timeutil import today
+from pingyi.units import services
+from pingyi.units.forms import ImportForm, ParticipationForm, UnitForm
+from pingyi.units.models import CATEGORY_LABELS, Unit
+
+bp = Blueprint("units", __name__)
+
+
+def _filters():
+    group = request.args.get("group", "")
+    return {
+        "q": request.args.get("q", "").strip(),
+        "category": request.args.get("category", ""),
+        "key": request.args.get("key", ""),
+        "group_id": int(group) if group.isdigit() else None,
+        "status": request.args.get("status", "active"),
+    }
+
+
+def _group_choices(campaign, blank="未分配"):
+    groups = campaign.groups if campaign else []
+    return [(0, blank)] + [(g.id, g.name) for g in groups]
+
+
+@bp.get("/units")
+@login_required
+def index():
+    if current_user.role == UNIT:
+        return redirect(url_for("units.show", unit_id=current_user.unit_id))
+    campaign = campaign_services.current_campaign()
+    filters = _filters()
+    page = db.paginate(services.search_units(campaign, **filters), page=request.args.get("page", 1, type=int),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    parts = services.participation_map(campaign, page.items)
+    forms = {}
+    if current_user.role == OFFICE:
+        for unit in page.items:
+            forms[unit.id] = _participation_form(campaign, parts.get(unit.id))
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render("units/index.html", "units/_list.html", page=page, parts=parts, forms=forms,
+                  filters=filters, args=args, categories=CATEGORY_LABELS, campaign=campaign)
+
+
+def _participation_form(campaign, part, formdata=None):
+    form = ParticipationForm(formdata=formdata, obj=part, prefix=f"p{part.unit_id}" if part else "p")
+    form.group_id.choices = _group_choices(campaign)
+    if formdata is None and part is not None:
+        form.group_id.data = part.group_id or 0
+        form.version.data = part.version
+    return form
+
+
+@bp.get("/units/<int:unit_id>")
+@login_required
+def show(unit_id):
+    policy.require_unit(unit_id)
+    unit = db.get_or_404(Unit, unit_id)
+    campaign = campaign_services.current_campaign()
+    part = campaign_services.participation(campaign, unit) if campaign else None
+    liaisons = db.session.scalars(select(User).where(User.unit_id == unit.id, User.role == UNIT)).all()
+    timeline = db.session.scalars(search_entries(unit_id=unit.id).limit(50)).all()
+    return render_template("units/show.html", unit=unit, campaign=campaign, part=part, liaisons=liaisons,
+                           timeline=timeline, phase=campaign_services.current_phase(campaign) if campaign else None)
+
+
+@bp.route("/admin/units/new", methods=["GET", "POST"])
+@role_required(OFFICE)
+def create():
+    form = UnitForm()
+    if form.validate_on_submit():
+        try:
+            unit = services.create_unit(form.data, campaign_services.current_campaign(), form.is_key.data)
+        except DomainError as e:
+            form.name.errors.append(str(e))
+        else:
+            flash(f"已新增单位“{unit.name}”")
+            return redirect(url_for("units.show", unit_id=unit.id))
+    return render_template("units/form.html", form=form, unit=None), 422 if form.errors else 200
+
+
+@bp.route("/admin/units/<int:unit_id>/edit", methods=["GET", "POST"])
+@role_required(OFFICE)
+def edit(unit_id):
+    unit = db.get_or_404(Unit, unit_id)
+    form = UnitForm(obj=unit)
+    del form.is_key
+    conflict = None
+    if request.method == "GET":
+        form.version.data = unit.version
+    if form.validate_on_submit():
+        try:
+            services.update_unit(unit, form.version.data, form.data)
+        except StaleEdit as e:
+            conflict = e
+            form.version.data = unit.version
+        except DomainError as e:
+            form.name.errors.append(str(e))
+        else:
+            flash("已保存")
+            return redirect(url_for("units.show", unit_id=unit.id))
+    failed = bool(form.errors or conflict)
+    return render_template("units/form.html", form=form, unit=unit, conflict=conflict), 422 if failed else 200
+
+
+@bp.post("/admin/units/<int:unit_id>/active")
+@role_required(OFFICE)
+def set_active(unit_id):
+    unit = db.get_or_404(Unit, unit_id)
+    active = request.form.get("active") == "1"
+    services.set_unit_active(unit, active)
+    flash(f"已{'启用' if active else '停用'}单位“{unit.name}”")
+    return redirect(url_for("units.show", unit_id=unit.id))
+
+
+@bp.post("/admin/units/<int:unit_id>/participation")
+@role_required(OFFICE)
+def participation(unit_id):
+    """Save the key flag and group of one unit row; htmx swaps the row."""
+    unit = db.get_or_404(Unit, unit_id)
+    campaign = campaign_services.current_campaign()
+    if campaign is None:
+        abort(404)
+    part = campaign_services.ensure_participation(campaign, unit)
+    form = _participation_form(campaign, part, formdata=request.form)
+    error = None
+    if form.validate_on_submit():
+        try:
+            campaign_services.set_participation(part, form.version.data, form.is_key.data,
+                                                form.group_id.data or None)
+        except StaleEdit:
+            db.session.rollback()
+            error = (f"该单位的设置刚被他人修改为：{'重点评议部门' if part.is_key else '非重点'}，"
+                     f"{part.group.name if part.group else '未分配评议组'}。如仍以您的选择为准，请再次保存。")
+            form.version.data = part.version
+        except DomainError as e:
+            error = str(e)
+            db.session.rollback()
+        else:
+            form = _participation_form(campaign, part)
+    else:
+        error = "；".join(e for errors in form.errors.values() for e in errors)
+    if is_partial():
+        return render_template("units/_row.html", unit=unit, part=part, form=form, error=error,
+                               saved=error is None), 422 if error else 200
+    flash(error or f"已保存“{unit.name}”的分组")
+    return redirect(request.referrer or url_for("units.index"))
+
+
+@bp.route("/admin/units/import", methods=["GET", "POST"])
+@role_required(OFFICE)
+def import_units():
+    form = ImportForm()
+    problems = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            units = services.import_units(upload.filename, upload.read(), campaign_services.current_campaign())
+        except services.ImportRefused as e:
+            db.session.rollback()
+            problems = e.problems
+            form.file.errors.append(str(e))
+        else:
+            flash(f"已导入 {len(units)} 个单位")
+            return redirect(url_for("units.index"))
+    return render_template("units/import.html", form=form, problems=problems), 422 if form.errors else 200
+
+
+@bp.get("/units/export.xlsx")
+@role_required(*STAFF)
+def export():
+    campaign = campaign_services.current_campaign()
+    units = db.session.scalars(services.search_units(campaign, **_filters())).all()
+    data = services.export_units(campaign, units)
+    return send_file(data, as_attachment=True, download_name=f"单位名单_{today():%Y%m%d}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
