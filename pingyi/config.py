@@ -31,3 +31,4 @@ class Config:
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
     PAGE_SIZE = 20
+    PASSWORD_HASH_METHOD = "scrypt"

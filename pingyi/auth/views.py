@@ -49,7 +49,8 @@ def password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.old_password.data, form.new_password.data)
+            services.change_password(current_user._get_current_object(), form.old_password.data,
+                                     form.new_password.data)
         except DomainError as e:
             field = form.old_password if "原密码" in str(e) else form.new_password
             field.errors.append(str(e))

@@ -21,6 +21,7 @@ COLUMNS = {  # spreadsheet header -> field; the order is the export's
     "重点评议部门": "is_key",
 }
 REQUIRED = ("单位名称", "类别")
+EXPORT_ONLY = ("评议组", "状态")  # written by the export, skipped by the import so an export is a template
 MAX_LENGTHS = {"name": 100, "short_name": 50, "head_name": 50, "contact_name": 50,
                "contact_phone": 40, "address": 200}
 YES, NO = {"是", "√", "y", "yes", "1", "true"}, {"否", "", "n", "no", "0", "false"}
@@ -149,7 +150,7 @@ def parse_import(filename, data):
     positions = {}
     for index, title in enumerate(header):
         letter = get_column_letter(index + 1)
-        if not title:
+        if not title or title in EXPORT_ONLY:
             continue
         if title not in COLUMNS:
             problems.append((1, f"{letter} 列", f"无法识别的表头“{title}”，可用的表头：{'、'.join(COLUMNS)}"))
@@ -238,7 +239,7 @@ def export_units(campaign, units):
     book = Workbook()
     sheet = book.active
     sheet.title = "单位名单"
-    headers = list(COLUMNS) + ["评议组", "状态"]
+    headers = list(COLUMNS) + list(EXPORT_ONLY)
     sheet.append(headers)
     for unit, part in rows:
         values = [getattr(unit, COLUMNS[t]) if COLUMNS[t] != "is_key" else ("是" if part and part.is_key else "否")

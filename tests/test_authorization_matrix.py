@@ -1,0 +1,118 @@
+"""Every route × every role × own/other unit: who gets in, who gets 403/404, who is sent to sign in."""
+import pytest
+from flask import url_for
+from sqlalchemy import select
+
+from pingyi.campaigns.services import current_campaign
+from pingyi.checklists.services import dimensions
+from pingyi.extensions import db
+from tests.conftest import user
+
+ANON, OFFICE, EVALUATOR, SUPERVISOR, LEADER, UNIT_OWN, UNIT_OTHER = (
+    "anonymous", "office", "evaluator", "supervisor", "leader", "unit-own", "unit-other")
+STAFF = {OFFICE, EVALUATOR, SUPERVISOR, LEADER}
+EVERYONE = STAFF | {UNIT_OWN, UNIT_OTHER}
+
+# endpoint -> (methods, roles admitted). A unit-scoped route admits UNIT_OWN but not UNIT_OTHER.
+MATRIX = {
+    "auth.login": ({"GET", "POST"}, EVERYONE | {ANON}),
+    "auth.logout": ({"POST"}, EVERYONE),
+    "auth.password": ({"GET", "POST"}, EVERYONE),
+    "dashboard.index": ({"GET"}, EVERYONE),
+    "units.index": ({"GET"}, EVERYONE),  # a unit user is redirected to its own page
+    "units.show": ({"GET"}, STAFF | {UNIT_OWN}),
+    "units.export": ({"GET"}, STAFF),
+    "units.create": ({"GET", "POST"}, {OFFICE}),
+    "units.edit": ({"GET", "POST"}, {OFFICE}),
+    "units.set_active": ({"POST"}, {OFFICE}),
+    "units.participation": ({"POST"}, {OFFICE}),
+    "units.import_units": ({"GET", "POST"}, {OFFICE}),
+    "campaigns.settings": ({"GET", "POST"}, {OFFICE}),
+    "campaigns.create": ({"POST"}, {OFFICE}),
+    "campaigns.groups": ({"GET"}, {OFFICE}),
+    "campaigns.create_group": ({"POST"}, {OFFICE}),
+    "campaigns.edit_group": ({"GET", "POST"}, {OFFICE}),
+    "campaigns.delete_group": ({"POST"}, {OFFICE}),
+    "campaigns.create_member": ({"POST"}, {OFFICE}),
+    "campaigns.edit_member": ({"GET", "POST"}, {OFFICE}),
+    "campaigns.delete_member": ({"POST"}, {OFFICE}),
+    "checklists.index": ({"GET"}, {OFFICE}),
+    "checklists.create_dimension": ({"POST"}, {OFFICE}),
+    "checklists.edit_dimension": ({"GET", "POST"}, {OFFICE}),
+    "checklists.delete_dimension": ({"POST"}, {OFFICE}),
+    "checklists.move_dimension": ({"POST"}, {OFFICE}),
+    "checklists.create_item": ({"POST"}, {OFFICE}),
+    "checklists.edit_item": ({"GET", "POST"}, {OFFICE}),
+    "checklists.delete_item": ({"POST"}, {OFFICE}),
+    "checklists.move_item": ({"POST"}, {OFFICE}),
+    "users.index": ({"GET"}, {OFFICE}),
+    "users.create": ({"GET", "POST"}, {OFFICE}),
+    "users.edit": ({"GET", "POST"}, {OFFICE}),
+    "users.reset_password": ({"POST"}, {OFFICE}),
+    "users.set_active": ({"POST"}, {OFFICE}),
+    "audit.index": ({"GET"}, {OFFICE, LEADER}),
+}
+# Office goes last so that its state changes cannot hide another role's refusal.
+ORDER = (ANON, UNIT_OTHER, UNIT_OWN, EVALUATOR, SUPERVISOR, LEADER, OFFICE)
+
+
+def _routes(app):
+    return {rule.endpoint: rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+
+
+def test_every_route_is_in_the_matrix(app):
+    routes = _routes(app)
+    assert set(routes) == set(MATRIX), "add new routes to MATRIX with the roles they admit"
+    for endpoint, rule in routes.items():
+        assert rule.methods - {"HEAD", "OPTIONS"} == MATRIX[endpoint][0], endpoint
+
+
+def _url(app, rule, role):
+    campaign = current_campaign()
+    own, other = user("unit").unit_id, user("unit2").unit_id
+    dim = dimensions(campaign.id)[0]
+    group = campaign.groups[0]
+    values = {"unit_id": other if role == UNIT_OTHER else own, "scope": "campaign", "dim_id": dim.id,
+              "item_id": dim.items[0].id, "group_id": group.id, "member_id": group.members[-1].id,
+              "user_id": user("unit2").id}
+    with app.test_request_context():
+        return url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments})
+
+
+def _client(app, role):
+    name = {OFFICE: "office", EVALUATOR: "evaluator", SUPERVISOR: "supervisor", LEADER: "leader",
+            UNIT_OWN: "unit", UNIT_OTHER: "unit"}.get(role)
+    return app.test_client(user=user(name)) if name else app.test_client()
+
+
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_route_admits_only_its_roles(app, county, endpoint):
+    rule = _routes(app)[endpoint]
+    methods, admitted = MATRIX[endpoint]
+    for role in ORDER:
+        for method in sorted(methods):
+            url = _url(app, rule, role)
+            response = _client(app, role).open(url, method=method, data={})
+            status = response.status_code
+            where = f"{method} {url} as {role}: {status}"
+            if role in admitted:
+                assert status < 500 and status not in (401, 403, 404), where
+            elif role == ANON:
+                assert status == 302 and "/login" in response.location, where
+            elif role == UNIT_OTHER and UNIT_OWN in admitted:
+                assert status == 404, where
+            else:
+                assert status == 403, where
+            db.session.rollback()
+
+
+def test_unit_user_sees_nothing_of_another_unit(county, unit_client):
+    other = user("unit2").unit
+    page = unit_client.get(f"/units/{other.id}")
+    assert page.status_code == 404 and other.name not in page.text
+    assert other.name not in unit_client.get("/").text
+    assert unit_client.get("/units").location.endswith(f"/units/{user('unit').unit_id}")
+
+
+def test_unit_user_cannot_export_the_county(county, unit_client):
+    assert unit_client.get("/units/export.xlsx").status_code == 403

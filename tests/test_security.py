@@ -1,0 +1,88 @@
+"""CSRF on every POST (htmx included), security headers, Chinese error pages, session expiry."""
+import re
+from datetime import timedelta
+
+import pytest
+
+from pingyi import create_app
+from pingyi.extensions import db
+from tests.conftest import user
+
+
+@pytest.fixture
+def csrf_app(app, county):
+    """The same database, with CSRF protection on as in production."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    return app
+
+
+def _token(client, path):
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(path).text).group(1)
+
+
+def test_post_without_token_is_refused_and_changes_nothing(csrf_app):
+    client = csrf_app.test_client(user=user("office"))
+    unit = user("unit").unit
+    response = client.post(f"/admin/units/{unit.id}/active", data={"active": "0"})
+    assert response.status_code == 400 and "请求已失效" in response.text
+    db.session.refresh(unit)
+    assert unit.active
+
+
+def test_form_token_and_htmx_header_token_are_accepted(csrf_app):
+    client = csrf_app.test_client(user=user("office"))
+    token = _token(client, "/admin/units/new")
+    page = client.get("/units")
+    header_token = re.search(r'"X-CSRFToken": "([^"]+)"', page.text).group(1)
+    unit = user("unit").unit
+    by_form = client.post(f"/admin/units/{unit.id}/active", data={"active": "0", "csrf_token": token})
+    assert by_form.status_code == 302
+    by_header = client.post(f"/admin/units/{unit.id}/participation",
+                            data={f"p{unit.id}-is_key": "y", f"p{unit.id}-group_id": "0",
+                                  f"p{unit.id}-version": "1"},
+                            headers={"X-CSRFToken": header_token, "HX-Request": "true",
+                                     "HX-Request-Type": "partial"})
+    assert by_header.status_code in (200, 422)
+
+
+def test_login_form_needs_its_token(csrf_app):
+    client = csrf_app.test_client()
+    assert client.post("/login", data={"username": "office", "password": "demo123"}).status_code == 400
+    token = _token(client, "/login")
+    ok = client.post("/login", data={"username": "office", "password": "demo123", "csrf_token": token})
+    assert ok.status_code == 302
+
+
+def test_security_headers_forbid_framing_sniffing_and_foreign_sources(county, office_client):
+    response = office_client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_pages_reference_no_external_url(county, office_client):
+    for path in ("/", "/units", "/admin/campaign", "/admin/groups", "/admin/users", "/admin/checklist"):
+        text = office_client.get(path).text
+        assert not re.search(r'(src|href)="(https?:)?//', text), path
+        assert "vendor/htmx-4.0.1.min.js" in text or path != "/"
+
+
+def test_error_pages_are_in_chinese(county, office_client, unit_client):
+    assert "页面不存在" in office_client.get("/units/99999").text
+    assert "无权访问" in unit_client.get("/admin/users").text
+
+
+def test_session_expires_after_inactivity(app):
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(minutes=30)
+
+
+def test_sessions_are_permanent_so_the_lifetime_applies(county, office_client):
+    office_client.get("/")
+    with office_client.session_transaction() as sess:
+        assert sess.permanent
+
+
+def test_production_config_keeps_csrf_on():
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
+    assert app.config.get("WTF_CSRF_ENABLED", True) is True
