@@ -1,0 +1,51 @@
+"""Office manages accounts: create with role and unit, edit, reset, deactivate."""
+from tests.conftest import unit_named, user
+
+
+def test_create_unit_liaison_bound_to_its_unit(county, office_client):
+    unit = unit_named("县财政局")
+    response = office_client.post("/admin/users/new", data={
+        "username": "czj", "display_name": "何静", "role": "unit", "unit_id": unit.id, "password": "Caizheng2026"})
+    assert response.status_code == 302
+    liaison = user("czj")
+    assert liaison.unit_id == unit.id and liaison.must_change_password and not liaison.is_demo
+
+
+def test_unit_role_needs_a_unit_and_keeps_the_input(county, office_client):
+    response = office_client.post("/admin/users/new", data={
+        "username": "czj", "display_name": "何静", "role": "unit", "unit_id": "0", "password": "Caizheng2026"})
+    assert response.status_code == 422 and "必须绑定所属单位" in response.text and 'value="何静"' in response.text
+    assert user("czj") is None
+
+
+def test_username_rules_and_duplicates(county, office_client):
+    bad = office_client.post("/admin/users/new", data={
+        "username": "张三", "display_name": "张三", "role": "office", "unit_id": "0", "password": "Zhang2026x"})
+    assert bad.status_code == 422 and "只能包含字母" in bad.text
+    dup = office_client.post("/admin/users/new", data={
+        "username": "Office", "display_name": "x", "role": "office", "unit_id": "0", "password": "Zhang2026x"})
+    assert dup.status_code == 422 and "已存在" in dup.text
+
+
+def test_weak_initial_password_is_refused(county, office_client):
+    response = office_client.post("/admin/users/new", data={
+        "username": "clerk", "display_name": "x", "role": "office", "unit_id": "0", "password": "12345"})
+    assert response.status_code == 422 and "至少 8 位" in response.text
+
+
+def test_edit_role_drops_unit_binding(county, office_client):
+    target = user("unit2")
+    office_client.post(f"/admin/users/{target.id}/edit", data={
+        "display_name": "吴婷", "role": "supervisor", "unit_id": target.unit_id, "version": target.version})
+    assert user("unit2").role == "supervisor" and user("unit2").unit_id is None
+
+
+def test_office_cannot_deactivate_itself(county, office_client):
+    me = user("office")
+    office_client.post(f"/admin/users/{me.id}/active", data={"active": "0"})
+    assert user("office").active
+
+
+def test_user_list_filters_by_role_through_htmx(county, office_client, htmx):
+    text = office_client.get("/admin/users?role=unit", headers=htmx).text
+    assert "unit2" in text and "supervisor" not in text and "<html" not in text

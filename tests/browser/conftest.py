@@ -1,0 +1,79 @@
+"""Browser tests: the real app served by waitress on a free local port, driven by Debian's Chromium."""
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.request import urlopen
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """Migrate a fresh SQLite file, load the demo county, serve it; yield the base URL."""
+    db_file = tmp_path_factory.mktemp("live") / "pingyi.db"
+    env = dict(os.environ, PINGYI_SQLALCHEMY_DATABASE_URI=f"sqlite:///{db_file}", PINGYI_SECRET_KEY="browser-test")
+    flask = [sys.executable, "-m", "flask", "--app", "app"]
+    subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(flask + ["pingyi", "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "waitress", "--host", "127.0.0.1", f"--port={port}", "app:app"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urlopen(base + "/login", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        server.kill()
+        raise RuntimeError("the app did not start: " + server.stderr.read().decode())
+    yield base
+    server.terminate()
+    server.wait(timeout=10)
+    server.stderr.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian's Chromium is missing: `make test` installs it (apt-get install chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = context.new_page()
+    page.console_errors = []
+    # A refused form answers 422 on purpose; any other console error is a defect.
+    page.on("console", lambda m: page.console_errors.append(m.text)
+            if m.type == "error" and "422" not in m.text else None)
+    yield page
+    context.close()
+
+
+def sign_in(page, base, username, password="demo123"):
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#submit")
+    page.wait_for_url(base + "/")
