@@ -52,6 +52,9 @@ ACCOUNTS = (
     ("supervisor", SUPERVISOR, "赵淑芬", None), ("leader", LEADER, "周国华", None),
     ("unit", UNIT, "孙立军", "县公安局"), ("unit2", UNIT, "吴婷", "县教育局"),
 )
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘蒋蔡余杜叶程苏魏吕丁"
+GIVEN = ("晓梅", "建军", "丽娟", "志勇", "海燕", "文斌", "秀兰", "国平", "春华", "明辉", "玉洁", "卫东", "红霞",
+         "少华", "雪莲", "永刚", "静怡", "德明", "小军", "桂英")
 SUPERVISED = ("县公安局", "县教育局", "县卫生局", "国网青山县供电公司")
 DEMO_PASSWORD = "demo123"
 
@@ -100,6 +103,13 @@ def load_demo():
         accounts[username] = auth_services.create_user(
             username, role, DEMO_PASSWORD, display, units[unit_name].id if unit_name else None,
             is_demo=True)
+    for index, (name, unit) in enumerate(units.items()):
+        if name in ("县公安局", "县教育局") or index % 6 == 5:
+            continue  # some units have not yet named a liaison: the dashboard shows them
+        person = SURNAMES[index % len(SURNAMES)] + GIVEN[index % len(GIVEN)]
+        unit.contact_name = person
+        auth_services.create_user(f"lly{unit.sort_order:02d}", UNIT, DEMO_PASSWORD, person, unit.id,
+                                  is_demo=True)
     for group in last.groups:
         for member, (_, _, _, username) in zip(group.members, next(g[3] for g in GROUPS if g[0] == group.name)):
             member.user_id = accounts[username].id if username else None

@@ -50,6 +50,7 @@ MATRIX = {
     "users.edit": ({"GET", "POST"}, {OFFICE}),
     "users.reset_password": ({"POST"}, {OFFICE}),
     "users.set_active": ({"POST"}, {OFFICE}),
+    "users.supervised_units": ({"POST"}, {OFFICE}),
     "audit.index": ({"GET"}, {OFFICE, LEADER}),
 }
 # Office goes last so that its state changes cannot hide another role's refusal.

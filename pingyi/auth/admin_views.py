@@ -1,11 +1,13 @@
 """Office administration of user accounts."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import or_, select
 
 from pingyi.auth import services
 from pingyi.auth.forms import ResetPasswordForm, UserForm
 from pingyi.auth.models import User
-from pingyi.auth.roles import OFFICE, ROLE_LABELS, UNIT, role_required
+from pingyi.auth.roles import OFFICE, ROLE_LABELS, SUPERVISOR, role_required
+from pingyi.campaigns import services as campaign_services
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
 from pingyi.htmx import render
@@ -92,7 +94,16 @@ def edit(user_id):
             return redirect(url_for("users.index"))
     failed = bool(form.errors or conflict)
     return render_template("users/form.html", form=form, user=user, conflict=conflict,
-                           reset_form=ResetPasswordForm()), 422 if failed else 200
+                           reset_form=ResetPasswordForm(), **_supervision(user)), 422 if failed else 200
+
+
+def _supervision(user):
+    """The units a supervisor may be assigned, and those it has, for the edit page."""
+    campaign = campaign_services.current_campaign()
+    if user.role != SUPERVISOR or campaign is None:
+        return {}
+    units = db.session.scalars(select(Unit).where(Unit.active).order_by(Unit.category, Unit.sort_order)).all()
+    return {"supervision_units": units, "supervised": campaign_services.supervised_unit_ids(campaign, user)}
 
 
 @bp.post("/<int:user_id>/password")
@@ -109,13 +120,31 @@ def reset_password(user_id):
             flash(f"已重置“{user.username}”的密码，该用户下次登录时须修改密码")
             return redirect(url_for("users.edit", user_id=user.id))
     return render_template("users/form.html", form=_user_form(None, user), user=user, conflict=None,
-                           reset_form=form, hide_password=True), 422
+                           reset_form=form, **_supervision(user)), 422
+
+
+@bp.post("/<int:user_id>/units")
+@role_required(OFFICE)
+def supervised_units(user_id):
+    """Assign a supervisor the units it visits this campaign."""
+    user = db.get_or_404(User, user_id)
+    campaign = campaign_services.current_campaign()
+    if campaign is None:
+        abort(404)
+    ids = [int(v) for v in request.form.getlist("unit_id") if v.isdigit()]
+    try:
+        campaign_services.set_supervised_units(campaign, user, ids)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e), "error")
+    else:
+        flash(f"已保存“{user.display_name}”的联系单位（{len(ids)} 个）")
+    return redirect(url_for("users.edit", user_id=user.id) + "#supervised")
 
 
 @bp.post("/<int:user_id>/active")
 @role_required(OFFICE)
 def set_active(user_id):
-    from flask_login import current_user
     user = db.get_or_404(User, user_id)
     active = request.form.get("active") == "1"
     if user.id == current_user.id and not active:

@@ -4,8 +4,9 @@ from datetime import date
 from sqlalchemy import func, select
 
 from pingyi.audit.services import record, snapshot
+from pingyi.auth.roles import SUPERVISOR
 from pingyi.campaigns.models import (GROUP_SCOPE_LABELS, MEMBER_ROLE_LABELS, PHASE_DEFAULTS, Campaign,
-                                     EvaluationGroup, GroupMember, Participation, Phase)
+                                     EvaluationGroup, GroupMember, Participation, Phase, SupervisorAssignment)
 from pingyi.checklists import services as checklist_services
 from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
@@ -253,3 +254,32 @@ def _same_day(d, year):
 def unit_count_without_group(campaign):
     return db.session.scalar(select(func.count(Participation.id)).join(Unit).where(
         Participation.campaign_id == campaign.id, Participation.group_id.is_(None), Unit.active))
+
+
+def supervised_unit_ids(campaign, user):
+    return set(db.session.scalars(select(SupervisorAssignment.unit_id).where(
+        SupervisorAssignment.campaign_id == campaign.id, SupervisorAssignment.user_id == user.id)))
+
+
+def set_supervised_units(campaign, user, unit_ids):
+    """Assign a supervisor exactly these units for the campaign; each change is audited."""
+    if user.role != SUPERVISOR:
+        raise DomainError("只有义务监督员可以分配联系单位")
+    wanted = set(unit_ids)
+    valid = set(db.session.scalars(select(Unit.id).where(Unit.id.in_(wanted), Unit.active)))
+    if valid != wanted:
+        raise DomainError("所选单位不存在或已停用")
+    current = {a.unit_id: a for a in db.session.scalars(select(SupervisorAssignment).where(
+        SupervisorAssignment.campaign_id == campaign.id, SupervisorAssignment.user_id == user.id))}
+    for unit_id in wanted - set(current):
+        assignment = SupervisorAssignment(campaign_id=campaign.id, user_id=user.id, unit_id=unit_id)
+        db.session.add(assignment)
+        record("create", assignment, summary=f"义务监督员 {user.display_name} 联系 {db.session.get(Unit, unit_id).name}",
+               unit_id=unit_id)
+    for unit_id in set(current) - wanted:
+        assignment = current[unit_id]
+        before = snapshot(assignment)
+        db.session.delete(assignment)
+        record("delete", assignment, before, unit_id=unit_id,
+               summary=f"义务监督员 {user.display_name} 不再联系 {assignment.unit.name}")
+    db.session.commit()

@@ -47,5 +47,23 @@ def test_office_cannot_deactivate_itself(county, office_client):
 
 
 def test_user_list_filters_by_role_through_htmx(county, office_client, htmx):
-    text = office_client.get("/admin/users?role=unit", headers=htmx).text
+    text = office_client.get("/admin/users?role=unit&q=unit", headers=htmx).text
     assert "unit2" in text and "supervisor" not in text and "<html" not in text
+
+
+def test_office_assigns_a_supervisor_its_units(county, office_client, client_for):
+    supervisor = user("supervisor")
+    page = office_client.get(f"/admin/users/{supervisor.id}/edit").text
+    assert "已选 4 个" in page
+    finance, police = unit_named("县财政局"), unit_named("县公安局")
+    office_client.post(f"/admin/users/{supervisor.id}/units", data={"unit_id": [str(finance.id), str(police.id)]})
+    text = client_for("supervisor").get("/").text
+    assert "县财政局" in text and "国网青山县供电公司" not in text
+    assert '<span class="num">2</span><span>联系监督的单位</span>' in text
+
+
+def test_only_supervisors_get_units(county, office_client):
+    target = user("unit2")
+    assert "联系单位" not in office_client.get(f"/admin/users/{target.id}/edit").text
+    office_client.post(f"/admin/users/{target.id}/units", data={"unit_id": str(target.unit_id)})
+    assert "只有义务监督员" in office_client.get(f"/admin/users/{target.id}/edit").text
