@@ -81,7 +81,7 @@ def load_demo():
     db.session.flush()
 
     last = campaign_services.create_campaign(**campaign_services.default_settings(
-        2025, COUNTY, f"{COUNTY}纠正行业不正之风办公室", "青纠风办发"))
+        2025, COUNTY, f"{COUNTY}纠正行业不正之风办公室", "青纠风办"))
     last.status = "closed"
     last.contact_name, last.contact_phone = "刘晓燕", "0791-8321456"
     checklist_services.copy_checklist(None, last)

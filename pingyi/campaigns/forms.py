@@ -20,8 +20,8 @@ class SettingsForm(Form):
     office_name = StringField("纠风办简称", validators=[DataRequired(message="请填写简称"), Length(max=50)])
     office_full_name = StringField("发文机关全称", validators=[DataRequired(message="请填写发文机关全称"),
                                                          Length(max=100)])
-    doc_prefix = StringField("发文字号前缀", validators=[DataRequired(message="请填写发文字号前缀"), Length(max=30)],
-                             description="如“青纠风办发”，生成“青纠风办发〔2026〕3号”")
+    doc_prefix = StringField("发文机关代字", validators=[DataRequired(message="请填写发文机关代字"), Length(max=30)],
+                             description="如“青纠风办”：通知、通报为“青纠风办发〔2026〕3号”，反馈通知书为“青纠风办函〔2026〕5号”")
     report_deadline = date_field("书面总结报告截止日期")
     round1_start = date_field("第一轮集中评议（6月）开始")
     round1_end = date_field("第一轮集中评议结束")

@@ -205,7 +205,7 @@ def start_campaign(year, source=None):
     checklist template and every active unit.
     """
     if source is None:
-        campaign = create_campaign(**default_settings(year, "", "县纠正行业不正之风办公室", "纠风办发"))
+        campaign = create_campaign(**default_settings(year, "", "县纠正行业不正之风办公室", "纠风办"))
         checklist_services.copy_checklist(None, campaign)
         for unit in db.session.scalars(select(Unit).where(Unit.active)):
             db.session.add(Participation(campaign=campaign, unit=unit, is_key=False))

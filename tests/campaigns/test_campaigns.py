@@ -48,13 +48,13 @@ def test_current_phase_follows_the_date(county):
 def test_office_edits_settings_and_phase_windows(county, office_client):
     campaign = current_campaign()
     response = office_client.post("/admin/campaign", data=settings_form(
-        campaign, county_name="青山县", doc_prefix="青纠办发", phase4_end="2026-11-15", report_deadline="2026-10-25"))
+        campaign, county_name="青山县", doc_prefix="青纠办", phase4_end="2026-11-15", report_deadline="2026-10-25"))
     assert response.status_code == 302
     db.session.refresh(campaign)
-    assert campaign.doc_prefix == "青纠办发" and campaign.phases[3].end_date == date(2026, 11, 15)
+    assert campaign.doc_prefix == "青纠办" and campaign.phases[3].end_date == date(2026, 11, 15)
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.object_type == "campaign",
                                                        AuditEntry.action == "update"))
-    assert '"doc_prefix": "青纠风办发"' in entry.before and '"doc_prefix": "青纠办发"' in entry.after
+    assert '"doc_prefix": "青纠风办"' in entry.before and '"doc_prefix": "青纠办"' in entry.after
 
 
 def test_settings_refuse_bad_dates_and_keep_the_input(county, office_client):
@@ -66,7 +66,7 @@ def test_settings_refuse_bad_dates_and_keep_the_input(county, office_client):
     overlap = office_client.post("/admin/campaign", data=settings_form(campaign, phase2_start="2026-04-20"))
     assert overlap.status_code == 422 and "第2阶段应在第1阶段结束之后开始" in overlap.text
     db.session.refresh(campaign)
-    assert campaign.doc_prefix == "青纠风办发"
+    assert campaign.doc_prefix == "青纠风办"
 
 
 def test_settings_detect_a_concurrent_save(county, office_client):
