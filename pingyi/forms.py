@@ -1,7 +1,36 @@
 """The base form: Flask-WTF with WTForms' built-in Chinese messages."""
+from flask import request
 from flask_wtf import FlaskForm
+
+from pingyi.errors import DomainError, StaleEdit
+from pingyi.extensions import db
 
 
 class Form(FlaskForm):
     class Meta:
         locales = ("zh_CN", "zh")
+
+
+def save_versioned(form, obj, save, error_field=None):
+    """Run `save()` for a submitted, valid form that edits `obj`; return (saved, conflict).
+
+    On GET the form carries the record's version. A save from an outdated form raises
+    StaleEdit in the service: the conflict is returned for the page to show the other
+    person's value, and the form takes the new version so that re-submitting overrides.
+    Other domain errors are shown on `error_field` (or above the form).
+    """
+    if request.method == "GET":
+        form.version.data = obj.version
+    if not form.validate_on_submit():
+        return False, None
+    try:
+        save()
+    except StaleEdit as conflict:
+        db.session.rollback()
+        form.version.data = obj.version
+        return False, conflict
+    except DomainError as error:
+        db.session.rollback()
+        (error_field.errors if error_field is not None else form.form_errors).append(str(error))
+        return False, None
+    return True, None

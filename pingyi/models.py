@@ -1,7 +1,6 @@
 """Import every model so that metadata (and Alembic) knows every table."""
 from pingyi.audit.models import AuditEntry  # noqa: F401
 from pingyi.auth.models import LoginFailure, User  # noqa: F401
-from pingyi.campaigns.models import (Campaign, EvaluationGroup, GroupMember, Participation, Phase,  # noqa: F401
-                                     SupervisorAssignment)
+from pingyi.campaigns.models import Campaign, EvaluationGroup, GroupMember, Participation, Phase, SupervisorAssignment  # noqa: F401
 from pingyi.checklists.models import CheckItem, Dimension  # noqa: F401
 from pingyi.units.models import Unit  # noqa: F401

@@ -1,7 +1,6 @@
 """Every route × every role × own/other unit: who gets in, who gets 403/404, who is sent to sign in."""
 import pytest
 from flask import url_for
-from sqlalchemy import select
 
 from pingyi.campaigns.services import current_campaign
 from pingyi.checklists.services import dimensions

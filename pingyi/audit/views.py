@@ -1,5 +1,5 @@
 """The audit log for the office and leaders."""
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
 from pingyi.audit.services import search_entries
 from pingyi.auth.roles import LEADER, OFFICE, role_required

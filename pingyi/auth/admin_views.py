@@ -8,8 +8,9 @@ from pingyi.auth.forms import ResetPasswordForm, UserForm
 from pingyi.auth.models import User
 from pingyi.auth.roles import OFFICE, ROLE_LABELS, SUPERVISOR, role_required
 from pingyi.campaigns import services as campaign_services
-from pingyi.errors import DomainError, StaleEdit
+from pingyi.errors import DomainError
 from pingyi.extensions import db
+from pingyi.forms import save_versioned
 from pingyi.htmx import render
 from pingyi.units.models import Unit
 
@@ -77,21 +78,14 @@ def edit(user_id):
     form = _user_form(request.form if request.method == "POST" else None, user)
     del form.password
     form.username.render_kw = {"readonly": True}
-    conflict = None
     if request.method == "POST":
         form.username.data = user.username
-    if form.validate_on_submit():
-        try:
-            services.update_user(user, form.version.data, form.display_name.data, form.role.data,
-                                 form.unit_id.data or None, form.phone.data or "")
-        except StaleEdit as e:
-            conflict = e
-            form.version.data = user.version
-        except DomainError as e:
-            _attach(form, e)
-        else:
-            flash("已保存")
-            return redirect(url_for("users.index"))
+    saved, conflict = save_versioned(form, user, lambda: services.update_user(
+        user, form.version.data, form.display_name.data, form.role.data, form.unit_id.data or None,
+        form.phone.data or ""), form.unit_id)
+    if saved:
+        flash("已保存")
+        return redirect(url_for("users.index"))
     failed = bool(form.errors or conflict)
     return render_template("users/form.html", form=form, user=user, conflict=conflict,
                            reset_form=ResetPasswordForm(), **_supervision(user)), 422 if failed else 200

@@ -1,9 +1,9 @@
 """Sign-in, password and user administration forms."""
-from pingyi.forms import Form
 from wtforms import HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from pingyi.auth.roles import ROLE_LABELS
+from pingyi.forms import Form
 
 
 class LoginForm(Form):

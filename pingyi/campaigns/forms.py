@@ -1,9 +1,9 @@
 """Campaign settings, new campaign, groups and members."""
-from pingyi.forms import Form
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from pingyi.campaigns.models import GROUP_SCOPE_LABELS, MEMBER_ROLE_LABELS
+from pingyi.forms import Form
 
 DATE_MSG = "请填写有效日期（如 2026-10-20）"
 

@@ -5,8 +5,17 @@ from sqlalchemy import func, select
 
 from pingyi.audit.services import record, snapshot
 from pingyi.auth.roles import SUPERVISOR
-from pingyi.campaigns.models import (GROUP_SCOPE_LABELS, MEMBER_ROLE_LABELS, PHASE_DEFAULTS, Campaign,
-                                     EvaluationGroup, GroupMember, Participation, Phase, SupervisorAssignment)
+from pingyi.campaigns.models import (
+    GROUP_SCOPE_LABELS,
+    MEMBER_ROLE_LABELS,
+    PHASE_DEFAULTS,
+    Campaign,
+    EvaluationGroup,
+    GroupMember,
+    Participation,
+    Phase,
+    SupervisorAssignment,
+)
 from pingyi.checklists import services as checklist_services
 from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db

@@ -7,8 +7,9 @@ from pingyi.auth.roles import EVALUATOR, OFFICE, role_required
 from pingyi.campaigns import services
 from pingyi.campaigns.forms import GroupForm, MemberForm, NewCampaignForm, SettingsForm
 from pingyi.campaigns.models import EvaluationGroup, GroupMember
-from pingyi.errors import DomainError, StaleEdit
+from pingyi.errors import DomainError
 from pingyi.extensions import db
+from pingyi.forms import save_versioned
 from pingyi.htmx import is_partial
 
 bp = Blueprint("campaigns", __name__, url_prefix="/admin")
@@ -26,26 +27,20 @@ def _campaign_or_404():
 def settings():
     campaign = _campaign_or_404()
     form = SettingsForm(obj=campaign)
-    conflict = None
     if request.method == "GET":
-        form.version.data = campaign.version
         for phase in campaign.phases:
             getattr(form, f"phase{phase.number}_start").data = phase.start_date
             getattr(form, f"phase{phase.number}_end").data = phase.end_date
-    if form.validate_on_submit():
+
+    def save():
         values = {key: form.data[key] for key in services.SETTING_FIELDS}
         phases = {n: (form.data[f"phase{n}_start"], form.data[f"phase{n}_end"]) for n in range(1, 5)}
-        try:
-            services.update_settings(campaign, form.version.data, values, phases)
-        except StaleEdit as e:
-            conflict = e
-            form.version.data = campaign.version
-        except DomainError as e:
-            db.session.rollback()
-            form.form_errors.append(str(e))
-        else:
-            flash("评议活动设置已保存")
-            return redirect(url_for("campaigns.settings"))
+        services.update_settings(campaign, form.version.data, values, phases)
+
+    saved, conflict = save_versioned(form, campaign, save)
+    if saved:
+        flash("评议活动设置已保存")
+        return redirect(url_for("campaigns.settings"))
     failed = bool(form.errors or conflict)
     return render_template("campaigns/settings.html", form=form, campaign=campaign, conflict=conflict,
                            campaigns=services.list_campaigns(), new_form=NewCampaignForm(
@@ -114,21 +109,11 @@ def create_group():
 def edit_group(group_id):
     group = db.get_or_404(EvaluationGroup, group_id)
     form = GroupForm(obj=group)
-    conflict = None
-    if request.method == "GET":
-        form.version.data = group.version
-    if form.validate_on_submit():
-        try:
-            services.save_group(group.campaign, group, form.version.data, form.name.data, form.scope.data,
-                                form.description.data)
-        except StaleEdit as e:
-            conflict = e
-            form.version.data = group.version
-        except DomainError as e:
-            form.name.errors.append(str(e))
-        else:
-            flash("已保存")
-            return redirect(url_for("campaigns.groups"))
+    saved, conflict = save_versioned(form, group, lambda: services.save_group(
+        group.campaign, group, form.version.data, form.name.data, form.scope.data, form.description.data), form.name)
+    if saved:
+        flash("已保存")
+        return redirect(url_for("campaigns.groups"))
     failed = bool(form.errors or conflict)
     return render_template("campaigns/group_form.html", form=form, group=group,
                            conflict=conflict), 422 if failed else 200

@@ -6,8 +6,9 @@ from pingyi.campaigns.services import current_campaign
 from pingyi.checklists import services
 from pingyi.checklists.forms import DimensionForm, ItemForm
 from pingyi.checklists.models import CheckItem, Dimension
-from pingyi.errors import DomainError, StaleEdit
+from pingyi.errors import DomainError
 from pingyi.extensions import db
+from pingyi.forms import save_versioned
 from pingyi.htmx import is_partial
 
 bp = Blueprint("checklists", __name__, url_prefix="/admin/checklist")
@@ -69,18 +70,11 @@ def create_dimension(scope):
 def edit_dimension(scope, dim_id):
     dim = _dimension(scope, dim_id)
     form = DimensionForm(obj=dim)
-    conflict = None
-    if request.method == "GET":
-        form.version.data = dim.version
-    if form.validate_on_submit():
-        try:
-            services.save_dimension(dim.campaign_id, dim, form.version.data, form.name.data)
-        except StaleEdit as e:
-            conflict = e
-            form.version.data = dim.version
-        else:
-            flash("已保存")
-            return _back(scope, f"#dim-{dim.id}")
+    saved, conflict = save_versioned(form, dim, lambda: services.save_dimension(
+        dim.campaign_id, dim, form.version.data, form.name.data), form.name)
+    if saved:
+        flash("已保存")
+        return _back(scope, f"#dim-{dim.id}")
     failed = bool(form.errors or conflict)
     return render_template("checklists/edit.html", scope=scope, form=form, dim=dim, item=None,
                            conflict=conflict), 422 if failed else 200
@@ -125,18 +119,11 @@ def create_item(scope, dim_id):
 def edit_item(scope, item_id):
     item = _item(scope, item_id)
     form = ItemForm(obj=item)
-    conflict = None
-    if request.method == "GET":
-        form.version.data = item.version
-    if form.validate_on_submit():
-        try:
-            services.save_item(item.dimension, item, form.version.data, form.text.data.strip(), form.polarity.data)
-        except StaleEdit as e:
-            conflict = e
-            form.version.data = item.version
-        else:
-            flash("已保存")
-            return _back(scope, f"#item-{item.id}")
+    saved, conflict = save_versioned(form, item, lambda: services.save_item(
+        item.dimension, item, form.version.data, form.text.data.strip(), form.polarity.data), form.text)
+    if saved:
+        flash("已保存")
+        return _back(scope, f"#item-{item.id}")
     failed = bool(form.errors or conflict)
     return render_template("checklists/edit.html", scope=scope, form=form, dim=item.dimension, item=item,
                            conflict=conflict), 422 if failed else 200

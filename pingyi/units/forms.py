@@ -1,9 +1,9 @@
 """Unit, participation and import forms."""
-from pingyi.forms import Form
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from pingyi.forms import Form
 from pingyi.units.models import CATEGORY_LABELS
 
 

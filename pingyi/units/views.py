@@ -10,6 +10,7 @@ from pingyi.auth.roles import OFFICE, STAFF, UNIT, role_required
 from pingyi.campaigns import services as campaign_services
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
+from pingyi.forms import save_versioned
 from pingyi.htmx import is_partial, render
 from pingyi.timeutil import today
 from pingyi.units import services
@@ -97,20 +98,11 @@ def edit(unit_id):
     unit = db.get_or_404(Unit, unit_id)
     form = UnitForm(obj=unit)
     del form.is_key
-    conflict = None
-    if request.method == "GET":
-        form.version.data = unit.version
-    if form.validate_on_submit():
-        try:
-            services.update_unit(unit, form.version.data, form.data)
-        except StaleEdit as e:
-            conflict = e
-            form.version.data = unit.version
-        except DomainError as e:
-            form.name.errors.append(str(e))
-        else:
-            flash("已保存")
-            return redirect(url_for("units.show", unit_id=unit.id))
+    saved, conflict = save_versioned(form, unit, lambda: services.update_unit(unit, form.version.data, form.data),
+                                     form.name)
+    if saved:
+        flash("已保存")
+        return redirect(url_for("units.show", unit_id=unit.id))
     failed = bool(form.errors or conflict)
     return render_template("units/form.html", form=form, unit=unit, conflict=conflict), 422 if failed else 200
 
