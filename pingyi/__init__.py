@@ -46,6 +46,7 @@ def create_app(overrides=None):
     app.config.from_object(Config)
     app.config.from_prefixed_env("PINGYI")
     app.config.update(overrides or {})
+    app.config["MAX_CONTENT_LENGTH"] = 5 * app.config["UPLOAD_MAX_BYTES"] + 1024 * 1024
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
@@ -67,9 +68,10 @@ def create_app(overrides=None):
     from pingyi.checklists.views import bp as checklists_bp
     from pingyi.cli import cli
     from pingyi.dashboard.views import bp as dashboard_bp
+    from pingyi.tasks.views import bp as board_bp
     from pingyi.units.views import bp as units_bp
 
-    for blueprint in (auth_bp, dashboard_bp, units_bp, campaigns_bp, checklists_bp, users_bp, audit_bp):
+    for blueprint in (auth_bp, dashboard_bp, board_bp, units_bp, campaigns_bp, checklists_bp, users_bp, audit_bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(cli)
     _install_hooks(app)

@@ -26,9 +26,11 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
     WTF_I18N_ENABLED = False  # use WTForms' own zh translations (see pingyi/forms.py)
-    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    UPLOAD_MAX_BYTES = 20 * 1024 * 1024  # one file; a request may carry up to 5 files
+    UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
     TIMEZONE = "Asia/Shanghai"
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
     PAGE_SIZE = 20
+    DEADLINE_WARN_DAYS = 10
     PASSWORD_HASH_METHOD = "scrypt"

@@ -1,6 +1,7 @@
 """The demo county (青山县): units, groups, accounts and the 2025 and 2026 campaigns from the plan."""
 from sqlalchemy import func, select
 
+from pingyi import demo_board
 from pingyi.auth import services as auth_services
 from pingyi.auth.models import User
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT
@@ -8,6 +9,7 @@ from pingyi.campaigns import services as campaign_services
 from pingyi.campaigns.models import EvaluationGroup, GroupMember, Participation, SupervisorAssignment
 from pingyi.checklists import services as checklist_services
 from pingyi.extensions import db
+from pingyi.tasks import services as task_services
 from pingyi.units.models import Unit
 
 COUNTY = "青山县"
@@ -85,6 +87,7 @@ def load_demo():
     last.status = "closed"
     last.contact_name, last.contact_phone = "刘晓燕", "0791-8321456"
     checklist_services.copy_checklist(None, last)
+    task_services.create_plan_tasks(last)
     groups = {}
     for i, (name, scope, description, members) in enumerate(GROUPS, 1):
         group = EvaluationGroup(campaign=last, name=name, scope=scope, description=description, sort_order=i)
@@ -120,4 +123,5 @@ def load_demo():
     for name in SUPERVISED:
         db.session.add(SupervisorAssignment(campaign_id=campaign.id, user=accounts["supervisor"], unit=units[name]))
     db.session.commit()
+    demo_board.load(campaign, units, accounts)
     return campaign

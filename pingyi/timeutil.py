@@ -1,18 +1,31 @@
 """The county's clock: every date the product shows or compares is Asia/Shanghai."""
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Asia/Shanghai")
+_moment = ContextVar("moment", default=None)
 
 
 def now():
     """Aware current time in the county's time zone."""
-    return datetime.now(timezone.utc).astimezone(TZ)
+    return (_moment.get() or datetime.now(timezone.utc)).astimezone(TZ)
 
 
 def utcnow():
     """Naive UTC time for storage, the same on SQLite and PostgreSQL."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return now().astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@contextmanager
+def acting_at(moment):
+    """Record what happens inside the block as done at `moment` (the demo's history uses this)."""
+    token = _moment.set(moment if moment.tzinfo else moment.replace(tzinfo=TZ))
+    try:
+        yield
+    finally:
+        _moment.reset(token)
 
 
 def today():

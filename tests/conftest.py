@@ -1,4 +1,6 @@
 """Fixtures: an app on an in-memory database holding the demo county, and a signed-in client per role."""
+import shutil
+
 import pytest
 from flask import g
 from flask.testing import FlaskClient
@@ -6,6 +8,7 @@ from sqlalchemy import select
 
 from pingyi import create_app, demo
 from pingyi.auth.models import User
+from pingyi.campaigns.services import current_campaign
 from pingyi.extensions import db, login_manager
 from pingyi.units.models import Unit
 
@@ -32,10 +35,44 @@ class LoginClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
-@pytest.fixture
-def app():
-    app = create_app(dict(TEST_CONFIG))
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """The demo county built once per run: a SQLite file and its uploads, copied by each test."""
+    folder = tmp_path_factory.mktemp("demo")
+    config = dict(TEST_CONFIG, SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'demo.db'}",
+                  UPLOAD_DIR=str(folder / "uploads"))
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+        demo.load_demo()
+        db.session.remove()
+        db.engine.dispose()
+    return folder
+
+
+def _app(config):
+    app = create_app(config)
     app.test_client_class = LoginClient
+    return app
+
+
+@pytest.fixture
+def app(demo_template, tmp_path):
+    """A copy of the demo county: 47 units, three groups, 2025 and 2026 campaigns, the board, accounts."""
+    shutil.copy(demo_template / "demo.db", tmp_path / "test.db")
+    shutil.copytree(demo_template / "uploads", tmp_path / "uploads")
+    app = _app(dict(TEST_CONFIG, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'test.db'}",
+                    UPLOAD_DIR=str(tmp_path / "uploads")))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def empty_app(tmp_path):
+    """An app on an empty database, as a real deployment starts."""
+    app = _app(dict(TEST_CONFIG, UPLOAD_DIR=str(tmp_path / "uploads")))
     with app.app_context():
         db.create_all()
         yield app
@@ -43,14 +80,9 @@ def app():
 
 
 @pytest.fixture
-def empty_app(app):
-    return app
-
-
-@pytest.fixture
 def county(app):
-    """The demo county: 47 units, three groups, 2025 and 2026 campaigns, demo accounts."""
-    return demo.load_demo()
+    """The demo county's current campaign."""
+    return current_campaign()
 
 
 def user(username):

@@ -1,10 +1,13 @@
 """Every route × every role × own/other unit: who gets in, who gets 403/404, who is sent to sign in."""
 import pytest
 from flask import url_for
+from sqlalchemy import select
 
 from pingyi.campaigns.services import current_campaign
 from pingyi.checklists.services import dimensions
 from pingyi.extensions import db
+from pingyi.tasks.models import Submission
+from pingyi.tasks.services import campaign_tasks
 from tests.conftest import user
 
 ANON, OFFICE, EVALUATOR, SUPERVISOR, LEADER, UNIT_OWN, UNIT_OTHER = (
@@ -51,6 +54,18 @@ MATRIX = {
     "users.set_active": ({"POST"}, {OFFICE}),
     "users.supervised_units": ({"POST"}, {OFFICE}),
     "audit.index": ({"GET"}, {OFFICE, LEADER}),
+    "board.index": ({"GET"}, EVERYONE),
+    "board.show": ({"GET"}, EVERYONE),  # staff see every unit's status; a unit its own submission
+    "board.submit": ({"POST"}, {UNIT_OWN, UNIT_OTHER}),  # always for the liaison's own unit
+    "board.confirm": ({"POST"}, {OFFICE}),
+    "board.return_": ({"POST"}, {OFFICE}),
+    "board.confirm_many": ({"POST"}, {OFFICE}),
+    "board.set_done": ({"POST"}, {OFFICE}),
+    "board.create": ({"GET", "POST"}, {OFFICE}),
+    "board.edit": ({"GET", "POST"}, {OFFICE}),
+    "board.delete": ({"POST"}, {OFFICE}),
+    "board.move": ({"POST"}, {OFFICE}),
+    "board.download": ({"GET"}, STAFF | {UNIT_OWN}),
 }
 # Office goes last so that its state changes cannot hide another role's refusal.
 ORDER = (ANON, UNIT_OTHER, UNIT_OWN, EVALUATOR, SUPERVISOR, LEADER, OFFICE)
@@ -72,9 +87,14 @@ def _url(app, rule, role):
     own, other = user("unit").unit_id, user("unit2").unit_id
     dim = dimensions(campaign.id)[0]
     group = campaign.groups[0]
-    values = {"unit_id": other if role == UNIT_OTHER else own, "scope": "campaign", "dim_id": dim.id,
+    unit_id = other if role == UNIT_OTHER else own
+    task = next(t for t in campaign_tasks(campaign.id) if t.requires_file)
+    submission = db.session.scalar(select(Submission).where(Submission.unit_id == unit_id,
+                                                            Submission.task_id == task.id))
+    values = {"unit_id": unit_id, "scope": "campaign", "dim_id": dim.id,
               "item_id": dim.items[0].id, "group_id": group.id, "member_id": group.members[-1].id,
-              "user_id": user("unit2").id}
+              "user_id": user("unit2").id, "task_id": task.id, "submission_id": submission.id,
+              "file_id": submission.current_files[0].id}
     with app.test_request_context():
         return url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments})
 
@@ -93,6 +113,7 @@ def test_route_admits_only_its_roles(app, county, endpoint):
         for method in sorted(methods):
             url = _url(app, rule, role)
             response = _client(app, role).open(url, method=method, data={})
+            response.close()
             status = response.status_code
             where = f"{method} {url} as {role}: {status}"
             if role in admitted:

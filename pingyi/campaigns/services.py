@@ -17,6 +17,7 @@ from pingyi.campaigns.models import (
     SupervisorAssignment,
 )
 from pingyi.checklists import services as checklist_services
+from pingyi.tasks import services as task_services
 from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
 from pingyi.timeutil import today
@@ -216,6 +217,7 @@ def start_campaign(year, source=None):
     if source is None:
         campaign = create_campaign(**default_settings(year, "", "县纠正行业不正之风办公室", "纠风办"))
         checklist_services.copy_checklist(None, campaign)
+        task_services.create_plan_tasks(campaign)
         for unit in db.session.scalars(select(Unit).where(Unit.active)):
             db.session.add(Participation(campaign=campaign, unit=unit, is_key=False))
         db.session.commit()
@@ -247,6 +249,7 @@ def start_campaign(year, source=None):
         db.session.add(Participation(campaign=campaign, unit=unit, is_key=bool(old and old.is_key),
                                      group=group_map.get(old.group_id) if old else None))
     checklist_services.copy_checklist(source.id, campaign)
+    task_services.create_plan_tasks(campaign, source)
     db.session.flush()
     record("create", campaign, summary=f"新建 {campaign.title}（复制 {source.year} 年度的单位、评议组和检查清单）")
     db.session.commit()

@@ -100,8 +100,8 @@ def test_logout_ends_the_session(county, office_client):
     assert office_client.get("/").status_code == 302
 
 
-def test_create_admin_asks_for_a_password_and_makes_no_demo_users(app):
-    runner = app.test_cli_runner()
+def test_create_admin_asks_for_a_password_and_makes_no_demo_users(empty_app):
+    runner = empty_app.test_cli_runner()
     result = runner.invoke(args=["pingyi", "create-admin"], input="admin\n纠风办管理员\nGood2026pw\nGood2026pw\n")
     assert result.exit_code == 0, result.output
     admin = user("admin")
@@ -109,14 +109,14 @@ def test_create_admin_asks_for_a_password_and_makes_no_demo_users(app):
     assert db.session.scalar(select(func.count(User.id))) == 1
 
 
-def test_create_admin_refuses_a_weak_password(app):
-    result = app.test_cli_runner().invoke(args=["pingyi", "create-admin"], input="admin\n\nabc\nabc\n")
+def test_create_admin_refuses_a_weak_password(empty_app):
+    result = empty_app.test_cli_runner().invoke(args=["pingyi", "create-admin"], input="admin\n\nabc\nabc\n")
     assert result.exit_code != 0 and "至少 8 位" in result.output
     assert user("admin") is None
 
 
-def test_demo_command_loads_only_into_an_empty_database(app):
-    runner = app.test_cli_runner()
+def test_demo_command_loads_only_into_an_empty_database(empty_app):
+    runner = empty_app.test_cli_runner()
     assert runner.invoke(args=["pingyi", "demo"]).exit_code == 0
     assert user("unit").unit.name == "县公安局"
     again = runner.invoke(args=["pingyi", "demo"])

@@ -99,7 +99,7 @@ def test_new_campaign_must_be_a_later_year(county):
         services.start_campaign(2026, current_campaign())
 
 
-def test_first_campaign_of_a_fresh_deployment(app):
+def test_first_campaign_of_a_fresh_deployment(empty_app):
     unit_services.create_unit({"name": "县档案局", "category": "department"})
     from pingyi.checklists.services import load_default_template
     load_default_template()

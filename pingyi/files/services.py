@@ -1,0 +1,80 @@
+"""Check uploads by extension and content, store them outside the web root, serve them back."""
+import hashlib
+import os
+import secrets
+from pathlib import Path
+
+from flask import current_app
+
+from pingyi.errors import DomainError
+from pingyi.extensions import db
+from pingyi.files.models import StoredFile
+
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP = b"PK\x03\x04"
+SIGNATURES = {  # extension -> accepted leading bytes (content must match the name)
+    "pdf": (b"%PDF-",),
+    "doc": (OLE2,),
+    "xls": (OLE2,),
+    "wps": (OLE2, ZIP),
+    "docx": (ZIP,),
+    "xlsx": (ZIP,),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+}
+ALLOWED_LABEL = "PDF、Word（doc/docx）、WPS、Excel（xls/xlsx）、JPG、PNG"
+
+
+def upload_dir():
+    path = Path(current_app.config["UPLOAD_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def clean_name(filename):
+    """The file's own name without any directory part a browser or attacker sent along."""
+    name = (filename or "").replace("\\", "/").split("/")[-1].strip().lstrip(".")
+    return name[:200] or "未命名文件"
+
+
+def check_upload(filename, data):
+    """Return the file's kind, or raise with the Chinese reason it is refused."""
+    name = clean_name(filename)
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in SIGNATURES:
+        raise DomainError(f"“{name}”的文件类型不允许，请上传 {ALLOWED_LABEL} 文件")
+    if not data:
+        raise DomainError(f"“{name}”是空文件，请重新选择")
+    if len(data) > limit:
+        raise DomainError(f"“{name}”超过 {limit // (1024 * 1024)} MB 的大小限制")
+    if not data.startswith(SIGNATURES[ext]):
+        raise DomainError(f"“{name}”的内容与扩展名 .{ext} 不符，可能已损坏或被改名，请上传原始文件")
+    if ext in ("docx", "xlsx") and (b"[Content_Types].xml" not in data[:4096] and b"[Content_Types].xml" not in data):
+        raise DomainError(f"“{name}”不是有效的 Office 文档")
+    return "jpg" if ext == "jpeg" else ext
+
+
+def read_limited(stream):
+    """Read an upload stream, stopping one byte past the limit so a huge file is never held whole."""
+    return stream.read(current_app.config["UPLOAD_MAX_BYTES"] + 1)
+
+
+def store_file(filename, data, unit_id, user, **links):
+    """Write a checked upload under a random name and add its StoredFile row (caller commits)."""
+    kind = check_upload(filename, data)
+    stored_name = secrets.token_hex(16)
+    path = upload_dir() / stored_name
+    with open(path, "wb") as out:
+        out.write(data)
+    os.chmod(path, 0o600)
+    record = StoredFile(unit_id=unit_id, original_name=clean_name(filename), stored_name=stored_name,
+                        sha256=hashlib.sha256(data).hexdigest(), size=len(data), kind=kind,
+                        uploaded_by_id=user.id if user else None, **links)
+    db.session.add(record)
+    return record
+
+
+def file_path(stored):
+    return upload_dir() / stored.stored_name

@@ -1,0 +1,248 @@
+"""The phase task board, a task's per-unit list, unit submissions, office review and task editing."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from pingyi import policy
+from pingyi.auth.roles import OFFICE, UNIT, role_required
+from pingyi.campaigns.services import current_campaign
+from pingyi.errors import DomainError, StaleEdit
+from pingyi.extensions import db
+from pingyi.files.models import StoredFile
+from pingyi.files.services import file_path, read_limited
+from pingyi.forms import save_versioned
+from pingyi.htmx import is_partial, render
+from pingyi.tasks import services
+from pingyi.tasks.forms import ReturnForm, SubmitForm, TaskForm
+from pingyi.tasks.models import STATUS_LABELS, Submission, Task
+from pingyi.units.models import CATEGORY_LABELS
+
+bp = Blueprint("board", __name__)
+
+
+def _campaign():
+    campaign = current_campaign()
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def _task(task_id):
+    task = db.get_or_404(Task, task_id)
+    if task.campaign_id != _campaign().id:
+        abort(404)
+    return task
+
+
+def _filters():
+    group = request.args.get("group", "")
+    return {"category": request.args.get("category", ""), "key": request.args.get("key", ""),
+            "group_id": int(group) if group.isdigit() else None}
+
+
+@bp.get("/board")
+@login_required
+def index():
+    campaign = _campaign()
+    if current_user.role == UNIT:
+        rows = services.unit_tasks(campaign, current_user.unit)
+        return render_template("board/unit.html", campaign=campaign, rows=rows, unit=current_user.unit)
+    filters = _filters()
+    data = services.board(campaign, **filters)
+    return render("board/index.html", "board/_board.html", campaign=campaign, filters=filters,
+                  categories=CATEGORY_LABELS, query=request.args.to_dict(), **data)
+
+
+def _task_context(task, campaign):
+    filters = _filters()
+    sort = request.args.get("sort", "")
+    rows = services.task_units(task, campaign, sort=sort, **filters)
+    overdue = [r["unit"].name for r in rows if r["overdue"]]
+    return {"task": task, "campaign": campaign, "rows": rows, "overdue_names": overdue, "sort": sort,
+            "filters": filters, "query": {k: v for k, v in request.args.items() if k != "sort"},
+            "return_form": ReturnForm(), "statuses": STATUS_LABELS}
+
+
+@bp.get("/board/tasks/<int:task_id>")
+@login_required
+def show(task_id):
+    campaign = _campaign()
+    task = _task(task_id)
+    if current_user.role == UNIT:
+        return _unit_task_page(task, current_user.unit)
+    return render("board/task.html", "board/_task.html", **_task_context(task, campaign))
+
+
+def _unit_task_page(task, unit, form=None, error=None, status=200):
+    if not task.for_units:
+        abort(404)
+    sub = services.submission_for(task, unit)
+    if form is None:
+        form = SubmitForm(obj=sub)
+        form.version.data = sub.version if sub else ""
+    return render_template("board/unit_task.html", task=task, unit=unit, sub=sub, form=form, error=error,
+                           state=services.deadline_state(task.due_date, sub is not None and sub.status in
+                                                         ("submitted", "confirmed"))), status
+
+
+@bp.post("/board/tasks/<int:task_id>/submit")
+@role_required(UNIT)
+def submit(task_id):
+    task = _task(task_id)
+    unit = current_user.unit
+    form = SubmitForm()
+    if not form.validate_on_submit():
+        return _unit_task_page(task, unit, form, status=422)
+    uploads = [(f.filename, read_limited(f.stream)) for f in request.files.getlist(form.files.name) if f.filename]
+    try:
+        services.submit(task, unit, current_user, form.note.data, uploads, form.version.data)
+    except StaleEdit:
+        db.session.rollback()
+        sub = services.submission_for(task, unit)
+        form.version.data = sub.version
+        return _unit_task_page(task, unit, form, error="这份材料刚被其他人更新过（见上方当前内容），您填写的说明已保留，"
+                                                      "如需以您的为准请重新选择文件并提交", status=422)
+    except DomainError as e:
+        db.session.rollback()
+        form.files.errors = [str(e)]
+        return _unit_task_page(task, unit, form, status=422)
+    flash(f"已提交“{task.title}”")
+    return redirect(url_for("board.show", task_id=task.id))
+
+
+def _after_review(task, message, error=None):
+    if is_partial():
+        if error:
+            flash(error, "error")
+        else:
+            flash(message)
+        return render_template("board/_task.html", is_fragment=True, **_task_context(task, _campaign()))
+    flash(error or message, "error" if error else "message")
+    return redirect(url_for("board.show", task_id=task.id, **request.args))
+
+
+@bp.post("/board/submissions/<int:submission_id>/confirm")
+@role_required(OFFICE)
+def confirm(submission_id):
+    sub = db.get_or_404(Submission, submission_id)
+    task = _task(sub.task_id)
+    try:
+        services.confirm(sub, current_user)
+    except DomainError as e:
+        db.session.rollback()
+        return _after_review(task, None, str(e))
+    return _after_review(task, f"已确认{sub.unit.name}的材料")
+
+
+@bp.post("/board/submissions/<int:submission_id>/return")
+@role_required(OFFICE)
+def return_(submission_id):
+    sub = db.get_or_404(Submission, submission_id)
+    task = _task(sub.task_id)
+    form = ReturnForm()
+    try:
+        if not form.validate_on_submit():
+            raise DomainError("退回时请填写退回原因")
+        services.return_submission(sub, current_user, form.reason.data)
+    except DomainError as e:
+        db.session.rollback()
+        return _after_review(task, None, f"{sub.unit.name}：{e}")
+    return _after_review(task, f"已退回{sub.unit.name}的材料")
+
+
+@bp.post("/board/tasks/<int:task_id>/confirm")
+@role_required(OFFICE)
+def confirm_many(task_id):
+    task = _task(task_id)
+    ids = [int(v) for v in request.form.getlist("unit_id") if v.isdigit()]
+    if not ids:
+        return _after_review(task, None, "请先勾选要确认的单位")
+    count = services.confirm_many(task, ids, current_user)
+    return _after_review(task, f"已确认 {count} 个单位的材料")
+
+
+@bp.post("/board/tasks/<int:task_id>/done")
+@role_required(OFFICE)
+def set_done(task_id):
+    task = _task(task_id)
+    try:
+        services.set_task_done(task, current_user, request.form.get("done") == "1")
+    except DomainError as e:
+        flash(str(e), "error")
+    return redirect(url_for("board.index"))
+
+
+def _task_form(campaign, task=None):
+    form = TaskForm(obj=task)
+    form.phase_number.choices = [(p.number, f"第{p.number}阶段 {p.name}") for p in campaign.phases]
+    return form
+
+
+@bp.route("/board/tasks/new", methods=["GET", "POST"])
+@role_required(OFFICE)
+def create():
+    campaign = _campaign()
+    form = _task_form(campaign)
+    if request.method == "GET" and request.args.get("phase", "").isdigit():
+        form.phase_number.data = int(request.args["phase"])
+    if form.validate_on_submit():
+        try:
+            task = services.save_task(campaign, None, None, _values(form))
+        except DomainError as e:
+            db.session.rollback()
+            form.title.errors.append(str(e))
+        else:
+            flash(f"已新增任务“{task.title}”")
+            return redirect(url_for("board.index"))
+    return render_template("board/task_form.html", form=form, task=None), 422 if form.errors else 200
+
+
+def _values(form):
+    return {"title": form.title.data.strip(), "phase_number": form.phase_number.data, "actor": form.actor.data,
+            "due_date": form.due_date.data, "requires_file": form.requires_file.data,
+            "description": (form.description.data or "").strip()}
+
+
+@bp.route("/board/tasks/<int:task_id>/edit", methods=["GET", "POST"])
+@role_required(OFFICE)
+def edit(task_id):
+    campaign = _campaign()
+    task = _task(task_id)
+    form = _task_form(campaign, task)
+    saved, conflict = save_versioned(form, task, lambda: services.save_task(
+        campaign, task, form.version.data, _values(form)), form.title)
+    if saved:
+        flash("已保存")
+        return redirect(url_for("board.index"))
+    failed = bool(form.errors or conflict)
+    return render_template("board/task_form.html", form=form, task=task, conflict=conflict), 422 if failed else 200
+
+
+@bp.post("/board/tasks/<int:task_id>/delete")
+@role_required(OFFICE)
+def delete(task_id):
+    task = _task(task_id)
+    try:
+        services.delete_task(task)
+    except DomainError as e:
+        flash(str(e), "error")
+    else:
+        flash(f"已删除任务“{task.title}”")
+    return redirect(url_for("board.index"))
+
+
+@bp.post("/board/tasks/<int:task_id>/move")
+@role_required(OFFICE)
+def move(task_id):
+    task = _task(task_id)
+    services.move_task(task, -1 if request.form.get("direction") == "up" else 1)
+    return redirect(url_for("board.index") + f"#task-{task.id}")
+
+
+@bp.get("/files/<int:file_id>")
+@login_required
+def download(file_id):
+    """A stored file, to users who may see its unit, under its original (Chinese) name."""
+    stored = db.get_or_404(StoredFile, file_id)
+    policy.require_unit(stored.unit_id)
+    return send_file(file_path(stored), as_attachment=True, download_name=stored.original_name,
+                     mimetype="application/octet-stream", max_age=0)
