@@ -106,13 +106,14 @@ def load_demo():
         accounts[username] = auth_services.create_user(
             username, role, DEMO_PASSWORD, display, units[unit_name].id if unit_name else None,
             is_demo=True)
+    liaisons = {units["县公安局"].id: accounts["unit"], units["县教育局"].id: accounts["unit2"]}
     for index, (name, unit) in enumerate(units.items()):
         if name in ("县公安局", "县教育局") or index % 6 == 5:
             continue  # some units have not yet named a liaison: the dashboard shows them
         person = SURNAMES[index % len(SURNAMES)] + GIVEN[index % len(GIVEN)]
         unit.contact_name = person
-        auth_services.create_user(f"lly{unit.sort_order:02d}", UNIT, DEMO_PASSWORD, person, unit.id,
-                                  is_demo=True)
+        liaisons[unit.id] = auth_services.create_user(f"lly{unit.sort_order:02d}", UNIT, DEMO_PASSWORD, person,
+                                                      unit.id, is_demo=True)
     for group in last.groups:
         for member, (_, _, _, username) in zip(group.members, next(g[3] for g in GROUPS if g[0] == group.name)):
             member.user_id = accounts[username].id if username else None
@@ -123,5 +124,5 @@ def load_demo():
     for name in SUPERVISED:
         db.session.add(SupervisorAssignment(campaign_id=campaign.id, user=accounts["supervisor"], unit=units[name]))
     db.session.commit()
-    demo_board.load(campaign, units, accounts)
+    demo_board.load(campaign, units, liaisons, accounts["office"])
     return campaign

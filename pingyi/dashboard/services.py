@@ -1,5 +1,5 @@
 """The figures each role's dashboard shows."""
-from collections import Counter
+from collections import Counter, defaultdict
 
 from sqlalchemy import func, select
 
@@ -8,6 +8,7 @@ from pingyi.auth.roles import UNIT
 from pingyi.campaigns.models import EvaluationGroup, GroupMember, Participation, SupervisorAssignment
 from pingyi.campaigns.services import current_phase
 from pingyi.extensions import db
+from pingyi.tasks import services as task_services
 from pingyi.units.models import CATEGORY_LABELS, Unit
 
 
@@ -37,7 +38,16 @@ def county_overview(campaign):
         "ungrouped": [unit for part, unit in rows if part.group_id is None],
         "without_liaison": [unit for _, unit in rows if unit.id not in liaisons],
         "phase": current_phase(campaign),
+        "overdue": _overdue_by_unit(campaign),
     }
+
+
+def _overdue_by_unit(campaign):
+    """Units with overdue tasks, most overdue first: [(unit, [task, ...])]."""
+    by_unit = defaultdict(list)
+    for task, unit in task_services.overdue_pairs(campaign):
+        by_unit[unit].append(task)
+    return sorted(by_unit.items(), key=lambda item: (-len(item[1]), item[0].category, item[0].sort_order))
 
 
 def evaluator_overview(campaign, user):
@@ -67,5 +77,9 @@ def unit_overview(campaign, unit):
     part = db.session.scalar(select(Participation).where(
         Participation.campaign_id == campaign.id, Participation.unit_id == unit.id))
     liaison_count = db.session.scalar(select(func.count(User.id)).where(User.unit_id == unit.id, User.active))
+    rows = task_services.unit_tasks(campaign, unit)
     return {"unit": unit, "part": part, "group": part.group if part else None,
-            "phase": current_phase(campaign), "liaisons": liaison_count}
+            "phase": current_phase(campaign), "liaisons": liaison_count,
+            "overdue_tasks": [r for r in rows if r["overdue"]],
+            "soon_tasks": [r for r in rows if r["state"] == "soon"],
+            "returned_tasks": [r for r in rows if r["status"] == "returned"]}

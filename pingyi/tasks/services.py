@@ -212,15 +212,15 @@ def unit_tasks(campaign, unit, on=None):
     return rows
 
 
-def overdue_summary(campaign, unit=None, on=None):
-    """(task, unit) pairs overdue in the campaign, for the dashboards; one query."""
+def overdue_pairs(campaign, unit=None, on=None):
+    """(task, unit) pairs overdue in the campaign, for the dashboards, in three queries."""
     on = on or today()
     tasks = db.session.scalars(select(Task).where(Task.campaign_id == campaign.id, Task.actor == "unit",
-                                                  Task.due_date < on)).all()
+                                                  Task.due_date < on).order_by(Task.due_date)).all()
     if not tasks:
         return []
-    units = db.session.scalars(select(Unit).where(Unit.id.in_(filtered_units(campaign)))
-                               .where(Unit.id == unit.id if unit else True)).all()
+    stmt = select(Unit).where(Unit.id.in_(filtered_units(campaign))).order_by(Unit.category, Unit.sort_order)
+    units = db.session.scalars(stmt.where(Unit.id == unit.id) if unit else stmt).all()
     done = set(db.session.execute(select(Submission.task_id, Submission.unit_id).where(
         Submission.task_id.in_([t.id for t in tasks]),
         Submission.status.in_(("submitted", "confirmed")))).tuples())
