@@ -110,7 +110,7 @@ def _install_hooks(app):
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_template("errors/error.html", code=400, title="请求已失效",
-                               message="页面已过期或请求不完整，请刷新页面后重试（您填写的内容请先复制保存）。"), 400
+                               message="页面已过期或请求不完整，请返回上一页、刷新后重新提交。"), 400
 
     for code, title, message in (
         (403, "无权访问", "您的账号没有访问此页面的权限。"),

@@ -8,7 +8,7 @@ class DomainError(Exception):
 class StaleEdit(DomainError):
     """Someone else saved the record after this form was opened."""
 
-    def __init__(self, message="该记录已被他人修改，请查看最新内容后重新提交（您填写的内容已保留）", current=None):
+    def __init__(self, message="该记录已被他人修改", current=None):
         super().__init__(message)
         self.current = current
 

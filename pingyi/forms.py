@@ -1,6 +1,7 @@
 """The base form: Flask-WTF with WTForms' built-in Chinese messages."""
 from flask import request
 from flask_wtf import FlaskForm
+from wtforms import Field
 
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
@@ -17,7 +18,8 @@ def save_versioned(form, obj, save, error_field=None):
     On GET the form carries the record's version. A save from an outdated form raises
     StaleEdit in the service: the conflict is returned for the page to show the other
     person's value, and the form takes the new version so that re-submitting overrides.
-    Other domain errors are shown on `error_field` (or above the form).
+    Other domain errors are shown on `error_field`, or placed by it when it is a function
+    of (form, error), or above the form.
     """
     if request.method == "GET":
         form.version.data = obj.version
@@ -31,6 +33,11 @@ def save_versioned(form, obj, save, error_field=None):
         return False, conflict
     except DomainError as error:
         db.session.rollback()
-        (error_field.errors if error_field is not None else form.form_errors).append(str(error))
+        if error_field is None:
+            form.form_errors.append(str(error))
+        elif isinstance(error_field, Field):
+            error_field.errors.append(str(error))
+        else:
+            error_field(form, error)
         return False, None
     return True, None

@@ -5,6 +5,8 @@ from flask_login import current_user
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT
 
 MANAGE = (OFFICE,)
+# Audit entries a unit must not read: who inspects it unannounced stays with the office.
+HIDDEN_FROM_UNITS = ("supervisor_assignment",)
 VIEW_ALL_UNITS = (OFFICE, EVALUATOR, SUPERVISOR, LEADER)
 
 

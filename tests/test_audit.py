@@ -39,7 +39,7 @@ def test_audit_page_lists_changes_for_office_and_leader(county, office_client, c
     unit = unit_named("县审计局")
     office_client.post(f"/admin/units/{unit.id}/active", data={"active": "0"})
     text = client_for("leader").get("/admin/audit?q=审计局", headers=htmx).text
-    assert "停用单位 县审计局" in text and "<code>active</code>：True → False" in text
+    assert "停用单位 县审计局" in text and "在用：是 → 否" in text
 
 
 def test_unit_timeline_shows_its_own_entries(county, unit_client, office_client):
@@ -47,3 +47,11 @@ def test_unit_timeline_shows_its_own_entries(county, unit_client, office_client)
     office_client.post(f"/admin/units/{police.id}/edit", data={"name": "县公安局", "category": "department",
                                                                "head_name": "马卫东", "version": police.version})
     assert "修改单位 县公安局" in unit_client.get(f"/units/{police.id}").text
+
+
+def test_unit_timeline_hides_who_inspects_it(county, office_client, unit_client):
+    supervisor, police = user("supervisor"), unit_named("县公安局")
+    office_client.post(f"/admin/users/{supervisor.id}/units", data={"unit_id": []})
+    office_client.post(f"/admin/users/{supervisor.id}/units", data={"unit_id": [str(police.id)]})
+    assert "赵淑芬" in office_client.get(f"/units/{police.id}").text
+    assert "赵淑芬" not in unit_client.get(f"/units/{police.id}").text

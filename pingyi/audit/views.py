@@ -1,6 +1,7 @@
 """The audit log for the office and leaders."""
 from flask import Blueprint, request
 
+from pingyi.audit import labels
 from pingyi.audit.services import search_entries
 from pingyi.auth.roles import LEADER, OFFICE, role_required
 from pingyi.extensions import db
@@ -8,10 +9,6 @@ from pingyi.htmx import render
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
-OBJECT_LABELS = {
-    "unit": "单位", "user": "用户", "campaign": "评议活动", "phase": "阶段", "participation": "参评设置",
-    "evaluation_group": "评议组", "group_member": "评议组成员", "dimension": "评议方面", "check_item": "检查项",
-}
 
 
 @bp.get("")
@@ -23,4 +20,4 @@ def index():
                        per_page=50, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render("audit/index.html", "audit/_list.html", page=page, q=q, object_type=object_type,
-                  labels=OBJECT_LABELS, args=args)
+                  labels=labels.OBJECTS, actions=labels.ACTIONS, describe=labels.describe, args=args)

@@ -20,7 +20,9 @@ bp = Blueprint("users", __name__, url_prefix="/admin/users")
 def _user_form(formdata=None, user=None):
     form = UserForm(formdata=formdata, obj=user)
     units = db.session.scalars(select(Unit).where(Unit.active).order_by(Unit.category, Unit.sort_order)).all()
-    form.unit_id.choices = [(0, "（无）")] + [(u.id, u.name) for u in units]
+    if user is not None and user.unit is not None and not user.unit.active:
+        units.append(user.unit)
+    form.unit_id.choices = [(0, "（无）")] + [(u.id, u.name + ("（已停用）" if not u.active else "")) for u in units]
     if formdata is None and user is not None:
         form.unit_id.data = user.unit_id or 0
         form.version.data = user.version
@@ -82,7 +84,7 @@ def edit(user_id):
         form.username.data = user.username
     saved, conflict = save_versioned(form, user, lambda: services.update_user(
         user, form.version.data, form.display_name.data, form.role.data, form.unit_id.data or None,
-        form.phone.data or ""), form.unit_id)
+        form.phone.data or "", current_user), _attach)
     if saved:
         flash("已保存")
         return redirect(url_for("users.index"))

@@ -3,7 +3,7 @@ import re
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from pingyi.audit.services import record, snapshot
 from pingyi.auth.models import LoginFailure, User
@@ -58,10 +58,12 @@ def create_user(username, role, password, display_name=None, unit_id=None, phone
     return user
 
 
-def update_user(user, version, display_name, role, unit_id, phone):
-    """Change an account's name, role, unit binding and phone."""
+def update_user(user, version, display_name, role, unit_id, phone, actor=None):
+    """Change an account's name, role, unit binding and phone; nobody changes their own role."""
     check_version(user, version)
     _check_role_unit(role, unit_id)
+    if actor is not None and actor.id == user.id and role != user.role:
+        raise DomainError("不能修改自己的角色，以免失去管理权限；请由其他纠风办账号修改")
     before = snapshot(user)
     user.display_name, user.role, user.phone = display_name, role, phone
     user.unit_id = unit_id if role == UNIT else None
@@ -133,6 +135,7 @@ def authenticate(username, password, remote_addr=""):
     if not user.active:
         raise DomainError("该账号已停用，请联系县纠风办")
     db.session.execute(delete(LoginFailure).where(func.lower(LoginFailure.username) == username.lower()))
-    user.last_login_at = utcnow()
+    # A Core UPDATE: signing in is not an edit, so it must not make an open edit form stale.
+    db.session.execute(update(User).where(User.id == user.id).values(last_login_at=utcnow()))
     db.session.commit()
     return user

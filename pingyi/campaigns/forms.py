@@ -43,6 +43,8 @@ class SettingsForm(Form):
 class NewCampaignForm(Form):
     year = IntegerField("年度", validators=[DataRequired(message="请填写年度"),
                                           NumberRange(min=2000, max=2100, message="请填写四位年份")])
+    checklist = SelectField("检查清单", choices=[("previous", "沿用本年度的检查清单"), ("template", "使用检查清单模板")],
+                            default="previous")
     submit = SubmitField("开始新年度评议")
 
 
@@ -57,6 +59,6 @@ class GroupForm(Form):
 class MemberForm(Form):
     name = StringField("姓名", validators=[DataRequired(message="请填写姓名"), Length(max=50)])
     title = StringField("单位及职务", validators=[Optional(), Length(max=100)])
-    member_role = SelectField("组内职务", choices=list(MEMBER_ROLE_LABELS.items()))
+    member_role = SelectField("组内职务", choices=list(MEMBER_ROLE_LABELS.items()), default="member")
     user_id = SelectField("系统账号", coerce=int, description="绑定评议组成员的登录账号，该账号即可看到本组负责的单位")
     submit = SubmitField("保存")

@@ -90,15 +90,20 @@ SETTING_FIELDS = ("title", "county_name", "office_name", "office_full_name", "do
 def update_settings(campaign, version, settings, phase_dates):
     """Save the campaign's settings and its phase windows (phase number -> (start, end))."""
     check_version(campaign, version)
+    numerals = "一二三四五六七八九"
+    dated = [settings[k] for k in ("report_deadline", "round1_start", "round1_end", "round2_start", "round2_end")]
+    dated += [d for pair in phase_dates.values() for d in pair]
+    if any(d.year != campaign.year for d in dated):
+        raise DomainError(f"各项日期应在 {campaign.year} 年内")
     _check_dates(settings["round1_start"], settings["round1_end"], "第一轮集中评议")
     _check_dates(settings["round2_start"], settings["round2_end"], "第二轮集中评议")
     for phase in campaign.phases:
         start, end = phase_dates[phase.number]
-        _check_dates(start, end, f"第{phase.number}阶段“{phase.name}”")
+        _check_dates(start, end, f"第{numerals[phase.number - 1]}阶段“{phase.name}”")
     ordered = sorted(phase_dates.items())
     for (n1, (_, end1)), (n2, (start2, _)) in zip(ordered, ordered[1:]):
         if start2 <= end1:
-            raise DomainError(f"第{n2}阶段应在第{n1}阶段结束之后开始")
+            raise DomainError(f"第{numerals[n2 - 1]}阶段应在第{numerals[n1 - 1]}阶段结束之后开始")
     before = snapshot(campaign)
     for key in SETTING_FIELDS:
         setattr(campaign, key, settings[key])
@@ -208,7 +213,7 @@ def delete_member(member):
     db.session.commit()
 
 
-def start_campaign(year, source=None):
+def start_campaign(year, source=None, checklist="previous"):
     """Start the campaign of `year`, copying the source campaign's settings, units, groups and checklist.
 
     Without a source (the first campaign of a deployment) it takes the plan's defaults, the
@@ -248,10 +253,15 @@ def start_campaign(year, source=None):
         old = previous.get(unit.id)
         db.session.add(Participation(campaign=campaign, unit=unit, is_key=bool(old and old.is_key),
                                      group=group_map.get(old.group_id) if old else None))
-    checklist_services.copy_checklist(source.id, campaign)
+    checklist_services.copy_checklist(source.id if checklist == "previous" else None, campaign)
     task_services.create_plan_tasks(campaign, source)
+    for old in db.session.scalars(select(SupervisorAssignment).where(SupervisorAssignment.campaign_id == source.id)):
+        if old.unit.active and old.user.active:
+            db.session.add(SupervisorAssignment(campaign_id=campaign.id, user_id=old.user_id, unit_id=old.unit_id))
+    source.status = "closed"
     db.session.flush()
-    record("create", campaign, summary=f"新建 {campaign.title}（复制 {source.year} 年度的单位、评议组和检查清单）")
+    what = "检查清单" if checklist == "previous" else "（检查清单取自模板）"
+    record("create", campaign, summary=f"新建 {campaign.title}（复制 {source.year} 年度的单位、评议组、义务监督员分工和{what}）")
     db.session.commit()
     return campaign
 

@@ -55,7 +55,7 @@ def create():
     form = NewCampaignForm()
     if form.validate_on_submit():
         try:
-            campaign = services.start_campaign(form.year.data, source)
+            campaign = services.start_campaign(form.year.data, source, form.checklist.data)
         except DomainError as e:
             db.session.rollback()
             form.year.errors.append(str(e))

@@ -111,7 +111,7 @@ def create_item(scope, dim_id):
         flash("已新增检查项")
         return _back(scope, f"#item-{item.id}")
     return render_template("checklists/index.html", scope=scope, dims=services.dimensions(dim.campaign_id),
-                           dim_form=DimensionForm(), item_form=form, errors={dim.id: form}), 422
+                           dim_form=DimensionForm(), item_form=ItemForm(formdata=None), errors={dim.id: form}), 422
 
 
 @bp.route("/<scope>/items/<int:item_id>/edit", methods=["GET", "POST"])

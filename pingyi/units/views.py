@@ -72,7 +72,8 @@ def show(unit_id):
     campaign = campaign_services.current_campaign()
     part = campaign_services.participation(campaign, unit) if campaign else None
     liaisons = db.session.scalars(select(User).where(User.unit_id == unit.id, User.role == UNIT)).all()
-    timeline = db.session.scalars(search_entries(unit_id=unit.id).limit(50)).all()
+    hidden = policy.HIDDEN_FROM_UNITS if current_user.role == UNIT else ()
+    timeline = db.session.scalars(search_entries(unit_id=unit.id, hidden_types=hidden).limit(50)).all()
     return render_template("units/show.html", unit=unit, campaign=campaign, part=part, liaisons=liaisons,
                            timeline=timeline, phase=campaign_services.current_phase(campaign) if campaign else None)
 

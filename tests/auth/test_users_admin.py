@@ -67,3 +67,32 @@ def test_only_supervisors_get_units(county, office_client):
     assert "联系单位" not in office_client.get(f"/admin/users/{target.id}/edit").text
     office_client.post(f"/admin/users/{target.id}/units", data={"unit_id": str(target.unit_id)})
     assert "只有义务监督员" in office_client.get(f"/admin/users/{target.id}/edit").text
+
+
+def test_office_cannot_change_its_own_role(county, office_client):
+    me = user("office")
+    response = office_client.post(f"/admin/users/{me.id}/edit", data={
+        "display_name": me.display_name, "role": "leader", "unit_id": "0", "version": me.version})
+    assert response.status_code == 422 and "不能修改自己的角色" in response.text
+    assert user("office").role == "office"
+
+
+def test_signing_in_does_not_make_an_open_edit_form_stale(county, office_client, app):
+    target = user("unit2")
+    version = target.version
+    app.test_client().post("/login", data={"username": "unit2", "password": "demo123"})
+    response = office_client.post(f"/admin/users/{target.id}/edit", data={
+        "display_name": "吴婷婷", "role": "unit", "unit_id": target.unit_id, "version": version})
+    assert response.status_code == 302 and user("unit2").display_name == "吴婷婷"
+
+
+def test_liaison_of_a_stopped_unit_stays_editable(county, office_client):
+    from pingyi.units.services import set_unit_active
+    target = user("unit2")
+    set_unit_active(target.unit, False)
+    page = office_client.get(f"/admin/users/{target.id}/edit").text
+    assert "县教育局（已停用）" in page
+    response = office_client.post(f"/admin/users/{target.id}/edit", data={
+        "display_name": "吴婷", "role": "unit", "unit_id": target.unit_id, "phone": "13800000000",
+        "version": target.version})
+    assert response.status_code == 302

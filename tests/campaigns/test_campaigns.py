@@ -64,7 +64,7 @@ def test_settings_refuse_bad_dates_and_keep_the_input(county, office_client):
     assert response.status_code == 422
     assert "请填写有效日期" in response.text and 'value="新前缀"' in response.text
     overlap = office_client.post("/admin/campaign", data=settings_form(campaign, phase2_start="2026-04-20"))
-    assert overlap.status_code == 422 and "第2阶段应在第1阶段结束之后开始" in overlap.text
+    assert overlap.status_code == 422 and "第二阶段应在第一阶段结束之后开始" in overlap.text
     db.session.refresh(campaign)
     assert campaign.doc_prefix == "青纠风办"
 
@@ -142,3 +142,23 @@ def test_group_with_units_cannot_be_deleted(county, office_client):
 def test_duplicate_group_name_is_refused(county, office_client):
     response = office_client.post("/admin/groups", data={"name": "第一评议组", "scope": "general"})
     assert response.status_code == 422 and "已存在" in response.text
+
+
+def test_new_campaign_can_take_the_template_and_keeps_supervisors(county, office_client):
+    from pingyi.checklists.services import save_item
+    template_dim = dimensions()[0]
+    save_item(template_dim, None, None, "是否建立评议工作台账", "achieve")
+    old = current_campaign()
+    office_client.post("/admin/campaigns", data={"year": "2027", "checklist": "template"})
+    new = current_campaign()
+    assert new.year == 2027 and len(dimensions(new.id)[0].items) == 4
+    db.session.refresh(old)
+    assert old.status == "closed"
+    text = office_client.get(f"/admin/users/{user('supervisor').id}/edit").text
+    assert "已选 4 个" in text
+
+
+def test_settings_dates_must_fall_in_the_campaign_year(county, office_client):
+    campaign = current_campaign()
+    response = office_client.post("/admin/campaign", data=settings_form(campaign, report_deadline="2019-10-20"))
+    assert response.status_code == 422 and "各项日期应在 2026 年内" in response.text

@@ -1,0 +1,53 @@
+"""Chinese names for the audit log's objects, fields and stored values."""
+from pingyi.auth.roles import ROLE_LABELS
+from pingyi.campaigns.models import GROUP_SCOPE_LABELS, MEMBER_ROLE_LABELS, STATUS_LABELS as CAMPAIGN_STATUS
+from pingyi.checklists.models import POLARITY_LABELS
+from pingyi.tasks.models import ACTOR_LABELS, STATUS_LABELS as SUBMISSION_STATUS
+from pingyi.units.models import CATEGORY_LABELS
+
+OBJECTS = {
+    "unit": "单位", "user": "用户", "campaign": "评议活动", "phase": "阶段", "participation": "参评设置",
+    "evaluation_group": "评议组", "group_member": "评议组成员", "dimension": "评议方面", "check_item": "检查项",
+    "supervisor_assignment": "监督员联系单位", "task": "任务", "submission": "单位提交",
+}
+ACTIONS = {"create": "新建", "update": "修改", "delete": "删除", "reset_password": "重置密码",
+           "change_password": "修改密码"}
+FIELDS = {
+    "name": "名称", "short_name": "简称", "category": "类别", "head_name": "主要负责人", "contact_name": "联系人",
+    "contact_phone": "联系电话", "address": "地址", "note": "说明", "active": "在用", "is_key": "重点评议部门",
+    "group_id": "评议组", "unit_id": "单位", "user_id": "账号", "role": "角色", "display_name": "姓名",
+    "phone": "电话", "must_change_password": "须修改密码", "username": "用户名", "title": "名称",
+    "county_name": "县名", "office_name": "纠风办简称", "office_full_name": "发文机关全称", "doc_prefix": "发文机关代字",
+    "report_deadline": "总结报告截止", "round1_start": "第一轮开始", "round1_end": "第一轮结束",
+    "round2_start": "第二轮开始", "round2_end": "第二轮结束", "start_date": "开始日期", "end_date": "结束日期",
+    "status": "状态", "scope": "评议范围", "description": "说明", "member_role": "组内职务", "sort_order": "顺序",
+    "text": "检查内容", "polarity": "性质", "phase_number": "阶段", "actor": "办理方", "due_date": "截止日期",
+    "requires_file": "须上传文件", "completed_at": "完成时间", "completed_by_id": "完成人",
+    "submitted_at": "提交时间", "submitted_by_id": "提交人", "reviewed_at": "审核时间", "reviewed_by_id": "审核人",
+    "review_comment": "纠风办意见", "is_demo": "演示账号", "year": "年度", "number": "阶段序号",
+    "task_id": "任务", "campaign_id": "评议活动", "dimension_id": "评议方面", "id": "编号",
+}
+VALUES = {
+    "category": CATEGORY_LABELS, "role": ROLE_LABELS, "scope": GROUP_SCOPE_LABELS, "member_role": MEMBER_ROLE_LABELS,
+    "polarity": POLARITY_LABELS, "actor": ACTOR_LABELS,
+}
+SECRET_ACTIONS = ("reset_password", "change_password")
+
+
+def value_label(field, value, object_type=""):
+    """A stored value as the office reads it: 是/否, Chinese labels, blanks for nothing."""
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if field == "status":
+        return (SUBMISSION_STATUS if object_type == "submission" else CAMPAIGN_STATUS).get(value, value)
+    return VALUES.get(field, {}).get(value, value)
+
+
+def describe(entry):
+    """(field label, before, after) rows for one audit entry."""
+    if entry.action in SECRET_ACTIONS:
+        return [("密码", "——", "已更改")]
+    return [(FIELDS.get(k, k), value_label(k, old, entry.object_type), value_label(k, new, entry.object_type))
+            for k, old, new in entry.changes]
