@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 
-.PHONY: run test install install-dev browser migrate-check clean
+.PHONY: run test install install-dev browser bench clean
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -35,3 +35,6 @@ test: install-dev browser
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+bench: install-dev
+	$(PY) scripts/bench.py

@@ -30,8 +30,9 @@ class LoginClient(FlaskClient):
                 sess["_id"] = identifier
 
     def open(self, *args, **kwargs):
-        # Tests hold one app context, so g (where Flask-Login caches the user) outlives a request.
+        # Tests hold one app context, so g (where the user and campaign are cached) outlives a request.
         g.pop("_login_user", None)
+        g.pop("current_campaign", None)
         return super().open(*args, **kwargs)
 
 

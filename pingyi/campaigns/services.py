@@ -1,6 +1,7 @@
 """Campaign settings, phases, participation (key flag and group), groups and their members."""
 from datetime import date
 
+from flask import g, has_request_context
 from sqlalchemy import func, select
 
 from pingyi.audit.services import record, snapshot
@@ -25,8 +26,13 @@ from pingyi.units.models import Unit
 
 
 def current_campaign():
-    """The campaign of the latest year: the one every page works on."""
-    return db.session.scalar(select(Campaign).order_by(Campaign.year.desc()).limit(1))
+    """The campaign of the latest year: the one every page works on (looked up once per request)."""
+    if has_request_context() and "current_campaign" in g:
+        return g.current_campaign
+    campaign = db.session.scalar(select(Campaign).order_by(Campaign.year.desc()).limit(1))
+    if has_request_context() and campaign is not None:
+        g.current_campaign = campaign
+    return campaign
 
 
 def list_campaigns():
@@ -259,6 +265,8 @@ def start_campaign(year, source=None, checklist="previous"):
         if old.unit.active and old.user.active:
             db.session.add(SupervisorAssignment(campaign_id=campaign.id, user_id=old.user_id, unit_id=old.unit_id))
     source.status = "closed"
+    if has_request_context():
+        g.pop("current_campaign", None)
     db.session.flush()
     what = "检查清单" if checklist == "previous" else "（检查清单取自模板）"
     record("create", campaign, summary=f"新建 {campaign.title}（复制 {source.year} 年度的单位、评议组、义务监督员分工和{what}）")

@@ -2,7 +2,7 @@
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pingyi.extensions import db
@@ -43,7 +43,9 @@ class Task(db.Model):
 class Submission(db.Model):
     """A unit's answer to a unit task; no row means 待提交."""
 
-    __table_args__ = (UniqueConstraint("task_id", "unit_id"),)
+    # The board counts submissions by task and status from this index alone.
+    __table_args__ = (UniqueConstraint("task_id", "unit_id"),
+                      Index("ix_submission_task_status", "task_id", "status", "unit_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), index=True)

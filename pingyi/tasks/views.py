@@ -235,6 +235,7 @@ def delete(task_id):
 def move(task_id):
     task = _task(task_id)
     services.move_task(task, -1 if request.form.get("direction") == "up" else 1)
+    flash(f"已调整“{task.title}”的顺序")
     return redirect(url_for("board.index") + f"#task-{task.id}")
 
 

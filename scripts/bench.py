@@ -1,0 +1,102 @@
+"""`make bench`: server time and SQL statements of /board and a task's per-unit list for a 300-unit county.
+
+Builds the demo county, grows it to 300 units with submissions, then times requests through the
+WSGI app (server time, no network), next to a trivial page that renders only the base layout.
+"""
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import event, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pingyi import create_app, demo  # noqa: E402
+from pingyi.auth.models import User  # noqa: E402
+from pingyi.campaigns.models import Participation  # noqa: E402
+from pingyi.campaigns.services import current_campaign  # noqa: E402
+from pingyi.extensions import db, login_manager  # noqa: E402
+from pingyi.tasks.models import Submission  # noqa: E402
+from pingyi.tasks.services import campaign_tasks  # noqa: E402
+from pingyi.timeutil import utcnow  # noqa: E402
+from pingyi.units.models import Unit  # noqa: E402
+
+ROUNDS = 40
+
+
+def grow(campaign, total):
+    """Add units (with participation and a spread of submissions) until the county has `total`."""
+    groups = campaign.groups
+    tasks = [t for t in campaign_tasks(campaign.id) if t.for_units]
+    office = db.session.scalar(select(User).where(User.username == "office"))
+    count = db.session.query(Unit).count()
+    for n in range(count + 1, total + 1):
+        unit = Unit(name=f"测试单位{n:03d}", short_name=f"单位{n}", category=("department", "institution", "stationed")[n % 3],
+                    sort_order=n)
+        db.session.add(unit)
+        db.session.add(Participation(campaign=campaign, unit=unit, is_key=n % 9 == 0, group=groups[n % len(groups)]))
+        for i, task in enumerate(tasks):
+            if (n + i) % 5:
+                status = ("submitted", "confirmed", "confirmed", "returned")[(n * 7 + i) % 4]
+                db.session.add(Submission(task=task, unit=unit, status=status, note="已完成", submitted_at=utcnow(),
+                                          submitted_by_id=office.id))
+    db.session.commit()
+
+
+def measure(client, path, statements):
+    times, counts = [], []
+    for _ in range(ROUNDS):
+        statements.clear()
+        start = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - start) * 1000)
+        counts.append(len(statements))
+        assert response.status_code == 200, (path, response.status_code)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.95) - 1], max(counts)
+
+
+def run(units):
+    folder = Path(tempfile.mkdtemp())
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}", "SECRET_KEY": "bench",
+                      "UPLOAD_DIR": str(folder / "uploads"), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    statements = []
+    with app.app_context():
+        db.create_all()
+        demo.load_demo()
+        campaign = current_campaign()
+        grow(campaign, units)
+        task_id = next(t for t in campaign_tasks(campaign.id) if t.title == "书面总结报告").id
+        office_id = db.session.scalar(select(User.id).where(User.username == "office"))
+        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    # Requests run outside this app context, as on a server: each gets its own session and queries.
+    client = app.test_client()
+    with app.test_request_context():
+        identifier = login_manager._session_identifier_generator()
+    with client.session_transaction() as sess:
+        sess["_user_id"], sess["_fresh"], sess["_id"] = str(office_id), True, identifier
+    results = {name: measure(client, path, statements) for name, path in (
+        ("trivial page (/account/password)", "/account/password"),
+        ("/board", "/board"),
+        (f"/board/tasks/{task_id} (per-unit list)", f"/board/tasks/{task_id}"),
+    )}
+    with app.app_context():
+        db.engine.dispose()
+    return results
+
+
+def main():
+    print(f"pingyi bench: server time over {ROUNDS} requests each, SQLite, signed in as office")
+    for units in (60, 300):
+        results = run(units)
+        trivial = results["trivial page (/account/password)"][0]
+        print(f"\n{units} units")
+        print(f"  {'page':42} {'median ms':>10} {'p95 ms':>8} {'SQL':>5} {'x trivial':>10}")
+        for name, (median, p95, sql) in results.items():
+            print(f"  {name:42} {median:10.1f} {p95:8.1f} {sql:5d} {median / trivial:10.2f}")
+
+
+if __name__ == "__main__":
+    main()
