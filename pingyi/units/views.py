@@ -13,6 +13,7 @@ from pingyi.extensions import db
 from pingyi.forms import save_versioned
 from pingyi.htmx import is_partial, render
 from pingyi.timeutil import today
+from pingyi.tasks import services as task_services
 from pingyi.units import services
 from pingyi.units.forms import ImportForm, ParticipationForm, UnitForm
 from pingyi.units.models import CATEGORY_LABELS, Unit
@@ -74,8 +75,10 @@ def show(unit_id):
     liaisons = db.session.scalars(select(User).where(User.unit_id == unit.id, User.role == UNIT)).all()
     hidden = policy.HIDDEN_FROM_UNITS if current_user.role == UNIT else ()
     timeline = db.session.scalars(search_entries(unit_id=unit.id, hidden_types=hidden).limit(50)).all()
+    tasks = task_services.unit_tasks(campaign, unit) if campaign and part else []
     return render_template("units/show.html", unit=unit, campaign=campaign, part=part, liaisons=liaisons,
-                           timeline=timeline, phase=campaign_services.current_phase(campaign) if campaign else None)
+                           timeline=timeline, tasks=tasks,
+                           phase=campaign_services.current_phase(campaign) if campaign else None)
 
 
 @bp.route("/admin/units/new", methods=["GET", "POST"])

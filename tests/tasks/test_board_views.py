@@ -178,3 +178,9 @@ def test_unit_dashboard_lists_returned_and_overdue_tasks(county, client_for):
 def test_office_dashboard_lists_units_with_overdue_tasks(county, office_client):
     text = office_client.get("/").text
     assert "有逾期任务的单位" in text and "县教育局" in text[text.index('id="overdue"'):]
+
+
+def test_unit_page_lists_its_tasks_with_overdue_marks(county, client_for):
+    education = unit_named("县教育局")
+    text = client_for("leader").get(f"/units/{education.id}").text
+    assert "评议任务（3/11 已确认" in text and "7 项逾期" in text and "报告内容与本单位实际不符" in text
