@@ -28,3 +28,34 @@ def require_unit(unit_id):
     """Abort with 404 unless the signed-in user may see this unit (404 hides whether it exists)."""
     if not can_view_unit(current_user, unit_id):
         abort(404)
+
+
+def inspected_unit_ids(user, campaign):
+    """Units an evaluator (through its groups) or a supervisor (through assignments) inspects this campaign."""
+    from sqlalchemy import select
+
+    from pingyi.campaigns.models import EvaluationGroup, GroupMember, Participation, SupervisorAssignment
+    from pingyi.extensions import db
+    if campaign is None:
+        return set()
+    if user.role == EVALUATOR:
+        groups = select(GroupMember.group_id).join(EvaluationGroup).where(
+            GroupMember.user_id == user.id, EvaluationGroup.campaign_id == campaign.id)
+        return set(db.session.scalars(select(Participation.unit_id).where(
+            Participation.campaign_id == campaign.id, Participation.group_id.in_(groups))))
+    if user.role == SUPERVISOR:
+        return set(db.session.scalars(select(SupervisorAssignment.unit_id).where(
+            SupervisorAssignment.campaign_id == campaign.id, SupervisorAssignment.user_id == user.id)))
+    return set()
+
+
+def can_inspect(user, unit_id, campaign):
+    """Rate checklist items and record findings: the office, the unit's group, its assigned supervisors."""
+    if user.role == OFFICE:
+        return True
+    return user.role in (EVALUATOR, SUPERVISOR) and unit_id in inspected_unit_ids(user, campaign)
+
+
+def can_self_check(user, unit_id):
+    """The unit's own liaison (and the office on its behalf) fills in the self-check."""
+    return user.role == OFFICE or (user.role == UNIT and user.unit_id == unit_id)

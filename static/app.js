@@ -32,3 +32,45 @@ document.addEventListener("click", function (event) {
     done();
   }
 });
+
+// Drafts of long field forms (data-draft="key") are kept in this browser while typing, so that a
+// failed submission on a weak phone connection loses nothing; the saved page clears them.
+(function () {
+  function fields(form) {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name && el.name !== "csrf_token" && el.type !== "file" && el.type !== "submit" && el.type !== "hidden";
+    });
+  }
+  function save(form) {
+    var data = {};
+    fields(form).forEach(function (el) { data[el.name] = el.type === "checkbox" ? el.checked : el.value; });
+    try { localStorage.setItem("draft:" + form.dataset.draft, JSON.stringify(data)); } catch (e) { /* storage full or off */ }
+  }
+  function restore(form, data) {
+    fields(form).forEach(function (el) {
+      if (!(el.name in data)) return;
+      if (el.type === "checkbox") el.checked = data[el.name]; else el.value = data[el.name];
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-draft-clear]").forEach(function (el) {
+      el.dataset.draftClear.split(" ").forEach(function (key) { localStorage.removeItem("draft:" + key); });
+    });
+    document.querySelectorAll("form[data-draft]").forEach(function (form) {
+      var stored = localStorage.getItem("draft:" + form.dataset.draft);
+      if (stored && !form.querySelector(".error")) {
+        var bar = document.createElement("div");
+        bar.className = "flash flash-ok";
+        bar.textContent = "本机暂存了上次未提交的内容。";
+        var button = document.createElement("button");
+        button.type = "button";
+        button.textContent = "恢复暂存内容";
+        button.addEventListener("click", function () { restore(form, JSON.parse(stored)); bar.remove(); });
+        bar.appendChild(button);
+        form.parentNode.insertBefore(bar, form);
+      }
+      form.addEventListener("input", function () { save(form); });
+      form.addEventListener("change", function () { save(form); });
+    });
+  });
+})();

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from pingyi.campaigns.services import current_campaign
 from pingyi.checklists.services import dimensions
 from pingyi.extensions import db
+from pingyi.findings.models import Inspection, Opinion
 from pingyi.tasks.models import Submission
 from pingyi.tasks.services import campaign_tasks
 from tests.conftest import user
@@ -66,6 +67,22 @@ MATRIX = {
     "board.delete": ({"POST"}, {OFFICE}),
     "board.move": ({"POST"}, {OFFICE}),
     "board.download": ({"GET"}, STAFF | {UNIT_OWN}),
+    "unit_checklists.show": ({"GET"}, STAFF | {UNIT_OWN}),
+    "unit_checklists.row": ({"GET"}, STAFF | {UNIT_OWN}),
+    "unit_checklists.edit": ({"GET"}, {OFFICE, EVALUATOR, SUPERVISOR}),  # the evaluators' side ("review")
+    "unit_checklists.save": ({"POST"}, {OFFICE, EVALUATOR, SUPERVISOR}),
+    "findings.index": ({"GET"}, EVERYONE),  # a unit sees its own confirmed findings only
+    "findings.create": ({"GET", "POST"}, {OFFICE, EVALUATOR, SUPERVISOR}),
+    "findings.finding_row": ({"GET"}, {OFFICE, EVALUATOR, SUPERVISOR}),
+    "findings.show_inspection": ({"GET"}, STAFF),
+    "findings.edit_inspection": ({"GET", "POST"}, {OFFICE, EVALUATOR, SUPERVISOR}),
+    "findings.delete_inspection": ({"POST"}, {OFFICE, EVALUATOR, SUPERVISOR}),
+    "findings.confirm": ({"POST"}, {OFFICE}),
+    "findings.dismiss": ({"POST"}, {OFFICE}),
+    "findings.merge": ({"POST"}, {OFFICE}),
+    "findings.review_opinion": ({"POST"}, {OFFICE}),
+    "findings.export": ({"GET"}, STAFF),
+    "findings.matrix": ({"GET"}, STAFF),
 }
 # Office goes last so that its state changes cannot hide another role's refusal.
 ORDER = (ANON, UNIT_OTHER, UNIT_OWN, EVALUATOR, SUPERVISOR, LEADER, OFFICE)
@@ -91,10 +108,14 @@ def _url(app, rule, role):
     task = next(t for t in campaign_tasks(campaign.id) if t.requires_file)
     submission = db.session.scalar(select(Submission).where(Submission.unit_id == unit_id,
                                                             Submission.task_id == task.id))
+    police_inspection = db.session.scalar(select(Inspection).where(Inspection.unit_id == own)
+                                          .order_by(Inspection.id))
     values = {"unit_id": unit_id, "scope": "campaign", "dim_id": dim.id,
               "item_id": dim.items[0].id, "group_id": group.id, "member_id": group.members[-1].id,
               "user_id": user("unit2").id, "task_id": task.id, "submission_id": submission.id,
-              "file_id": submission.current_files[0].id}
+              "file_id": submission.current_files[0].id, "kind": "review",
+              "inspection_id": police_inspection.id, "finding_id": police_inspection.findings[0].id,
+              "opinion_id": db.session.scalar(select(Opinion.id))}
     with app.test_request_context():
         return url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments})
 
@@ -122,6 +143,8 @@ def test_route_admits_only_its_roles(app, county, endpoint):
                 assert status == 302 and "/login" in response.location, where
             elif role == UNIT_OTHER and UNIT_OWN in admitted:
                 assert status == 404, where
+            elif role == UNIT_OTHER and "unit_id" in rule.arguments:
+                assert status in (403, 404), where  # refused before or after the unit check
             else:
                 assert status == 403, where
             db.session.rollback()

@@ -1,10 +1,14 @@
 """The six-dimension checklist: the default from the plan, editing, and copying into a campaign."""
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from pingyi.audit.services import record, snapshot
-from pingyi.checklists.models import POLARITY_LABELS, CheckItem, Dimension
-from pingyi.errors import DomainError, check_version
+from pingyi.checklists.models import (ASSESSMENT_KINDS, POLARITY_LABELS, RATING_LABELS, Assessment, CheckItem,
+                                      Dimension)
+from pingyi.errors import DomainError, StaleEdit, check_version
 from pingyi.extensions import db
+from pingyi.files.services import check_upload, store_file
+from pingyi.timeutil import today, utcnow
 
 DEFAULT_CHECKLIST = (
     ("责任落实", (
@@ -92,6 +96,9 @@ def save_dimension(campaign_id, dim, version, name):
 
 
 def delete_dimension(dim):
+    from pingyi.findings.models import Finding
+    if db.session.scalar(select(func.count(Finding.id)).where(Finding.dimension_id == dim.id)):
+        raise DomainError(f"“{dim.name}”下已有问题记录，不能删除")
     if dim.items:
         raise DomainError(f"“{dim.name}”下还有 {len(dim.items)} 个检查项，请先删除检查项")
     before = snapshot(dim)
@@ -118,6 +125,12 @@ def save_item(dim, item, version, text, polarity):
 
 
 def delete_item(item):
+    """Delete a check item nobody has rated yet (ratings and findings refer to it)."""
+    from pingyi.findings.models import Finding
+    used = db.session.scalar(select(func.count(Assessment.id)).where(Assessment.item_id == item.id))
+    used += db.session.scalar(select(func.count(Finding.id)).where(Finding.item_id == item.id))
+    if used:
+        raise DomainError("该检查项已有自查、评价或问题记录，不能删除；可修改其内容")
     before = snapshot(item)
     dim = item.dimension
     dim.items.remove(item)
@@ -150,3 +163,85 @@ def move_item(item, step):
     _swap(list(item.dimension.items), item, step)
     record("update", item, before, summary=f"{item.dimension.name}：调整检查项顺序")
     db.session.commit()
+
+
+def rating_summary(assessments):
+    """{rating: count} of a list of assessments, every rating present."""
+    counts = {key: 0 for key in RATING_LABELS}
+    for a in assessments:
+        counts[a.rating] += 1
+    return counts
+
+
+def unit_checklist(campaign, unit, confirmed_findings):
+    """The campaign's dimensions with, per item, the unit's self-check, the evaluators' rating and the
+    confirmed findings, plus a per-dimension summary; a constant number of queries."""
+    dims = db.session.scalars(select(Dimension).where(Dimension.campaign_id == campaign.id)
+                              .order_by(Dimension.sort_order, Dimension.id)
+                              .options(selectinload(Dimension.items))).all()
+    item_ids = [i.id for d in dims for i in d.items]
+    found = {(a.item_id, a.kind): a for a in db.session.scalars(
+        select(Assessment).where(Assessment.unit_id == unit.id, Assessment.item_id.in_(item_ids))
+        .options(selectinload(Assessment.files), selectinload(Assessment.updated_by)))}
+    by_item, by_dim = {}, {}
+    for f in confirmed_findings:
+        if f.item_id:
+            by_item.setdefault(f.item_id, []).append(f)
+        else:
+            by_dim.setdefault(f.dimension_id, []).append(f)
+    result = []
+    for dim in dims:
+        rows = [{"item": item, "self": found.get((item.id, "self")), "review": found.get((item.id, "review")),
+                 "findings": by_item.get(item.id, [])} for item in dim.items]
+        result.append({
+            "dimension": dim, "rows": rows, "other_findings": by_dim.get(dim.id, []),
+            "self_summary": rating_summary([r["self"] for r in rows if r["self"]]),
+            "review_summary": rating_summary([r["review"] for r in rows if r["review"]]),
+        })
+    return result
+
+
+def self_check_open(campaign, on=None):
+    """Units fill in their self-check until the end of phase 2 (自查自评、民主测评)."""
+    phase = next((p for p in campaign.phases if p.number == 2), None)
+    return phase is None or (on or today()) <= phase.end_date
+
+
+def assessment_for(unit, item, kind):
+    return db.session.scalar(select(Assessment).where(Assessment.unit_id == unit.id, Assessment.item_id == item.id,
+                                                      Assessment.kind == kind))
+
+
+def save_assessment(unit, item, kind, user, rating, explanation, version, uploads=()):
+    """Save a self-check ('self') or the evaluators' rating ('review') of one item for one unit.
+
+    A save made from an outdated row is refused with the other person's saved value attached,
+    so nothing anyone typed is lost; evidence files are added to those already there.
+    """
+    if kind not in ASSESSMENT_KINDS:
+        raise DomainError("未知的评价类型")
+    if rating not in RATING_LABELS:
+        raise DomainError("请选择评价结果")
+    explanation = (explanation or "").strip()
+    if rating in ("basic", "problem") and not explanation:
+        raise DomainError(f"评为“{RATING_LABELS[rating]}”时请说明具体情况")
+    for filename, data in uploads:
+        check_upload(filename, data)
+    current = assessment_for(unit, item, kind)
+    if current is not None:
+        check_version(current, version)
+    elif version not in (None, "", "0"):
+        raise StaleEdit(current=None)
+    before = snapshot(current) if current else None
+    if current is None:
+        current = Assessment(unit_id=unit.id, item_id=item.id, kind=kind)
+        db.session.add(current)
+    current.rating, current.explanation = rating, explanation
+    current.updated_by_id, current.updated_at = user.id, utcnow()
+    db.session.flush()
+    for filename, data in uploads:
+        store_file(filename, data, unit.id, user, assessment_id=current.id)
+    record("update" if before else "create", current, before, unit_id=unit.id,
+           summary=f"{unit.name}：{ASSESSMENT_KINDS[kind]}“{item.text[:24]}”评为{RATING_LABELS[rating]}")
+    db.session.commit()
+    return current

@@ -9,7 +9,6 @@ from pingyi.checklists.models import CheckItem, Dimension
 from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.forms import save_versioned
-from pingyi.htmx import is_partial
 
 bp = Blueprint("checklists", __name__, url_prefix="/admin/checklist")
 SCOPES = ("template", "campaign")
@@ -133,9 +132,11 @@ def edit_item(scope, item_id):
 @role_required(OFFICE)
 def delete_item(scope, item_id):
     item = _item(scope, item_id)
-    services.delete_item(item)
-    if is_partial():
-        return ""
+    try:
+        services.delete_item(item)
+    except DomainError as e:
+        flash(str(e), "error")
+        return _back(scope, f"#item-{item.id}")
     flash("已删除检查项")
     return _back(scope)
 

@@ -13,6 +13,8 @@ class StoredFile(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"), index=True)
     submission_id: Mapped[Optional[int]] = mapped_column(ForeignKey("submission.id"), index=True)
+    assessment_id: Mapped[Optional[int]] = mapped_column(ForeignKey("assessment.id"), index=True)
+    finding_id: Mapped[Optional[int]] = mapped_column(ForeignKey("finding.id"), index=True)
     original_name: Mapped[str] = mapped_column(String(255))
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     sha256: Mapped[str] = mapped_column(String(64))
@@ -24,6 +26,8 @@ class StoredFile(db.Model):
 
     uploaded_by = relationship("User")
     submission = relationship("Submission", back_populates="files")
+    assessment = relationship("Assessment", back_populates="files")
+    finding = relationship("Finding", back_populates="files")
 
     @property
     def size_label(self):

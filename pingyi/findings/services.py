@@ -1,0 +1,298 @@
+"""Record inspections with their findings and opinions, review them, count them per unit and dimension."""
+import io
+from collections import defaultdict
+from datetime import date
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from pingyi import policy
+from pingyi.audit.services import record, snapshot
+from pingyi.auth.roles import EVALUATOR, OFFICE, SUPERVISOR, UNIT
+from pingyi.campaigns.models import Participation
+from pingyi.checklists.models import Dimension
+from pingyi.errors import DomainError, check_version
+from pingyi.extensions import db
+from pingyi.files.services import check_upload, store_file
+from pingyi.findings.models import (METHOD_LABELS, SEVERITY_LABELS, SEVERITY_ORDER, SOURCE_LABELS, STATUS_LABELS,
+                                    Finding, Inspection, Opinion)
+from pingyi.timeutil import today, utcnow
+from pingyi.units.models import Unit
+
+
+def _check_inspection(campaign, unit, user, values, findings, opinions, submit):
+    if not policy.can_inspect(user, unit.id, campaign):
+        raise DomainError("您不负责该单位的评议，不能为其记录问题")
+    if values["method"] not in METHOD_LABELS:
+        raise DomainError("请选择检查方式")
+    if values["held_on"] > today():
+        raise DomainError("检查日期不能晚于今天")
+    dims = {d.id: d for d in db.session.scalars(select(Dimension).where(Dimension.campaign_id == campaign.id)
+                                                 .options(selectinload(Dimension.items)))}
+    problems = {}
+    for index, f in enumerate(findings):
+        dim = dims.get(f["dimension_id"])
+        if not f["description"].strip():
+            problems[index] = "请填写问题描述"
+        elif dim is None:
+            problems[index] = "请选择问题所属的评议方面"
+        elif f["item_id"] and f["item_id"] not in {i.id for i in dim.items}:
+            problems[index] = "所选检查项不属于该评议方面"
+        elif f["severity"] not in SEVERITY_LABELS or f["source"] not in SOURCE_LABELS:
+            problems[index] = "请选择严重程度和问题来源"
+        else:
+            try:
+                for filename, data in f["uploads"]:
+                    check_upload(filename, data)
+            except DomainError as e:
+                problems[index] = str(e)
+    if problems:
+        raise FindingsRefused(problems)
+    if submit and not findings and not any(o.strip() for o in opinions) and not values["summary"].strip():
+        raise DomainError("提交前请至少填写检查情况、一条问题或一条意见建议")
+
+
+class FindingsRefused(DomainError):
+    """Some finding rows are wrong; `problems` maps each row's index to its message."""
+
+    def __init__(self, problems):
+        super().__init__(f"有 {len(problems)} 条问题填写不完整，请按提示修改（已填写的内容均已保留）")
+        self.problems = problems
+
+
+def save_inspection(campaign, unit, user, values, findings, opinions, submit, inspection=None, version=None):
+    """Create or rewrite a draft inspection with its findings and opinions; submit it when asked.
+
+    Nothing is stored when any row is wrong. Submitting sends every finding and opinion to the
+    office for review; a submitted inspection can no longer be edited by its author.
+    """
+    _check_inspection(campaign, unit, user, values, findings, opinions, submit)
+    if inspection is not None:
+        check_version(inspection, version)
+        if inspection.status != "draft":
+            raise DomainError("已提交的检查记录不能再修改")
+        before = snapshot(inspection)
+        for old in list(inspection.findings):
+            for f in old.files:
+                f.finding_id = None
+                f.superseded = True
+            db.session.delete(old)
+        for old in list(inspection.opinions):
+            db.session.delete(old)
+        db.session.flush()
+    else:
+        before = None
+        inspection = Inspection(campaign_id=campaign.id, unit_id=unit.id, created_by_id=user.id)
+        db.session.add(inspection)
+    inspection.unit_id = unit.id
+    for key in ("method", "held_on", "place", "participants", "summary"):
+        setattr(inspection, key, values[key].strip() if isinstance(values[key], str) else values[key])
+    status = "submitted" if submit else "draft"
+    inspection.status = status
+    if submit:
+        inspection.submitted_at = utcnow()
+    db.session.flush()
+    for f in findings:
+        finding = Finding(campaign_id=campaign.id, inspection_id=inspection.id, unit_id=unit.id,
+                          dimension_id=f["dimension_id"], item_id=f["item_id"] or None,
+                          description=f["description"].strip(), severity=f["severity"], source=f["source"],
+                          reporter=(f.get("reporter") or "").strip(), confidential=bool(f.get("confidential")),
+                          status=status)
+        db.session.add(finding)
+        db.session.flush()
+        for filename, data in f["uploads"]:
+            store_file(filename, data, unit.id, user, finding_id=finding.id)
+    for text in opinions:
+        if text.strip():
+            db.session.add(Opinion(campaign_id=campaign.id, inspection_id=inspection.id, unit_id=unit.id,
+                                   text=text.strip(), status=status))
+    verb = "提交" if submit else "保存草稿："
+    record("update" if before else "create", inspection, before, unit_id=unit.id,
+           summary=f"{verb}{unit.name}{METHOD_LABELS[inspection.method]}记录（问题 {len(findings)} 条）")
+    db.session.commit()
+    return inspection
+
+
+def delete_draft(inspection, user):
+    if inspection.status != "draft" or inspection.created_by_id != user.id:
+        raise DomainError("只能删除自己的草稿")
+    before = snapshot(inspection)
+    for f in inspection.findings:
+        for file in f.files:
+            file.finding_id, file.superseded = None, True
+        db.session.delete(f)
+    for o in inspection.opinions:
+        db.session.delete(o)
+    db.session.delete(inspection)
+    record("delete", inspection, before, unit_id=inspection.unit_id, summary=f"删除{inspection.unit.name}的检查草稿")
+    db.session.commit()
+
+
+def _review(obj, user, status, note=""):
+    if obj.status != "submitted":
+        raise DomainError(f"只能审核“待审核”的记录（当前：{STATUS_LABELS[obj.status]}）")
+    before = snapshot(obj)
+    obj.status, obj.review_note = status, note
+    obj.reviewed_by_id, obj.reviewed_at = user.id, utcnow()
+    return before
+
+
+def confirm_finding(finding, user):
+    """Confirmed findings count in the matrix and go into feedback."""
+    before = _review(finding, user, "confirmed")
+    record("update", finding, before, unit_id=finding.unit_id,
+           summary=f"确认{finding.unit.name}的问题：{finding.description[:30]}")
+    db.session.commit()
+
+
+def dismiss_finding(finding, user, reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("不予采纳时请填写理由")
+    before = _review(finding, user, "dismissed", reason)
+    record("update", finding, before, unit_id=finding.unit_id,
+           summary=f"不予采纳{finding.unit.name}的问题：{finding.description[:30]}（{reason}）")
+    db.session.commit()
+
+
+def merge_finding(finding, target, user):
+    """Fold a duplicate into another finding of the same unit; the duplicate keeps a pointer to it."""
+    if target.id == finding.id or target.unit_id != finding.unit_id:
+        raise DomainError("只能合并到同一单位的另一条问题")
+    if target.status not in ("submitted", "confirmed"):
+        raise DomainError("只能合并到待审核或已确认的问题")
+    before = _review(finding, user, "merged", f"合并到问题 #{target.id}")
+    finding.merged_into_id = target.id
+    record("update", finding, before, unit_id=finding.unit_id,
+           summary=f"将{finding.unit.name}的问题 #{finding.id} 合并到 #{target.id}")
+    db.session.commit()
+
+
+def confirm_opinion(opinion, user):
+    before = _review(opinion, user, "confirmed")
+    record("update", opinion, before, unit_id=opinion.unit_id, summary=f"采纳{opinion.unit.name}的意见建议")
+    db.session.commit()
+
+
+def dismiss_opinion(opinion, user, reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("不予采纳时请填写理由")
+    before = _review(opinion, user, "dismissed", reason)
+    record("update", opinion, before, unit_id=opinion.unit_id, summary=f"不予采纳{opinion.unit.name}的意见建议")
+    db.session.commit()
+
+
+def visible_findings(campaign, user):
+    """A select of the findings `user` may see: all for office and leaders, the group's or assigned units'
+    (and their own drafts) for evaluators and supervisors, a unit's own confirmed ones for its liaison."""
+    stmt = select(Finding).where(Finding.campaign_id == campaign.id)
+    if user.role == UNIT:
+        return stmt.where(Finding.unit_id == user.unit_id, Finding.status == "confirmed")
+    if user.role in (EVALUATOR, SUPERVISOR):
+        scope = policy.inspected_unit_ids(user, campaign)
+        mine = select(Inspection.id).where(Inspection.created_by_id == user.id)
+        return stmt.where(or_(Finding.inspection_id.in_(mine),
+                              and_(Finding.unit_id.in_(scope), Finding.status != "draft")))
+    return stmt.where(Finding.status != "draft")
+
+
+def search_findings(campaign, user, unit_id=None, group_id=None, dimension_id=None, method="", severity="",
+                    status="", date_from=None, date_to=None):
+    stmt = visible_findings(campaign, user).join(Inspection, Inspection.id == Finding.inspection_id)
+    if unit_id:
+        stmt = stmt.where(Finding.unit_id == unit_id)
+    if group_id:
+        stmt = stmt.where(Finding.unit_id.in_(select(Participation.unit_id).where(
+            Participation.campaign_id == campaign.id, Participation.group_id == group_id)))
+    if dimension_id:
+        stmt = stmt.where(Finding.dimension_id == dimension_id)
+    if method in METHOD_LABELS:
+        stmt = stmt.where(Inspection.method == method)
+    if severity in SEVERITY_LABELS:
+        stmt = stmt.where(Finding.severity == severity)
+    if status in STATUS_LABELS:
+        stmt = stmt.where(Finding.status == status)
+    if date_from:
+        stmt = stmt.where(Inspection.held_on >= date_from)
+    if date_to:
+        stmt = stmt.where(Inspection.held_on <= date_to)
+    return (stmt.options(selectinload(Finding.unit), selectinload(Finding.dimension), selectinload(Finding.item),
+                         selectinload(Finding.inspection).selectinload(Inspection.created_by),
+                         selectinload(Finding.files))
+            .order_by(Inspection.held_on.desc(), Finding.id.desc()))
+
+
+def pending_opinions(campaign, user):
+    """Opinions awaiting the office's review (office) or those of the user's own inspections."""
+    stmt = select(Opinion).where(Opinion.campaign_id == campaign.id).options(selectinload(Opinion.unit))
+    if user.role == OFFICE:
+        return db.session.scalars(stmt.where(Opinion.status == "submitted").order_by(Opinion.id)).all()
+    return []
+
+
+def confirmed_for_unit(campaign, unit):
+    return db.session.scalars(select(Finding).where(
+        Finding.campaign_id == campaign.id, Finding.unit_id == unit.id, Finding.status == "confirmed")
+        .options(selectinload(Finding.files), selectinload(Finding.inspection))
+        .order_by(Finding.id)).all()
+
+
+def matrix(campaign, category="", key="", group_id=None):
+    """Units × dimensions: the number of confirmed findings and the worst severity in each cell,
+    and which units have had no inspection yet. Four queries whatever the county's size."""
+    from pingyi.tasks.services import filtered_units
+    unit_ids = filtered_units(campaign, category, key, group_id)
+    units = db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids))
+                               .order_by(Unit.category, Unit.sort_order)).all()
+    dims = db.session.scalars(select(Dimension).where(Dimension.campaign_id == campaign.id)
+                              .order_by(Dimension.sort_order, Dimension.id)).all()
+    cells = defaultdict(lambda: {"count": 0, "worst": 0})
+    rows = db.session.execute(
+        select(Finding.unit_id, Finding.dimension_id, Finding.severity, func.count())
+        .where(Finding.campaign_id == campaign.id, Finding.status == "confirmed", Finding.unit_id.in_(unit_ids))
+        .group_by(Finding.unit_id, Finding.dimension_id, Finding.severity))
+    for unit_id, dim_id, severity, count in rows:
+        cell = cells[(unit_id, dim_id)]
+        cell["count"] += count
+        cell["worst"] = max(cell["worst"], SEVERITY_ORDER[severity])
+    inspected = set(db.session.scalars(select(Inspection.unit_id).where(
+        Inspection.campaign_id == campaign.id, Inspection.status == "submitted").distinct()))
+    totals = {d.id: sum(cells[(u.id, d.id)]["count"] for u in units) for d in dims}
+    return {"units": units, "dims": dims, "cells": cells, "inspected": inspected, "totals": totals}
+
+
+EXPORT_HEADERS = ("编号", "单位", "评议方面", "检查项", "问题描述", "严重程度", "来源", "检查方式", "检查日期", "状态", "审核意见")
+
+
+def export_findings(findings):
+    """The (filtered) findings as an .xlsx for the office's own records."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "问题清单"
+    sheet.append(EXPORT_HEADERS)
+    for f in findings:
+        sheet.append([f.id, f.unit.name, f.dimension.name, f.item.text if f.item else "", f.description,
+                      f.severity_label, f.source_label, f.inspection.method_label, f.inspection.held_on,
+                      f.status_label, f.review_note])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for index, width in enumerate((6, 22, 10, 30, 50, 8, 10, 12, 12, 8, 24), 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return out
+
+
+def parse_date(value):
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+

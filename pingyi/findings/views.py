@@ -1,0 +1,321 @@
+"""Inspections and findings: entry (phone-friendly), the list with filters, review, the matrix."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from pingyi import policy
+from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, STAFF, SUPERVISOR, role_required
+from pingyi.campaigns.services import current_campaign
+from pingyi.checklists.services import dimensions
+from pingyi.errors import DomainError
+from pingyi.extensions import db
+from pingyi.files.services import read_limited
+from pingyi.findings import services
+from pingyi.findings.forms import FindingEntry, InspectionForm, ReasonForm
+from pingyi.findings.models import (METHOD_LABELS, SEVERITY_LABELS, STATUS_LABELS, Finding, Inspection,
+                                    Opinion)
+from pingyi.htmx import is_partial, render
+from pingyi.timeutil import today
+from pingyi.units.models import CATEGORY_LABELS, Unit
+
+bp = Blueprint("findings", __name__, url_prefix="/findings")
+INSPECTORS = (OFFICE, EVALUATOR, SUPERVISOR)
+
+
+def _campaign():
+    campaign = current_campaign()
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def _filters():
+    def number(name):
+        value = request.args.get(name, "")
+        return int(value) if value.isdigit() else None
+    return {"unit_id": number("unit"), "group_id": number("group"), "dimension_id": number("dimension"),
+            "method": request.args.get("method", ""), "severity": request.args.get("severity", ""),
+            "status": request.args.get("status", ""),
+            "date_from": services.parse_date(request.args.get("from", "")),
+            "date_to": services.parse_date(request.args.get("to", ""))}
+
+
+@bp.get("")
+@login_required
+def index():
+    campaign = _campaign()
+    filters = _filters()
+    page = db.paginate(services.search_findings(campaign, current_user, **filters),
+                       page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"],
+                       error_out=False)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    context = dict(page=page, filters=filters, args=args, campaign=campaign, dims=dimensions(campaign.id),
+                   methods=METHOD_LABELS, severities=SEVERITY_LABELS, statuses=STATUS_LABELS,
+                   units=_unit_choices(campaign) if current_user.role != "unit" else [],
+                   reason_form=ReasonForm(), opinions=services.pending_opinions(campaign, current_user),
+                   drafts=_my_drafts(campaign))
+    return render("findings/index.html", "findings/_list.html", **context)
+
+
+def _my_drafts(campaign):
+    if current_user.role not in INSPECTORS:
+        return []
+    return db.session.scalars(select(Inspection).where(
+        Inspection.campaign_id == campaign.id, Inspection.created_by_id == current_user.id,
+        Inspection.status == "draft").order_by(Inspection.id.desc())).all()
+
+
+def _unit_choices(campaign):
+    """Units the user may record findings for (all for office and leaders' filters)."""
+    from pingyi.tasks.services import filtered_units
+    stmt = select(Unit).where(Unit.id.in_(filtered_units(campaign))).order_by(Unit.category, Unit.sort_order)
+    if current_user.role in (EVALUATOR, SUPERVISOR):
+        stmt = stmt.where(Unit.id.in_(policy.inspected_unit_ids(current_user, campaign) or {0}))
+    return db.session.scalars(stmt).all()
+
+
+def _entry_choices(entry, dims):
+    entry.dimension_id.choices = [(0, "请选择")] + [(d.id, d.name) for d in dims]
+    entry.item_id.choices = [(0, "（不对应具体检查项）")] + [(i.id, f"{d.name}：{i.text}") for d in dims for i in d.items]
+
+
+def _inspection_form(campaign, formdata=None, obj=None):
+    form = InspectionForm(formdata=formdata, obj=obj)
+    dims = dimensions(campaign.id)
+    form.unit_id.choices = [(0, "请选择")] + [(u.id, u.name) for u in _unit_choices(campaign)]
+    for entry in form.findings:
+        _entry_choices(entry.form, dims)
+    return form, dims
+
+
+def _collect(form):
+    findings = []
+    for index, entry in enumerate(form.findings):
+        e = entry.form
+        uploads = [(f.filename, read_limited(f.stream)) for f in request.files.getlist(e.files.name) if f.filename]
+        findings.append({"dimension_id": e.dimension_id.data, "item_id": e.item_id.data or None,
+                         "description": e.description.data or "", "severity": e.severity.data,
+                         "source": e.source.data, "reporter": e.reporter.data or "",
+                         "confidential": e.confidential.data, "uploads": uploads})
+    opinions = [line for line in (form.opinions.data or "").splitlines() if line.strip()]
+    values = {k: getattr(form, k).data or ("" if k != "held_on" else None)
+              for k in ("method", "held_on", "place", "participants", "summary")}
+    return values, findings, opinions
+
+
+def _save(campaign, form, inspection=None):
+    """Run the inspection form; return a response on success, None to re-render with the errors."""
+    if not form.validate_on_submit():
+        return None
+    unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
+    if unit is None:
+        form.unit_id.errors.append("请选择被评议单位")
+        return None
+    submit = bool(form.submit.data)
+    values, findings, opinions = _collect(form)
+    try:
+        saved = services.save_inspection(campaign, unit, current_user, values, findings, opinions, submit,
+                                         inspection, form.version.data)
+    except services.FindingsRefused as e:
+        db.session.rollback()
+        form.form_errors.append(str(e))
+        for index, message in e.problems.items():
+            form.findings[index].form.description.errors.append(message)
+        return None
+    except DomainError as e:
+        db.session.rollback()
+        form.form_errors.append(str(e))
+        return None
+    flash(f"已提交{unit.name}的检查记录，待纠风办审核" if submit else "已保存草稿，可稍后继续填写并提交")
+    return redirect(url_for("findings.show_inspection", inspection_id=saved.id, saved=1))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(*INSPECTORS)
+def create():
+    campaign = _campaign()
+    form, dims = _inspection_form(campaign)
+    if request.method == "GET":
+        form.held_on.data = today()
+        if request.args.get("unit", "").isdigit():
+            form.unit_id.data = int(request.args["unit"])
+        if not form.findings.entries:
+            form.findings.append_entry()
+            _entry_choices(form.findings[-1].form, dims)
+    response = _save(campaign, form) if request.method == "POST" else None
+    if response is not None:
+        return response
+    return render_template("findings/form.html", form=form, inspection=None), 422 if request.method == "POST" else 200
+
+
+@bp.get("/new/finding")
+@role_required(*INSPECTORS)
+def finding_row():
+    """One more blank finding block for the entry form (htmx appends it)."""
+    campaign = _campaign()
+    index = request.args.get("index", 0, type=int)
+    entry = FindingEntry(prefix=f"findings-{index}-")
+    _entry_choices(entry, dimensions(campaign.id))
+    return render_template("findings/_new_entry.html", entry=entry, index=index, next_index=index + 1, oob=True)
+
+
+def _inspection(inspection_id):
+    inspection = db.get_or_404(Inspection, inspection_id)
+    if inspection.campaign_id != _campaign().id:
+        abort(404)
+    user = current_user
+    if user.role == "unit":
+        abort(404)
+    if user.role in (EVALUATOR, SUPERVISOR) and inspection.created_by_id != user.id and (
+            inspection.status == "draft" or not policy.can_inspect(user, inspection.unit_id, _campaign())):
+        abort(404)
+    if user.role in (OFFICE, LEADER) and inspection.status == "draft" and inspection.created_by_id != user.id:
+        abort(404)
+    return inspection
+
+
+@bp.get("/inspections/<int:inspection_id>")
+@role_required(*STAFF)
+def show_inspection(inspection_id):
+    inspection = _inspection(inspection_id)
+    return render_template("findings/inspection.html", inspection=inspection, reason_form=ReasonForm(),
+                           just_saved=request.args.get("saved") == "1")
+
+
+@bp.route("/inspections/<int:inspection_id>/edit", methods=["GET", "POST"])
+@role_required(*INSPECTORS)
+def edit_inspection(inspection_id):
+    campaign = _campaign()
+    inspection = _inspection(inspection_id)
+    if inspection.created_by_id != current_user.id or inspection.status != "draft":
+        flash("只有自己的草稿可以修改", "error")
+        return redirect(url_for("findings.show_inspection", inspection_id=inspection.id))
+    if request.method == "GET":
+        form, dims = _inspection_form(campaign, obj=inspection)
+        form.version.data = inspection.version
+        form.opinions.data = "\n".join(o.text for o in inspection.opinions)
+        while form.findings.entries:
+            form.findings.pop_entry()
+        for f in inspection.findings:
+            form.findings.append_entry({"dimension_id": f.dimension_id, "item_id": f.item_id or 0,
+                                        "description": f.description, "severity": f.severity, "source": f.source,
+                                        "reporter": f.reporter, "confidential": f.confidential})
+            _entry_choices(form.findings[-1].form, dims)
+        return render_template("findings/form.html", form=form, inspection=inspection)
+    form, dims = _inspection_form(campaign, request.form)
+    response = _save(campaign, form, inspection)
+    if response is not None:
+        return response
+    return render_template("findings/form.html", form=form, inspection=inspection), 422
+
+
+@bp.post("/inspections/<int:inspection_id>/delete")
+@role_required(*INSPECTORS)
+def delete_inspection(inspection_id):
+    inspection = _inspection(inspection_id)
+    try:
+        services.delete_draft(inspection, current_user)
+    except DomainError as e:
+        flash(str(e), "error")
+        return redirect(url_for("findings.show_inspection", inspection_id=inspection.id))
+    flash("已删除草稿")
+    return redirect(url_for("findings.index"))
+
+
+def _finding(finding_id):
+    finding = db.get_or_404(Finding, finding_id)
+    if finding.campaign_id != _campaign().id:
+        abort(404)
+    return finding
+
+
+def _reviewed(finding, message, error=None):
+    if error:
+        flash(error, "error")
+    else:
+        flash(message)
+    if is_partial():
+        return render_template("findings/_row.html", f=finding, reason_form=ReasonForm(), is_fragment=True,
+                               show_flash=True)
+    return redirect(request.referrer or url_for("findings.index"))
+
+
+@bp.post("/<int:finding_id>/confirm")
+@role_required(OFFICE)
+def confirm(finding_id):
+    finding = _finding(finding_id)
+    try:
+        services.confirm_finding(finding, current_user)
+    except DomainError as e:
+        db.session.rollback()
+        return _reviewed(finding, None, str(e))
+    return _reviewed(finding, f"已确认问题 #{finding.id}")
+
+
+@bp.post("/<int:finding_id>/dismiss")
+@role_required(OFFICE)
+def dismiss(finding_id):
+    finding = _finding(finding_id)
+    try:
+        services.dismiss_finding(finding, current_user, request.form.get("reason", ""))
+    except DomainError as e:
+        db.session.rollback()
+        return _reviewed(finding, None, str(e))
+    return _reviewed(finding, f"问题 #{finding.id} 不予采纳")
+
+
+@bp.post("/<int:finding_id>/merge")
+@role_required(OFFICE)
+def merge(finding_id):
+    finding = _finding(finding_id)
+    target_id = request.form.get("target", "")
+    target = db.session.get(Finding, int(target_id)) if target_id.isdigit() else None
+    try:
+        if target is None or target.campaign_id != finding.campaign_id:
+            raise DomainError("请填写要合并到的问题编号")
+        services.merge_finding(finding, target, current_user)
+    except DomainError as e:
+        db.session.rollback()
+        return _reviewed(finding, None, str(e))
+    return _reviewed(finding, f"已将问题 #{finding.id} 合并到 #{target.id}")
+
+
+@bp.post("/opinions/<int:opinion_id>/review")
+@role_required(OFFICE)
+def review_opinion(opinion_id):
+    opinion = db.get_or_404(Opinion, opinion_id)
+    if opinion.campaign_id != _campaign().id:
+        abort(404)
+    try:
+        if request.form.get("decision") == "confirm":
+            services.confirm_opinion(opinion, current_user)
+            flash("已采纳该意见建议")
+        else:
+            services.dismiss_opinion(opinion, current_user, request.form.get("reason", ""))
+            flash("该意见建议不予采纳")
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e), "error")
+    return redirect(url_for("findings.index") + "#opinions")
+
+
+@bp.get("/export.xlsx")
+@role_required(*STAFF)
+def export():
+    campaign = _campaign()
+    findings = db.session.scalars(services.search_findings(campaign, current_user, **_filters())).all()
+    return send_file(services.export_findings(findings), as_attachment=True,
+                     download_name=f"问题清单_{today():%Y%m%d}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.get("/matrix")
+@role_required(*STAFF)
+def matrix():
+    campaign = _campaign()
+    group = request.args.get("group", "")
+    filters = {"category": request.args.get("category", ""), "key": request.args.get("key", ""),
+               "group_id": int(group) if group.isdigit() else None}
+    data = services.matrix(campaign, **filters)
+    return render("findings/matrix.html", "findings/_matrix.html", campaign=campaign, filters=filters,
+                  categories=CATEGORY_LABELS, **data)
