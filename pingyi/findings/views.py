@@ -79,8 +79,9 @@ def _entry_choices(entry, dims):
     entry.item_id.choices = [(0, "（不对应具体检查项）")] + [(i.id, f"{d.name}：{i.text}") for d in dims for i in d.items]
 
 
-def _inspection_form(campaign, formdata=None, obj=None):
-    form = InspectionForm(formdata=formdata, obj=obj)
+def _inspection_form(campaign, obj=None, blank=False):
+    """The entry form on the request's data (or blank / from `obj` for a GET), with its choices."""
+    form = InspectionForm(formdata=None, obj=obj) if blank else InspectionForm(obj=obj)
     dims = dimensions(campaign.id)
     form.unit_id.choices = [(0, "请选择")] + [(u.id, u.name) for u in _unit_choices(campaign)]
     for entry in form.findings:
@@ -90,13 +91,15 @@ def _inspection_form(campaign, formdata=None, obj=None):
 
 def _collect(form):
     findings = []
-    for index, entry in enumerate(form.findings):
+    for position, entry in enumerate(form.findings):
         e = entry.form
         uploads = [(f.filename, read_limited(f.stream)) for f in request.files.getlist(e.files.name) if f.filename]
+        if not (e.description.data or "").strip() and not e.dimension_id.data and not uploads:
+            continue  # an added block left empty is not a finding
         findings.append({"dimension_id": e.dimension_id.data, "item_id": e.item_id.data or None,
                          "description": e.description.data or "", "severity": e.severity.data,
                          "source": e.source.data, "reporter": e.reporter.data or "",
-                         "confidential": e.confidential.data, "uploads": uploads})
+                         "confidential": e.confidential.data, "uploads": uploads, "position": position})
     opinions = [line for line in (form.opinions.data or "").splitlines() if line.strip()]
     values = {k: getattr(form, k).data or ("" if k != "held_on" else None)
               for k in ("method", "held_on", "place", "participants", "summary")}
@@ -120,7 +123,7 @@ def _save(campaign, form, inspection=None):
         db.session.rollback()
         form.form_errors.append(str(e))
         for index, message in e.problems.items():
-            form.findings[index].form.description.errors.append(message)
+            form.findings[findings[index]["position"]].form.description.errors.append(message)
         return None
     except DomainError as e:
         db.session.rollback()
@@ -134,7 +137,7 @@ def _save(campaign, form, inspection=None):
 @role_required(*INSPECTORS)
 def create():
     campaign = _campaign()
-    form, dims = _inspection_form(campaign)
+    form, dims = _inspection_form(campaign, blank=request.method == "GET")
     if request.method == "GET":
         form.held_on.data = today()
         if request.args.get("unit", "").isdigit():
@@ -191,7 +194,7 @@ def edit_inspection(inspection_id):
         flash("只有自己的草稿可以修改", "error")
         return redirect(url_for("findings.show_inspection", inspection_id=inspection.id))
     if request.method == "GET":
-        form, dims = _inspection_form(campaign, obj=inspection)
+        form, dims = _inspection_form(campaign, obj=inspection, blank=True)
         form.version.data = inspection.version
         form.opinions.data = "\n".join(o.text for o in inspection.opinions)
         while form.findings.entries:
@@ -202,7 +205,7 @@ def edit_inspection(inspection_id):
                                         "reporter": f.reporter, "confidential": f.confidential})
             _entry_choices(form.findings[-1].form, dims)
         return render_template("findings/form.html", form=form, inspection=inspection)
-    form, dims = _inspection_form(campaign, request.form)
+    form, dims = _inspection_form(campaign)
     response = _save(campaign, form, inspection)
     if response is not None:
         return response
