@@ -4,6 +4,7 @@ Builds the demo county, grows it to 300 units with submissions, then times reque
 WSGI app (server time, no network), next to a trivial page that renders only the base layout.
 """
 import statistics
+from datetime import date
 import sys
 import tempfile
 import time
@@ -17,7 +18,9 @@ from pingyi import create_app, demo  # noqa: E402
 from pingyi.auth.models import User  # noqa: E402
 from pingyi.campaigns.models import Participation  # noqa: E402
 from pingyi.campaigns.services import current_campaign  # noqa: E402
+from pingyi.checklists.services import dimensions  # noqa: E402
 from pingyi.extensions import db, login_manager  # noqa: E402
+from pingyi.findings.models import Finding, Inspection  # noqa: E402
 from pingyi.tasks.models import Submission  # noqa: E402
 from pingyi.tasks.services import campaign_tasks  # noqa: E402
 from pingyi.timeutil import utcnow  # noqa: E402
@@ -45,6 +48,30 @@ def grow(campaign, total):
     db.session.commit()
 
 
+def add_findings(campaign, total):
+    """Spread confirmed (and some pending) findings over the units until the campaign has `total`."""
+    office = db.session.scalar(select(User).where(User.username == "office"))
+    dims = dimensions(campaign.id)
+    units = db.session.scalars(select(Unit).order_by(Unit.id)).all()
+    have = db.session.query(Finding).count()
+    n = 0
+    while have < total:
+        unit = units[n % len(units)]
+        inspection = Inspection(campaign_id=campaign.id, unit_id=unit.id, method="unannounced",
+                                held_on=date(2026, 6, 1 + n % 28), status="submitted", created_by_id=office.id)
+        db.session.add(inspection)
+        db.session.flush()
+        for k in range(min(5, total - have)):
+            dim = dims[(n + k) % len(dims)]
+            db.session.add(Finding(campaign_id=campaign.id, inspection_id=inspection.id, unit_id=unit.id,
+                                   dimension_id=dim.id, item_id=dim.items[k % len(dim.items)].id,
+                                   description="测试问题", severity=("minor", "major", "severe")[(n + k) % 3],
+                                   source="unannounced", status="confirmed" if (n + k) % 4 else "submitted"))
+            have += 1
+        n += 1
+    db.session.commit()
+
+
 def measure(client, path, statements):
     times, counts = [], []
     for _ in range(ROUNDS):
@@ -58,7 +85,7 @@ def measure(client, path, statements):
     return statistics.median(times), times[int(len(times) * 0.95) - 1], max(counts)
 
 
-def run(units):
+def run(units, findings):
     folder = Path(tempfile.mkdtemp())
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}", "SECRET_KEY": "bench",
                       "UPLOAD_DIR": str(folder / "uploads"), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
@@ -68,6 +95,8 @@ def run(units):
         demo.load_demo()
         campaign = current_campaign()
         grow(campaign, units)
+        add_findings(campaign, findings)
+        police_id = db.session.scalar(select(Unit.id).where(Unit.name == "县公安局"))
         task_id = next(t for t in campaign_tasks(campaign.id) if t.title == "书面总结报告").id
         office_id = db.session.scalar(select(User.id).where(User.username == "office"))
         event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
@@ -81,6 +110,8 @@ def run(units):
         ("trivial page (/account/password)", "/account/password"),
         ("/board", "/board"),
         (f"/board/tasks/{task_id} (per-unit list)", f"/board/tasks/{task_id}"),
+        (f"/units/{police_id}/checklist", f"/units/{police_id}/checklist"),
+        ("/findings/matrix", "/findings/matrix"),
     )}
     with app.app_context():
         db.engine.dispose()
@@ -89,10 +120,10 @@ def run(units):
 
 def main():
     print(f"pingyi bench: server time over {ROUNDS} requests each, SQLite, signed in as office")
-    for units in (60, 300):
-        results = run(units)
+    for units, findings in ((60, 600), (300, 3000)):
+        results = run(units, findings)
         trivial = results["trivial page (/account/password)"][0]
-        print(f"\n{units} units")
+        print(f"\n{units} units, {findings} findings")
         print(f"  {'page':42} {'median ms':>10} {'p95 ms':>8} {'SQL':>5} {'x trivial':>10}")
         for name, (median, p95, sql) in results.items():
             print(f"  {name:42} {median:10.1f} {p95:8.1f} {sql:5d} {median / trivial:10.2f}")

@@ -319,6 +319,7 @@ def matrix():
     group = request.args.get("group", "")
     filters = {"category": request.args.get("category", ""), "key": request.args.get("key", ""),
                "group_id": int(group) if group.isdigit() else None}
-    data = services.matrix(campaign, **filters)
+    data = services.matrix(campaign, page=request.args.get("page", 1, type=int), **filters)
+    args = {k: v for k, v in request.args.items() if k != "page"}
     return render("findings/matrix.html", "findings/_matrix.html", campaign=campaign, filters=filters,
-                  categories=CATEGORY_LABELS, **data)
+                  categories=CATEGORY_LABELS, args=args, **data)
