@@ -1,7 +1,7 @@
 """The demo county (青山县): units, groups, accounts and the 2025 and 2026 campaigns from the plan."""
 from sqlalchemy import func, select
 
-from pingyi import demo_board, demo_findings
+from pingyi import demo_board, demo_feedback, demo_findings
 from pingyi.auth import services as auth_services
 from pingyi.auth.models import User
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT
@@ -126,4 +126,5 @@ def load_demo():
     db.session.commit()
     demo_board.load(campaign, units, liaisons, accounts["office"])
     demo_findings.load(campaign, units, accounts)
+    demo_feedback.load(campaign, units, liaisons, accounts)
     return campaign

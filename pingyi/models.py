@@ -4,6 +4,9 @@ from pingyi.auth.models import LoginFailure, User  # noqa: F401
 from pingyi.campaigns.models import Campaign, EvaluationGroup, GroupMember, Participation, Phase, SupervisorAssignment  # noqa: F401
 from pingyi.checklists.models import Assessment, CheckItem, Dimension  # noqa: F401
 from pingyi.findings.models import Finding, Inspection, Opinion  # noqa: F401
+from pingyi.feedback.models import FeedbackItem, FeedbackNotice  # noqa: F401
 from pingyi.files.models import StoredFile  # noqa: F401
+from pingyi.rectifications.models import (CommitmentLetter, Extension, RecheckRecord, Rectification,  # noqa: F401
+                                          RectificationUpdate)
 from pingyi.tasks.models import Submission, Task  # noqa: F401
 from pingyi.units.models import Unit  # noqa: F401

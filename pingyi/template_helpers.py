@@ -14,4 +14,12 @@ def install(app):
     def globals_():
         from pingyi.campaigns.services import current_campaign
         campaign = current_campaign() if current_user.is_authenticated else None
-        return {"current_campaign": campaign, "roles": roles, "policy": policy, "today": today()}
+        return {"current_campaign": campaign, "roles": roles, "policy": policy, "today": today(),
+                "todo_count": _todo_count}
+
+    def _todo_count():
+        from pingyi.notifications import todo
+        from pingyi.campaigns.services import current_campaign
+        if not current_user.is_authenticated:
+            return 0
+        return sum(count for _, count, _, _ in todo(current_user, current_campaign()))

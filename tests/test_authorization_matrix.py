@@ -6,7 +6,9 @@ from sqlalchemy import select
 from pingyi.campaigns.services import current_campaign
 from pingyi.checklists.services import dimensions
 from pingyi.extensions import db
+from pingyi.feedback.models import FeedbackNotice
 from pingyi.findings.models import Inspection, Opinion
+from pingyi.rectifications.models import Extension, Rectification
 from pingyi.tasks.models import Submission
 from pingyi.tasks.services import campaign_tasks
 from tests.conftest import user
@@ -83,6 +85,29 @@ MATRIX = {
     "findings.review_opinion": ({"POST"}, {OFFICE}),
     "findings.export": ({"GET"}, STAFF),
     "findings.matrix": ({"GET"}, STAFF),
+    "dashboard.notifications": ({"GET"}, EVERYONE),
+    "feedback.index": ({"GET"}, EVERYONE),  # a unit sees its own notices only
+    "feedback.compile_": ({"POST"}, {OFFICE}),
+    "feedback.show": ({"GET"}, STAFF | {UNIT_OWN}),
+    "feedback.preview": ({"GET"}, STAFF | {UNIT_OWN}),
+    "feedback.save": ({"POST"}, {OFFICE}),
+    "feedback.add_item": ({"POST"}, {OFFICE}),
+    "feedback.save_item": ({"POST"}, {OFFICE}),
+    "feedback.delete_item": ({"POST"}, {OFFICE}),
+    "feedback.send": ({"POST"}, {OFFICE}),
+    "feedback.revise": ({"POST"}, {OFFICE}),
+    "feedback.receive": ({"POST"}, {UNIT_OWN}),
+    "rectifications.index": ({"GET"}, EVERYONE),
+    "rectifications.answer": ({"GET", "POST"}, {UNIT_OWN}),
+    "rectifications.show": ({"GET"}, STAFF | {UNIT_OWN}),
+    "rectifications.add_update": ({"POST"}, {UNIT_OWN}),
+    "rectifications.verify": ({"POST"}, {OFFICE}),
+    "rectifications.recheck": ({"POST"}, {OFFICE, SUPERVISOR}),
+    "rectifications.request_extension": ({"POST"}, {UNIT_OWN}),
+    "rectifications.decide_extension": ({"POST"}, {OFFICE}),
+    "rectifications.commitment": ({"GET"}, STAFF | {UNIT_OWN}),
+    "rectifications.submit_commitment": ({"POST"}, {UNIT_OWN}),
+    "rectifications.file_commitment": ({"POST"}, {OFFICE}),
 }
 # Office goes last so that its state changes cannot hide another role's refusal.
 ORDER = (ANON, UNIT_OTHER, UNIT_OWN, EVALUATOR, SUPERVISOR, LEADER, OFFICE)
@@ -116,6 +141,16 @@ def _url(app, rule, role):
               "file_id": submission.current_files[0].id, "kind": "review",
               "inspection_id": police_inspection.id, "finding_id": police_inspection.findings[0].id,
               "opinion_id": db.session.scalar(select(Opinion.id))}
+    notice = db.session.scalar(select(FeedbackNotice).where(FeedbackNotice.unit_id == unit_id))
+    rect = db.session.scalar(select(Rectification).where(Rectification.unit_id == (other if role == UNIT_OTHER
+                                                                                     else own)).order_by(Rectification.id))
+    if rect is None:  # 县教育局 never signed: take another unit's answer as "another unit's"
+        rect = db.session.scalar(select(Rectification).where(Rectification.unit_id != own))
+    extension = db.session.scalar(select(Extension).where(Extension.rectification_id.in_(
+        select(Rectification.id).where(Rectification.unit_id == rect.unit_id))))
+    values.update(notice_id=notice.id, rect_id=rect.id, extension_id=extension.id if extension else 0)
+    if rule.endpoint.startswith(("feedback.", "rectifications.")):
+        values["item_id"] = notice.items[0].id  # a feedback item there, a check item elsewhere
     with app.test_request_context():
         return url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments})
 

@@ -18,6 +18,7 @@ from pingyi.campaigns.models import (
     SupervisorAssignment,
 )
 from pingyi.checklists import services as checklist_services
+from pingyi.rectifications import services as rectification_services
 from pingyi.tasks import services as task_services
 from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
@@ -264,6 +265,7 @@ def start_campaign(year, source=None, checklist="previous"):
     for old in db.session.scalars(select(SupervisorAssignment).where(SupervisorAssignment.campaign_id == source.id)):
         if old.unit.active and old.user.active:
             db.session.add(SupervisorAssignment(campaign_id=campaign.id, user_id=old.user_id, unit_id=old.unit_id))
+    rectification_services.carry_over(source, campaign)
     source.status = "closed"
     if has_request_context():
         g.pop("current_campaign", None)

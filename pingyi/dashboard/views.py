@@ -6,9 +6,16 @@ from pingyi.auth.roles import EVALUATOR, SUPERVISOR, UNIT
 from pingyi.campaigns.forms import NewCampaignForm
 from pingyi.campaigns.services import current_campaign, phase_state
 from pingyi.dashboard import services
+from pingyi.notifications import todo
 from pingyi.timeutil import today
 
 bp = Blueprint("dashboard", __name__)
+
+
+@bp.get("/notifications")
+@login_required
+def notifications():
+    return render_template("dashboard/notifications.html", items=todo(current_user, current_campaign()))
 
 
 @bp.get("/")
@@ -17,7 +24,7 @@ def index():
     campaign = current_campaign()
     if campaign is None:
         return render_template("dashboard/empty.html", new_form=NewCampaignForm(year=today().year))
-    context = {"campaign": campaign, "phase_state": phase_state}
+    context = {"campaign": campaign, "phase_state": phase_state, "todo": todo(current_user, campaign)}
     if current_user.role == UNIT:
         context.update(services.unit_overview(campaign, current_user.unit))
         template = "dashboard/unit.html"

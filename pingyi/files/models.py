@@ -15,6 +15,8 @@ class StoredFile(db.Model):
     submission_id: Mapped[Optional[int]] = mapped_column(ForeignKey("submission.id"), index=True)
     assessment_id: Mapped[Optional[int]] = mapped_column(ForeignKey("assessment.id"), index=True)
     finding_id: Mapped[Optional[int]] = mapped_column(ForeignKey("finding.id"), index=True)
+    update_id: Mapped[Optional[int]] = mapped_column(ForeignKey("rectification_update.id"), index=True)
+    letter_id: Mapped[Optional[int]] = mapped_column(ForeignKey("commitment_letter.id"), index=True)
     original_name: Mapped[str] = mapped_column(String(255))
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     sha256: Mapped[str] = mapped_column(String(64))
@@ -28,6 +30,8 @@ class StoredFile(db.Model):
     submission = relationship("Submission", back_populates="files")
     assessment = relationship("Assessment", back_populates="files")
     finding = relationship("Finding", back_populates="files")
+    update = relationship("RectificationUpdate", back_populates="files")
+    letter = relationship("CommitmentLetter", back_populates="files")
 
     @property
     def size_label(self):

@@ -13,6 +13,7 @@ from pingyi.extensions import db
 from pingyi.forms import save_versioned
 from pingyi.htmx import is_partial, render
 from pingyi.timeutil import today
+from pingyi.rectifications import services as rectification_services
 from pingyi.tasks import services as task_services
 from pingyi.units import services
 from pingyi.units.forms import ImportForm, ParticipationForm, UnitForm
@@ -76,8 +77,10 @@ def show(unit_id):
     hidden = policy.HIDDEN_FROM_UNITS if current_user.role == UNIT else ()
     timeline = db.session.scalars(search_entries(unit_id=unit.id, hidden_types=hidden).limit(50)).all()
     tasks = task_services.unit_tasks(campaign, unit) if campaign and part else []
+    story = rectification_services.unit_story(campaign, unit) if campaign else []
+    letter = rectification_services.letter_for(campaign, unit) if campaign else None
     return render_template("units/show.html", unit=unit, campaign=campaign, part=part, liaisons=liaisons,
-                           timeline=timeline, tasks=tasks,
+                           timeline=timeline, tasks=tasks, story=story, letter=letter,
                            phase=campaign_services.current_phase(campaign) if campaign else None)
 
 

@@ -1,0 +1,236 @@
+"""Compile feedback notices from confirmed findings, send them frozen, record the unit's receipt."""
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from pingyi.audit.services import record, snapshot
+from pingyi.checklists.models import Dimension
+from pingyi.errors import DomainError, check_version
+from pingyi.extensions import db
+from pingyi.feedback.models import ROUND_LABELS, FeedbackItem, FeedbackNotice
+from pingyi.findings.models import Finding, Opinion
+from pingyi.timeutil import today, utcnow
+from pingyi.units.models import Unit
+
+
+def default_deadline(campaign, on=None):
+    """Rectification is due by the end of phase 3; after that, thirty days from today."""
+    on = on or today()
+    phase3 = next(p for p in campaign.phases if p.number == 3)
+    return phase3.end_date if on < phase3.end_date - timedelta(days=14) else on + timedelta(days=30)
+
+
+def current_round(campaign, on=None):
+    """The June round until the end of phase 3, the November round after it."""
+    on = on or today()
+    phase3 = next(p for p in campaign.phases if p.number == 3)
+    return "june" if on <= phase3.end_date else "november"
+
+
+def latest_notice(campaign, unit, round_=None, statuses=("draft", "sent")):
+    stmt = select(FeedbackNotice).where(FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.unit_id == unit.id,
+                                        FeedbackNotice.status.in_(statuses))
+    if round_:
+        stmt = stmt.where(FeedbackNotice.round == round_)
+    return db.session.scalar(stmt.order_by(FeedbackNotice.edition.desc(), FeedbackNotice.id.desc()).limit(1))
+
+
+def unreported_findings(campaign, unit):
+    """Confirmed findings of the unit that no sent or draft notice carries yet."""
+    used = select(FeedbackItem.finding_id).join(FeedbackNotice).where(
+        FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.status.in_(("draft", "sent")),
+        FeedbackItem.finding_id.is_not(None))
+    return db.session.scalars(
+        select(Finding).join(Dimension, Dimension.id == Finding.dimension_id)
+        .where(Finding.campaign_id == campaign.id, Finding.unit_id == unit.id, Finding.status == "confirmed",
+               Finding.id.not_in(used))
+        .order_by(Dimension.sort_order, Finding.id)).all()
+
+
+def compile_notice(campaign, unit, round_, user):
+    """A draft notice pre-filled with the unit's confirmed findings (by dimension) and opinions."""
+    if round_ not in ROUND_LABELS:
+        raise DomainError("请选择评议轮次")
+    if latest_notice(campaign, unit, round_, ("draft",)):
+        raise DomainError(f"{unit.name}已有本轮的反馈草稿，请直接修改")
+    findings = unreported_findings(campaign, unit)
+    opinions = db.session.scalars(select(Opinion).where(
+        Opinion.campaign_id == campaign.id, Opinion.unit_id == unit.id, Opinion.status == "confirmed")).all()
+    if not findings and not opinions:
+        raise DomainError(f"{unit.name}没有尚未反馈的已确认问题或意见建议")
+    deadline = default_deadline(campaign)
+    overall = f"{unit.name}能够按照评议工作要求认真开展自查自评，积极配合评议组开展工作。"
+    if opinions:
+        overall += "评议中收集到的群众意见建议：" + "；".join(o.text for o in opinions) + "。"
+    notice = FeedbackNotice(campaign_id=campaign.id, unit_id=unit.id, round=round_, created_by_id=user.id,
+                            overall=overall, answer_deadline=deadline)
+    for order, f in enumerate(findings, 1):
+        notice.items.append(FeedbackItem(finding_id=f.id, dimension_id=f.dimension_id, problem=f.description,
+                                         suggestion="", deadline=deadline, sort_order=order))
+    db.session.add(notice)
+    db.session.flush()
+    record("create", notice, unit_id=unit.id,
+           summary=f"起草{unit.name}{ROUND_LABELS[round_]}反馈通知书（{len(findings)} 个问题）")
+    db.session.commit()
+    return notice
+
+
+def compile_group(campaign, group, round_, user):
+    """Draft notices for every unit of a group that has findings to feed back; returns (made, skipped)."""
+    made, skipped = [], []
+    for part in group.participations:
+        try:
+            made.append(compile_notice(campaign, part.unit, round_, user))
+        except DomainError:
+            db.session.rollback()
+            skipped.append(part.unit)
+    return made, skipped
+
+
+def _draft(notice):
+    if notice.status != "draft":
+        raise DomainError("已发送的反馈通知书不能修改；如需更正，请发更正版")
+
+
+def save_notice(notice, version, overall, answer_deadline):
+    _draft(notice)
+    check_version(notice, version)
+    before = snapshot(notice)
+    notice.overall, notice.answer_deadline = overall.strip(), answer_deadline
+    record("update", notice, before, unit_id=notice.unit_id, summary=f"修改{notice.unit.name}反馈通知书")
+    db.session.commit()
+
+
+def save_item(notice, item, version, dimension_id, problem, suggestion, deadline):
+    """Create (item None) or edit one problem of a draft notice."""
+    _draft(notice)
+    if not problem.strip():
+        raise DomainError("请填写问题")
+    dim = db.session.get(Dimension, dimension_id)
+    if dim is None or dim.campaign_id != notice.campaign_id:
+        raise DomainError("请选择评议方面")
+    if item is None:
+        item = FeedbackItem(dimension_id=dimension_id, problem=problem.strip(), suggestion=suggestion.strip(),
+                            deadline=deadline, sort_order=len(notice.items) + 1)
+        notice.items.append(item)
+        db.session.flush()
+        record("create", item, unit_id=notice.unit_id, summary=f"{notice.unit.name}反馈通知书：新增问题")
+    else:
+        check_version(item, version)
+        before = snapshot(item)
+        item.dimension_id, item.problem = dimension_id, problem.strip()
+        item.suggestion, item.deadline = suggestion.strip(), deadline
+        record("update", item, before, unit_id=notice.unit_id, summary=f"{notice.unit.name}反馈通知书：修改问题")
+    db.session.commit()
+    return item
+
+
+def delete_item(item):
+    notice = item.notice
+    _draft(notice)
+    before = snapshot(item)
+    notice.items.remove(item)
+    record("delete", item, before, unit_id=notice.unit_id, summary=f"{notice.unit.name}反馈通知书：删除问题")
+    db.session.commit()
+
+
+def send_notice(notice, user):
+    """Send a draft: it gets its document number and is frozen; a correction replaces the old edition,
+    whose receipt stays on record and whose answers move to the corrected items."""
+    _draft(notice)
+    if not notice.items:
+        raise DomainError("反馈通知书至少要有一个问题")
+    missing = [str(i) for i, item in enumerate(notice.items, 1) if not item.suggestion.strip()]
+    if missing:
+        raise DomainError(f"第 {'、'.join(missing)} 个问题还没有整改建议")
+    before = snapshot(notice)
+    last = db.session.scalar(select(func.max(FeedbackNotice.doc_number)).where(
+        FeedbackNotice.campaign_id == notice.campaign_id)) or 0
+    notice.status, notice.doc_number = "sent", last + 1
+    notice.sent_at, notice.sent_by_id = utcnow(), user.id
+    if notice.replaces is not None:
+        old = notice.replaces
+        old_before = snapshot(old)
+        old.status = "superseded"
+        record("update", old, old_before, unit_id=old.unit_id, summary=f"{old.unit.name}反馈通知书被更正版取代")
+        for item in notice.items:
+            previous = db.session.get(FeedbackItem, item.previous_item_id) if item.previous_item_id else None
+            if previous is not None and previous.rectification is not None:
+                previous.rectification.item_id = item.id
+    record("update", notice, before, unit_id=notice.unit_id,
+           summary=f"发送{notice.unit.name}{notice.round_label}反馈通知书（第 {notice.edition} 版，{len(notice.items)} 个问题）")
+    db.session.commit()
+
+
+def revise_notice(notice, user):
+    """Start a corrected edition of a sent notice as a draft copy; the sent one stays as it was."""
+    if notice.status != "sent":
+        raise DomainError("只有已发送的反馈通知书可以发更正版")
+    if latest_notice(notice.campaign, notice.unit, notice.round, ("draft",)):
+        raise DomainError("已有待发送的更正版草稿")
+    draft = FeedbackNotice(campaign_id=notice.campaign_id, unit_id=notice.unit_id, round=notice.round,
+                           edition=notice.edition + 1, replaces_id=notice.id, created_by_id=user.id,
+                           overall=notice.overall, answer_deadline=notice.answer_deadline,
+                           received_at=notice.received_at, received_by_id=notice.received_by_id)
+    for item in notice.items:
+        draft.items.append(FeedbackItem(finding_id=item.finding_id, dimension_id=item.dimension_id,
+                                        problem=item.problem, suggestion=item.suggestion, deadline=item.deadline,
+                                        sort_order=item.sort_order, previous_item_id=item.id))
+    db.session.add(draft)
+    db.session.flush()
+    record("create", draft, unit_id=notice.unit_id, summary=f"起草{notice.unit.name}反馈通知书更正版（第 {draft.edition} 版）")
+    db.session.commit()
+    return draft
+
+
+def receive_notice(notice, user):
+    """The unit's liaison confirms receipt (签收): who and when, once, never undone."""
+    if user.role != "unit" or user.unit_id != notice.unit_id:
+        raise DomainError("只能由本单位联络员签收")
+    if notice.status != "sent":
+        raise DomainError("该反馈通知书不在可签收状态")
+    if notice.received_at is not None:
+        raise DomainError(f"已于 {notice.received_at:%Y-%m-%d} 签收，不能重复签收")
+    before = snapshot(notice)
+    notice.received_at, notice.received_by_id = utcnow(), user.id
+    record("update", notice, before, unit_id=notice.unit_id, summary=f"{notice.unit.name}签收{notice.round_label}反馈通知书")
+    db.session.commit()
+
+
+def receipt_overdue(notice, now=None):
+    """A sent notice not confirmed within FEEDBACK_RECEIPT_DAYS days is flagged."""
+    if notice.status != "sent" or notice.received_at is not None or notice.sent_at is None:
+        return False
+    now = now or utcnow()
+    return now - notice.sent_at > timedelta(days=current_app.config["FEEDBACK_RECEIPT_DAYS"])
+
+
+def overview(campaign, round_, unit_ids):
+    """Per unit of `unit_ids` (a select): its latest notice of the round and the findings still to feed back."""
+    units = db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids)).order_by(Unit.category, Unit.sort_order)).all()
+    notices = db.session.scalars(
+        select(FeedbackNotice).where(FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.round == round_,
+                                     FeedbackNotice.status.in_(("draft", "sent")))
+        .options(selectinload(FeedbackNotice.items), selectinload(FeedbackNotice.received_by))
+        .order_by(FeedbackNotice.edition)).all()
+    latest = {}
+    for n in notices:
+        latest[n.unit_id] = n if n.unit_id not in latest or n.edition >= latest[n.unit_id].edition else latest[n.unit_id]
+    used = select(FeedbackItem.finding_id).join(FeedbackNotice).where(
+        FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.status.in_(("draft", "sent")),
+        FeedbackItem.finding_id.is_not(None))
+    waiting = dict(db.session.execute(
+        select(Finding.unit_id, func.count()).where(Finding.campaign_id == campaign.id, Finding.status == "confirmed",
+                                                   Finding.id.not_in(used)).group_by(Finding.unit_id)).all())
+    return [{"unit": u, "notice": latest.get(u.id), "waiting": waiting.get(u.id, 0),
+             "overdue": receipt_overdue(latest[u.id]) if u.id in latest else False} for u in units]
+
+
+def unit_notices(campaign, unit):
+    """A unit's sent notices (and superseded editions, kept for the record), newest first."""
+    return db.session.scalars(
+        select(FeedbackNotice).where(FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.unit_id == unit.id,
+                                     FeedbackNotice.status.in_(("sent", "superseded")))
+        .order_by(FeedbackNotice.sent_at.desc(), FeedbackNotice.id.desc())).all()

@@ -1,0 +1,238 @@
+"""Feedback notices: compile, edit, preview, send; receipt status; the unit's receipt (签收)."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from pingyi import policy
+from pingyi.auth.roles import OFFICE, UNIT, role_required
+from pingyi.campaigns.models import EvaluationGroup
+from pingyi.campaigns.services import current_campaign
+from pingyi.checklists.services import dimensions
+from pingyi.errors import DomainError
+from pingyi.extensions import db
+from pingyi.feedback import services
+from pingyi.feedback.forms import ItemForm, NoticeForm
+from pingyi.feedback.models import ROUND_LABELS, FeedbackItem, FeedbackNotice
+from pingyi.forms import save_versioned
+from pingyi.htmx import render
+from pingyi.tasks.services import filtered_units
+from pingyi.units.models import Unit
+
+bp = Blueprint("feedback", __name__, url_prefix="/feedback")
+
+
+def _campaign():
+    campaign = current_campaign()
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def _notice(notice_id):
+    notice = db.get_or_404(FeedbackNotice, notice_id)
+    if notice.campaign_id != _campaign().id:
+        abort(404)
+    policy.require_unit(notice.unit_id)
+    if current_user.role == UNIT and notice.status == "draft":
+        abort(404)
+    if current_user.role in ("evaluator", "supervisor") and not policy.can_inspect(
+            current_user, notice.unit_id, _campaign()):
+        abort(404)
+    return notice
+
+
+@bp.get("")
+@login_required
+def index():
+    campaign = _campaign()
+    if current_user.role == UNIT:
+        return render_template("feedback/unit.html", campaign=campaign,
+                               notices=services.unit_notices(campaign, current_user.unit))
+    round_ = request.args.get("round") or services.current_round(campaign)
+    if round_ not in ROUND_LABELS:
+        round_ = "june"
+    group = request.args.get("group", "")
+    group_id = int(group) if group.isdigit() else None
+    unit_ids = filtered_units(campaign, group_id=group_id)
+    if current_user.role in ("evaluator", "supervisor"):
+        unit_ids = unit_ids.where(Unit.id.in_(policy.inspected_unit_ids(current_user, campaign) or {0}))
+    rows = services.overview(campaign, round_, unit_ids)
+    summary = {"sent": sum(1 for r in rows if r["notice"] and r["notice"].status == "sent"),
+               "received": sum(1 for r in rows if r["notice"] and r["notice"].received_at),
+               "overdue": sum(1 for r in rows if r["overdue"]), "drafts": sum(
+                   1 for r in rows if r["notice"] and r["notice"].status == "draft"),
+               "waiting": sum(1 for r in rows if r["waiting"])}
+    return render("feedback/index.html", "feedback/_overview.html", campaign=campaign, rows=rows, round=round_,
+                  rounds=ROUND_LABELS, group_id=group_id, summary=summary,
+                  query={k: v for k, v in request.args.items()})
+
+
+@bp.post("/compile")
+@role_required(OFFICE)
+def compile_():
+    campaign = _campaign()
+    round_ = request.form.get("round", "")
+    try:
+        if request.form.get("group", "").isdigit():
+            group = db.get_or_404(EvaluationGroup, int(request.form["group"]))
+            made, skipped = services.compile_group(campaign, group, round_, current_user)
+            flash(f"已为{group.name}起草 {len(made)} 份反馈通知书；{len(skipped)} 个单位没有待反馈的问题或已有草稿")
+            return redirect(url_for("feedback.index", round=round_, group=group.id))
+        unit = db.session.get(Unit, request.form.get("unit", type=int) or 0)
+        if unit is None:
+            raise DomainError("请选择要起草反馈的单位")
+        notice = services.compile_notice(campaign, unit, round_, current_user)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e), "error")
+        return redirect(url_for("feedback.index", round=round_))
+    flash(f"已起草{notice.unit.name}的反馈通知书，请核对问题、填写整改建议后发送")
+    return redirect(url_for("feedback.show", notice_id=notice.id))
+
+
+def _item_form(campaign, item=None, formdata=None):
+    form = ItemForm(formdata=formdata, obj=item, prefix=f"i{item.id}" if item else "new")
+    form.dimension_id.choices = [(d.id, d.name) for d in dimensions(campaign.id)]
+    if formdata is None and item is not None:
+        form.version.data = item.version
+    return form
+
+
+def _show(notice, notice_form=None, item_forms=None, new_form=None, error=None, status=200):
+    campaign = _campaign()
+    editable = current_user.role == OFFICE and notice.status == "draft"
+    if editable:
+        notice_form = notice_form or NoticeForm(formdata=None, obj=notice)
+        if notice_form.version.data in (None, ""):
+            notice_form.version.data = notice.version
+        item_forms = item_forms or {}
+        for item in notice.items:
+            item_forms.setdefault(item.id, _item_form(campaign, item))
+        new_form = new_form or _item_form(campaign)
+        if new_form.deadline.data is None:
+            new_form.deadline.data = services.default_deadline(campaign)
+    history = []
+    previous = notice.replaces
+    while previous is not None:
+        history.append(previous)
+        previous = previous.replaces
+    return render_template("feedback/show.html", notice=notice, campaign=campaign, editable=editable,
+                           notice_form=notice_form, item_forms=item_forms or {}, new_form=new_form, error=error,
+                           history=history, overdue=services.receipt_overdue(notice),
+                           number=notice.number_label(campaign.doc_prefix)), status
+
+
+@bp.get("/<int:notice_id>")
+@login_required
+def show(notice_id):
+    return _show(_notice(notice_id))
+
+
+@bp.get("/<int:notice_id>/preview")
+@login_required
+def preview(notice_id):
+    """The notice laid out as the printed document (评议意见反馈通知书)."""
+    notice = _notice(notice_id)
+    campaign = _campaign()
+    return render_template("feedback/preview.html", notice=notice, campaign=campaign,
+                           number=notice.number_label(campaign.doc_prefix) or f"{campaign.doc_prefix}函〔{campaign.year}〕  号")
+
+
+@bp.post("/<int:notice_id>")
+@role_required(OFFICE)
+def save(notice_id):
+    notice = _notice(notice_id)
+    form = NoticeForm()
+    saved, conflict = save_versioned(form, notice, lambda: services.save_notice(
+        notice, form.version.data, form.overall.data or "", form.answer_deadline.data))
+    if saved:
+        flash("已保存")
+        return redirect(url_for("feedback.show", notice_id=notice.id))
+    return _show(notice, notice_form=form, error=str(conflict) + "，请刷新后再改" if conflict else None, status=422)
+
+
+@bp.post("/<int:notice_id>/items")
+@role_required(OFFICE)
+def add_item(notice_id):
+    notice = _notice(notice_id)
+    form = _item_form(_campaign(), formdata=request.form)
+    if form.validate_on_submit():
+        try:
+            services.save_item(notice, None, None, form.dimension_id.data, form.problem.data,
+                               form.suggestion.data or "", form.deadline.data)
+        except DomainError as e:
+            db.session.rollback()
+            form.problem.errors.append(str(e))
+        else:
+            flash("已新增问题")
+            return redirect(url_for("feedback.show", notice_id=notice.id) + "#items")
+    return _show(notice, new_form=form, status=422)
+
+
+@bp.post("/items/<int:item_id>")
+@role_required(OFFICE)
+def save_item(item_id):
+    item = db.get_or_404(FeedbackItem, item_id)
+    notice = _notice(item.notice_id)
+    form = _item_form(_campaign(), item, formdata=request.form)
+    saved, conflict = save_versioned(form, item, lambda: services.save_item(
+        notice, item, form.version.data, form.dimension_id.data, form.problem.data, form.suggestion.data or "",
+        form.deadline.data), form.problem)
+    if saved:
+        flash("已保存")
+        return redirect(url_for("feedback.show", notice_id=notice.id) + f"#item-{item.id}")
+    if conflict:
+        form.problem.errors.append(f"该问题刚被他人修改为：{item.problem}；整改建议：{item.suggestion}。再次保存将以您的为准")
+    return _show(notice, item_forms={item.id: form}, status=422)
+
+
+@bp.post("/items/<int:item_id>/delete")
+@role_required(OFFICE)
+def delete_item(item_id):
+    item = db.get_or_404(FeedbackItem, item_id)
+    notice = _notice(item.notice_id)
+    try:
+        services.delete_item(item)
+    except DomainError as e:
+        flash(str(e), "error")
+    else:
+        flash("已删除该问题")
+    return redirect(url_for("feedback.show", notice_id=notice.id) + "#items")
+
+
+@bp.post("/<int:notice_id>/send")
+@role_required(OFFICE)
+def send(notice_id):
+    notice = _notice(notice_id)
+    try:
+        services.send_notice(notice, current_user)
+    except DomainError as e:
+        db.session.rollback()
+        return _show(notice, error=str(e), status=422)
+    flash(f"已发送{notice.unit.name}的反馈通知书（{notice.number_label(_campaign().doc_prefix)}），等待单位签收")
+    return redirect(url_for("feedback.show", notice_id=notice.id))
+
+
+@bp.post("/<int:notice_id>/revise")
+@role_required(OFFICE)
+def revise(notice_id):
+    notice = _notice(notice_id)
+    try:
+        draft = services.revise_notice(notice, current_user)
+    except DomainError as e:
+        flash(str(e), "error")
+        return redirect(url_for("feedback.show", notice_id=notice.id))
+    flash("已起草更正版，修改后发送；原版本保留备查")
+    return redirect(url_for("feedback.show", notice_id=draft.id))
+
+
+@bp.post("/<int:notice_id>/receive")
+@role_required(UNIT)
+def receive(notice_id):
+    notice = _notice(notice_id)
+    try:
+        services.receive_notice(notice, current_user)
+    except DomainError as e:
+        flash(str(e), "error")
+    else:
+        flash("已签收。请逐条答复整改：能解决的限时解决，一时无法解决的制订整改计划并承诺，政策性问题作出说明")
+    return redirect(url_for("feedback.show", notice_id=notice.id))

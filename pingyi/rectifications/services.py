@@ -1,0 +1,316 @@
+"""Answer feedback items, report progress, verify, re-check, extend deadlines, and the commitment letter."""
+from collections import Counter
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from pingyi import policy
+from pingyi.audit.services import record, snapshot
+from pingyi.auth.roles import OFFICE, SUPERVISOR, UNIT
+from pingyi.campaigns.models import Participation
+from pingyi.errors import DomainError, check_version
+from pingyi.extensions import db
+from pingyi.feedback.models import FeedbackItem, FeedbackNotice
+from pingyi.files.services import check_upload, store_file
+from pingyi.rectifications.models import (CHECK_LABELS, KIND_LABELS, STATUS_LABELS, CommitmentLetter, Extension,
+                                          RecheckRecord, Rectification, RectificationUpdate)
+from pingyi.tasks.services import deadline_state
+from pingyi.timeutil import today, utcnow
+
+OPEN = ("answered", "failed")
+
+
+def answer_due(campaign):
+    """Answers to feedback are due by the end of phase 3 (落实整改、健全制度)."""
+    return next(p for p in campaign.phases if p.number == 3).end_date
+
+
+def effective_deadline(rect):
+    """The deadline in force: the unit's own (or the one an extension granted)."""
+    return rect.deadline or rect.item.deadline
+
+
+def rect_state(rect, on=None):
+    """Traffic light of a rectification's deadline: done, overdue, soon or ok."""
+    done = rect.status in ("completed", "verified", "explained")
+    return deadline_state(effective_deadline(rect), done, on)
+
+
+def _unit_only(user, unit_id):
+    if user.role != UNIT or user.unit_id != unit_id:
+        raise DomainError("只能由本单位联络员办理")
+
+
+def _check_answer(kind, values):
+    if kind not in KIND_LABELS:
+        raise DomainError("请选择整改方式")
+    need = {"fix": (("measures", "整改措施"), ("owner", "责任人"), ("deadline", "完成时限")),
+            "plan": (("measures", "整改计划"), ("commitment", "公开承诺"), ("owner", "责任人"), ("deadline", "完成时限")),
+            "policy": (("explanation", "情况说明"),)}[kind]
+    missing = [label for key, label in need if not values.get(key)]
+    if missing:
+        raise DomainError(f"{KIND_LABELS[kind]}须填写：{'、'.join(missing)}")
+
+
+def answer_item(item, user, kind, values, version=None):
+    """The unit answers one item of a received notice (or changes its answer before completion)."""
+    notice = item.notice
+    _unit_only(user, notice.unit_id)
+    if notice.status != "sent":
+        raise DomainError("只能答复已发送的反馈通知书")
+    if notice.received_at is None:
+        raise DomainError("请先签收反馈通知书，再逐条答复整改")
+    _check_answer(kind, values)
+    if kind != "policy" and values["deadline"] < today():
+        raise DomainError("完成时限不能早于今天")
+    rect = item.rectification
+    if rect is not None:
+        check_version(rect, version)
+        if rect.status not in OPEN + ("explained",):
+            raise DomainError("已报完成的整改不能再修改答复")
+        before = snapshot(rect)
+    else:
+        before = None
+        rect = Rectification(campaign_id=notice.campaign_id, item_id=item.id, unit_id=notice.unit_id)
+        db.session.add(rect)
+    rect.kind = kind
+    rect.measures, rect.owner = values.get("measures", "").strip(), values.get("owner", "").strip()
+    rect.commitment, rect.explanation = values.get("commitment", "").strip(), values.get("explanation", "").strip()
+    rect.deadline = values.get("deadline") if kind != "policy" else None
+    rect.status = "explained" if kind == "policy" else "answered"
+    rect.answered_at, rect.answered_by_id = utcnow(), user.id
+    db.session.flush()
+    record("update" if before else "create", rect, before, unit_id=rect.unit_id,
+           summary=f"{notice.unit.name}答复问题（{KIND_LABELS[kind]}）：{item.problem[:30]}")
+    db.session.commit()
+    return rect
+
+
+def add_update(rect, user, note, uploads, completes):
+    """A progress note with evidence; with `completes` the unit reports the item done (evidence required)."""
+    _unit_only(user, rect.unit_id)
+    if rect.kind == "policy":
+        raise DomainError("政策性说明无需报告进展")
+    if rect.status not in OPEN:
+        raise DomainError("该问题已报完成，等待核实")
+    note = (note or "").strip()
+    if not note:
+        raise DomainError("请填写进展情况")
+    if completes and not uploads:
+        raise DomainError("报告整改完成时请上传整改佐证材料")
+    for filename, data in uploads:
+        check_upload(filename, data)
+    before = snapshot(rect)
+    update = RectificationUpdate(rectification_id=rect.id, note=note, completes=completes, by_id=user.id)
+    db.session.add(update)
+    db.session.flush()
+    for filename, data in uploads:
+        store_file(filename, data, rect.unit_id, user, update_id=update.id)
+    if completes:
+        rect.status, rect.completed_at = "completed", utcnow()
+    record("update", rect, before, unit_id=rect.unit_id,
+           summary=f"{rect.unit.name}{'报告整改完成' if completes else '报告整改进展'}：{rect.item.problem[:30]}")
+    db.session.commit()
+    return update
+
+
+def verify(rect, user, passed, comment):
+    """The office checks a completed item: 已整改到位, or 未整改到位 which sends it back to the unit."""
+    if rect.status != "completed":
+        raise DomainError("只能核实已报完成的整改")
+    comment = (comment or "").strip()
+    if not passed and not comment:
+        raise DomainError("认定未整改到位时请写明原因")
+    before = snapshot(rect)
+    rect.status = "verified" if passed else "failed"
+    rect.verified_at, rect.verified_by_id, rect.verify_comment = utcnow(), user.id, comment
+    record("update", rect, before, unit_id=rect.unit_id,
+           summary=f"核实{rect.unit.name}整改：{STATUS_LABELS[rect.status]}（{rect.item.problem[:24]}）")
+    db.session.commit()
+
+
+def recheck(rect, user, result, note, checked_on):
+    """A supervisor's (or the office's) re-check of whether a commitment was kept (践诺核查)."""
+    if not (user.role == OFFICE or (user.role == SUPERVISOR and policy.can_inspect(user, rect.unit_id, _campaign(rect)))):
+        raise DomainError("只有联系该单位的义务监督员或纠风办可以核查")
+    if rect.kind == "policy":
+        raise DomainError("政策性说明无需践诺核查")
+    if result not in CHECK_LABELS or not (note or "").strip():
+        raise DomainError("请选择核查结论并填写核查情况")
+    if checked_on > today():
+        raise DomainError("核查日期不能晚于今天")
+    check = RecheckRecord(rectification_id=rect.id, result=result, note=note.strip(), checked_on=checked_on,
+                          by_id=user.id)
+    db.session.add(check)
+    db.session.flush()
+    record("create", check, unit_id=rect.unit_id,
+           summary=f"践诺核查{rect.unit.name}：{CHECK_LABELS[result]}（{rect.item.problem[:24]}）")
+    db.session.commit()
+    return check
+
+
+def _campaign(rect):
+    from pingyi.campaigns.models import Campaign
+    return db.session.get(Campaign, rect.campaign_id)
+
+
+def request_extension(rect, user, new_deadline, reason):
+    """The unit asks for a later deadline, with a reason; one request at a time."""
+    _unit_only(user, rect.unit_id)
+    if rect.kind == "policy" or rect.status not in OPEN:
+        raise DomainError("该问题无需或不能再申请延期")
+    if any(e.status == "pending" for e in rect.extensions):
+        raise DomainError("已有待审批的延期申请")
+    current = effective_deadline(rect)
+    if new_deadline <= current:
+        raise DomainError(f"申请的时限应晚于现时限 {current:%Y-%m-%d}")
+    if not (reason or "").strip():
+        raise DomainError("请填写延期理由")
+    ext = Extension(rectification_id=rect.id, original_deadline=current, requested_deadline=new_deadline,
+                    reason=reason.strip(), requested_by_id=user.id)
+    db.session.add(ext)
+    db.session.flush()
+    record("create", ext, unit_id=rect.unit_id, summary=f"{rect.unit.name}申请延期至 {new_deadline:%Y-%m-%d}")
+    db.session.commit()
+    return ext
+
+
+def decide_extension(ext, user, approve, comment):
+    """The office grants (the deadline moves; the original stays on the request) or refuses."""
+    if ext.status != "pending":
+        raise DomainError("该延期申请已处理")
+    if not approve and not (comment or "").strip():
+        raise DomainError("不同意延期时请写明理由")
+    before = snapshot(ext)
+    ext.status = "approved" if approve else "refused"
+    ext.decided_at, ext.decided_by_id, ext.comment = utcnow(), user.id, (comment or "").strip()
+    rect = ext.rectification
+    if approve:
+        rect.deadline = ext.requested_deadline
+    record("update", ext, before, unit_id=rect.unit_id,
+           summary=f"{'同意' if approve else '不同意'}{rect.unit.name}延期至 {ext.requested_deadline:%Y-%m-%d}")
+    db.session.commit()
+
+
+def letter_for(campaign, unit, create=False):
+    letter = db.session.scalar(select(CommitmentLetter).where(CommitmentLetter.campaign_id == campaign.id,
+                                                              CommitmentLetter.unit_id == unit.id))
+    if letter is None and create:
+        letter = CommitmentLetter(campaign_id=campaign.id, unit_id=unit.id)
+        db.session.add(letter)
+        db.session.flush()
+    return letter
+
+
+def letter_items(campaign, unit):
+    """The unit's 整改计划并承诺 items: the body of its commitment letter."""
+    return db.session.scalars(
+        select(Rectification).where(Rectification.campaign_id == campaign.id, Rectification.unit_id == unit.id,
+                                    Rectification.kind == "plan")
+        .options(selectinload(Rectification.item)).order_by(Rectification.id)).all()
+
+
+def submit_letter(campaign, unit, user, uploads):
+    """The unit submits its commitment letter with the signed and sealed scan."""
+    _unit_only(user, unit.id)
+    if not letter_items(campaign, unit):
+        raise DomainError("还没有“整改计划并承诺”的问题，无需提交承诺书")
+    if not uploads:
+        raise DomainError("请上传主要负责人签字并加盖公章的承诺书扫描件")
+    for filename, data in uploads:
+        check_upload(filename, data)
+    letter = letter_for(campaign, unit, create=True)
+    if letter.status == "filed":
+        raise DomainError("承诺书已备案，不能再修改")
+    before = snapshot(letter)
+    for old in letter.files:
+        old.superseded = True
+    for filename, data in uploads:
+        store_file(filename, data, unit.id, user, letter_id=letter.id)
+    letter.status, letter.submitted_at, letter.submitted_by_id = "submitted", utcnow(), user.id
+    record("update", letter, before, unit_id=unit.id, summary=f"{unit.name}提交整改承诺书（签章扫描件）")
+    db.session.commit()
+    return letter
+
+
+def file_letter(letter, user, comment=""):
+    """The office files (备案) a submitted commitment letter."""
+    if letter.status != "submitted" or letter.scan is None:
+        raise DomainError("只能对已提交扫描件的承诺书备案")
+    before = snapshot(letter)
+    letter.status, letter.filed_at, letter.filed_by_id = "filed", utcnow(), user.id
+    letter.filed_comment = (comment or "").strip()
+    record("update", letter, before, unit_id=letter.unit_id, summary=f"{letter.unit.name}整改承诺书已备案")
+    db.session.commit()
+
+
+def visible(campaign, user):
+    """Rectifications the user may see: all for office and leaders, a unit its own, supervisors and
+    evaluators those of the units they inspect."""
+    stmt = select(Rectification).where(Rectification.campaign_id == campaign.id)
+    if user.role == UNIT:
+        return stmt.where(Rectification.unit_id == user.unit_id)
+    if user.role in ("evaluator", SUPERVISOR):
+        return stmt.where(Rectification.unit_id.in_(policy.inspected_unit_ids(user, campaign) or {0}))
+    return stmt
+
+
+def tracker(campaign, user, unit_id=None, group_id=None, dimension_id=None, kind="", status="", overdue=""):
+    """Filtered rectifications with their items and notices loaded, plus counts by status."""
+    stmt = visible(campaign, user).join(FeedbackItem, FeedbackItem.id == Rectification.item_id)
+    if unit_id:
+        stmt = stmt.where(Rectification.unit_id == unit_id)
+    if group_id:
+        stmt = stmt.where(Rectification.unit_id.in_(select(Participation.unit_id).where(
+            Participation.campaign_id == campaign.id, Participation.group_id == group_id)))
+    if dimension_id:
+        stmt = stmt.where(FeedbackItem.dimension_id == dimension_id)
+    if kind in KIND_LABELS:
+        stmt = stmt.where(Rectification.kind == kind)
+    if status in STATUS_LABELS:
+        stmt = stmt.where(Rectification.status == status)
+    if overdue == "1":
+        stmt = stmt.where(Rectification.status.in_(OPEN), or_(
+            Rectification.deadline < today(), (Rectification.deadline.is_(None)) & (FeedbackItem.deadline < today())))
+    rows = db.session.scalars(stmt.options(
+        selectinload(Rectification.item).selectinload(FeedbackItem.dimension),
+        selectinload(Rectification.item).selectinload(FeedbackItem.notice),
+        selectinload(Rectification.unit), selectinload(Rectification.extensions))
+        .order_by(Rectification.unit_id, Rectification.id)).all()
+    counts = Counter(r.status for r in rows)
+    return rows, counts
+
+
+def unanswered_items(campaign, unit_ids=None):
+    """Items of received, current notices that have no answer yet."""
+    stmt = (select(FeedbackItem).join(FeedbackNotice)
+            .outerjoin(Rectification, Rectification.item_id == FeedbackItem.id)
+            .where(FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.status == "sent",
+                   Rectification.id.is_(None)).options(selectinload(FeedbackItem.notice)))
+    if unit_ids is not None:
+        stmt = stmt.where(FeedbackNotice.unit_id.in_(unit_ids))
+    return db.session.scalars(stmt).all()
+
+
+def carry_over(source, campaign):
+    """Bring rectifications not verified as done into the new campaign (回头看), marked as carried over."""
+    rows = db.session.scalars(select(Rectification).where(
+        Rectification.campaign_id == source.id, Rectification.status.in_(("answered", "completed", "failed")))).all()
+    for rect in rows:
+        before = snapshot(rect)
+        rect.campaign_id, rect.carried_over = campaign.id, True
+        record("update", rect, before, unit_id=rect.unit_id, summary=f"{rect.unit.name}未完成的整改转入 {campaign.year} 年度（回头看）")
+    return len(rows)
+
+
+def unit_story(campaign, unit):
+    """Every fed-back problem of the unit with its whole path: finding, notice, receipt, answer, progress,
+    verification and re-checks, for the unit's page."""
+    return db.session.scalars(
+        select(FeedbackItem).join(FeedbackNotice)
+        .where(FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.unit_id == unit.id,
+               FeedbackNotice.status == "sent")
+        .options(selectinload(FeedbackItem.notice), selectinload(FeedbackItem.dimension),
+                 selectinload(FeedbackItem.rectification).selectinload(Rectification.updates),
+                 selectinload(FeedbackItem.rectification).selectinload(Rectification.checks))
+        .order_by(FeedbackNotice.sent_at, FeedbackItem.sort_order)).all()

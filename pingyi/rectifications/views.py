@@ -1,0 +1,241 @@
+"""The rectification tracker, answering items, progress, verification, re-checks, extensions, commitment letters."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from pingyi import policy
+from pingyi.auth.roles import OFFICE, SUPERVISOR, UNIT, role_required
+from pingyi.campaigns.services import current_campaign
+from pingyi.checklists.services import dimensions
+from pingyi.errors import DomainError, StaleEdit
+from pingyi.extensions import db
+from pingyi.feedback.models import FeedbackItem
+from pingyi.feedback.services import unit_notices
+from pingyi.files.services import read_limited
+from pingyi.htmx import render
+from pingyi.rectifications import services
+from pingyi.rectifications.forms import (AnswerForm, DecisionForm, ExtensionForm, LetterForm, RecheckForm, UpdateForm,
+                                        VerifyForm)
+from pingyi.rectifications.models import KIND_LABELS, STATUS_LABELS, Extension, Rectification
+from pingyi.timeutil import today
+from pingyi.units.models import Unit
+
+bp = Blueprint("rectifications", __name__)
+
+
+def _campaign():
+    campaign = current_campaign()
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def _visible_unit(unit_id):
+    policy.require_unit(unit_id)
+    if current_user.role in ("evaluator", SUPERVISOR) and not policy.can_inspect(current_user, unit_id, _campaign()):
+        abort(404)
+
+
+def _rect(rect_id):
+    rect = db.get_or_404(Rectification, rect_id)
+    if rect.campaign_id != _campaign().id:
+        abort(404)
+    _visible_unit(rect.unit_id)
+    return rect
+
+
+def _uploads(field):
+    return [(f.filename, read_limited(f.stream)) for f in request.files.getlist(field.name) if f.filename]
+
+
+@bp.get("/rectifications")
+@login_required
+def index():
+    campaign = _campaign()
+
+    def number(name):
+        value = request.args.get(name, "")
+        return int(value) if value.isdigit() else None
+    filters = {"unit_id": number("unit"), "group_id": number("group"), "dimension_id": number("dimension"),
+               "kind": request.args.get("kind", ""), "status": request.args.get("status", ""),
+               "overdue": request.args.get("overdue", "")}
+    rows, counts = services.tracker(campaign, current_user, **filters)
+    states = {r.id: services.rect_state(r) for r in rows}
+    units = [] if current_user.role == UNIT else sorted({r.unit for r in services.tracker(campaign, current_user)[0]},
+                                                         key=lambda u: (u.category, u.sort_order))
+    return render("rectifications/index.html", "rectifications/_list.html", campaign=campaign, rows=rows,
+                  counts=counts, states=states, filters=filters, kinds=KIND_LABELS, statuses=STATUS_LABELS,
+                  dims=dimensions(campaign.id), units=units, query=request.args.to_dict(),
+                  unanswered=services.unanswered_items(campaign, [current_user.unit_id]
+                                                       if current_user.role == UNIT else None))
+
+
+def _answer_page(item, form, error=None, status=200):
+    return render_template("rectifications/answer.html", item=item, form=form, error=error,
+                           due=services.answer_due(_campaign())), status
+
+
+@bp.route("/feedback/items/<int:item_id>/answer", methods=["GET", "POST"])
+@role_required(UNIT)
+def answer(item_id):
+    item = db.get_or_404(FeedbackItem, item_id)
+    if item.notice.campaign_id != _campaign().id or item.notice.unit_id != current_user.unit_id:
+        abort(404)
+    rect = item.rectification
+    form = AnswerForm(obj=rect)
+    if request.method == "GET":
+        form.version.data = rect.version if rect else ""
+        if rect is None:
+            form.deadline.data = item.deadline
+        return _answer_page(item, form)
+    if not form.validate_on_submit():
+        return _answer_page(item, form, status=422)
+    values = {k: getattr(form, k).data or "" for k in ("measures", "commitment", "owner", "explanation")}
+    values["deadline"] = form.deadline.data
+    try:
+        services.answer_item(item, current_user, form.kind.data, values, form.version.data)
+    except StaleEdit:
+        db.session.rollback()
+        form.version.data = item.rectification.version
+        return _answer_page(item, form, "该答复刚被他人修改过，上方为当前内容；您填写的内容已保留，再次提交将以您的为准", 422)
+    except DomainError as e:
+        db.session.rollback()
+        return _answer_page(item, form, str(e), 422)
+    flash("已保存答复")
+    return redirect(url_for("feedback.show", notice_id=item.notice_id) + f"#item-{item.id}")
+
+
+def _detail(rect, forms=None, status=200):
+    forms = forms or {}
+    checks_on = today()
+    context = {
+        "rect": rect, "state": services.rect_state(rect), "deadline": services.effective_deadline(rect),
+        "update_form": forms.get("update") or UpdateForm(formdata=None),
+        "verify_form": forms.get("verify") or VerifyForm(formdata=None),
+        "recheck_form": forms.get("recheck") or RecheckForm(formdata=None, checked_on=checks_on),
+        "extension_form": forms.get("extension") or ExtensionForm(formdata=None),
+        "decision_form": DecisionForm(formdata=None),
+        "may_recheck": current_user.role == OFFICE or (current_user.role == SUPERVISOR and policy.can_inspect(
+            current_user, rect.unit_id, _campaign())),
+    }
+    return render_template("rectifications/show.html", **context), status
+
+
+@bp.get("/rectifications/<int:rect_id>")
+@login_required
+def show(rect_id):
+    return _detail(_rect(rect_id))
+
+
+def _act(rect, key, form, action, message):
+    """Run one action from the detail page: validate, call the service, flash, or re-render with errors."""
+    if form.validate_on_submit():
+        try:
+            action()
+        except DomainError as e:
+            db.session.rollback()
+            form.form_errors.append(str(e))
+        else:
+            flash(message)
+            return redirect(url_for("rectifications.show", rect_id=rect.id))
+    return _detail(rect, {key: form}, status=422)
+
+
+@bp.post("/rectifications/<int:rect_id>/updates")
+@role_required(UNIT)
+def add_update(rect_id):
+    rect = _rect(rect_id)
+    form = UpdateForm()
+    return _act(rect, "update", form, lambda: services.add_update(
+        rect, current_user, form.note.data, _uploads(form.files), form.completes.data),
+        "已报告整改完成，等待纠风办核实" if form.completes.data else "已记录整改进展")
+
+
+@bp.post("/rectifications/<int:rect_id>/verify")
+@role_required(OFFICE)
+def verify(rect_id):
+    rect = _rect(rect_id)
+    form = VerifyForm()
+    return _act(rect, "verify", form, lambda: services.verify(rect, current_user, form.result.data == "pass",
+                                                              form.comment.data), "已记录核实结论")
+
+
+@bp.post("/rectifications/<int:rect_id>/recheck")
+@role_required(OFFICE, SUPERVISOR)
+def recheck(rect_id):
+    rect = _rect(rect_id)
+    form = RecheckForm()
+    return _act(rect, "recheck", form, lambda: services.recheck(rect, current_user, form.result.data, form.note.data,
+                                                                form.checked_on.data), "已记录践诺核查")
+
+
+@bp.post("/rectifications/<int:rect_id>/extensions")
+@role_required(UNIT)
+def request_extension(rect_id):
+    rect = _rect(rect_id)
+    form = ExtensionForm()
+    return _act(rect, "extension", form, lambda: services.request_extension(
+        rect, current_user, form.requested_deadline.data, form.reason.data), "已提交延期申请，等待纠风办审批")
+
+
+@bp.post("/extensions/<int:extension_id>/decide")
+@role_required(OFFICE)
+def decide_extension(extension_id):
+    ext = db.get_or_404(Extension, extension_id)
+    rect = _rect(ext.rectification_id)
+    form = DecisionForm()
+    try:
+        services.decide_extension(ext, current_user, form.decision.data == "approve", form.comment.data)
+    except DomainError as e:
+        db.session.rollback()
+        flash(str(e), "error")
+    else:
+        flash("已处理延期申请")
+    return redirect(url_for("rectifications.show", rect_id=rect.id))
+
+
+@bp.get("/units/<int:unit_id>/commitment")
+@login_required
+def commitment(unit_id):
+    """The unit's commitment letter: its content from the 整改计划并承诺 items, the scan, its filing."""
+    _visible_unit(unit_id)
+    return _commitment_page(db.get_or_404(Unit, unit_id), LetterForm(formdata=None))
+
+
+@bp.post("/units/<int:unit_id>/commitment")
+@role_required(UNIT)
+def submit_commitment(unit_id):
+    _visible_unit(unit_id)
+    unit = db.get_or_404(Unit, unit_id)
+    form = LetterForm()
+    try:
+        services.submit_letter(_campaign(), unit, current_user, _uploads(form.files))
+    except DomainError as e:
+        db.session.rollback()
+        form.files.errors = [str(e)]
+        return _commitment_page(unit, form, 422)
+    flash("已提交承诺书扫描件，等待纠风办备案")
+    return redirect(url_for("rectifications.commitment", unit_id=unit.id))
+
+
+def _commitment_page(unit, form, status=200):
+    campaign = _campaign()
+    notices = [n for n in unit_notices(campaign, unit) if n.status == "sent"]
+    return render_template("rectifications/commitment.html", unit=unit, campaign=campaign, form=form,
+                           letter=services.letter_for(campaign, unit), items=services.letter_items(campaign, unit),
+                           notice=notices[0] if notices else None), status
+
+
+@bp.post("/units/<int:unit_id>/commitment/file")
+@role_required(OFFICE)
+def file_commitment(unit_id):
+    unit = db.get_or_404(Unit, unit_id)
+    letter = services.letter_for(_campaign(), unit)
+    if letter is None:
+        abort(404)
+    try:
+        services.file_letter(letter, current_user, request.form.get("comment", ""))
+    except DomainError as e:
+        flash(str(e), "error")
+    else:
+        flash(f"{unit.name}的整改承诺书已备案")
+    return redirect(url_for("rectifications.commitment", unit_id=unit.id))
