@@ -242,6 +242,6 @@ def save_assessment(unit, item, kind, user, rating, explanation, version, upload
     for filename, data in uploads:
         store_file(filename, data, unit.id, user, assessment_id=current.id)
     record("update" if before else "create", current, before, unit_id=unit.id,
-           summary=f"{unit.name}：{ASSESSMENT_KINDS[kind]}“{item.text[:24]}”评为{RATING_LABELS[rating]}")
+           summary=f"{unit.name}：{ASSESSMENT_KINDS[kind]}“{item.text[:24]}”评为{RATING_LABELS[rating]}", actor=user)
     db.session.commit()
     return current

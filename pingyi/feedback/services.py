@@ -72,7 +72,7 @@ def compile_notice(campaign, unit, round_, user):
     db.session.add(notice)
     db.session.flush()
     record("create", notice, unit_id=unit.id,
-           summary=f"起草{unit.name}{ROUND_LABELS[round_]}反馈通知书（{len(findings)} 个问题）")
+           summary=f"起草{unit.name}{ROUND_LABELS[round_]}反馈通知书（{len(findings)} 个问题）", actor=user)
     db.session.commit()
     return notice
 
@@ -154,13 +154,13 @@ def send_notice(notice, user):
         old = notice.replaces
         old_before = snapshot(old)
         old.status = "superseded"
-        record("update", old, old_before, unit_id=old.unit_id, summary=f"{old.unit.name}反馈通知书被更正版取代")
+        record("update", old, old_before, unit_id=old.unit_id, summary=f"{old.unit.name}反馈通知书被更正版取代", actor=user)
         for item in notice.items:
             previous = db.session.get(FeedbackItem, item.previous_item_id) if item.previous_item_id else None
             if previous is not None and previous.rectification is not None:
                 previous.rectification.item_id = item.id
     record("update", notice, before, unit_id=notice.unit_id,
-           summary=f"发送{notice.unit.name}{notice.round_label}反馈通知书（第 {notice.edition} 版，{len(notice.items)} 个问题）")
+           summary=f"发送{notice.unit.name}{notice.round_label}反馈通知书（第 {notice.edition} 版，{len(notice.items)} 个问题）", actor=user)
     db.session.commit()
 
 
@@ -180,7 +180,7 @@ def revise_notice(notice, user):
                                         sort_order=item.sort_order, previous_item_id=item.id))
     db.session.add(draft)
     db.session.flush()
-    record("create", draft, unit_id=notice.unit_id, summary=f"起草{notice.unit.name}反馈通知书更正版（第 {draft.edition} 版）")
+    record("create", draft, unit_id=notice.unit_id, summary=f"起草{notice.unit.name}反馈通知书更正版（第 {draft.edition} 版）", actor=user)
     db.session.commit()
     return draft
 
@@ -195,7 +195,7 @@ def receive_notice(notice, user):
         raise DomainError(f"已于 {notice.received_at:%Y-%m-%d} 签收，不能重复签收")
     before = snapshot(notice)
     notice.received_at, notice.received_by_id = utcnow(), user.id
-    record("update", notice, before, unit_id=notice.unit_id, summary=f"{notice.unit.name}签收{notice.round_label}反馈通知书")
+    record("update", notice, before, unit_id=notice.unit_id, summary=f"{notice.unit.name}签收{notice.round_label}反馈通知书", actor=user)
     db.session.commit()
 
 

@@ -111,7 +111,7 @@ def save_inspection(campaign, unit, user, values, findings, opinions, submit, in
                                    text=text.strip(), status=status))
     verb = "提交" if submit else "保存草稿："
     record("update" if before else "create", inspection, before, unit_id=unit.id,
-           summary=f"{verb}{unit.name}{METHOD_LABELS[inspection.method]}记录（问题 {len(findings)} 条）")
+           summary=f"{verb}{unit.name}{METHOD_LABELS[inspection.method]}记录（问题 {len(findings)} 条）", actor=user)
     db.session.commit()
     return inspection
 
@@ -127,7 +127,7 @@ def delete_draft(inspection, user):
     for o in inspection.opinions:
         db.session.delete(o)
     db.session.delete(inspection)
-    record("delete", inspection, before, unit_id=inspection.unit_id, summary=f"删除{inspection.unit.name}的检查草稿")
+    record("delete", inspection, before, unit_id=inspection.unit_id, summary=f"删除{inspection.unit.name}的检查草稿", actor=user)
     db.session.commit()
 
 
@@ -144,7 +144,7 @@ def confirm_finding(finding, user):
     """Confirmed findings count in the matrix and go into feedback."""
     before = _review(finding, user, "confirmed")
     record("update", finding, before, unit_id=finding.unit_id,
-           summary=f"确认{finding.unit.name}的问题：{finding.description[:30]}")
+           summary=f"确认{finding.unit.name}的问题：{finding.description[:30]}", actor=user)
     db.session.commit()
 
 
@@ -154,7 +154,7 @@ def dismiss_finding(finding, user, reason):
         raise DomainError("不予采纳时请填写理由")
     before = _review(finding, user, "dismissed", reason)
     record("update", finding, before, unit_id=finding.unit_id,
-           summary=f"不予采纳{finding.unit.name}的问题：{finding.description[:30]}（{reason}）")
+           summary=f"不予采纳{finding.unit.name}的问题：{finding.description[:30]}（{reason}）", actor=user)
     db.session.commit()
 
 
@@ -167,13 +167,13 @@ def merge_finding(finding, target, user):
     before = _review(finding, user, "merged", f"合并到问题 #{target.id}")
     finding.merged_into_id = target.id
     record("update", finding, before, unit_id=finding.unit_id,
-           summary=f"将{finding.unit.name}的问题 #{finding.id} 合并到 #{target.id}")
+           summary=f"将{finding.unit.name}的问题 #{finding.id} 合并到 #{target.id}", actor=user)
     db.session.commit()
 
 
 def confirm_opinion(opinion, user):
     before = _review(opinion, user, "confirmed")
-    record("update", opinion, before, unit_id=opinion.unit_id, summary=f"采纳{opinion.unit.name}的意见建议")
+    record("update", opinion, before, unit_id=opinion.unit_id, summary=f"采纳{opinion.unit.name}的意见建议", actor=user)
     db.session.commit()
 
 
@@ -182,7 +182,7 @@ def dismiss_opinion(opinion, user, reason):
     if not reason:
         raise DomainError("不予采纳时请填写理由")
     before = _review(opinion, user, "dismissed", reason)
-    record("update", opinion, before, unit_id=opinion.unit_id, summary=f"不予采纳{opinion.unit.name}的意见建议")
+    record("update", opinion, before, unit_id=opinion.unit_id, summary=f"不予采纳{opinion.unit.name}的意见建议", actor=user)
     db.session.commit()
 
 

@@ -81,7 +81,7 @@ def answer_item(item, user, kind, values, version=None):
     rect.answered_at, rect.answered_by_id = utcnow(), user.id
     db.session.flush()
     record("update" if before else "create", rect, before, unit_id=rect.unit_id,
-           summary=f"{notice.unit.name}答复问题（{KIND_LABELS[kind]}）：{item.problem[:30]}")
+           summary=f"{notice.unit.name}答复问题（{KIND_LABELS[kind]}）：{item.problem[:30]}", actor=user)
     db.session.commit()
     return rect
 
@@ -109,7 +109,7 @@ def add_update(rect, user, note, uploads, completes):
     if completes:
         rect.status, rect.completed_at = "completed", utcnow()
     record("update", rect, before, unit_id=rect.unit_id,
-           summary=f"{rect.unit.name}{'报告整改完成' if completes else '报告整改进展'}：{rect.item.problem[:30]}")
+           summary=f"{rect.unit.name}{'报告整改完成' if completes else '报告整改进展'}：{rect.item.problem[:30]}", actor=user)
     db.session.commit()
     return update
 
@@ -125,7 +125,7 @@ def verify(rect, user, passed, comment):
     rect.status = "verified" if passed else "failed"
     rect.verified_at, rect.verified_by_id, rect.verify_comment = utcnow(), user.id, comment
     record("update", rect, before, unit_id=rect.unit_id,
-           summary=f"核实{rect.unit.name}整改：{STATUS_LABELS[rect.status]}（{rect.item.problem[:24]}）")
+           summary=f"核实{rect.unit.name}整改：{STATUS_LABELS[rect.status]}（{rect.item.problem[:24]}）", actor=user)
     db.session.commit()
 
 
@@ -144,7 +144,7 @@ def recheck(rect, user, result, note, checked_on):
     db.session.add(check)
     db.session.flush()
     record("create", check, unit_id=rect.unit_id,
-           summary=f"践诺核查{rect.unit.name}：{CHECK_LABELS[result]}（{rect.item.problem[:24]}）")
+           summary=f"践诺核查{rect.unit.name}：{CHECK_LABELS[result]}（{rect.item.problem[:24]}）", actor=user)
     db.session.commit()
     return check
 
@@ -170,7 +170,7 @@ def request_extension(rect, user, new_deadline, reason):
                     reason=reason.strip(), requested_by_id=user.id)
     db.session.add(ext)
     db.session.flush()
-    record("create", ext, unit_id=rect.unit_id, summary=f"{rect.unit.name}申请延期至 {new_deadline:%Y-%m-%d}")
+    record("create", ext, unit_id=rect.unit_id, summary=f"{rect.unit.name}申请延期至 {new_deadline:%Y-%m-%d}", actor=user)
     db.session.commit()
     return ext
 
@@ -188,7 +188,7 @@ def decide_extension(ext, user, approve, comment):
     if approve:
         rect.deadline = ext.requested_deadline
     record("update", ext, before, unit_id=rect.unit_id,
-           summary=f"{'同意' if approve else '不同意'}{rect.unit.name}延期至 {ext.requested_deadline:%Y-%m-%d}")
+           summary=f"{'同意' if approve else '不同意'}{rect.unit.name}延期至 {ext.requested_deadline:%Y-%m-%d}", actor=user)
     db.session.commit()
 
 
@@ -228,7 +228,7 @@ def submit_letter(campaign, unit, user, uploads):
     for filename, data in uploads:
         store_file(filename, data, unit.id, user, letter_id=letter.id)
     letter.status, letter.submitted_at, letter.submitted_by_id = "submitted", utcnow(), user.id
-    record("update", letter, before, unit_id=unit.id, summary=f"{unit.name}提交整改承诺书（签章扫描件）")
+    record("update", letter, before, unit_id=unit.id, summary=f"{unit.name}提交整改承诺书（签章扫描件）", actor=user)
     db.session.commit()
     return letter
 
@@ -240,7 +240,7 @@ def file_letter(letter, user, comment=""):
     before = snapshot(letter)
     letter.status, letter.filed_at, letter.filed_by_id = "filed", utcnow(), user.id
     letter.filed_comment = (comment or "").strip()
-    record("update", letter, before, unit_id=letter.unit_id, summary=f"{letter.unit.name}整改承诺书已备案")
+    record("update", letter, before, unit_id=letter.unit_id, summary=f"{letter.unit.name}整改承诺书已备案", actor=user)
     db.session.commit()
 
 

@@ -270,7 +270,7 @@ def submit(task, unit, user, note, uploads, version=None):
     files = "、".join(name for name, _ in uploads)
     verb = {"pending": "提交", "returned": "重新提交", "submitted": "更新"}[status]
     record("update" if before else "create", sub, before, unit_id=unit.id,
-           summary=f"{unit.name}{verb}“{task.title}”" + (f"（{files}）" if files else ""))
+           summary=f"{unit.name}{verb}“{task.title}”" + (f"（{files}）" if files else ""), actor=user)
     db.session.commit()
     return sub
 
@@ -280,7 +280,7 @@ def confirm(sub, user, comment=""):
     before = snapshot(sub)
     sub.status = transition(sub.status, "confirm")
     sub.reviewed_at, sub.reviewed_by_id, sub.review_comment = utcnow(), user.id, (comment or "").strip()
-    record("update", sub, before, unit_id=sub.unit_id, summary=f"确认{sub.unit.name}的“{sub.task.title}”")
+    record("update", sub, before, unit_id=sub.unit_id, summary=f"确认{sub.unit.name}的“{sub.task.title}”", actor=user)
     db.session.commit()
 
 
@@ -292,7 +292,7 @@ def return_submission(sub, user, reason):
     before = snapshot(sub)
     sub.status = transition(sub.status, "return")
     sub.reviewed_at, sub.reviewed_by_id, sub.review_comment = utcnow(), user.id, reason
-    record("update", sub, before, unit_id=sub.unit_id, summary=f"退回{sub.unit.name}的“{sub.task.title}”：{reason}")
+    record("update", sub, before, unit_id=sub.unit_id, summary=f"退回{sub.unit.name}的“{sub.task.title}”：{reason}", actor=user)
     db.session.commit()
 
 
@@ -305,7 +305,7 @@ def confirm_many(task, unit_ids, user):
         before = snapshot(sub)
         sub.status = "confirmed"
         sub.reviewed_at, sub.reviewed_by_id, sub.review_comment = utcnow(), user.id, ""
-        record("update", sub, before, unit_id=sub.unit_id, summary=f"批量确认{sub.unit.name}的“{task.title}”")
+        record("update", sub, before, unit_id=sub.unit_id, summary=f"批量确认{sub.unit.name}的“{task.title}”", actor=user)
     db.session.commit()
     return len(subs)
 
@@ -316,7 +316,7 @@ def set_task_done(task, user, done):
         raise DomainError("单位任务的完成情况由各单位提交确定")
     before = snapshot(task)
     task.completed_at, task.completed_by_id = (utcnow(), user.id) if done else (None, None)
-    record("update", task, before, summary=f"{'完成' if done else '重新打开'}任务“{task.title}”")
+    record("update", task, before, summary=f"{'完成' if done else '重新打开'}任务“{task.title}”", actor=user)
     db.session.commit()
 
 
