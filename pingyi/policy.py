@@ -5,8 +5,10 @@ from flask_login import current_user
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT
 
 MANAGE = (OFFICE,)
-# Audit entries a unit must not read: who inspects it unannounced stays with the office.
-HIDDEN_FROM_UNITS = ("supervisor_assignment",)
+# The audit entries a unit may read about itself: inspections, findings under review, who inspects it
+# unannounced and the office's internal steps stay with the office.
+UNIT_TIMELINE = ("unit", "participation", "submission", "assessment", "feedback_notice", "rectification",
+                 "extension", "commitment_letter")
 VIEW_ALL_UNITS = (OFFICE, EVALUATOR, SUPERVISOR, LEADER)
 
 
@@ -54,6 +56,23 @@ def can_inspect(user, unit_id, campaign):
     if user.role == OFFICE:
         return True
     return user.role in (EVALUATOR, SUPERVISOR) and unit_id in inspected_unit_ids(user, campaign)
+
+
+def can_download(user, stored, campaign):
+    """A stored file: only to those who may see its unit, and for a finding's evidence only to those
+    who may see that finding (a unit: confirmed ones; drafts: their author)."""
+    if not can_view_unit(user, stored.unit_id):
+        return False
+    finding = stored.finding
+    if finding is None:
+        return True
+    if finding.status == "draft":
+        return finding.inspection.created_by_id == user.id
+    if user.role == UNIT:
+        return finding.status == "confirmed"
+    if user.role in (EVALUATOR, SUPERVISOR):
+        return finding.inspection.created_by_id == user.id or can_inspect(user, finding.unit_id, campaign)
+    return True
 
 
 def can_self_check(user, unit_id):

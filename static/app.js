@@ -74,3 +74,12 @@ document.addEventListener("click", function (event) {
     });
   });
 })();
+
+// A "select all" checkbox ticks every enabled checkbox of the given name.
+document.addEventListener("change", function (event) {
+  var name = event.target.getAttribute && event.target.getAttribute("data-select-all");
+  if (!name) return;
+  document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (box) {
+    if (!box.disabled) box.checked = event.target.checked;
+  });
+});

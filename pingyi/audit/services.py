@@ -58,11 +58,11 @@ def record(action, obj, before=None, summary="", unit_id=None, actor=None):
     return entry
 
 
-def search_entries(q="", object_type="", unit_id=None, hidden_types=()):
-    """Newest first, optionally filtered by text, object type or unit, leaving out `hidden_types`."""
-    stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
-    if hidden_types:
-        stmt = stmt.where(AuditEntry.object_type.not_in(hidden_types))
+def search_entries(q="", object_type="", unit_id=None, only_types=()):
+    """Newest first, optionally filtered by text, object type or unit, or limited to `only_types`."""
+    stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    if only_types:
+        stmt = stmt.where(AuditEntry.object_type.in_(only_types))
     if q:
         like = f"%{q}%"
         stmt = stmt.where(AuditEntry.summary.like(like) | AuditEntry.username.like(like))

@@ -59,7 +59,7 @@ class FindingsRefused(DomainError):
     """Some finding rows are wrong; `problems` maps each row's index to its message."""
 
     def __init__(self, problems):
-        super().__init__(f"有 {len(problems)} 条问题填写不完整，请按提示修改（已填写的内容均已保留）")
+        super().__init__(f"有 {len(problems)} 条问题填写不完整，请按提示修改（已填写的文字均已保留，照片和文件需重新选择）")
         self.problems = problems
 
 
@@ -75,16 +75,17 @@ def save_inspection(campaign, unit, user, values, findings, opinions, submit, in
         if inspection.status != "draft":
             raise DomainError("已提交的检查记录不能再修改")
         before = snapshot(inspection)
-        for old in list(inspection.findings):
+        kept = {}  # row position -> the files of the finding in that row, carried to its rewrite
+        for position, old in enumerate(inspection.findings):
+            kept[position] = list(old.files)
             for f in old.files:
                 f.finding_id = None
-                f.superseded = True
             db.session.delete(old)
         for old in list(inspection.opinions):
             db.session.delete(old)
         db.session.flush()
     else:
-        before = None
+        before, kept = None, {}
         inspection = Inspection(campaign_id=campaign.id, unit_id=unit.id, created_by_id=user.id)
         db.session.add(inspection)
     inspection.unit_id = unit.id
@@ -103,8 +104,13 @@ def save_inspection(campaign, unit, user, values, findings, opinions, submit, in
                           status=status)
         db.session.add(finding)
         db.session.flush()
+        for old_file in kept.pop(f.get("position", -1), []):
+            old_file.finding_id = finding.id
         for filename, data in f["uploads"]:
             store_file(filename, data, unit.id, user, finding_id=finding.id)
+    for files in kept.values():  # rows the author removed: their files stay on record, detached
+        for old_file in files:
+            old_file.superseded = True
     for text in opinions:
         if text.strip():
             db.session.add(Opinion(campaign_id=campaign.id, inspection_id=inspection.id, unit_id=unit.id,

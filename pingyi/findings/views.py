@@ -6,6 +6,7 @@ from sqlalchemy import select
 from pingyi import policy
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, STAFF, SUPERVISOR, role_required
 from pingyi.campaigns.services import current_campaign
+from pingyi.checklists.models import CheckItem
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError
 from pingyi.extensions import db
@@ -96,6 +97,9 @@ def _collect(form):
         uploads = [(f.filename, read_limited(f.stream)) for f in request.files.getlist(e.files.name) if f.filename]
         if not (e.description.data or "").strip() and not e.dimension_id.data and not uploads:
             continue  # an added block left empty is not a finding
+        if not e.dimension_id.data and e.item_id.data:
+            item = db.session.get(CheckItem, e.item_id.data)
+            e.dimension_id.data = item.dimension_id if item else 0
         findings.append({"dimension_id": e.dimension_id.data, "item_id": e.item_id.data or None,
                          "description": e.description.data or "", "severity": e.severity.data,
                          "source": e.source.data, "reporter": e.reporter.data or "",
@@ -148,7 +152,8 @@ def create():
     response = _save(campaign, form) if request.method == "POST" else None
     if response is not None:
         return response
-    return render_template("findings/form.html", form=form, inspection=None), 422 if request.method == "POST" else 200
+    return render_template("findings/form.html", form=form, inspection=None,
+                           existing=[]), 422 if request.method == "POST" else 200
 
 
 @bp.get("/new/finding")
@@ -204,12 +209,13 @@ def edit_inspection(inspection_id):
                                         "description": f.description, "severity": f.severity, "source": f.source,
                                         "reporter": f.reporter, "confidential": f.confidential})
             _entry_choices(form.findings[-1].form, dims)
-        return render_template("findings/form.html", form=form, inspection=inspection)
+        return render_template("findings/form.html", form=form, inspection=inspection, existing=inspection.findings)
     form, dims = _inspection_form(campaign)
     response = _save(campaign, form, inspection)
     if response is not None:
         return response
-    return render_template("findings/form.html", form=form, inspection=inspection), 422
+    return render_template("findings/form.html", form=form, inspection=inspection,
+                           existing=inspection.findings), 422
 
 
 @bp.post("/inspections/<int:inspection_id>/delete")
@@ -274,8 +280,10 @@ def merge(finding_id):
     target_id = request.form.get("target", "")
     target = db.session.get(Finding, int(target_id)) if target_id.isdigit() else None
     try:
-        if target is None or target.campaign_id != finding.campaign_id:
+        if not target_id.isdigit():
             raise DomainError("请填写要合并到的问题编号")
+        if target is None or target.campaign_id != finding.campaign_id:
+            raise DomainError(f"找不到本年度的问题 #{target_id}")
         services.merge_finding(finding, target, current_user)
     except DomainError as e:
         db.session.rollback()

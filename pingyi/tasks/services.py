@@ -267,6 +267,7 @@ def submit(task, unit, user, note, uploads, version=None):
         store_file(filename, data, unit.id, user, submission_id=sub.id)
     sub.status, sub.note = new_status, note
     sub.submitted_at, sub.submitted_by_id = utcnow(), user.id
+    sub.review_comment, sub.reviewed_at, sub.reviewed_by_id = "", None, None  # the return reason stays in the log
     files = "、".join(name for name, _ in uploads)
     verb = {"pending": "提交", "returned": "重新提交", "submitted": "更新"}[status]
     record("update" if before else "create", sub, before, unit_id=unit.id,

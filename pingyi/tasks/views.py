@@ -244,6 +244,7 @@ def move(task_id):
 def download(file_id):
     """A stored file, to users who may see its unit, under its original (Chinese) name."""
     stored = db.get_or_404(StoredFile, file_id)
-    policy.require_unit(stored.unit_id)
+    if not policy.can_download(current_user, stored, current_campaign()):
+        abort(404)
     return send_file(file_path(stored), as_attachment=True, download_name=stored.original_name,
                      mimetype="application/octet-stream", max_age=0)

@@ -74,8 +74,8 @@ def show(unit_id):
     campaign = campaign_services.current_campaign()
     part = campaign_services.participation(campaign, unit) if campaign else None
     liaisons = db.session.scalars(select(User).where(User.unit_id == unit.id, User.role == UNIT)).all()
-    hidden = policy.HIDDEN_FROM_UNITS if current_user.role == UNIT else ()
-    timeline = db.session.scalars(search_entries(unit_id=unit.id, hidden_types=hidden).limit(50)).all()
+    only = policy.UNIT_TIMELINE if current_user.role == UNIT else ()
+    timeline = db.session.scalars(search_entries(unit_id=unit.id, only_types=only).limit(50)).all()
     tasks = task_services.unit_tasks(campaign, unit) if campaign and part else []
     story = rectification_services.unit_story(campaign, unit) if campaign else []
     letter = rectification_services.letter_for(campaign, unit) if campaign else None

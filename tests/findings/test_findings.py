@@ -182,3 +182,40 @@ def test_entry_form_adds_finding_blocks_through_htmx(county, client_for, htmx):
     response = client_for("supervisor").get("/findings/new/finding?index=3", headers=htmx)
     assert 'name="findings-3-description"' in response.text and "问题 4" in response.text
     assert 'hx-swap-oob="true"' in response.text and "index=4" in response.text
+
+
+def test_evidence_follows_the_finding_and_survives_draft_edits(county, client_for):
+    police = unit_named("县公安局")
+    dims = dimensions(current_campaign().id)
+    data = inspection_form(police, entry(0, dims[3], None, "排队无人引导"), submit=False)
+    data["findings-0-files"] = [(io.BytesIO(b"\xff\xd8\xff\xe0photo"), "排队照片.jpg")]
+    supervisor = client_for("supervisor")
+    supervisor.post("/findings/new", data=data, content_type="multipart/form-data")
+    draft = db.session.scalar(select(Inspection).where(Inspection.status == "draft"))
+    photo = draft.findings[0].files[0]
+    own = supervisor.get(f"/files/{photo.id}")
+    own.close()
+    assert own.status_code == 200
+    for name in ("unit", "office", "leader", "evaluator"):
+        assert client_for(name).get(f"/files/{photo.id}").status_code == 404, name  # a draft's photo
+    page = supervisor.get(f"/findings/inspections/{draft.id}/edit").text
+    assert "已上传：排队照片.jpg" in page
+    supervisor.post(f"/findings/inspections/{draft.id}/edit", data=inspection_form(
+        police, entry(0, dims[3], None, "排队无人引导，等候超过二十分钟"), version=str(draft.version)))
+    db.session.refresh(draft)
+    finding = draft.findings[0]
+    assert draft.status == "submitted" and [f.original_name for f in finding.files] == ["排队照片.jpg"]
+    assert client_for("unit").get(f"/files/{photo.id}").status_code == 404  # not confirmed yet
+    services.confirm_finding(finding, user("office"))
+    response = client_for("unit").get(f"/files/{photo.id}")
+    assert response.status_code == 200
+    response.close()
+
+
+def test_unit_timeline_shows_no_inspection_activity(county, client_for):
+    police = unit_named("县公安局")
+    dims = dimensions(current_campaign().id)
+    client_for("supervisor").post("/findings/new", data=inspection_form(police, entry(0, dims[0]), submit=False))
+    text = client_for("unit").get(f"/units/{police.id}").text
+    assert "保存草稿" not in text and "明察暗访记录" not in text and "不予采纳" not in text
+    assert "签收" in text  # its own steps remain
