@@ -67,11 +67,11 @@ def create_app(overrides=None):
     from pingyi.campaigns.views import bp as campaigns_bp
     from pingyi.checklists.unit_views import bp as unit_checklists_bp
     from pingyi.checklists.views import bp as checklists_bp
+    from pingyi.cli import cli
+    from pingyi.dashboard.views import bp as dashboard_bp
     from pingyi.feedback.views import bp as feedback_bp
     from pingyi.findings.views import bp as findings_bp
     from pingyi.rectifications.views import bp as rectifications_bp
-    from pingyi.cli import cli
-    from pingyi.dashboard.views import bp as dashboard_bp
     from pingyi.tasks.views import bp as board_bp
     from pingyi.units.views import bp as units_bp
 

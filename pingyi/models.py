@@ -1,12 +1,24 @@
 """Import every model so that metadata (and Alembic) knows every table."""
 from pingyi.audit.models import AuditEntry  # noqa: F401
 from pingyi.auth.models import LoginFailure, User  # noqa: F401
-from pingyi.campaigns.models import Campaign, EvaluationGroup, GroupMember, Participation, Phase, SupervisorAssignment  # noqa: F401
+from pingyi.campaigns.models import (  # noqa: F401
+                                          Campaign,
+                                          EvaluationGroup,
+                                          GroupMember,
+                                          Participation,
+                                          Phase,
+                                          SupervisorAssignment,
+)
 from pingyi.checklists.models import Assessment, CheckItem, Dimension  # noqa: F401
-from pingyi.findings.models import Finding, Inspection, Opinion  # noqa: F401
 from pingyi.feedback.models import FeedbackItem, FeedbackNotice  # noqa: F401
 from pingyi.files.models import StoredFile  # noqa: F401
-from pingyi.rectifications.models import (CommitmentLetter, Extension, RecheckRecord, Rectification,  # noqa: F401
-                                          RectificationUpdate)
+from pingyi.findings.models import Finding, Inspection, Opinion  # noqa: F401
+from pingyi.rectifications.models import (  # noqa: F401
+                                          CommitmentLetter,
+                                          Extension,
+                                          RecheckRecord,
+                                          Rectification,
+                                          RectificationUpdate,
+)
 from pingyi.tasks.models import Submission, Task  # noqa: F401
 from pingyi.units.models import Unit  # noqa: F401

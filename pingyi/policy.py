@@ -36,7 +36,12 @@ def inspected_unit_ids(user, campaign):
     """Units an evaluator (through its groups) or a supervisor (through assignments) inspects this campaign."""
     from sqlalchemy import select
 
-    from pingyi.campaigns.models import EvaluationGroup, GroupMember, Participation, SupervisorAssignment
+    from pingyi.campaigns.models import (
+        EvaluationGroup,
+        GroupMember,
+        Participation,
+        SupervisorAssignment,
+    )
     from pingyi.extensions import db
     if campaign is None:
         return set()

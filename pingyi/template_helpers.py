@@ -18,8 +18,8 @@ def install(app):
                 "todo_count": _todo_count}
 
     def _todo_count():
-        from pingyi.notifications import todo
         from pingyi.campaigns.services import current_campaign
+        from pingyi.notifications import todo
         if not current_user.is_authenticated:
             return 0
         return sum(count for _, count, _, _ in todo(current_user, current_campaign()))

@@ -4,10 +4,10 @@ Builds the demo county, grows it to 300 units with submissions, then times reque
 WSGI app (server time, no network), next to a trivial page that renders only the base layout.
 """
 import statistics
-from datetime import date
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import event, select

@@ -1,8 +1,10 @@
 """Chinese names for the audit log's objects, fields and stored values."""
 from pingyi.auth.roles import ROLE_LABELS
-from pingyi.campaigns.models import GROUP_SCOPE_LABELS, MEMBER_ROLE_LABELS, STATUS_LABELS as CAMPAIGN_STATUS
+from pingyi.campaigns.models import GROUP_SCOPE_LABELS, MEMBER_ROLE_LABELS
+from pingyi.campaigns.models import STATUS_LABELS as CAMPAIGN_STATUS
 from pingyi.checklists.models import POLARITY_LABELS
-from pingyi.tasks.models import ACTOR_LABELS, STATUS_LABELS as SUBMISSION_STATUS
+from pingyi.tasks.models import ACTOR_LABELS
+from pingyi.tasks.models import STATUS_LABELS as SUBMISSION_STATUS
 from pingyi.units.models import CATEGORY_LABELS
 
 OBJECTS = {

@@ -18,10 +18,10 @@ from pingyi.campaigns.models import (
     SupervisorAssignment,
 )
 from pingyi.checklists import services as checklist_services
-from pingyi.rectifications import services as rectification_services
-from pingyi.tasks import services as task_services
 from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
+from pingyi.rectifications import services as rectification_services
+from pingyi.tasks import services as task_services
 from pingyi.timeutil import today
 from pingyi.units.models import Unit
 

@@ -1,7 +1,17 @@
 """The inspection entry form (with any number of findings) and the review forms."""
 from flask_wtf.file import MultipleFileField
-from wtforms import (BooleanField, DateField, FieldList, Form as PlainForm, FormField, HiddenField, SelectField,
-                     StringField, SubmitField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    FormField,
+    HiddenField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms import Form as PlainForm
 from wtforms.validators import DataRequired, Length, Optional
 
 from pingyi.findings.models import METHOD_LABELS, SEVERITY_LABELS, SOURCE_LABELS

@@ -17,8 +17,16 @@ from pingyi.checklists.models import Dimension
 from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
 from pingyi.files.services import check_upload, store_file
-from pingyi.findings.models import (METHOD_LABELS, SEVERITY_LABELS, SEVERITY_ORDER, SOURCE_LABELS, STATUS_LABELS,
-                                    Finding, Inspection, Opinion)
+from pingyi.findings.models import (
+    METHOD_LABELS,
+    SEVERITY_LABELS,
+    SEVERITY_ORDER,
+    SOURCE_LABELS,
+    STATUS_LABELS,
+    Finding,
+    Inspection,
+    Opinion,
+)
 from pingyi.timeutil import today, utcnow
 from pingyi.units.models import Unit
 

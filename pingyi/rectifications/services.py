@@ -12,8 +12,16 @@ from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem, FeedbackNotice
 from pingyi.files.services import check_upload, store_file
-from pingyi.rectifications.models import (CHECK_LABELS, KIND_LABELS, STATUS_LABELS, CommitmentLetter, Extension,
-                                          RecheckRecord, Rectification, RectificationUpdate)
+from pingyi.rectifications.models import (
+    CHECK_LABELS,
+    KIND_LABELS,
+    STATUS_LABELS,
+    CommitmentLetter,
+    Extension,
+    RecheckRecord,
+    Rectification,
+    RectificationUpdate,
+)
 from pingyi.tasks.services import deadline_state
 from pingyi.timeutil import today, utcnow
 

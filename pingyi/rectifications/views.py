@@ -13,9 +13,21 @@ from pingyi.feedback.services import unit_notices
 from pingyi.files.services import read_limited
 from pingyi.htmx import render
 from pingyi.rectifications import services
-from pingyi.rectifications.forms import (AnswerForm, DecisionForm, ExtensionForm, LetterForm, RecheckForm, UpdateForm,
-                                        VerifyForm)
-from pingyi.rectifications.models import KIND_LABELS, STATUS_LABELS, Extension, Rectification
+from pingyi.rectifications.forms import (
+    AnswerForm,
+    DecisionForm,
+    ExtensionForm,
+    LetterForm,
+    RecheckForm,
+    UpdateForm,
+    VerifyForm,
+)
+from pingyi.rectifications.models import (
+    KIND_LABELS,
+    STATUS_LABELS,
+    Extension,
+    Rectification,
+)
 from pingyi.timeutil import today
 from pingyi.units.models import Unit
 

@@ -2,11 +2,20 @@
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pingyi.extensions import db
-from pingyi.timeutil import utcnow
 
 ACTOR_LABELS = {"unit": "评议单位", "office": "纠风办", "group": "评议组", "supervisor": "监督员"}
 STATUS_LABELS = {"pending": "待提交", "submitted": "已提交", "confirmed": "已确认", "returned": "已退回"}

@@ -1,5 +1,14 @@
 """The phase task board, a task's per-unit list, unit submissions, office review and task editing."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from pingyi import policy

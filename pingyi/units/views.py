@@ -1,5 +1,15 @@
 """The unit list, a unit's page, and the office's unit administration (edit, import, export)."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -12,9 +22,9 @@ from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
 from pingyi.forms import save_versioned
 from pingyi.htmx import is_partial, render
-from pingyi.timeutil import today
 from pingyi.rectifications import services as rectification_services
 from pingyi.tasks import services as task_services
+from pingyi.timeutil import today
 from pingyi.units import services
 from pingyi.units.forms import ImportForm, ParticipationForm, UnitForm
 from pingyi.units.models import CATEGORY_LABELS, Unit

@@ -23,7 +23,9 @@ def _free_port():
 def live_server(tmp_path_factory):
     """Migrate a fresh SQLite file, load the demo county, serve it; yield the base URL."""
     db_file = tmp_path_factory.mktemp("live") / "pingyi.db"
-    env = dict(os.environ, PINGYI_SQLALCHEMY_DATABASE_URI=f"sqlite:///{db_file}", PINGYI_SECRET_KEY="browser-test")
+    # FEEDBACK_RECEIPT_DAYS=0: a notice not signed for at once counts as overdue, so the loop test sees the flag.
+    env = dict(os.environ, PINGYI_SQLALCHEMY_DATABASE_URI=f"sqlite:///{db_file}", PINGYI_SECRET_KEY="browser-test",
+               PINGYI_FEEDBACK_RECEIPT_DAYS="0", PINGYI_UPLOAD_DIR=str(db_file.parent / "uploads"))
     flask = [sys.executable, "-m", "flask", "--app", "app"]
     subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run(flask + ["pingyi", "demo"], cwd=ROOT, env=env, check=True, capture_output=True)

@@ -144,7 +144,7 @@ def test_office_filters_findings_and_exports_them(county, office_client, htmx):
     dims = dimensions(current_campaign().id)
     part = office_client.get(f"/findings?dimension={dims[2].id}&status=confirmed", headers=htmx)
     assert "<html" not in part.text and "政务公开" in part.text and "服务质量</td>" not in part.text
-    export = office_client.get(f"/findings/export.xlsx?severity=major")
+    export = office_client.get("/findings/export.xlsx?severity=major")
     rows = list(load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True))
     assert rows[0][:3] == ("编号", "单位", "评议方面") and len(rows) > 1 and {r[5] for r in rows[1:]} == {"较重"}
 

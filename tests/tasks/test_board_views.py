@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 from pingyi.campaigns.services import current_campaign
 from pingyi.tasks import services
-from tests.conftest import unit_named, user
+from tests.conftest import unit_named
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"
 
