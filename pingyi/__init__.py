@@ -69,6 +69,7 @@ def create_app(overrides=None):
     from pingyi.checklists.views import bp as checklists_bp
     from pingyi.cli import cli
     from pingyi.dashboard.views import bp as dashboard_bp
+    from pingyi.documents.views import bp as documents_bp
     from pingyi.feedback.views import bp as feedback_bp
     from pingyi.findings.views import bp as findings_bp
     from pingyi.rectifications.views import bp as rectifications_bp
@@ -76,7 +77,7 @@ def create_app(overrides=None):
     from pingyi.units.views import bp as units_bp
 
     for blueprint in (auth_bp, dashboard_bp, board_bp, units_bp, unit_checklists_bp, findings_bp, feedback_bp,
-                      rectifications_bp, campaigns_bp, checklists_bp, users_bp, audit_bp):
+                      rectifications_bp, documents_bp, campaigns_bp, checklists_bp, users_bp, audit_bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(cli)
     _install_hooks(app)

@@ -1,4 +1,6 @@
 """The demo county (青山县): units, groups, accounts and the 2025 and 2026 campaigns from the plan."""
+from datetime import date
+
 from sqlalchemy import func, select
 
 from pingyi import demo_board, demo_feedback, demo_findings
@@ -126,6 +128,7 @@ def load_demo():
 
     campaign = campaign_services.start_campaign(2026, last)
     campaign.contact_name, campaign.contact_phone = "刘晓燕", "0791-8321456"
+    campaign.notice_number, campaign.notice_date = 3, date(2026, 3, 28)
     for name in SUPERVISED:
         db.session.add(SupervisorAssignment(campaign_id=campaign.id, user=accounts["supervisor"], unit=units[name]))
     db.session.commit()

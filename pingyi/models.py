@@ -10,6 +10,7 @@ from pingyi.campaigns.models import (  # noqa: F401
                                           SupervisorAssignment,
 )
 from pingyi.checklists.models import Assessment, CheckItem, Dimension  # noqa: F401
+from pingyi.documents.models import DocumentBatch, IssuedDocument  # noqa: F401
 from pingyi.feedback.models import FeedbackItem, FeedbackNotice  # noqa: F401
 from pingyi.files.models import StoredFile  # noqa: F401
 from pingyi.findings.models import Finding, Inspection, Opinion  # noqa: F401

@@ -108,6 +108,13 @@ MATRIX = {
     "rectifications.commitment": ({"GET"}, STAFF | {UNIT_OWN}),
     "rectifications.submit_commitment": ({"POST"}, {UNIT_OWN}),
     "rectifications.file_commitment": ({"POST"}, {OFFICE}),
+    "documents.index": ({"GET"}, EVERYONE),  # a unit is sent to its own page's documents
+    "documents.notice": ({"GET"}, STAFF),
+    "documents.unit_document": ({"GET"}, STAFF | {UNIT_OWN}),
+    "documents.download": ({"GET"}, STAFF | {UNIT_OWN}),
+    "documents.create_batch": ({"POST"}, {OFFICE}),
+    "documents.batch": ({"GET"}, {OFFICE, LEADER}),
+    "documents.batch_download": ({"GET"}, {OFFICE, LEADER}),
 }
 # Office goes last so that its state changes cannot hide another role's refusal.
 ORDER = (ANON, UNIT_OTHER, UNIT_OWN, EVALUATOR, SUPERVISOR, LEADER, OFFICE)
@@ -148,11 +155,38 @@ def _url(app, rule, role):
         rect = db.session.scalar(select(Rectification).where(Rectification.unit_id != own))
     extension = db.session.scalar(select(Extension).where(Extension.rectification_id.in_(
         select(Rectification.id).where(Rectification.unit_id == rect.unit_id))))
-    values.update(notice_id=notice.id, rect_id=rect.id, extension_id=extension.id if extension else 0)
+    values.update(notice_id=notice.id, rect_id=rect.id, extension_id=extension.id if extension else 0,
+                  document_id=_issued(unit_id).id, batch_id=_batch().id)
+    if rule.endpoint.startswith("documents."):
+        values["kind"] = "feedback-notice"  # a document type there, a checklist side elsewhere
     if rule.endpoint.startswith(("feedback.", "rectifications.")):
         values["item_id"] = notice.items[0].id  # a feedback item there, a check item elsewhere
     with app.test_request_context():
         return url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments})
+
+
+def _issued(unit_id):
+    """An issued document of the unit (made once per test through the real service)."""
+    from pingyi.campaigns.models import Campaign
+    from pingyi.documents import services as documents
+    from pingyi.documents.models import IssuedDocument
+    from pingyi.units.models import Unit
+    found = db.session.scalar(select(IssuedDocument).where(IssuedDocument.unit_id == unit_id))
+    if found is None:
+        campaign = db.session.scalar(select(Campaign).order_by(Campaign.year.desc()))
+        found, _ = documents.issue("feedback-notice", campaign, db.session.get(Unit, unit_id), user("office"))
+    return found
+
+
+def _batch():
+    from pingyi.campaigns.models import Campaign
+    from pingyi.documents import services as documents
+    from pingyi.documents.models import DocumentBatch
+    found = db.session.scalar(select(DocumentBatch).where(DocumentBatch.status == "done"))
+    if found is None:
+        campaign = db.session.scalar(select(Campaign).order_by(Campaign.year.desc()))
+        found = documents.start_batch(campaign, "commitment", user("office"), key="1", run_async=False)
+    return found
 
 
 def _client(app, role):

@@ -43,6 +43,9 @@ class SettingsForm(Form):
     phase3_end = date_field("第三阶段结束")
     phase4_start = date_field("第四阶段开始")
     phase4_end = date_field("第四阶段结束")
+    notice_number = IntegerField("评议工作通知的发文序号", validators=[Optional(), NumberRange(
+        min=1, max=9999, message="请填写 1 至 9999 的序号")], description="如填 3，通知的发文字号为“青纠风办发〔2026〕3号”")
+    notice_date = DateField("评议工作通知的成文日期", validators=[Optional()])
     contact_name = StringField("联系人", validators=[Optional(), Length(max=50)])
     contact_phone = StringField("联系电话", validators=[Optional(), Length(max=40)])
     submit = SubmitField("保存设置")

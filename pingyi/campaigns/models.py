@@ -45,6 +45,8 @@ class Campaign(db.Model):
     round1_end: Mapped[date] = mapped_column(Date)
     round2_start: Mapped[date] = mapped_column(Date)
     round2_end: Mapped[date] = mapped_column(Date)
+    notice_number: Mapped[Optional[int]] = mapped_column(Integer)
+    notice_date: Mapped[Optional[date]] = mapped_column(Date)
     contact_name: Mapped[str] = mapped_column(String(50), default="")
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
     status: Mapped[str] = mapped_column(String(20), default="open")

@@ -91,7 +91,7 @@ def create_campaign(**settings):
 
 SETTING_FIELDS = ("title", "county_name", "office_name", "office_full_name", "doc_prefix",
                   "report_deadline", "round1_start", "round1_end", "round2_start", "round2_end",
-                  "contact_name", "contact_phone")
+                  "contact_name", "contact_phone", "notice_number", "notice_date")
 
 
 def update_settings(campaign, version, settings, phase_dates):
@@ -99,6 +99,7 @@ def update_settings(campaign, version, settings, phase_dates):
     check_version(campaign, version)
     numerals = "一二三四五六七八九"
     dated = [settings[k] for k in ("report_deadline", "round1_start", "round1_end", "round2_start", "round2_end")]
+    dated += [settings["notice_date"]] if settings.get("notice_date") else []
     dated += [d for pair in phase_dates.values() for d in pair]
     if any(d.year != campaign.year for d in dated):
         raise DomainError(f"各项日期应在 {campaign.year} 年内")

@@ -22,6 +22,7 @@ from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
 from pingyi.forms import save_versioned
 from pingyi.htmx import is_partial, render
+from pingyi.documents import services as document_services
 from pingyi.rectifications import services as rectification_services
 from pingyi.tasks import services as task_services
 from pingyi.timeutil import today
@@ -89,8 +90,9 @@ def show(unit_id):
     tasks = task_services.unit_tasks(campaign, unit) if campaign and part else []
     story = rectification_services.unit_story(campaign, unit) if campaign else []
     letter = rectification_services.letter_for(campaign, unit) if campaign else None
+    issued = document_services.issued_documents(campaign, unit.id, limit=20) if campaign else []
     return render_template("units/show.html", unit=unit, campaign=campaign, part=part, liaisons=liaisons,
-                           timeline=timeline, tasks=tasks, story=story, letter=letter,
+                           timeline=timeline, tasks=tasks, story=story, letter=letter, issued=issued,
                            phase=campaign_services.current_phase(campaign) if campaign else None)
 
 

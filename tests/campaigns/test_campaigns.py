@@ -20,7 +20,8 @@ def settings_form(campaign, **changes):
             "office_name": campaign.office_name, "office_full_name": campaign.office_full_name,
             "doc_prefix": campaign.doc_prefix, "report_deadline": campaign.report_deadline.isoformat(),
             "round1_start": "2026-06-01", "round1_end": "2026-06-30", "round2_start": "2026-11-01",
-            "round2_end": "2026-11-30", "contact_name": "刘晓燕", "contact_phone": "0791-8321456"}
+            "round2_end": "2026-11-30", "contact_name": "刘晓燕", "contact_phone": "0791-8321456",
+            "notice_number": "3", "notice_date": "2026-03-28"}
     for p in campaign.phases:
         data[f"phase{p.number}_start"] = p.start_date.isoformat()
         data[f"phase{p.number}_end"] = p.end_date.isoformat()

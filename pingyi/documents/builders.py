@@ -1,0 +1,142 @@
+"""The documents' content, laid out with the GB/T 9704 factory; plain data in, .docx bytes out.
+
+Each builder takes a dict made by pingyi.documents.services from the database, so building needs no
+request and no query: the batch export and `make bench` call the same functions.
+"""
+from pingyi.documents.gbt9704 import OfficialDocument
+from pingyi.timeutil import cn_date
+
+NUMERALS = "一二三四五六七八九十"
+CC = ["县委办公室", "县人大常委会办公室", "县政府办公室", "县政协办公室", "县纪委"]
+
+
+def numeral(n):
+    return NUMERALS[n - 1] if n <= 10 else str(n)
+
+
+def _title_lines(text, width=18):
+    """Break a long title after 关于…/at the unit name so it forms a trapezoid, never inside a word."""
+    if len(text) <= width:
+        return text
+    for marker in ("政风行风", "的反馈", "整改"):
+        at = text.find(marker)
+        if 6 <= at <= len(text) - 4:
+            return text[:at] + "\n" + text[at:]
+    return text
+
+
+def notice_docx(d):
+    """关于开展××年度政风行风评议工作的通知 (文件格式)."""
+    doc = OfficialDocument()
+    doc.red_header(d["org_mark"], d["number"])
+    doc.title(_title_lines(f"关于开展{d['year']}年度政风行风评议工作的通知"))
+    doc.addressee("各乡镇人民政府，县政府各部门，县直各企事业单位，各驻县单位：")
+    doc.paragraph(f"为加强社会监督，切实改进机关工作作风，提高工作效率，根据县委、县政府工作部署，决定在全县开展"
+                  f"{d['year']}年度政风行风评议工作。现将有关事项通知如下：")
+    doc.heading1("一、评议对象")
+    doc.paragraph(f"县政府各部门、县直各企事业单位均为评议对象，共 {d['counts']['department'] + d['counts']['institution']} 个。"
+                  f"根据今年纠风工作要点，确定{'、'.join(d['key_units'])}{len(d['key_units'])}个单位为重点评议部门。")
+    doc.paragraph(f"{'、'.join(d['stationed'])}{len(d['stationed'])}个驻县单位按照《驻县单位政风行风评议实施方案》开展评议。")
+    doc.heading1("二、评议内容")
+    for n, (name, items) in enumerate(d["dimensions"], 1):
+        doc.heading2(f"（{numeral(n)}）{name}。", "；".join(items) + "。")
+    doc.heading1("三、评议组织")
+    doc.paragraph("成立三个评议组，分别负责各类评议对象的评议工作：")
+    for n, (name, scope, leader, members) in enumerate(d["groups"], 1):
+        doc.heading2(f"（{numeral(n)}）{name}", f"负责{scope}。组长：{leader}；成员：{members}。")
+    doc.heading1("四、评议步骤")
+    for n, (name, start, end, text) in enumerate(d["phases"], 1):
+        doc.heading3(f"{n}.{name}（{start}至{end}）。", text)
+    doc.paragraph(f"集中评议分两轮进行：第一轮{d['round1']}，第二轮{d['round2']}，采取明察暗访、问卷调查、听取汇报、"
+                  "座谈会、民意测评、走访服务对象等方式进行。")
+    doc.heading1("五、工作要求")
+    doc.heading2("（一）加强领导，精心组织。", "各单位要成立评议工作领导小组，明确一名联络员，于4月30日前将领导小组名单报县纠风办。")
+    doc.heading2("（二）认真自查，狠抓整改。", "各单位要对照评议内容逐条自查，对反馈的问题逐条整改，"
+                 "一时无条件解决的列出整改计划并向社会承诺，书面承诺书报县纠风办备案。")
+    doc.heading2("（三）按时报送，严肃纪律。", f"各单位于{d['report_deadline']}前将书面总结报告报县纠风办。"
+                 "评议结果全县通报，并作为年度党风廉政建设和纠风工作考核的重要依据。")
+    doc.attachment_note(["评议工作领导小组名单报送表"])
+    doc.signature(d["office"], d["date"])
+    if d["contact"]:
+        doc.note(f"（联系人：{d['contact']}，电话：{d['phone']}）")
+    doc.attachment_page("附件", "评议工作领导小组名单报送表")
+    doc.paragraph("报送单位（盖章）：　　　　　　　　　　　　填报日期：")
+    doc.table(["职务", "姓名", "单位职务", "联系电话"], [["组长", "", "", ""], ["副组长", "", "", ""],
+                                                   ["成员", "", "", ""], ["成员", "", "", ""], ["联络员", "", "", ""]],
+              [1600, 2000, 3245, 2000])
+    doc.colophon(CC, d["office"], d["date"])
+    return doc.save()
+
+
+def feedback_notice_docx(d):
+    """关于××政风行风评议意见的反馈通知书 (文件格式), one per unit and round."""
+    doc = OfficialDocument()
+    doc.red_header(d["org_mark"], d["number"])
+    doc.title(_title_lines(f"关于{d['unit']}政风行风评议意见的反馈通知书"))
+    doc.addressee(f"{d['unit']}：")
+    cited = f"（{d['notice_number']}）" if d["notice_number"] else ""
+    doc.paragraph(f"根据《关于开展{d['year']}年度政风行风评议工作的通知》{cited}要求，{d['office_short']}会同评议组和"
+                  f"义务监督员，采取明察暗访、问卷调查、民意测评等方式，对你单位开展了{d['round']}。"
+                  "现将评议意见反馈如下：")
+    doc.heading1("一、总体评价")
+    doc.paragraph(d["overall"] or "你单位能够按照评议工作要求开展自查自评，积极配合评议工作。")
+    doc.heading1("二、存在的主要问题")
+    for n, (dimension, problems) in enumerate(d["problems"], 1):
+        doc.heading2(f"（{numeral(n)}）{dimension}方面。", "；".join(problems) + "。")
+    doc.heading1("三、整改要求")
+    for n, (suggestion, deadline) in enumerate(d["suggestions"], 1):
+        doc.heading3(f"{n}.", f"{suggestion}（整改时限：{deadline}）")
+    doc.paragraph(f"请于{d['answer_deadline']}前将整改方案和书面整改承诺书报县纠风办备案。整改落实情况将作为"
+                  f"{d['year']}年度评议结果的重要内容。")
+    doc.attachment_note(["整改承诺书（样式）"])
+    doc.signature(d["office"], d["date"])
+    if d["receipt"]:
+        doc.note(f"（{d['receipt']}）")
+    doc.attachment_page("附件", "整改承诺书（样式）")
+    doc.paragraph(f"{d['office']}：")
+    doc.paragraph(f"根据《关于{d['unit']}政风行风评议意见的反馈通知书》，现郑重承诺如下：")
+    doc.table(["序号", "反馈问题", "整改措施", "责任人", "完成时限"],
+              [[str(n), p, "", "", ""] for n, p in enumerate(d["flat_problems"], 1)], [800, 2900, 2900, 1100, 1145])
+    doc.signature_lines([f"{d['unit']}（盖章）", "主要负责人（签字）：", "年　月　日"])
+    doc.colophon(["县纪委", "县政府办公室"], d["office"], d["date"])
+    return doc.save()
+
+
+def rectification_notice_docx(d):
+    """关于限期整改××问题的通知: the open items of a unit with their deadlines."""
+    doc = OfficialDocument()
+    doc.red_header(d["org_mark"], d["number"])
+    doc.title(_title_lines(f"关于限期整改{d['unit']}政风行风问题的通知"))
+    doc.addressee(f"{d['unit']}：")
+    doc.paragraph(f"{d['year']}年度政风行风评议中，{d['office_short']}向你单位反馈了评议意见"
+                  f"{'（' + d['feedback_number'] + '）' if d['feedback_number'] else ''}。经核查，下列问题至今未整改到位：")
+    for n, (problem, found, state, deadline) in enumerate(d["items"], 1):
+        doc.heading2(f"（{numeral(n)}）{problem}", f"{found}现状：{state}。整改时限：{deadline}。")
+    doc.paragraph("上述问题违反了政风行风建设和纠风工作的有关规定。请你单位对照评议意见，明确责任领导和责任人，"
+                  "逐项制定整改措施，在规定时限内整改到位，并于整改期满后五个工作日内将整改情况书面报县纠风办。")
+    doc.paragraph("逾期未整改或整改不到位的，将在全县通报，并在年度评议结果中予以扣分，情节严重的按有关规定追究责任。")
+    doc.signature(d["office"], d["date"])
+    doc.colophon(["县纪委"], d["office"], d["date"])
+    return doc.save()
+
+
+def commitment_docx(d):
+    """××单位政风行风评议整改承诺书: from a unit to the office; no 版头, 发文字号 or 版记."""
+    doc = OfficialDocument()
+    doc.title(f"{d['unit']}\n政风行风评议整改承诺书")
+    doc.addressee(f"{d['office']}：")
+    cited = f"《关于{d['unit']}政风行风评议意见的反馈通知书》{'（' + d['feedback_number'] + '）' if d['feedback_number'] else ''}"
+    doc.paragraph(f"根据{cited}，对一时无条件解决的问题，我单位制定了整改计划，现郑重承诺如下：")
+    doc.table(["序号", "反馈问题", "整改措施", "责任人", "完成时限"],
+              [[str(n), *row] for n, row in enumerate(d["items"], 1)], [800, 2900, 2900, 1100, 1145])
+    doc.paragraph("一、按期整改。严格按照上述措施和时限抓好整改，确保件件有着落、事事有回音。")
+    doc.paragraph("二、接受监督。整改情况向社会公开，主动接受县纠风办、义务监督员和社会各界监督。")
+    doc.paragraph("三、及时报告。每项整改完成后五个工作日内书面报告县纠风办。")
+    doc.paragraph("四、承担责任。未按期兑现承诺的，愿接受通报批评，并在年度评议结果中扣分。")
+    doc.signature_lines([f"{d['unit']}（盖章）", "主要负责人（签字）：", d["date"] or "年　月　日"])
+    return doc.save()
+
+
+BUILDERS = {"notice": notice_docx, "feedback-notice": feedback_notice_docx,
+            "rectification-notice": rectification_notice_docx, "commitment": commitment_docx}
+__all__ = ["BUILDERS", "cn_date"]

@@ -1,0 +1,431 @@
+"""A python-docx factory for Chinese official documents in the GB/T 9704-2012 format.
+
+The layout follows /work/shared/DOCUMENTS.md: A4, 版心 156 × 225 mm, 22 lines of 28 characters,
+仿宋_GB2312 三号 body text on an exact 28.95 pt line, odd/even page numbers "— N —". Pure
+python-docx and the standard library, so it runs without a Flask app or request.
+"""
+import datetime
+import io
+import unicodedata
+
+from docx import Document
+from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Pt, RGBColor, Twips
+
+FANGSONG = "仿宋_GB2312"
+HEITI = "黑体"
+KAITI = "楷体_GB2312"
+XIAOBIAOSONG = "方正小标宋简体"
+SONGTI = "宋体"
+LATIN = "Times New Roman"
+RED = RGBColor(0xFF, 0x00, 0x00)
+
+PAGE_WIDTH, PAGE_HEIGHT = 11906, 16838                   # A4 in twips
+MARGIN_TOP, MARGIN_LEFT, MARGIN_BOTTOM, MARGIN_RIGHT = 2098, 1587, 1984, 1474
+HEADER_DISTANCE, FOOTER_DISTANCE = 851, 1417
+TEXT_WIDTH = 8845                                        # 版心 width, 156 mm
+LINE = 579                                               # exact 28.95 pt: 22 lines in the 225 mm 版心
+BODY_PT, TITLE_PT, SMALL_PT = 16, 22, 14                 # 三号, 二号, 四号
+CHAR = BODY_PT * 20                                      # one body character in twips (640 = 2 chars)
+ORG_MARK_MAX_PT = 36
+ORG_MARK_SPACE_BEFORE = 1984                             # 35 mm
+THEME_ATTRS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
+
+# Schema sequences (ECMA-376) for elements python-docx has no get_or_add_* for.
+PPR_SEQ = ("w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl",
+           "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs", "w:suppressAutoHyphens",
+           "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN",
+           "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
+           "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+           "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+RPR_SEQ = ("w:ins", "w:del", "w:moveFrom", "w:moveTo", "w:rStyle", "w:rFonts", "w:b", "w:bCs", "w:i", "w:iCs",
+           "w:caps", "w:smallCaps", "w:strike", "w:dstrike", "w:outline", "w:shadow", "w:emboss", "w:imprint",
+           "w:noProof", "w:snapToGrid", "w:vanish", "w:webHidden", "w:color", "w:spacing", "w:w", "w:kern",
+           "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText",
+           "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath")
+TBLPR_SEQ = ("w:tblStyle", "w:tblpPr", "w:tblOverlap", "w:bidiVisual", "w:tblStyleRowBandSize",
+             "w:tblStyleColBandSize", "w:tblW", "w:jc", "w:tblCellSpacing", "w:tblInd", "w:tblBorders", "w:shd",
+             "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription")
+TRPR_SEQ = ("w:cnfStyle", "w:divId", "w:gridBefore", "w:gridAfter", "w:wBefore", "w:wAfter", "w:cantSplit",
+            "w:trHeight", "w:tblHeader", "w:tblCellSpacing", "w:jc", "w:hidden")
+SECTPR_SEQ = ("w:headerReference", "w:footerReference", "w:footnotePr", "w:endnotePr", "w:type", "w:pgSz",
+              "w:pgMar", "w:paperSrc", "w:pgBorders", "w:lnNumType", "w:pgNumType", "w:cols", "w:formProt",
+              "w:vAlign", "w:noEndnote", "w:titlePg", "w:textDirection", "w:bidi", "w:rtlGutter", "w:docGrid",
+              "w:printerSettings", "w:sectPrChange")
+DOCDEFAULTS_SEQ = ("w:rPrDefault", "w:pPrDefault")
+
+
+def _child(parent, tag, seq, **attrs):
+    """The `tag` child of `parent`, added before any later sibling of the schema sequence; sets w:attrs."""
+    element = parent.find(qn(tag))
+    if element is None:
+        element = OxmlElement(tag)
+        later = {qn(t) for t in seq[seq.index(tag) + 1:]}
+        for sibling in parent:
+            if sibling.tag in later:
+                sibling.addprevious(element)
+                break
+        else:
+            parent.append(element)
+    for name, value in attrs.items():
+        element.set(qn(f"w:{name}"), str(value))
+    return element
+
+
+def _no_theme(rfonts):
+    for attr in THEME_ATTRS:
+        rfonts.attrib.pop(qn(attr), None)
+
+
+def cn_date(day):
+    """2026年11月26日: Arabic numerals, full year, no zero padding."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def text_width(text):
+    """Width in body characters: CJK and full-width characters 1, digits and Latin letters ½."""
+    return sum(1 if unicodedata.east_asian_width(c) in ("W", "F") else 0.5 for c in text)
+
+
+def _chars(n):
+    """An indent of n characters: (hundredths of a character, twips fallback)."""
+    return round(n * 100), round(n * CHAR)
+
+
+class OfficialDocument:
+    """One 公文 (or a unit's 承诺书): call the element methods top to bottom, then save()."""
+
+    def __init__(self):
+        self.doc = Document()
+        self._page()
+        self._defaults()
+        self._footers()
+
+    @property
+    def document(self):
+        """The underlying python-docx Document."""
+        return self.doc
+
+    # ----- setup -----------------------------------------------------------------------------
+
+    def _page(self):
+        section = self.doc.sections[0]
+        section.page_width, section.page_height = Twips(PAGE_WIDTH), Twips(PAGE_HEIGHT)
+        section.top_margin, section.bottom_margin = Twips(MARGIN_TOP), Twips(MARGIN_BOTTOM)
+        section.left_margin, section.right_margin = Twips(MARGIN_LEFT), Twips(MARGIN_RIGHT)
+        section.header_distance, section.footer_distance = Twips(HEADER_DISTANCE), Twips(FOOTER_DISTANCE)
+        section.gutter = Twips(0)
+        grid = _child(section._sectPr, "w:docGrid", SECTPR_SEQ, type="lines", linePitch=LINE)
+        grid.attrib.pop(qn("w:charSpace"), None)
+
+    def _defaults(self):
+        styles = self.doc.styles.element
+        # The template's styles name theme fonts (theme language ja-JP); a theme attribute beats w:eastAsia.
+        for rfonts in styles.iter(qn("w:rFonts")):
+            _no_theme(rfonts)
+        defaults = styles.find(qn("w:docDefaults"))
+        rpr = _child(_child(defaults, "w:rPrDefault", DOCDEFAULTS_SEQ), "w:rPr", ("w:rPr",))
+        _child(rpr, "w:rFonts", RPR_SEQ, ascii=LATIN, hAnsi=LATIN, eastAsia=FANGSONG, cs=LATIN)
+        _child(rpr, "w:sz", RPR_SEQ, val=BODY_PT * 2)
+        _child(rpr, "w:szCs", RPR_SEQ, val=BODY_PT * 2)
+        _child(rpr, "w:lang", RPR_SEQ, val="en-US", eastAsia="zh-CN", bidi="ar-SA")
+        ppr = _child(_child(defaults, "w:pPrDefault", DOCDEFAULTS_SEQ), "w:pPr", ("w:pPr",))
+        _child(ppr, "w:widowControl", PPR_SEQ, val=0)
+        spacing = _child(ppr, "w:spacing", PPR_SEQ, before=0, after=0, line=LINE, lineRule="exact")
+        for attr in ("w:beforeLines", "w:afterLines", "w:beforeAutospacing", "w:afterAutospacing"):
+            spacing.attrib.pop(qn(attr), None)
+
+        normal = self.doc.styles["Normal"]
+        normal.font.size = Pt(BODY_PT)
+        nrpr = normal.element.get_or_add_rPr()
+        _child(nrpr, "w:rFonts", RPR_SEQ, ascii=LATIN, hAnsi=LATIN, eastAsia=FANGSONG, cs=LATIN)
+        _child(nrpr, "w:spacing", RPR_SEQ, val=-5)         # condensed 0.25 pt: 28 characters a line
+        _child(nrpr, "w:szCs", RPR_SEQ, val=BODY_PT * 2)
+        nppr = normal.element.get_or_add_pPr()
+        _child(nppr, "w:widowControl", PPR_SEQ, val=0)    # LibreOffice otherwise keeps 2 lines together
+        _child(nppr, "w:spacing", PPR_SEQ, before=0, after=0, line=LINE, lineRule="exact")
+
+        self.doc.settings.odd_and_even_pages_header_footer = True
+        settings = self.doc.settings.element
+        lang = settings.find(qn("w:themeFontLang"))
+        if lang is not None:
+            lang.set(qn("w:val"), "en-US")
+            lang.set(qn("w:eastAsia"), "zh-CN")
+
+    def _footers(self):
+        section = self.doc.sections[0]
+        for header in (section.header, section.even_page_header):
+            header.is_linked_to_previous = False           # explicit and empty
+        self._page_number(section.footer, odd=True)
+        self._page_number(section.even_page_footer, odd=False)
+
+    def _page_number(self, footer, odd):
+        footer.is_linked_to_previous = False
+        p = footer.paragraphs[0]
+        ppr = p._p.get_or_add_pPr()
+        _child(ppr, "w:snapToGrid", PPR_SEQ, val=0)
+        _child(ppr, "w:spacing", PPR_SEQ, before=0, after=0, line=240, lineRule="auto")
+        if odd:
+            p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            _child(ppr, "w:ind", PPR_SEQ, right=SMALL_PT * 20)
+        else:
+            p.alignment = WD_ALIGN_PARAGRAPH.LEFT
+            _child(ppr, "w:ind", PPR_SEQ, left=SMALL_PT * 20)
+
+        def run(text=None, fld=None, instr=None):
+            r = p.add_run()
+            rpr = r._r.get_or_add_rPr()
+            _child(rpr, "w:rFonts", RPR_SEQ, ascii=SONGTI, hAnsi=SONGTI, eastAsia=SONGTI, cs=SONGTI)
+            _child(rpr, "w:sz", RPR_SEQ, val=SMALL_PT * 2)
+            _child(rpr, "w:szCs", RPR_SEQ, val=SMALL_PT * 2)
+            if fld:
+                r._r.append(OxmlElement("w:fldChar", {qn("w:fldCharType"): fld}))
+            elif instr:
+                el = OxmlElement("w:instrText", {qn("xml:space"): "preserve"})
+                el.text = instr
+                r._r.append(el)
+            else:
+                r.text = text
+
+        run("\u2014 ")
+        run(fld="begin")
+        run(instr=" PAGE ")
+        run(fld="separate")
+        run("1")
+        run(fld="end")
+        run(" \u2014")
+
+    # ----- building blocks -------------------------------------------------------------------
+
+    def _para(self, align=None, first_line=None, left=None, right=None, hanging=None, snap=True):
+        """A body paragraph; indents in characters (written as *Chars plus the twips fallback)."""
+        p = self.doc.add_paragraph()
+        ppr = p._p.get_or_add_pPr()
+        if not snap:
+            _child(ppr, "w:snapToGrid", PPR_SEQ, val=0)
+        ind = {}
+        for name, value in (("firstLine", first_line), ("left", left), ("right", right), ("hanging", hanging)):
+            if value is not None:
+                ind[f"{name}Chars"], ind[name] = _chars(value)
+        if ind:
+            _child(ppr, "w:ind", PPR_SEQ, **ind)
+        if align is not None:
+            p.alignment = align
+        return p
+
+    @staticmethod
+    def _run(p, text, font=FANGSONG, size=BODY_PT, bold=False, color=None):
+        """A run with its East Asian font written explicitly (and no theme font that would override it)."""
+        r = p.add_run()
+        lines = text.split("\n")
+        for i, line in enumerate(lines):
+            if i:
+                r.add_break()
+            if line:
+                r._r.add_t(line)
+        rfonts = r._r.get_or_add_rPr().get_or_add_rFonts()
+        _no_theme(rfonts)
+        rfonts.set(qn("w:eastAsia"), font)
+        r.font.size = Pt(size)
+        if bold:
+            r.bold = True
+        if color is not None:
+            r.font.color.rgb = color
+        return r
+
+    def blank_line(self) -> None:
+        self.doc.add_paragraph()
+
+    def _blank(self, n):
+        for _ in range(n):
+            self.blank_line()
+
+    # ----- 版头 -------------------------------------------------------------------------------
+
+    def red_header(self, org_mark: str, number: str) -> None:
+        """发文机关标志 in red 小标宋 sized to the 版心, then the 发文字号 over the red rule."""
+        # min(36 pt, 442 pt ÷ characters), rounded down to whole half-points so it never exceeds the 版心.
+        half_points = min(ORG_MARK_MAX_PT * 2, int(TEXT_WIDTH / 10 // max(1, len(org_mark))))
+        p = self._para(WD_ALIGN_PARAGRAPH.CENTER, snap=False)
+        _child(p._p.get_or_add_pPr(), "w:spacing", PPR_SEQ, before=ORG_MARK_SPACE_BEFORE, after=0,
+               line=240, lineRule="auto")
+        self._run(p, org_mark, XIAOBIAOSONG, half_points / 2, color=RED)
+        self._blank(2)
+        p = self._para(WD_ALIGN_PARAGRAPH.CENTER)
+        pbdr = _child(p._p.get_or_add_pPr(), "w:pBdr", PPR_SEQ)
+        bottom = OxmlElement("w:bottom", {qn("w:val"): "single", qn("w:sz"): "12", qn("w:space"): "4",
+                                          qn("w:color"): "FF0000"})
+        pbdr.append(bottom)
+        self._run(p, number)
+        self._blank(2)
+
+    # ----- 主体 -------------------------------------------------------------------------------
+
+    def title(self, text: str) -> None:
+        """标题 in 小标宋 二号, centred; "\\n" breaks it into centred lines."""
+        p = self._para(WD_ALIGN_PARAGRAPH.CENTER, snap=False)
+        self._run(p, text, XIAOBIAOSONG, TITLE_PT)
+
+    def addressee(self, text: str) -> None:
+        self.blank_line()
+        p = self._para(WD_ALIGN_PARAGRAPH.JUSTIFY)
+        self._run(p, text)
+
+    def paragraph(self, text: str) -> None:
+        p = self._para(WD_ALIGN_PARAGRAPH.JUSTIFY, first_line=2)
+        self._run(p, text)
+
+    def heading1(self, text: str) -> None:
+        p = self._para(WD_ALIGN_PARAGRAPH.JUSTIFY, first_line=2)
+        self._run(p, text, HEITI)
+
+    def heading2(self, heading: str, text: str = "") -> None:
+        p = self._para(WD_ALIGN_PARAGRAPH.JUSTIFY, first_line=2)
+        self._run(p, heading, KAITI)
+        if text:
+            self._run(p, text)
+
+    def heading3(self, heading: str, text: str = "") -> None:
+        p = self._para(WD_ALIGN_PARAGRAPH.JUSTIFY, first_line=2)
+        self._run(p, heading, FANGSONG, bold=True)
+        if text:
+            self._run(p, text)
+
+    def attachment_note(self, names: list[str]) -> None:
+        """附件：1.名称 with further names aligned under the first; a single attachment has no number."""
+        self.blank_line()
+        if len(names) == 1:
+            p = self._para(WD_ALIGN_PARAGRAPH.JUSTIFY, left=5, hanging=3)
+            self._run(p, f"附件：{names[0]}")
+            return
+        for n, name in enumerate(names, 1):
+            if n == 1:
+                p = self._para(WD_ALIGN_PARAGRAPH.JUSTIFY, left=5, hanging=3)
+                self._run(p, f"附件：{n}.{name}")
+            else:
+                p = self._para(WD_ALIGN_PARAGRAPH.JUSTIFY, left=5)
+                self._run(p, f"{n}.{name}")
+
+    def signature(self, org: str, day: datetime.date, sealed: bool = True) -> None:
+        """署名 and 成文日期. Sealed: date 右空四字, 署名 centred over it. Unsealed: 署名 右空二字,
+        the date starting two characters right of the 署名's first character."""
+        date = cn_date(day)
+        name_w, date_w = text_width(org), text_width(date)
+        if sealed:
+            self._blank(2)
+            org_right, date_right = max(0, 4 + (date_w - name_w) / 2), 4
+        else:
+            self._blank(1)
+            org_right, date_right = max(2, date_w + 4 - name_w), max(2, name_w - date_w)
+        self._run(self._para(WD_ALIGN_PARAGRAPH.RIGHT, right=org_right), org)
+        self._run(self._para(WD_ALIGN_PARAGRAPH.RIGHT, right=date_right), date)
+
+    def signature_lines(self, lines: list[str]) -> None:
+        """A unit's signature block: each line flush right, 右空四字."""
+        self._blank(2)
+        for line in lines:
+            self._run(self._para(WD_ALIGN_PARAGRAPH.RIGHT, right=4), line)
+
+    def note(self, text: str) -> None:
+        """附注, e.g. （联系人：张三，电话：1234567）."""
+        self._run(self._para(WD_ALIGN_PARAGRAPH.JUSTIFY, first_line=2), text)
+
+    # ----- tables -----------------------------------------------------------------------------
+
+    def _fixed_table(self, rows, widths, style=None):
+        table = self.doc.add_table(rows=rows, cols=len(widths))
+        if style:
+            table.style = self.doc.styles[style]
+        tblpr = table._tbl.tblPr
+        _child(tblpr, "w:tblW", TBLPR_SEQ, w=sum(widths), type="dxa")
+        table.autofit = False                              # tblLayout fixed
+        for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths):
+            col.set(qn("w:w"), str(width))
+        for row in table.rows:
+            for cell, width in zip(row.cells, widths):
+                cell.width = Twips(width)
+        return table
+
+    @staticmethod
+    def _cell_text(cell, text, font, size, align, line=240, rule="auto"):
+        p = cell.paragraphs[0]
+        ppr = p._p.get_or_add_pPr()
+        _child(ppr, "w:snapToGrid", PPR_SEQ, val=0)
+        _child(ppr, "w:spacing", PPR_SEQ, before=0, after=0, line=line, lineRule=rule)
+        p.alignment = align
+        if text:
+            OfficialDocument._run(p, text, font, size)
+        return p
+
+    def table(self, headers: list[str], rows: list[list[str]], widths: list[int]) -> None:
+        """A 版心-wide table (widths in twips summing to 8845); the header row repeats on every page."""
+        if sum(widths) != TEXT_WIDTH or len(widths) != len(headers):
+            raise ValueError(f"table widths must be {len(headers)} columns summing to {TEXT_WIDTH} twips")
+        table = self._fixed_table(1 + len(rows), widths, "Table Grid")
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        for i, (row, values) in enumerate(zip(table.rows, [headers, *rows])):
+            trpr = row._tr.get_or_add_trPr()
+            _child(trpr, "w:cantSplit", TRPR_SEQ)
+            if i == 0:
+                _child(trpr, "w:tblHeader", TRPR_SEQ)
+            for cell, value in zip(row.cells, values):
+                cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+                if i == 0:
+                    self._cell_text(cell, value, HEITI, SMALL_PT, WD_ALIGN_PARAGRAPH.CENTER)
+                else:
+                    self._cell_text(cell, str(value), FANGSONG, SMALL_PT, WD_ALIGN_PARAGRAPH.LEFT)
+
+    # ----- 附件 and 版记 -----------------------------------------------------------------------
+
+    def attachment_page(self, label: str, title: str) -> None:
+        """A new page: "附件" / "附件2" in 黑体 on line 1, the attachment's title on line 3."""
+        p = self._para(WD_ALIGN_PARAGRAPH.LEFT)
+        p.paragraph_format.page_break_before = True
+        self._run(p, label, HEITI)
+        self.blank_line()
+        self.title(title)
+
+    def colophon(self, cc: list[str], issuer: str, day: datetime.date) -> None:
+        """版记 at the bottom of the last page: a floating one-column table anchored to the 版心 bottom."""
+        table = self._fixed_table(2, [TEXT_WIDTH])
+        tblpr = table._tbl.tblPr
+        _child(tblpr, "w:tblpPr", TBLPR_SEQ, leftFromText=0, rightFromText=0, topFromText=0, bottomFromText=0,
+               vertAnchor="margin", horzAnchor="page", tblpX=MARGIN_LEFT, tblpYSpec="bottom")
+        _child(tblpr, "w:tblOverlap", TBLPR_SEQ, val="never")
+        borders = _child(tblpr, "w:tblBorders", TBLPR_SEQ)
+        for side, size in (("top", 8), ("left", None), ("bottom", 8), ("right", None), ("insideH", 6),
+                           ("insideV", None)):
+            attrs = {"val": "nil"} if size is None else {"val": "single", "sz": size, "space": 0, "color": "000000"}
+            borders.append(OxmlElement(f"w:{side}", {qn(f"w:{k}"): str(v) for k, v in attrs.items()}))
+        margins = _child(tblpr, "w:tblCellMar", TBLPR_SEQ)
+        for side in ("top", "left", "bottom", "right"):
+            margins.append(OxmlElement(f"w:{side}", {qn("w:w"): "0", qn("w:type"): "dxa"}))
+
+        one, colon = SMALL_PT * 20, 3 * SMALL_PT * 20       # 1 character and "抄送：" at 14 pt, in twips
+        cc_cell, issue_cell = table.rows[0].cells[0], table.rows[1].cells[0]
+        p = self._cell_text(cc_cell, "", FANGSONG, SMALL_PT, WD_ALIGN_PARAGRAPH.JUSTIFY, LINE, "exact")
+        _child(p._p.get_or_add_pPr(), "w:ind", PPR_SEQ, left=one + colon, hanging=colon, right=one)
+        self._run(p, f"抄送：{'，'.join(cc)}。", FANGSONG, SMALL_PT)
+        p = self._cell_text(issue_cell, "", FANGSONG, SMALL_PT, WD_ALIGN_PARAGRAPH.LEFT, LINE, "exact")
+        _child(p._p.get_or_add_pPr(), "w:ind", PPR_SEQ, left=one, right=one)
+        p.paragraph_format.tab_stops.add_tab_stop(Twips(TEXT_WIDTH - one), WD_TAB_ALIGNMENT.RIGHT)
+        self._run(p, issuer, FANGSONG, SMALL_PT)
+        tab = p.add_run()
+        tab.add_tab()
+        tab.font.size = Pt(SMALL_PT)
+        self._run(p, f"{cn_date(day)}印发", FANGSONG, SMALL_PT)
+
+        end = self.doc.add_paragraph()                       # ends the body; 1 pt so it adds no line
+        ppr = end._p.get_or_add_pPr()
+        _child(ppr, "w:spacing", PPR_SEQ, before=0, after=0, line=20, lineRule="exact")
+        rpr = _child(ppr, "w:rPr", PPR_SEQ)
+        _child(rpr, "w:sz", RPR_SEQ, val=2)
+        _child(rpr, "w:szCs", RPR_SEQ, val=2)
+
+    def save(self) -> bytes:
+        buffer = io.BytesIO()
+        self.doc.save(buffer)
+        return buffer.getvalue()

@@ -1,0 +1,73 @@
+"""Issued documents (frozen copies, recorded) and batch exports of one document type for many units."""
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pingyi.extensions import db
+from pingyi.timeutil import utcnow
+
+KIND_LABELS = {
+    "notice": "评议工作通知",
+    "feedback-notice": "评议意见反馈通知书",
+    "rectification-notice": "整改通知书",
+    "commitment": "整改承诺书",
+}
+UNIT_KINDS = ("feedback-notice", "rectification-notice", "commitment")
+BATCH_STATUS = {"running": "生成中", "done": "已完成", "failed": "失败"}
+
+
+class IssuedDocument(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    filename: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    batch_id: Mapped[Optional[int]] = mapped_column(ForeignKey("document_batch.id"), index=True)
+
+    unit = relationship("Unit")
+    created_by = relationship("User")
+
+    @property
+    def kind_label(self):
+        return KIND_LABELS[self.kind]
+
+
+class DocumentBatch(db.Model):
+    """One document type generated for many units into one .zip, in the background."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    description: Mapped[str] = mapped_column(String(200), default="")
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    stored_name: Mapped[str] = mapped_column(String(64), default="")
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+
+    created_by = relationship("User")
+
+    @property
+    def kind_label(self):
+        return KIND_LABELS[self.kind]
+
+    @property
+    def status_label(self):
+        return BATCH_STATUS[self.status]
+
+    @property
+    def percent(self):
+        return int(100 * self.done / self.total) if self.total else 100
