@@ -19,6 +19,11 @@ from pingyi.auth.models import User  # noqa: E402
 from pingyi.campaigns.models import Participation  # noqa: E402
 from pingyi.campaigns.services import current_campaign  # noqa: E402
 from pingyi.checklists.services import dimensions  # noqa: E402
+from pingyi.documents import services as document_services  # noqa: E402
+from pingyi.documents.builders import commitment_docx  # noqa: E402
+from pingyi.documents.models import DocumentBatch  # noqa: E402
+from pingyi.feedback.models import FeedbackItem, FeedbackNotice  # noqa: E402
+from pingyi.rectifications.models import Rectification  # noqa: E402
 from pingyi.extensions import db, login_manager  # noqa: E402
 from pingyi.findings.models import Finding, Inspection  # noqa: E402
 from pingyi.tasks.models import Submission  # noqa: E402
@@ -72,6 +77,55 @@ def add_findings(campaign, total):
     db.session.commit()
 
 
+def add_commitments(campaign):
+    """Give every unit without one a sent notice with two 整改计划并承诺 answers: a commitment letter each."""
+    office = db.session.scalar(select(User).where(User.username == "office"))
+    dim = dimensions(campaign.id)[3]
+    have = set(db.session.scalars(select(Rectification.unit_id).where(Rectification.kind == "plan")))
+    for unit in db.session.scalars(select(Unit).where(Unit.id.not_in(have))):
+        notice = FeedbackNotice(campaign_id=campaign.id, unit_id=unit.id, round="june", status="sent", doc_number=unit.id + 100,
+                                created_by_id=office.id, answer_deadline=date(2026, 8, 31), sent_at=utcnow(),
+                                received_at=utcnow(), overall="总体较好")
+        for k in range(2):
+            item = FeedbackItem(dimension_id=dim.id, problem=f"{unit.name}问题{k + 1}：窗口服务效率有待提高",
+                                suggestion="落实限时办结制度", deadline=date(2026, 8, 31), sort_order=k)
+            notice.items.append(item)
+            db.session.add(Rectification(campaign_id=campaign.id, item=item, unit_id=unit.id, kind="plan",
+                                         measures="制定整改计划，分步实施", owner="办公室主任", deadline=date(2026, 12, 31),
+                                         commitment="年底前整改到位"))
+        db.session.add(notice)
+    db.session.commit()
+
+
+def batch_time(client, app, statements):
+    """Wall time of a commitment-letter batch for every unit through the web app, polled like the page does."""
+    start = time.perf_counter()
+    response = client.post("/documents/batches", data={"kind": "commitment"})
+    assert response.status_code == 302, response.status_code
+    batch_id = int(response.location.rstrip("/").split("/")[-1])
+    with app.app_context():
+        while True:
+            db.session.rollback()
+            batch = db.session.get(DocumentBatch, batch_id)
+            if batch.status != "running":
+                break
+            time.sleep(0.02)
+        assert batch.status == "done", batch.error
+        return time.perf_counter() - start, batch.total
+
+
+def floor_time(app, campaign_id):
+    """The same letters built straight from in-memory data: no HTTP, no database while building."""
+    with app.app_context():
+        from pingyi.campaigns.models import Campaign
+        campaign = db.session.get(Campaign, campaign_id)
+        data = [document_services.commitment_data(campaign, u) for u in db.session.scalars(select(Unit))]
+    start = time.perf_counter()
+    for d in data:
+        commitment_docx(d)
+    return time.perf_counter() - start
+
+
 def measure(client, path, statements):
     times, counts = [], []
     for _ in range(ROUNDS):
@@ -88,7 +142,8 @@ def measure(client, path, statements):
 def run(units, findings):
     folder = Path(tempfile.mkdtemp())
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}", "SECRET_KEY": "bench",
-                      "UPLOAD_DIR": str(folder / "uploads"), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+                      "UPLOAD_DIR": str(folder / "uploads"), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                      "WTF_CSRF_ENABLED": False})  # the batch is started with a POST
     statements = []
     with app.app_context():
         db.create_all()
@@ -96,6 +151,8 @@ def run(units, findings):
         campaign = current_campaign()
         grow(campaign, units)
         add_findings(campaign, findings)
+        add_commitments(campaign)
+        campaign_id = campaign.id
         police_id = db.session.scalar(select(Unit.id).where(Unit.name == "县公安局"))
         task_id = next(t for t in campaign_tasks(campaign.id) if t.title == "书面总结报告").id
         office_id = db.session.scalar(select(User.id).where(User.username == "office"))
@@ -112,7 +169,11 @@ def run(units, findings):
         (f"/board/tasks/{task_id} (per-unit list)", f"/board/tasks/{task_id}"),
         (f"/units/{police_id}/checklist", f"/units/{police_id}/checklist"),
         ("/findings/matrix", "/findings/matrix"),
+        (f"/units/{police_id}/documents/commitment.docx", f"/units/{police_id}/documents/commitment.docx"),
     )}
+    batch, total = batch_time(client, app, statements)
+    floor = floor_time(app, campaign_id)
+    results["batch"] = (batch, floor, total)
     with app.app_context():
         db.engine.dispose()
     return results
@@ -125,8 +186,11 @@ def main():
         trivial = results["trivial page (/account/password)"][0]
         print(f"\n{units} units, {findings} findings")
         print(f"  {'page':42} {'median ms':>10} {'p95 ms':>8} {'SQL':>5} {'x trivial':>10}")
+        batch, floor, total = results.pop("batch")
         for name, (median, p95, sql) in results.items():
             print(f"  {name:42} {median:10.1f} {p95:8.1f} {sql:5d} {median / trivial:10.2f}")
+        print(f"  commitment letters for {total} units: batch zip through the app {batch:.2f} s, "
+              f"floor (builder on in-memory data) {floor:.2f} s, ratio {batch / floor:.2f}")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ def notice_docx(d):
     doc.paragraph(f"为加强社会监督，切实改进机关工作作风，提高工作效率，根据县委、县政府工作部署，决定在全县开展"
                   f"{d['year']}年度政风行风评议工作。现将有关事项通知如下：")
     doc.heading1("一、评议对象")
-    doc.paragraph(f"县政府各部门、县直各企事业单位均为评议对象，共 {d['counts']['department'] + d['counts']['institution']} 个。"
+    doc.paragraph(f"县政府各部门、县直各企事业单位均为评议对象，共{d['counts']['department'] + d['counts']['institution']}个。"
                   f"根据今年纠风工作要点，确定{'、'.join(d['key_units'])}{len(d['key_units'])}个单位为重点评议部门。")
     doc.paragraph(f"{'、'.join(d['stationed'])}{len(d['stationed'])}个驻县单位按照《驻县单位政风行风评议实施方案》开展评议。")
     doc.heading1("二、评议内容")
@@ -96,7 +96,7 @@ def feedback_notice_docx(d):
     doc.paragraph(f"{d['office']}：")
     doc.paragraph(f"根据《关于{d['unit']}政风行风评议意见的反馈通知书》，现郑重承诺如下：")
     doc.table(["序号", "反馈问题", "整改措施", "责任人", "完成时限"],
-              [[str(n), p, "", "", ""] for n, p in enumerate(d["flat_problems"], 1)], [800, 2900, 2900, 1100, 1145])
+              [[str(n), p, "", "", ""] for n, p in enumerate(d["flat_problems"], 1)], [600, 2700, 2900, 1200, 1445])
     doc.signature_lines([f"{d['unit']}（盖章）", "主要负责人（签字）：", "年　月　日"])
     doc.colophon(["县纪委", "县政府办公室"], d["office"], d["date"])
     return doc.save()
@@ -128,7 +128,7 @@ def commitment_docx(d):
     cited = f"《关于{d['unit']}政风行风评议意见的反馈通知书》{'（' + d['feedback_number'] + '）' if d['feedback_number'] else ''}"
     doc.paragraph(f"根据{cited}，对一时无条件解决的问题，我单位制定了整改计划，现郑重承诺如下：")
     doc.table(["序号", "反馈问题", "整改措施", "责任人", "完成时限"],
-              [[str(n), *row] for n, row in enumerate(d["items"], 1)], [800, 2900, 2900, 1100, 1145])
+              [[str(n), *row] for n, row in enumerate(d["items"], 1)], [600, 2700, 2900, 1200, 1445])
     doc.paragraph("一、按期整改。严格按照上述措施和时限抓好整改，确保件件有着落、事事有回音。")
     doc.paragraph("二、接受监督。整改情况向社会公开，主动接受县纠风办、义务监督员和社会各界监督。")
     doc.paragraph("三、及时报告。每项整改完成后五个工作日内书面报告县纠风办。")

@@ -1,9 +1,13 @@
 """Generated documents: content from the data, issued copies kept frozen, batch zips, authorization."""
 import io
+import re
+import shutil
+import subprocess
 import time
 import zipfile
 from urllib.parse import quote
 
+import pytest
 from docx import Document
 from docx.oxml.ns import qn
 from sqlalchemy import select
@@ -146,3 +150,18 @@ def test_builders_work_on_plain_data_without_the_database():
                                      "items": [["问题一", "措施一", "张三", "2026年12月31日"]]})
     text, _ = text_of(data)
     assert "县测试局" in text and "措施一" in text and "青纠风办函〔2026〕9号" in text
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is optional; installed by hand for previews")
+def test_every_document_type_converts_to_a_sane_pdf(county, tmp_path):
+    police = unit_named("县公安局")
+    for kind, unit in (("notice", None), ("feedback-notice", police), ("rectification-notice", police),
+                       ("commitment", police)):
+        (tmp_path / f"{kind}.docx").write_bytes(services.build(kind, current_campaign(), unit))
+    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    *sorted(str(p) for p in tmp_path.glob("*.docx"))], check=True, capture_output=True, timeout=240)
+    for kind, (low, high) in {"notice": (3, 10), "feedback-notice": (2, 6), "rectification-notice": (1, 4),
+                              "commitment": (1, 4)}.items():
+        pdf = (tmp_path / f"{kind}.pdf").read_bytes()
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+        assert low <= pages <= high, (kind, pages)
