@@ -22,10 +22,10 @@ from pingyi.checklists.services import dimensions  # noqa: E402
 from pingyi.documents import services as document_services  # noqa: E402
 from pingyi.documents.builders import commitment_docx  # noqa: E402
 from pingyi.documents.models import DocumentBatch  # noqa: E402
-from pingyi.feedback.models import FeedbackItem, FeedbackNotice  # noqa: E402
-from pingyi.rectifications.models import Rectification  # noqa: E402
 from pingyi.extensions import db, login_manager  # noqa: E402
+from pingyi.feedback.models import FeedbackItem, FeedbackNotice  # noqa: E402
 from pingyi.findings.models import Finding, Inspection  # noqa: E402
+from pingyi.rectifications.models import Rectification  # noqa: E402
 from pingyi.tasks.models import Submission  # noqa: E402
 from pingyi.tasks.services import campaign_tasks  # noqa: E402
 from pingyi.timeutil import utcnow  # noqa: E402

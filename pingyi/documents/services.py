@@ -204,11 +204,10 @@ def start_batch(campaign, kind, user, category="", key="", group_id=None, run_as
 
 def _run_batch(app, batch_id, campaign_id, unit_ids, user_id):
     """Build every unit's document into one zip (UTF-8 names), one issued record each, updating progress."""
-    from pingyi.auth.models import User
     from pingyi.campaigns.models import Campaign
     with app.app_context():
         batch = db.session.get(DocumentBatch, batch_id)
-        campaign, user = db.session.get(Campaign, campaign_id), db.session.get(User, user_id)
+        campaign = db.session.get(Campaign, campaign_id)
         units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))}
         out, skipped = io.BytesIO(), []
         try:

@@ -1,14 +1,7 @@
 """The phase task board, a task's per-unit list, unit submissions, office review and task editing."""
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+import json
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from pingyi import policy
@@ -66,7 +59,9 @@ def _task_context(task, campaign):
     sort = request.args.get("sort", "")
     rows = services.task_units(task, campaign, sort=sort, **filters)
     overdue = [r["unit"].name for r in rows if r["overdue"]]
+    in_board = "task-panel" in request.headers.get("HX-Target", "") or request.form.get("from_board") == "1"
     return {"task": task, "campaign": campaign, "rows": rows, "overdue_names": overdue, "sort": sort,
+            "in_board": in_board,
             "filters": filters, "query": {k: v for k, v in request.args.items() if k != "sort"},
             "return_form": ReturnForm(), "statuses": STATUS_LABELS}
 
@@ -124,7 +119,11 @@ def _after_review(task, message, error=None):
             flash(error, "error")
         else:
             flash(message)
-        return render_template("board/_task.html", is_fragment=True, **_task_context(task, _campaign()))
+        context = _task_context(task, _campaign())
+        response = make_response(render_template("board/_task.html", is_fragment=True, **context))
+        if context["in_board"]:  # the panel sits on the board: let the cards behind it recount
+            response.headers["HX-Trigger"] = json.dumps({"board-changed": {"target": "#board"}})
+        return response
     flash(error or message, "error" if error else "message")
     return redirect(url_for("board.show", task_id=task.id, **request.args))
 

@@ -1,15 +1,5 @@
 """The unit list, a unit's page, and the office's unit administration (edit, import, export)."""
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -18,11 +8,11 @@ from pingyi.audit.services import search_entries
 from pingyi.auth.models import User
 from pingyi.auth.roles import OFFICE, STAFF, UNIT, role_required
 from pingyi.campaigns import services as campaign_services
+from pingyi.documents import services as document_services
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
 from pingyi.forms import save_versioned
 from pingyi.htmx import is_partial, render
-from pingyi.documents import services as document_services
 from pingyi.rectifications import services as rectification_services
 from pingyi.tasks import services as task_services
 from pingyi.timeutil import today
