@@ -26,12 +26,13 @@ def _at(day, hour=10, minute=0):
     return datetime(day.year, day.month, day.day, hour, minute)
 
 
-def _send(campaign, unit, office, day, extra=()):
+def _send(campaign, unit, office, day, extra=(), deadlines=None):
     with acting_at(_at(day, 9)):
         notice = feedback.compile_notice(campaign, unit, "june", office)
-        for item in notice.items:
+        for n, item in enumerate(notice.items):
             feedback.save_item(notice, item, item.version, item.dimension_id, item.problem,
-                               SUGGESTIONS.get(item.dimension.name, "认真对照整改，按期报告整改情况。"), item.deadline)
+                               SUGGESTIONS.get(item.dimension.name, "认真对照整改，按期报告整改情况。"),
+                               (deadlines or {}).get(n, item.deadline))
         for dimension_id, problem, suggestion in extra:
             feedback.save_item(notice, None, None, dimension_id, problem, suggestion, notice.answer_deadline)
     with acting_at(_at(day + timedelta(days=2), 16)):
@@ -60,7 +61,8 @@ def load(campaign, units, liaisons, accounts):
     sent_on = date(2026, 6, 26)
 
     notice = _send(campaign, police, office, sent_on, [(dims[3].id, "群众反映出入境证件办理时限较长",
-                                                       "对确属政策规定的时限，做好解释说明，并向上级反映群众诉求。")])
+                                                       "对确属政策规定的时限，做好解释说明，并向上级反映群众诉求。")],
+                   deadlines={1: date(2026, 12, 31)})  # the website overhaul cannot be done by August
     with acting_at(_at(date(2026, 6, 29), 8, 40)):
         feedback.receive_notice(notice, liaisons[police.id])
     fix, plan, policy_item = notice.items[0], notice.items[1], notice.items[2]

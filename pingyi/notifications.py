@@ -62,7 +62,9 @@ def todo(user, campaign):
         ]
     elif user.role == "office":
         days = current_app.config["FEEDBACK_RECEIPT_DAYS"]
-        late_receipt = select(FeedbackNotice.id).where(
+        letters = select(CommitmentLetter.unit_id).where(CommitmentLetter.campaign_id == campaign.id,
+                                                         CommitmentLetter.status == "submitted")
+        late_receipt = select(FeedbackNotice.round).where(
             FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.status == "sent",
             FeedbackNotice.received_at.is_(None), FeedbackNotice.sent_at < utcnow() - timedelta(days=days))
         items += [
@@ -71,16 +73,16 @@ def todo(user, campaign):
              url_for("findings.index", status="submitted"), "warn"),
             ("待确认的任务材料", _count(select(Submission.id).join(Task).where(
                 Task.campaign_id == campaign.id, Submission.status == "submitted")), url_for("board.index"), "warn"),
-            ("超期未签收的反馈", _count(late_receipt), url_for("feedback.index"), "alert"),
+            ("超期未签收的反馈", _count(late_receipt),
+             url_for("feedback.index", round=db.session.scalar(late_receipt.limit(1)) or "june"), "alert"),
             ("待核实的整改", _count(select(Rectification.id).where(Rectification.campaign_id == campaign.id,
                                                                   Rectification.status == "completed")),
              url_for("rectifications.index", status="completed"), "warn"),
             ("待审批的延期申请", _count(select(Extension.id).join(Rectification).where(
                 Rectification.campaign_id == campaign.id, Extension.status == "pending")),
-             url_for("rectifications.index"), "warn"),
-            ("待备案的整改承诺书", _count(select(CommitmentLetter.id).where(
-                CommitmentLetter.campaign_id == campaign.id, CommitmentLetter.status == "submitted")),
-             url_for("rectifications.index", kind="plan"), "warn"),
+             url_for("rectifications.index", extension="pending"), "warn"),
+            ("待备案的整改承诺书", _count(letters), url_for(
+                "rectifications.commitment", unit_id=db.session.scalar(letters.limit(1)) or 0), "warn"),
             ("逾期未完成的整改", _count(_open_overdue(campaign)), url_for("rectifications.index", overdue="1"), "alert"),
         ]
     elif user.role in ("evaluator", "supervisor"):

@@ -156,7 +156,8 @@ def _url(app, rule, role):
     extension = db.session.scalar(select(Extension).where(Extension.rectification_id.in_(
         select(Rectification.id).where(Rectification.unit_id == rect.unit_id))))
     values.update(notice_id=notice.id, rect_id=rect.id, extension_id=extension.id if extension else 0,
-                  document_id=_issued(unit_id).id, batch_id=_batch().id)
+                  document_id=_issued(unit_id).id if "document_id" in rule.arguments else 0,
+                  batch_id=_batch().id if "batch_id" in rule.arguments else 0)
     if rule.endpoint.startswith("documents."):
         values["kind"] = "feedback-notice"  # a document type there, a checklist side elsewhere
     if rule.endpoint.startswith(("feedback.", "rectifications.")):

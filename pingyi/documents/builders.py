@@ -90,8 +90,6 @@ def feedback_notice_docx(d):
                   f"{d['year']}年度评议结果的重要内容。")
     doc.attachment_note(["整改承诺书（样式）"])
     doc.signature(d["office"], d["date"])
-    if d["receipt"]:
-        doc.note(f"（{d['receipt']}）")
     doc.attachment_page("附件", "整改承诺书（样式）")
     doc.paragraph(f"{d['office']}：")
     doc.paragraph(f"根据《关于{d['unit']}政风行风评议意见的反馈通知书》，现郑重承诺如下：")
@@ -111,7 +109,7 @@ def rectification_notice_docx(d):
     doc.paragraph(f"{d['year']}年度政风行风评议中，{d['office_short']}向你单位反馈了评议意见"
                   f"{'（' + d['feedback_number'] + '）' if d['feedback_number'] else ''}。经核查，下列问题至今未整改到位：")
     for n, (problem, found, state, deadline) in enumerate(d["items"], 1):
-        doc.heading2(f"（{numeral(n)}）{problem}", f"{found}现状：{state}。整改时限：{deadline}。")
+        doc.heading2(f"（{numeral(n)}）{problem.rstrip('。')}。", f"{found}现状：{state}；整改时限：{deadline}。")
     doc.paragraph("上述问题违反了政风行风建设和纠风工作的有关规定。请你单位对照评议意见，明确责任领导和责任人，"
                   "逐项制定整改措施，在规定时限内整改到位，并于整改期满后五个工作日内将整改情况书面报县纠风办。")
     doc.paragraph("逾期未整改或整改不到位的，将在全县通报，并在年度评议结果中予以扣分，情节严重的按有关规定追究责任。")

@@ -18,7 +18,7 @@ from pingyi.documents.models import KIND_LABELS, DocumentBatch, IssuedDocument
 from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem, FeedbackNotice
-from pingyi.rectifications.models import Rectification
+from pingyi.rectifications import services as rectification_services
 from pingyi.tasks.services import filtered_units
 from pingyi.timeutil import cn_date, local, today, utcnow
 from pingyi.units.models import Unit
@@ -83,16 +83,13 @@ def feedback_data(campaign, unit):
     grouped = {}
     for item in notice.items:
         grouped.setdefault(item.dimension.name, []).append(item.problem)
-    receipt = ""
-    if notice.received_at:
-        receipt = f"已于{cn_date(local(notice.received_at).date())}签收"
     return {
         "org_mark": _org(campaign), "number": notice.number_label(campaign.doc_prefix), "year": campaign.year,
         "unit": unit.name, "office": campaign.office_full_name, "office_short": campaign.office_name,
         "notice_number": notice_number(campaign), "round": notice.round_label, "overall": notice.overall,
         "problems": list(grouped.items()), "flat_problems": [i.problem for i in notice.items],
         "suggestions": [(i.suggestion, cn_date(i.deadline)) for i in notice.items],
-        "answer_deadline": cn_date(notice.answer_deadline), "date": local(notice.sent_at).date(), "receipt": receipt,
+        "answer_deadline": cn_date(notice.answer_deadline), "date": local(notice.sent_at).date(),
     }
 
 
@@ -100,16 +97,18 @@ def rectification_data(campaign, unit):
     notice = _latest_sent(campaign, unit)
     if notice is None:
         raise DocumentMissing(f"{unit.name}还没有已发送的评议意见反馈，无从下发整改通知书")
-    states = {"answered": "正在整改，尚未报告完成", "failed": "经核实未整改到位"}
     items = []
     for item in notice.items:
         rect = item.rectification
-        if rect is None:
-            items.append((item.problem, "", "尚未答复整改", cn_date(item.deadline)))
-        elif rect.status in states:
-            items.append((item.problem, "", states[rect.status], cn_date(rect.deadline or item.deadline)))
+        due = (rect.deadline if rect and rect.deadline else item.deadline)
+        if rect is None and due < today():
+            items.append((item.problem, "", "逾期未答复整改", cn_date(due)))
+        elif rect is not None and rect.status == "failed":
+            items.append((item.problem, "", "经核实未整改到位", cn_date(due)))
+        elif rect is not None and rect.status == "answered" and due < today():
+            items.append((item.problem, "", "超过整改时限仍未整改到位", cn_date(due)))
     if not items:
-        raise DocumentMissing(f"{unit.name}的反馈问题均已答复并报告完成，无需下发整改通知书")
+        raise DocumentMissing(f"{unit.name}没有逾期未整改或核实未到位的问题，无需下发整改通知书")
     return {"org_mark": _org(campaign), "number": f"{campaign.doc_prefix}函〔{campaign.year}〕　　号",
             "year": campaign.year, "unit": unit.name, "office": campaign.office_full_name,
             "office_short": campaign.office_name, "feedback_number": notice.number_label(campaign.doc_prefix),
@@ -117,10 +116,7 @@ def rectification_data(campaign, unit):
 
 
 def commitment_data(campaign, unit):
-    rows = db.session.scalars(select(Rectification).where(
-        Rectification.campaign_id == campaign.id, Rectification.unit_id == unit.id,
-        Rectification.kind.in_(("plan", "policy"))).options(selectinload(Rectification.item))
-        .order_by(Rectification.id)).all()
+    rows = rectification_services.letter_rows(campaign, unit)
     plans = [r for r in rows if r.kind == "plan"]
     if not plans:
         raise DocumentMissing(f"{unit.name}还没有“整改计划并承诺”的问题：请在“反馈”中逐条答复时选择该方式并填写整改计划")

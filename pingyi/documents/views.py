@@ -36,10 +36,11 @@ def _missing(error, unit=None):
 
 
 def _generate(kind, unit=None):
-    """?preview=1 rebuilds without recording; otherwise the document is issued: recorded and kept frozen."""
+    """?preview=1 rebuilds without recording; otherwise the document is issued: recorded and kept frozen.
+    Only the office and the unit itself issue; the others' downloads are previews."""
     campaign = _campaign()
     try:
-        if request.args.get("preview") == "1":
+        if request.args.get("preview") == "1" or current_user.role not in (OFFICE, UNIT):
             return _send(services.build(kind, campaign, unit), "预览_" + services.filename(kind, campaign, unit))
         doc, data = services.issue(kind, campaign, unit, current_user)
     except services.DocumentMissing as e:
@@ -85,6 +86,9 @@ def download(document_id):
     doc = db.get_or_404(IssuedDocument, document_id)
     if doc.unit_id is not None:
         policy.require_unit(doc.unit_id)
+        if current_user.role in ("evaluator", "supervisor") and not policy.can_inspect(
+                current_user, doc.unit_id, _campaign()):
+            abort(404)
     elif current_user.role == UNIT:
         abort(404)
     return send_file(services.stored_path(doc), as_attachment=True, download_name=doc.filename, mimetype=DOCX,

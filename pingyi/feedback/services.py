@@ -155,25 +155,34 @@ def send_notice(notice, user):
         old_before = snapshot(old)
         old.status = "superseded"
         record("update", old, old_before, unit_id=old.unit_id, summary=f"{old.unit.name}反馈通知书被更正版取代", actor=user)
+        carried = set()
         for item in notice.items:
             previous = db.session.get(FeedbackItem, item.previous_item_id) if item.previous_item_id else None
             if previous is not None and previous.rectification is not None:
                 previous.rectification.item_id = item.id
+                carried.add(previous.id)
+        for dropped in old.items:
+            if dropped.id not in carried and dropped.rectification is not None:
+                r = dropped.rectification
+                r_before = snapshot(r)
+                r.status = "withdrawn"
+                record("update", r, r_before, unit_id=r.unit_id, actor=user,
+                       summary=f"更正版删除了问题，相应整改撤销：{dropped.problem[:24]}")
     record("update", notice, before, unit_id=notice.unit_id,
            summary=f"发送{notice.unit.name}{notice.round_label}反馈通知书（第 {notice.edition} 版，{len(notice.items)} 个问题）", actor=user)
     db.session.commit()
 
 
 def revise_notice(notice, user):
-    """Start a corrected edition of a sent notice as a draft copy; the sent one stays as it was."""
+    """Start a corrected edition of a sent notice as a draft copy; the sent one stays as it was.
+    The unit signs the corrected edition again; its answers move to the corrected items on sending."""
     if notice.status != "sent":
         raise DomainError("只有已发送的反馈通知书可以发更正版")
     if latest_notice(notice.campaign, notice.unit, notice.round, ("draft",)):
         raise DomainError("已有待发送的更正版草稿")
     draft = FeedbackNotice(campaign_id=notice.campaign_id, unit_id=notice.unit_id, round=notice.round,
                            edition=notice.edition + 1, replaces_id=notice.id, created_by_id=user.id,
-                           overall=notice.overall, answer_deadline=notice.answer_deadline,
-                           received_at=notice.received_at, received_by_id=notice.received_by_id)
+                           overall=notice.overall, answer_deadline=notice.answer_deadline)
     for item in notice.items:
         draft.items.append(FeedbackItem(finding_id=item.finding_id, dimension_id=item.dimension_id,
                                         problem=item.problem, suggestion=item.suggestion, deadline=item.deadline,

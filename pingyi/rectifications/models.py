@@ -11,7 +11,7 @@ from pingyi.timeutil import utcnow
 
 KIND_LABELS = {"fix": "限时解决", "plan": "整改计划并承诺", "policy": "政策性说明"}
 STATUS_LABELS = {"answered": "整改中", "completed": "已完成待核实", "verified": "已整改到位", "failed": "未整改到位",
-                 "explained": "已说明"}
+                 "explained": "已说明", "withdrawn": "已撤销"}
 EXTENSION_LABELS = {"pending": "待审批", "approved": "已同意", "refused": "未同意"}
 LETTER_LABELS = {"draft": "未提交", "submitted": "已提交待备案", "filed": "已备案"}
 CHECK_LABELS = {"kept": "已践诺", "partly": "部分践诺", "broken": "未践诺"}

@@ -23,7 +23,7 @@ from pingyi.rectifications.models import (
     RectificationUpdate,
 )
 from pingyi.tasks.services import deadline_state
-from pingyi.timeutil import today, utcnow
+from pingyi.timeutil import cn_date, today, utcnow
 
 OPEN = ("answered", "failed")
 
@@ -71,6 +71,11 @@ def answer_item(item, user, kind, values, version=None):
     _check_answer(kind, values)
     if kind != "policy" and values["deadline"] < today():
         raise DomainError("完成时限不能早于今天")
+    granted = [e.requested_deadline for e in (item.rectification.extensions if item.rectification else [])
+               if e.status == "approved"]
+    limit = max([item.deadline] + granted)
+    if kind != "policy" and values["deadline"] > limit:
+        raise DomainError(f"完成时限不能晚于纠风办要求的 {cn_date(limit)}；确需延后的，请在整改详情页提交延期申请")
     rect = item.rectification
     if rect is not None:
         check_version(rect, version)
@@ -88,6 +93,12 @@ def answer_item(item, user, kind, values, version=None):
     rect.status = "explained" if kind == "policy" else "answered"
     rect.answered_at, rect.answered_by_id = utcnow(), user.id
     db.session.flush()
+    letter = letter_for(_campaign(rect), notice.unit)
+    if kind == "plan" and letter is not None and letter.status != "draft" and before is None:
+        letter_before = snapshot(letter)
+        letter.status = "draft"
+        record("update", letter, letter_before, unit_id=letter.unit_id, actor=user,
+               summary=f"{notice.unit.name}新增整改承诺事项，承诺书需重新签章提交")
     record("update" if before else "create", rect, before, unit_id=rect.unit_id,
            summary=f"{notice.unit.name}答复问题（{KIND_LABELS[kind]}）：{item.problem[:30]}", actor=user)
     db.session.commit()
@@ -130,6 +141,8 @@ def verify(rect, user, passed, comment):
     if not passed and not comment:
         raise DomainError("认定未整改到位时请写明原因")
     before = snapshot(rect)
+    db.session.add(RectificationUpdate(rectification_id=rect.id, by_id=user.id,
+                                       note=f"纠风办核实：{'已整改到位' if passed else '未整改到位'}" + (f"，{comment}" if comment else "")))
     rect.status = "verified" if passed else "failed"
     rect.verified_at, rect.verified_by_id, rect.verify_comment = utcnow(), user.id, comment
     record("update", rect, before, unit_id=rect.unit_id,
@@ -212,10 +225,16 @@ def letter_for(campaign, unit, create=False):
 
 def letter_items(campaign, unit):
     """The unit's 整改计划并承诺 items: the body of its commitment letter."""
-    return db.session.scalars(
+    return letter_rows(campaign, unit, ("plan",))
+
+
+def letter_rows(campaign, unit, kinds=("plan", "policy")):
+    """The letter's table: 整改计划并承诺 items, then 政策性说明 items with their explanation."""
+    rows = db.session.scalars(
         select(Rectification).where(Rectification.campaign_id == campaign.id, Rectification.unit_id == unit.id,
-                                    Rectification.kind == "plan")
+                                    Rectification.kind.in_(kinds), Rectification.status != "withdrawn")
         .options(selectinload(Rectification.item)).order_by(Rectification.id)).all()
+    return sorted(rows, key=lambda r: (r.kind != "plan", r.id))
 
 
 def submit_letter(campaign, unit, user, uploads):
@@ -254,8 +273,8 @@ def file_letter(letter, user, comment=""):
 
 def visible(campaign, user):
     """Rectifications the user may see: all for office and leaders, a unit its own, supervisors and
-    evaluators those of the units they inspect."""
-    stmt = select(Rectification).where(Rectification.campaign_id == campaign.id)
+    evaluators those of the units they inspect; answers withdrawn by a corrected notice are left out."""
+    stmt = select(Rectification).where(Rectification.campaign_id == campaign.id, Rectification.status != "withdrawn")
     if user.role == UNIT:
         return stmt.where(Rectification.unit_id == user.unit_id)
     if user.role in ("evaluator", SUPERVISOR):
@@ -263,7 +282,8 @@ def visible(campaign, user):
     return stmt
 
 
-def tracker(campaign, user, unit_id=None, group_id=None, dimension_id=None, kind="", status="", overdue=""):
+def tracker(campaign, user, unit_id=None, group_id=None, dimension_id=None, kind="", status="", overdue="",
+            extension=""):
     """Filtered rectifications with their items and notices loaded, plus counts by status."""
     stmt = visible(campaign, user).join(FeedbackItem, FeedbackItem.id == Rectification.item_id)
     if unit_id:
@@ -280,6 +300,8 @@ def tracker(campaign, user, unit_id=None, group_id=None, dimension_id=None, kind
     if overdue == "1":
         stmt = stmt.where(Rectification.status.in_(OPEN), or_(
             Rectification.deadline < today(), (Rectification.deadline.is_(None)) & (FeedbackItem.deadline < today())))
+    if extension == "pending":
+        stmt = stmt.where(Rectification.id.in_(select(Extension.rectification_id).where(Extension.status == "pending")))
     rows = db.session.scalars(stmt.options(
         selectinload(Rectification.item).selectinload(FeedbackItem.dimension),
         selectinload(Rectification.item).selectinload(FeedbackItem.notice),

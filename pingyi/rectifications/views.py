@@ -64,7 +64,7 @@ def index():
         return int(value) if value.isdigit() else None
     filters = {"unit_id": number("unit"), "group_id": number("group"), "dimension_id": number("dimension"),
                "kind": request.args.get("kind", ""), "status": request.args.get("status", ""),
-               "overdue": request.args.get("overdue", "")}
+               "overdue": request.args.get("overdue", ""), "extension": request.args.get("extension", "")}
     rows, counts = services.tracker(campaign, current_user, **filters)
     states = {r.id: services.rect_state(r) for r in rows}
     units = [] if current_user.role == UNIT else sorted({r.unit for r in services.tracker(campaign, current_user)[0]},
@@ -78,7 +78,7 @@ def index():
 
 def _answer_page(item, form, error=None, status=200):
     return render_template("rectifications/answer.html", item=item, form=form, error=error,
-                           due=services.answer_due(_campaign())), status
+                           due=item.notice.answer_deadline), status
 
 
 @bp.route("/feedback/items/<int:item_id>/answer", methods=["GET", "POST"])
@@ -228,7 +228,7 @@ def _commitment_page(unit, form, status=200):
     campaign = _campaign()
     notices = [n for n in unit_notices(campaign, unit) if n.status == "sent"]
     return render_template("rectifications/commitment.html", unit=unit, campaign=campaign, form=form,
-                           letter=services.letter_for(campaign, unit), items=services.letter_items(campaign, unit),
+                           letter=services.letter_for(campaign, unit), items=services.letter_rows(campaign, unit),
                            notice=notices[0] if notices else None), status
 
 

@@ -83,6 +83,8 @@ def show(unit_id):
     issued = document_services.issued_documents(campaign, unit.id, limit=20) if campaign else []
     return render_template("units/show.html", unit=unit, campaign=campaign, part=part, liaisons=liaisons,
                            timeline=timeline, tasks=tasks, story=story, letter=letter, issued=issued,
+                           r_states={i.rectification.id: rectification_services.rect_state(i.rectification)
+                                     for i in story if i.rectification},
                            phase=campaign_services.current_phase(campaign) if campaign else None)
 
 

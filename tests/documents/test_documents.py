@@ -64,7 +64,7 @@ def test_feedback_notice_for_a_unit_lists_every_problem_and_suggestion(county, c
     text, _ = text_of(response.data)
     assert "关于县公安局政风行风评议意见的反馈通知书" in text.replace("\n", "")
     for phrase in ("窗口工作人员接待群众时态度生硬", "群众反映出入境证件办理时限较长", "青纠风办函〔2026〕",
-                   "整改承诺书（样式）", "已于2026年6月29日签收"):
+                   "整改承诺书（样式）", "请于2026年8月31日前将整改方案"):
         assert phrase in text, phrase
     assert f"filename*=UTF-8''{quote('县公安局_评议意见反馈通知书_2026.docx')}" in response.headers["Content-Disposition"]
 
@@ -88,19 +88,22 @@ def test_missing_source_data_is_explained_not_produced_empty(county, office_clie
 
 
 def test_issued_copy_is_frozen_while_preview_is_rebuilt(county, office_client):
-    police = unit_named("县公安局")
-    first = office_client.get(f"/units/{police.id}/documents/rectification-notice.docx")
-    doc = db.session.scalar(select(IssuedDocument).order_by(IssuedDocument.id.desc()))
-    assert doc.unit_id == police.id and doc.size == len(first.data) and doc.created_by.username == "office"
+    from datetime import date
+
     from pingyi.rectifications.models import Rectification
-    open_item = db.session.scalar(select(Rectification).where(Rectification.unit_id == police.id,
-                                                              Rectification.status == "answered"))
-    open_item.item.problem = "改写后的问题"
+    late = db.session.scalar(select(Rectification).where(Rectification.status == "answered",
+                                                         Rectification.deadline < date(2026, 11, 26)))
+    unit = late.unit
+    first = office_client.get(f"/units/{unit.id}/documents/rectification-notice.docx")
+    assert "超过整改时限仍未整改到位" in text_of(first.data)[0]
+    doc = db.session.scalar(select(IssuedDocument).order_by(IssuedDocument.id.desc()))
+    assert doc.unit_id == unit.id and doc.size == len(first.data) and doc.created_by.username == "office"
+    late.item.problem = "改写后的问题"
     db.session.commit()
     again = office_client.get(f"/documents/{doc.id}/download")
     assert again.data == first.data
     again.close()
-    preview = office_client.get(f"/units/{police.id}/documents/rectification-notice.docx?preview=1")
+    preview = office_client.get(f"/units/{unit.id}/documents/rectification-notice.docx?preview=1")
     assert "改写后的问题" in text_of(preview.data)[0]
     assert db.session.scalar(select(IssuedDocument).order_by(IssuedDocument.id.desc())).id == doc.id
 
@@ -154,8 +157,13 @@ def test_builders_work_on_plain_data_without_the_database():
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is optional; installed by hand for previews")
 def test_every_document_type_converts_to_a_sane_pdf(county, tmp_path):
+    from datetime import date
+
+    from pingyi.rectifications.models import Rectification
     police = unit_named("县公安局")
-    for kind, unit in (("notice", None), ("feedback-notice", police), ("rectification-notice", police),
+    late = db.session.scalar(select(Rectification).where(Rectification.status == "answered",
+                                                         Rectification.deadline < date(2026, 11, 26))).unit
+    for kind, unit in (("notice", None), ("feedback-notice", police), ("rectification-notice", late),
                        ("commitment", police)):
         (tmp_path / f"{kind}.docx").write_bytes(services.build(kind, current_campaign(), unit))
     subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),

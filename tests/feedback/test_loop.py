@@ -184,7 +184,8 @@ def test_corrected_edition_keeps_the_old_one_and_moves_answers(county):
                        "更正后的问题表述", draft.items[0].suggestion, draft.items[0].deadline)
     feedback.send_notice(draft, user("office"))
     db.session.refresh(old)
-    assert old.status == "superseded" and draft.edition == 2 and draft.received_at == old.received_at
+    assert old.status == "superseded" and draft.edition == 2
+    assert old.received_at is not None and draft.received_at is None  # the corrected edition is signed anew
     assert [i.rectification.id for i in draft.items] == answered and old.items[0].problem != "更正后的问题表述"
 
 
@@ -229,6 +230,9 @@ def test_answer_page_through_the_views(county, client_for):
         assert bad.status_code == 422 and "限时解决须填写" in bad.text and "措施" in bad.text
         ok = client.post(f"/feedback/items/{item.id}/answer", data={
             "kind": "plan", "measures": "计划", "commitment": "承诺", "owner": "王", "deadline": "2027-03-01"})
+        assert ok.status_code == 422 and "不能晚于纠风办要求的 2026年12月31日" in ok.text
+        ok = client.post(f"/feedback/items/{item.id}/answer", data={
+            "kind": "plan", "measures": "计划", "commitment": "承诺", "owner": "王", "deadline": "2026-12-20"})
         assert ok.status_code == 302
         r = db.session.scalar(select(Rectification).where(Rectification.item_id == item.id))
         upload = client.post(f"/rectifications/{r.id}/updates", content_type="multipart/form-data", data={
@@ -236,3 +240,45 @@ def test_answer_page_through_the_views(county, client_for):
         assert upload.status_code == 302
         db.session.refresh(r)
         assert r.status == "completed"
+
+
+def test_items_dropped_by_a_correction_are_withdrawn(county):
+    police = unit_named("县公安局")
+    old = feedback.latest_notice(current_campaign(), police, "june", ("sent",))
+    dropped = old.items[-1].rectification
+    draft = feedback.revise_notice(old, user("office"))
+    feedback.delete_item(draft.items[-1])
+    feedback.send_notice(draft, user("office"))
+    db.session.refresh(dropped)
+    assert dropped.status == "withdrawn"
+    rows, _ = rect.tracker(current_campaign(), user("office"), unit_id=police.id)
+    assert dropped.id not in {r.id for r in rows}
+
+
+def test_a_new_commitment_reopens_a_filed_letter(county):
+    police = unit_named("县公安局")
+    letter = rect.letter_for(current_campaign(), police)
+    assert letter.status == "filed"
+    notice = FeedbackNotice(campaign_id=current_campaign().id, unit_id=police.id, round="november",
+                            created_by_id=user("office").id, answer_deadline=date(2026, 12, 20))
+    db.session.add(notice)
+    db.session.commit()
+    feedback.save_item(notice, None, None, dimensions(current_campaign().id)[0].id, "台账不全", "补齐", date(2026, 12, 31))
+    feedback.send_notice(notice, user("office"))
+    feedback.receive_notice(notice, user("unit"))
+    rect.answer_item(notice.items[0], user("unit"), "plan", values("plan"))
+    db.session.refresh(letter)
+    assert letter.status == "draft"
+
+
+def test_a_failed_verification_stays_in_the_story(county):
+    notice = fresh_notice(problems=1)
+    liaison = liaison_of(notice.unit)
+    feedback.receive_notice(notice, liaison)
+    r = rect.answer_item(notice.items[0], liaison, "fix", values("fix"))
+    rect.add_update(r, liaison, "完成", PDF, True)
+    rect.verify(r, user("office"), False, "公示未更新")
+    rect.add_update(r, liaison, "已更新", PDF, True)
+    rect.verify(r, user("office"), True, "")
+    notes = [u.note for u in r.updates]
+    assert "纠风办核实：未整改到位，公示未更新" in notes and notes[-1] == "纠风办核实：已整改到位"
