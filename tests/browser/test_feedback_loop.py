@@ -58,7 +58,7 @@ def test_the_loop_with_two_units(live_server, browser, tmp_path):
         else:
             liaison.fill("#measures", "安排专人轮流值班，制度上墙")
             liaison.fill("#owner", "户政大队 刘强")
-            liaison.fill("#deadline", "2026-12-31")
+            liaison.fill("#deadline", "2026-12-20")  # within the office's 整改时限
             for selector, text in extra.items():
                 liaison.fill(selector, text)
         liaison.click("button:has-text('保存答复')")
