@@ -83,3 +83,36 @@ document.addEventListener("change", function (event) {
     if (!box.disabled) box.checked = event.target.checked;
   });
 });
+
+// Forms marked data-track remember unsaved edits; a form marked data-guard (e.g. 发送) will not
+// submit while another form on the page holds unsaved edits, so nothing typed is thrown away.
+document.addEventListener("input", function (event) {
+  var form = event.target.form;
+  if (form && form.hasAttribute("data-track")) form.setAttribute("data-dirty", "1");
+});
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (form.hasAttribute && form.hasAttribute("data-track")) form.removeAttribute("data-dirty");
+  if (!form.hasAttribute || !form.hasAttribute("data-guard")) return;
+  var dirty = document.querySelector("form[data-track][data-dirty]");
+  if (dirty) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    window.alert("还有未保存的修改（" + (dirty.getAttribute("data-track") || "表单") + "），请先点击该处的“保存”。");
+    dirty.scrollIntoView({block: "center"});
+  }
+}, true);
+
+// The answer form shows only the fields of the chosen kind (限时解决 / 整改计划并承诺 / 政策性说明).
+function showKindFields(form) {
+  var checked = form.querySelector("input[name=kind]:checked");
+  form.querySelectorAll("[data-kinds]").forEach(function (el) {
+    el.hidden = !!checked && el.getAttribute("data-kinds").split(" ").indexOf(checked.value) < 0;
+  });
+}
+document.addEventListener("change", function (event) {
+  if (event.target.name === "kind" && event.target.form) showKindFields(event.target.form);
+});
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("form[data-kind-fields]").forEach(showKindFields);
+});

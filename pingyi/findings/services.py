@@ -308,6 +308,8 @@ def export_findings(findings):
                       f.status_label, f.review_note])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+    for row in sheet.iter_rows(min_row=2, min_col=9, max_col=9):
+        row[0].number_format = "yyyy-mm-dd"
     for index, width in enumerate((6, 22, 10, 30, 50, 8, 10, 12, 12, 8, 24), 1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
