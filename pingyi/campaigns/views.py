@@ -1,5 +1,5 @@
 """Office administration of the campaign: settings and phases, new year, groups and members."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from pingyi.auth.models import User
@@ -10,22 +10,15 @@ from pingyi.campaigns.models import EvaluationGroup, GroupMember
 from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.forms import save_versioned
-from pingyi.htmx import is_partial
+from pingyi.htmx import campaign_or_404, is_partial
 
 bp = Blueprint("campaigns", __name__, url_prefix="/admin")
-
-
-def _campaign_or_404():
-    campaign = services.current_campaign()
-    if campaign is None:
-        abort(404)
-    return campaign
 
 
 @bp.route("/campaign", methods=["GET", "POST"])
 @role_required(OFFICE)
 def settings():
-    campaign = _campaign_or_404()
+    campaign = campaign_or_404()
     form = SettingsForm(obj=campaign)
     if request.method == "GET":
         for phase in campaign.phases:
@@ -81,7 +74,7 @@ def _member_form(formdata=None, member=None):
 @bp.get("/groups")
 @role_required(OFFICE)
 def groups():
-    campaign = _campaign_or_404()
+    campaign = campaign_or_404()
     return render_template("campaigns/groups.html", campaign=campaign, form=GroupForm(),
                            member_form=_member_form())
 
@@ -89,7 +82,7 @@ def groups():
 @bp.post("/groups")
 @role_required(OFFICE)
 def create_group():
-    campaign = _campaign_or_404()
+    campaign = campaign_or_404()
     form = GroupForm()
     if form.validate_on_submit():
         try:

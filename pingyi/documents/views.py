@@ -4,23 +4,15 @@ from flask_login import current_user, login_required
 
 from pingyi import policy
 from pingyi.auth.roles import OFFICE, UNIT, role_required
-from pingyi.campaigns.services import current_campaign
 from pingyi.documents import services
 from pingyi.documents.models import KIND_LABELS, UNIT_KINDS, DocumentBatch, IssuedDocument
 from pingyi.errors import DomainError
 from pingyi.extensions import db
-from pingyi.htmx import render
+from pingyi.htmx import campaign_or_404, render
 from pingyi.units.models import CATEGORY_LABELS, Unit
 
 bp = Blueprint("documents", __name__)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _campaign():
-    campaign = current_campaign()
-    if campaign is None:
-        abort(404)
-    return campaign
 
 
 def _send(data, name):
@@ -38,7 +30,7 @@ def _missing(error, unit=None):
 def _generate(kind, unit=None):
     """?preview=1 rebuilds without recording; otherwise the document is issued: recorded and kept frozen.
     Only the office and the unit itself issue; the others' downloads are previews."""
-    campaign = _campaign()
+    campaign = campaign_or_404()
     try:
         if request.args.get("preview") == "1" or current_user.role not in (OFFICE, UNIT):
             return _send(services.build(kind, campaign, unit), "预览_" + services.filename(kind, campaign, unit))
@@ -52,7 +44,7 @@ def _generate(kind, unit=None):
 @bp.get("/documents")
 @login_required
 def index():
-    campaign = _campaign()
+    campaign = campaign_or_404()
     if current_user.role == UNIT:
         return redirect(url_for("units.show", unit_id=current_user.unit_id) + "#documents")
     batches = db.session.scalars(db.select(DocumentBatch).where(DocumentBatch.campaign_id == campaign.id)
@@ -74,7 +66,7 @@ def notice():
 @login_required
 def unit_document(unit_id, kind):
     policy.require_unit(unit_id)
-    if current_user.role in ("evaluator", "supervisor") and not policy.can_inspect(current_user, unit_id, _campaign()):
+    if current_user.role in ("evaluator", "supervisor") and not policy.can_inspect(current_user, unit_id, campaign_or_404()):
         abort(404)
     return _generate(kind, db.get_or_404(Unit, unit_id))
 
@@ -87,7 +79,7 @@ def download(document_id):
     if doc.unit_id is not None:
         policy.require_unit(doc.unit_id)
         if current_user.role in ("evaluator", "supervisor") and not policy.can_inspect(
-                current_user, doc.unit_id, _campaign()):
+                current_user, doc.unit_id, campaign_or_404()):
             abort(404)
     elif current_user.role == UNIT:
         abort(404)
@@ -98,7 +90,7 @@ def download(document_id):
 @bp.post("/documents/batches")
 @role_required(OFFICE)
 def create_batch():
-    campaign = _campaign()
+    campaign = campaign_or_404()
     group = request.form.get("group", "")
     try:
         batch = services.start_batch(campaign, request.form.get("kind", ""), current_user,
@@ -124,6 +116,6 @@ def batch_download(batch_id):
     batch = db.get_or_404(DocumentBatch, batch_id)
     if batch.status != "done":
         abort(404)
-    campaign = _campaign()
+    campaign = campaign_or_404()
     return send_file(services.batch_path(batch), as_attachment=True, mimetype="application/zip", max_age=0,
                      download_name=f"{batch.kind_label}_{campaign.year}_批量_{batch.id}.zip")

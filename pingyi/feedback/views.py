@@ -5,7 +5,6 @@ from flask_login import current_user, login_required
 from pingyi import policy
 from pingyi.auth.roles import OFFICE, UNIT, role_required
 from pingyi.campaigns.models import EvaluationGroup
-from pingyi.campaigns.services import current_campaign
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError
 from pingyi.extensions import db
@@ -13,29 +12,22 @@ from pingyi.feedback import services
 from pingyi.feedback.forms import ItemForm, NoticeForm
 from pingyi.feedback.models import ROUND_LABELS, FeedbackItem, FeedbackNotice
 from pingyi.forms import save_versioned
-from pingyi.htmx import render
+from pingyi.htmx import campaign_or_404, render
 from pingyi.tasks.services import filtered_units
 from pingyi.units.models import Unit
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 
 
-def _campaign():
-    campaign = current_campaign()
-    if campaign is None:
-        abort(404)
-    return campaign
-
-
 def _notice(notice_id):
     notice = db.get_or_404(FeedbackNotice, notice_id)
-    if notice.campaign_id != _campaign().id:
+    if notice.campaign_id != campaign_or_404().id:
         abort(404)
     policy.require_unit(notice.unit_id)
     if current_user.role == UNIT and notice.status == "draft":
         abort(404)
     if current_user.role in ("evaluator", "supervisor") and not policy.can_inspect(
-            current_user, notice.unit_id, _campaign()):
+            current_user, notice.unit_id, campaign_or_404()):
         abort(404)
     return notice
 
@@ -43,7 +35,7 @@ def _notice(notice_id):
 @bp.get("")
 @login_required
 def index():
-    campaign = _campaign()
+    campaign = campaign_or_404()
     if current_user.role == UNIT:
         return render_template("feedback/unit.html", campaign=campaign,
                                notices=services.unit_notices(campaign, current_user.unit))
@@ -69,7 +61,7 @@ def index():
 @bp.post("/compile")
 @role_required(OFFICE)
 def compile_():
-    campaign = _campaign()
+    campaign = campaign_or_404()
     round_ = request.form.get("round", "")
     try:
         if request.form.get("group", "").isdigit():
@@ -98,7 +90,7 @@ def _item_form(campaign, item=None, formdata=None):
 
 
 def _show(notice, notice_form=None, item_forms=None, new_form=None, error=None, status=200):
-    campaign = _campaign()
+    campaign = campaign_or_404()
     editable = current_user.role == OFFICE and notice.status == "draft"
     if editable:
         notice_form = notice_form or NoticeForm(formdata=None, obj=notice)
@@ -132,7 +124,7 @@ def show(notice_id):
 def preview(notice_id):
     """The notice laid out as the printed document (评议意见反馈通知书)."""
     notice = _notice(notice_id)
-    campaign = _campaign()
+    campaign = campaign_or_404()
     return render_template("feedback/preview.html", notice=notice, campaign=campaign,
                            number=notice.number_label(campaign.doc_prefix) or f"{campaign.doc_prefix}函〔{campaign.year}〕  号")
 
@@ -154,7 +146,7 @@ def save(notice_id):
 @role_required(OFFICE)
 def add_item(notice_id):
     notice = _notice(notice_id)
-    form = _item_form(_campaign(), formdata=request.form)
+    form = _item_form(campaign_or_404(), formdata=request.form)
     if form.validate_on_submit():
         try:
             services.save_item(notice, None, None, form.dimension_id.data, form.problem.data,
@@ -173,7 +165,7 @@ def add_item(notice_id):
 def save_item(item_id):
     item = db.get_or_404(FeedbackItem, item_id)
     notice = _notice(item.notice_id)
-    form = _item_form(_campaign(), item, formdata=request.form)
+    form = _item_form(campaign_or_404(), item, formdata=request.form)
     saved, conflict = save_versioned(form, item, lambda: services.save_item(
         notice, item, form.version.data, form.dimension_id.data, form.problem.data, form.suggestion.data or "",
         form.deadline.data), form.problem)
@@ -208,7 +200,7 @@ def send(notice_id):
     except DomainError as e:
         db.session.rollback()
         return _show(notice, error=str(e), status=422)
-    flash(f"已发送{notice.unit.name}的反馈通知书（{notice.number_label(_campaign().doc_prefix)}），等待单位签收")
+    flash(f"已发送{notice.unit.name}的反馈通知书（{notice.number_label(campaign_or_404().doc_prefix)}），等待单位签收")
     return redirect(url_for("feedback.show", notice_id=notice.id))
 
 

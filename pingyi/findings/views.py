@@ -5,7 +5,6 @@ from sqlalchemy import select
 
 from pingyi import policy
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, STAFF, SUPERVISOR, role_required
-from pingyi.campaigns.services import current_campaign
 from pingyi.checklists.models import CheckItem
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError
@@ -14,19 +13,12 @@ from pingyi.files.services import read_limited
 from pingyi.findings import services
 from pingyi.findings.forms import FindingEntry, InspectionForm, ReasonForm
 from pingyi.findings.models import METHOD_LABELS, SEVERITY_LABELS, STATUS_LABELS, Finding, Inspection, Opinion
-from pingyi.htmx import is_partial, render
+from pingyi.htmx import campaign_or_404, is_partial, render
 from pingyi.timeutil import today
 from pingyi.units.models import CATEGORY_LABELS, Unit
 
 bp = Blueprint("findings", __name__, url_prefix="/findings")
 INSPECTORS = (OFFICE, EVALUATOR, SUPERVISOR)
-
-
-def _campaign():
-    campaign = current_campaign()
-    if campaign is None:
-        abort(404)
-    return campaign
 
 
 def _filters():
@@ -43,7 +35,7 @@ def _filters():
 @bp.get("")
 @login_required
 def index():
-    campaign = _campaign()
+    campaign = campaign_or_404()
     filters = _filters()
     page = db.paginate(services.search_findings(campaign, current_user, **filters),
                        page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"],
@@ -139,7 +131,7 @@ def _save(campaign, form, inspection=None):
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(*INSPECTORS)
 def create():
-    campaign = _campaign()
+    campaign = campaign_or_404()
     form, dims = _inspection_form(campaign, blank=request.method == "GET")
     if request.method == "GET":
         form.held_on.data = today()
@@ -159,7 +151,7 @@ def create():
 @role_required(*INSPECTORS)
 def finding_row():
     """One more blank finding block for the entry form (htmx appends it)."""
-    campaign = _campaign()
+    campaign = campaign_or_404()
     index = request.args.get("index", 0, type=int)
     entry = FindingEntry(prefix=f"findings-{index}-")
     _entry_choices(entry, dimensions(campaign.id))
@@ -168,13 +160,13 @@ def finding_row():
 
 def _inspection(inspection_id):
     inspection = db.get_or_404(Inspection, inspection_id)
-    if inspection.campaign_id != _campaign().id:
+    if inspection.campaign_id != campaign_or_404().id:
         abort(404)
     user = current_user
     if user.role == "unit":
         abort(404)
     if user.role in (EVALUATOR, SUPERVISOR) and inspection.created_by_id != user.id and (
-            inspection.status == "draft" or not policy.can_inspect(user, inspection.unit_id, _campaign())):
+            inspection.status == "draft" or not policy.can_inspect(user, inspection.unit_id, campaign_or_404())):
         abort(404)
     if user.role in (OFFICE, LEADER) and inspection.status == "draft" and inspection.created_by_id != user.id:
         abort(404)
@@ -192,7 +184,7 @@ def show_inspection(inspection_id):
 @bp.route("/inspections/<int:inspection_id>/edit", methods=["GET", "POST"])
 @role_required(*INSPECTORS)
 def edit_inspection(inspection_id):
-    campaign = _campaign()
+    campaign = campaign_or_404()
     inspection = _inspection(inspection_id)
     if inspection.created_by_id != current_user.id or inspection.status != "draft":
         flash("只有自己的草稿可以修改", "error")
@@ -232,7 +224,7 @@ def delete_inspection(inspection_id):
 
 def _finding(finding_id):
     finding = db.get_or_404(Finding, finding_id)
-    if finding.campaign_id != _campaign().id:
+    if finding.campaign_id != campaign_or_404().id:
         abort(404)
     return finding
 
@@ -294,7 +286,7 @@ def merge(finding_id):
 @role_required(OFFICE)
 def review_opinion(opinion_id):
     opinion = db.get_or_404(Opinion, opinion_id)
-    if opinion.campaign_id != _campaign().id:
+    if opinion.campaign_id != campaign_or_404().id:
         abort(404)
     try:
         if request.form.get("decision") == "confirm":
@@ -312,7 +304,7 @@ def review_opinion(opinion_id):
 @bp.get("/export.xlsx")
 @role_required(*STAFF)
 def export():
-    campaign = _campaign()
+    campaign = campaign_or_404()
     findings = db.session.scalars(services.search_findings(campaign, current_user, **_filters())).all()
     return send_file(services.export_findings(findings), as_attachment=True,
                      download_name=f"问题清单_{today():%Y%m%d}.xlsx",
@@ -322,7 +314,7 @@ def export():
 @bp.get("/matrix")
 @role_required(*STAFF)
 def matrix():
-    campaign = _campaign()
+    campaign = campaign_or_404()
     group = request.args.get("group", "")
     filters = {"category": request.args.get("category", ""), "key": request.args.get("key", ""),
                "group_id": int(group) if group.isdigit() else None}

@@ -4,14 +4,13 @@ from flask_login import current_user, login_required
 
 from pingyi import policy
 from pingyi.auth.roles import OFFICE, SUPERVISOR, UNIT, role_required
-from pingyi.campaigns.services import current_campaign
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem
 from pingyi.feedback.services import unit_notices
 from pingyi.files.services import read_limited
-from pingyi.htmx import render
+from pingyi.htmx import campaign_or_404, render
 from pingyi.rectifications import services
 from pingyi.rectifications.forms import (
     AnswerForm,
@@ -29,22 +28,15 @@ from pingyi.units.models import Unit
 bp = Blueprint("rectifications", __name__)
 
 
-def _campaign():
-    campaign = current_campaign()
-    if campaign is None:
-        abort(404)
-    return campaign
-
-
 def _visible_unit(unit_id):
     policy.require_unit(unit_id)
-    if current_user.role in ("evaluator", SUPERVISOR) and not policy.can_inspect(current_user, unit_id, _campaign()):
+    if current_user.role in ("evaluator", SUPERVISOR) and not policy.can_inspect(current_user, unit_id, campaign_or_404()):
         abort(404)
 
 
 def _rect(rect_id):
     rect = db.get_or_404(Rectification, rect_id)
-    if rect.campaign_id != _campaign().id:
+    if rect.campaign_id != campaign_or_404().id:
         abort(404)
     _visible_unit(rect.unit_id)
     return rect
@@ -57,7 +49,7 @@ def _uploads(field):
 @bp.get("/rectifications")
 @login_required
 def index():
-    campaign = _campaign()
+    campaign = campaign_or_404()
 
     def number(name):
         value = request.args.get(name, "")
@@ -85,7 +77,7 @@ def _answer_page(item, form, error=None, status=200):
 @role_required(UNIT)
 def answer(item_id):
     item = db.get_or_404(FeedbackItem, item_id)
-    if item.notice.campaign_id != _campaign().id or item.notice.unit_id != current_user.unit_id:
+    if item.notice.campaign_id != campaign_or_404().id or item.notice.unit_id != current_user.unit_id:
         abort(404)
     rect = item.rectification
     form = AnswerForm(obj=rect)
@@ -122,7 +114,7 @@ def _detail(rect, forms=None, status=200):
         "extension_form": forms.get("extension") or ExtensionForm(formdata=None),
         "decision_form": DecisionForm(formdata=None),
         "may_recheck": current_user.role == OFFICE or (current_user.role == SUPERVISOR and policy.can_inspect(
-            current_user, rect.unit_id, _campaign())),
+            current_user, rect.unit_id, campaign_or_404())),
     }
     return render_template("rectifications/show.html", **context), status
 
@@ -215,7 +207,7 @@ def submit_commitment(unit_id):
     unit = db.get_or_404(Unit, unit_id)
     form = LetterForm()
     try:
-        services.submit_letter(_campaign(), unit, current_user, _uploads(form.files))
+        services.submit_letter(campaign_or_404(), unit, current_user, _uploads(form.files))
     except DomainError as e:
         db.session.rollback()
         form.files.errors = [str(e)]
@@ -225,7 +217,7 @@ def submit_commitment(unit_id):
 
 
 def _commitment_page(unit, form, status=200):
-    campaign = _campaign()
+    campaign = campaign_or_404()
     notices = [n for n in unit_notices(campaign, unit) if n.status == "sent"]
     return render_template("rectifications/commitment.html", unit=unit, campaign=campaign, form=form,
                            letter=services.letter_for(campaign, unit), items=services.letter_rows(campaign, unit),
@@ -236,7 +228,7 @@ def _commitment_page(unit, form, status=200):
 @role_required(OFFICE)
 def file_commitment(unit_id):
     unit = db.get_or_404(Unit, unit_id)
-    letter = services.letter_for(_campaign(), unit)
+    letter = services.letter_for(campaign_or_404(), unit)
     if letter is None:
         abort(404)
     try:

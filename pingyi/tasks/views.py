@@ -12,7 +12,7 @@ from pingyi.extensions import db
 from pingyi.files.models import StoredFile
 from pingyi.files.services import file_path, read_limited
 from pingyi.forms import save_versioned
-from pingyi.htmx import is_partial, render
+from pingyi.htmx import campaign_or_404, is_partial, render
 from pingyi.tasks import services
 from pingyi.tasks.forms import ReturnForm, SubmitForm, TaskForm
 from pingyi.tasks.models import STATUS_LABELS, Submission, Task
@@ -21,16 +21,9 @@ from pingyi.units.models import CATEGORY_LABELS
 bp = Blueprint("board", __name__)
 
 
-def _campaign():
-    campaign = current_campaign()
-    if campaign is None:
-        abort(404)
-    return campaign
-
-
 def _task(task_id):
     task = db.get_or_404(Task, task_id)
-    if task.campaign_id != _campaign().id:
+    if task.campaign_id != campaign_or_404().id:
         abort(404)
     return task
 
@@ -44,7 +37,7 @@ def _filters():
 @bp.get("/board")
 @login_required
 def index():
-    campaign = _campaign()
+    campaign = campaign_or_404()
     if current_user.role == UNIT:
         rows = services.unit_tasks(campaign, current_user.unit)
         return render_template("board/unit.html", campaign=campaign, rows=rows, unit=current_user.unit)
@@ -69,7 +62,7 @@ def _task_context(task, campaign):
 @bp.get("/board/tasks/<int:task_id>")
 @login_required
 def show(task_id):
-    campaign = _campaign()
+    campaign = campaign_or_404()
     task = _task(task_id)
     if current_user.role == UNIT:
         return _unit_task_page(task, current_user.unit)
@@ -119,7 +112,7 @@ def _after_review(task, message, error=None):
             flash(error, "error")
         else:
             flash(message)
-        context = _task_context(task, _campaign())
+        context = _task_context(task, campaign_or_404())
         response = make_response(render_template("board/_task.html", is_fragment=True, **context))
         if context["in_board"]:  # the panel sits on the board: let the cards behind it recount
             response.headers["HX-Trigger"] = json.dumps({"board-changed": {"target": "#board"}})
@@ -188,7 +181,7 @@ def _task_form(campaign, task=None):
 @bp.route("/board/tasks/new", methods=["GET", "POST"])
 @role_required(OFFICE)
 def create():
-    campaign = _campaign()
+    campaign = campaign_or_404()
     form = _task_form(campaign)
     if request.method == "GET" and request.args.get("phase", "").isdigit():
         form.phase_number.data = int(request.args["phase"])
@@ -213,7 +206,7 @@ def _values(form):
 @bp.route("/board/tasks/<int:task_id>/edit", methods=["GET", "POST"])
 @role_required(OFFICE)
 def edit(task_id):
-    campaign = _campaign()
+    campaign = campaign_or_404()
     task = _task(task_id)
     form = _task_form(campaign, task)
     saved, conflict = save_versioned(form, task, lambda: services.save_task(
