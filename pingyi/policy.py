@@ -80,6 +80,16 @@ def can_download(user, stored, campaign):
     return True
 
 
+def can_see_unit_work(user, unit_id, campaign):
+    """Findings, feedback, rectifications and the unit's timeline: the office and leaders for every unit,
+    a liaison for its own, evaluators and supervisors for the units they inspect."""
+    if user.role in (OFFICE, LEADER):
+        return True
+    if user.role == UNIT:
+        return user.unit_id == unit_id
+    return can_inspect(user, unit_id, campaign)
+
+
 def can_self_check(user, unit_id):
     """The unit's own liaison (and the office on its behalf) fills in the self-check."""
     return user.role == OFFICE or (user.role == UNIT and user.unit_id == unit_id)

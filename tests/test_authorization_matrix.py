@@ -69,7 +69,7 @@ MATRIX = {
     "board.delete": ({"POST"}, {OFFICE}),
     "board.move": ({"POST"}, {OFFICE}),
     "board.download": ({"GET"}, STAFF | {UNIT_OWN}),
-    "unit_checklists.show": ({"GET"}, STAFF | {UNIT_OWN}),
+    "unit_checklists.show": ({"GET"}, STAFF | {UNIT_OWN}),  # evaluators/supervisors: their units (县公安局 is)
     "unit_checklists.row": ({"GET"}, STAFF | {UNIT_OWN}),
     "unit_checklists.edit": ({"GET"}, {OFFICE, EVALUATOR, SUPERVISOR}),  # the evaluators' side ("review")
     "unit_checklists.save": ({"POST"}, {OFFICE, EVALUATOR, SUPERVISOR}),
@@ -108,7 +108,7 @@ MATRIX = {
     "rectifications.commitment": ({"GET"}, STAFF | {UNIT_OWN}),
     "rectifications.submit_commitment": ({"POST"}, {UNIT_OWN}),
     "rectifications.file_commitment": ({"POST"}, {OFFICE}),
-    "documents.index": ({"GET"}, EVERYONE),  # a unit is sent to its own page's documents
+    "documents.index": ({"GET"}, {OFFICE, LEADER, UNIT_OWN, UNIT_OTHER}),  # a unit goes to its own page
     "documents.notice": ({"GET"}, STAFF),
     "documents.unit_document": ({"GET"}, STAFF | {UNIT_OWN}),
     "documents.download": ({"GET"}, STAFF | {UNIT_OWN}),

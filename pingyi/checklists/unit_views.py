@@ -21,7 +21,7 @@ def _unit_and_campaign(unit_id):
     policy.require_unit(unit_id)
     unit = db.get_or_404(Unit, unit_id)
     campaign = current_campaign()
-    if campaign is None:
+    if campaign is None or not policy.can_see_unit_work(current_user, unit.id, campaign):
         abort(404)
     return unit, campaign
 

@@ -47,6 +47,8 @@ def index():
     campaign = campaign_or_404()
     if current_user.role == UNIT:
         return redirect(url_for("units.show", unit_id=current_user.unit_id) + "#documents")
+    if current_user.role not in (OFFICE, "leader"):
+        abort(403)
     batches = db.session.scalars(db.select(DocumentBatch).where(DocumentBatch.campaign_id == campaign.id)
                                  .order_by(DocumentBatch.id.desc()).limit(10)).all()
     return render_template("documents/index.html", campaign=campaign, issued=services.issued_documents(campaign),

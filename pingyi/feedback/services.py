@@ -71,7 +71,7 @@ def compile_notice(campaign, unit, round_, user):
                                          suggestion="", deadline=deadline, sort_order=order))
     db.session.add(notice)
     db.session.flush()
-    record("create", notice, unit_id=unit.id,
+    record("create", notice, unit_id=None,
            summary=f"起草{unit.name}{ROUND_LABELS[round_]}反馈通知书（{len(findings)} 个问题）", actor=user)
     db.session.commit()
     return notice
@@ -99,7 +99,7 @@ def save_notice(notice, version, overall, answer_deadline):
     check_version(notice, version)
     before = snapshot(notice)
     notice.overall, notice.answer_deadline = overall.strip(), answer_deadline
-    record("update", notice, before, unit_id=notice.unit_id, summary=f"修改{notice.unit.name}反馈通知书")
+    record("update", notice, before, summary=f"修改{notice.unit.name}反馈通知书（草稿）")
     db.session.commit()
 
 
@@ -116,13 +116,13 @@ def save_item(notice, item, version, dimension_id, problem, suggestion, deadline
                             deadline=deadline, sort_order=len(notice.items) + 1)
         notice.items.append(item)
         db.session.flush()
-        record("create", item, unit_id=notice.unit_id, summary=f"{notice.unit.name}反馈通知书：新增问题")
+        record("create", item, summary=f"{notice.unit.name}反馈通知书（草稿）：新增问题")
     else:
         check_version(item, version)
         before = snapshot(item)
         item.dimension_id, item.problem = dimension_id, problem.strip()
         item.suggestion, item.deadline = suggestion.strip(), deadline
-        record("update", item, before, unit_id=notice.unit_id, summary=f"{notice.unit.name}反馈通知书：修改问题")
+        record("update", item, before, summary=f"{notice.unit.name}反馈通知书（草稿）：修改问题")
     db.session.commit()
     return item
 
@@ -132,7 +132,7 @@ def delete_item(item):
     _draft(notice)
     before = snapshot(item)
     notice.items.remove(item)
-    record("delete", item, before, unit_id=notice.unit_id, summary=f"{notice.unit.name}反馈通知书：删除问题")
+    record("delete", item, before, summary=f"{notice.unit.name}反馈通知书（草稿）：删除问题")
     db.session.commit()
 
 
@@ -189,7 +189,7 @@ def revise_notice(notice, user):
                                         sort_order=item.sort_order, previous_item_id=item.id))
     db.session.add(draft)
     db.session.flush()
-    record("create", draft, unit_id=notice.unit_id, summary=f"起草{notice.unit.name}反馈通知书更正版（第 {draft.edition} 版）", actor=user)
+    record("create", draft, summary=f"起草{notice.unit.name}反馈通知书更正版（第 {draft.edition} 版）", actor=user)
     db.session.commit()
     return draft
 

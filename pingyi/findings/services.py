@@ -124,7 +124,7 @@ def save_inspection(campaign, unit, user, values, findings, opinions, submit, in
             db.session.add(Opinion(campaign_id=campaign.id, inspection_id=inspection.id, unit_id=unit.id,
                                    text=text.strip(), status=status))
     verb = "提交" if submit else "保存草稿："
-    record("update" if before else "create", inspection, before, unit_id=unit.id,
+    record("update" if before else "create", inspection, before, unit_id=unit.id if submit else None,
            summary=f"{verb}{unit.name}{METHOD_LABELS[inspection.method]}记录（问题 {len(findings)} 条）", actor=user)
     db.session.commit()
     return inspection
@@ -255,12 +255,14 @@ def confirmed_for_unit(campaign, unit):
         .order_by(Finding.id)).all()
 
 
-def matrix(campaign, category="", key="", group_id=None, page=1, per_page=50):
+def matrix(campaign, category="", key="", group_id=None, page=1, per_page=50, within=None):
     """Units × dimensions, a page of units at a time: per cell the number of confirmed findings and the
     worst severity, per unit whether it has been inspected, and the totals over every filtered unit.
     Six queries whatever the county's size; cells come ready for the template (count, css class)."""
     from pingyi.tasks.services import filtered_units
     unit_ids = filtered_units(campaign, category, key, group_id)
+    if within is not None:
+        unit_ids = unit_ids.where(Unit.id.in_(within or {0}))
     units = db.paginate(select(Unit).where(Unit.id.in_(unit_ids)).order_by(Unit.category, Unit.sort_order),
                         page=page, per_page=per_page, error_out=False)
     dims = db.session.scalars(select(Dimension).where(Dimension.campaign_id == campaign.id)

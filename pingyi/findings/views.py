@@ -318,7 +318,9 @@ def matrix():
     group = request.args.get("group", "")
     filters = {"category": request.args.get("category", ""), "key": request.args.get("key", ""),
                "group_id": int(group) if group.isdigit() else None}
-    data = services.matrix(campaign, page=request.args.get("page", 1, type=int), **filters)
+    within = (policy.inspected_unit_ids(current_user, campaign)
+              if current_user.role in (EVALUATOR, SUPERVISOR) else None)
+    data = services.matrix(campaign, page=request.args.get("page", 1, type=int), within=within, **filters)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render("findings/matrix.html", "findings/_matrix.html", campaign=campaign, filters=filters,
                   categories=CATEGORY_LABELS, args=args, **data)

@@ -64,8 +64,16 @@ def index():
     return render("rectifications/index.html", "rectifications/_list.html", campaign=campaign, rows=rows,
                   counts=counts, states=states, filters=filters, kinds=KIND_LABELS, statuses=STATUS_LABELS,
                   dims=dimensions(campaign.id), units=units, query=request.args.to_dict(),
-                  unanswered=services.unanswered_items(campaign, [current_user.unit_id]
-                                                       if current_user.role == UNIT else None))
+                  unanswered=services.unanswered_items(campaign, _scope(campaign)))
+
+
+def _scope(campaign):
+    """The units whose figures the user may see (None: all)."""
+    if current_user.role == UNIT:
+        return [current_user.unit_id]
+    if current_user.role in ("evaluator", SUPERVISOR):
+        return list(policy.inspected_unit_ids(current_user, campaign))
+    return None
 
 
 def _answer_page(item, form, error=None, status=200):
@@ -77,7 +85,8 @@ def _answer_page(item, form, error=None, status=200):
 @role_required(UNIT)
 def answer(item_id):
     item = db.get_or_404(FeedbackItem, item_id)
-    if item.notice.campaign_id != campaign_or_404().id or item.notice.unit_id != current_user.unit_id:
+    if (item.notice.campaign_id != campaign_or_404().id or item.notice.unit_id != current_user.unit_id
+            or item.notice.status != "sent"):
         abort(404)
     rect = item.rectification
     form = AnswerForm(obj=rect)

@@ -75,10 +75,11 @@ def show(unit_id):
     campaign = campaign_services.current_campaign()
     part = campaign_services.participation(campaign, unit) if campaign else None
     liaisons = db.session.scalars(select(User).where(User.unit_id == unit.id, User.role == UNIT)).all()
-    only = policy.UNIT_TIMELINE if current_user.role == UNIT else ()
+    work = policy.can_see_unit_work(current_user, unit.id, campaign)
+    only = policy.UNIT_TIMELINE if current_user.role == UNIT else () if work else ("unit", "participation")
     timeline = db.session.scalars(search_entries(unit_id=unit.id, only_types=only).limit(50)).all()
     tasks = task_services.unit_tasks(campaign, unit) if campaign and part else []
-    story = rectification_services.unit_story(campaign, unit) if campaign else []
+    story = rectification_services.unit_story(campaign, unit) if campaign and work else []
     letter = rectification_services.letter_for(campaign, unit) if campaign else None
     issued = document_services.issued_documents(campaign, unit.id, limit=20) if campaign else []
     return render_template("units/show.html", unit=unit, campaign=campaign, part=part, liaisons=liaisons,

@@ -82,7 +82,7 @@ def test_stale_version_is_refused_by_the_service(county):
 def test_who_may_edit_which_side(county, client_for):
     police, education, finance = unit_named("县公安局"), unit_named("县教育局"), unit_named("县财政局")
     item = items()[0]
-    assert client_for("evaluator").get(f"/units/{finance.id}/checklist/items/{item.id}/review/edit").status_code == 403
+    assert client_for("evaluator").get(f"/units/{finance.id}/checklist/items/{item.id}/review/edit").status_code == 404
     assert client_for("evaluator").get(f"/units/{police.id}/checklist/items/{item.id}/self/edit").status_code == 403
     assert client_for("supervisor").get(f"/units/{police.id}/checklist/items/{item.id}/review/edit").status_code == 200
     assert client_for("leader").get(f"/units/{police.id}/checklist/items/{item.id}/review/edit").status_code == 403

@@ -282,3 +282,24 @@ def test_a_failed_verification_stays_in_the_story(county):
     rect.verify(r, user("office"), True, "")
     notes = [u.note for u in r.updates]
     assert "纠风办核实：未整改到位，公示未更新" in notes and notes[-1] == "纠风办核实：已整改到位"
+
+
+def test_drafts_and_other_scopes_stay_hidden(county, client_for, office_client):
+    education = unit_named("县教育局")
+    old = feedback.latest_notice(current_campaign(), education, "june", ("sent",))
+    draft = feedback.revise_notice(old, user("office"))
+    feedback.save_item(draft, draft.items[0], draft.items[0].version, draft.items[0].dimension_id, "草稿中的改写",
+                       "建议", draft.items[0].deadline)
+    unit2 = client_for("unit2")
+    assert unit2.get(f"/feedback/items/{draft.items[0].id}/answer").status_code == 404
+    page = unit2.get(f"/units/{education.id}").text
+    assert "更正版" not in page and "草稿中的改写" not in page
+    finance = unit_named("县财政局")  # in neither the evaluator's group nor the supervisor's list
+    for name in ("evaluator", "supervisor"):
+        client = client_for(name)
+        text = client.get(f"/units/{finance.id}").text
+        assert "问题整改全过程" not in text and "确认县财政局的问题" not in text, name
+        assert client.get(f"/units/{finance.id}/checklist").status_code == 404
+        assert "县财政局" not in client.get("/findings/matrix").text
+        assert client.get("/documents").status_code == 403
+    assert "问题整改全过程" in office_client.get(f"/units/{finance.id}").text
