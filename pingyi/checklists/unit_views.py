@@ -1,4 +1,6 @@
 """A unit's six-dimension checklist: self-check and evaluators' rating side by side, edited row by row."""
+import json
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -59,8 +61,8 @@ def _context(unit, campaign):
 def show(unit_id):
     unit, campaign = _unit_and_campaign(unit_id)
     checklist = services.unit_checklist(campaign, unit, confirmed_for_unit(campaign, unit))
-    return render_template("checklists/unit.html", checklist=checklist,
-                           self_open=services.self_check_open(campaign), **_context(unit, campaign))
+    return render("checklists/unit.html", "checklists/_summary.html", checklist=checklist,
+                  self_open=services.self_check_open(campaign), **_context(unit, campaign))
 
 
 def _row(unit, campaign, item, editing=None, form=None, error=None, conflict=None, status=200):
@@ -120,4 +122,6 @@ def save(unit_id, item_id, kind):
     if not is_partial():
         flash("已保存")
         return redirect(url_for("unit_checklists.show", unit_id=unit.id) + f"#item-row-{item.id}")
-    return _row(unit, campaign, item)
+    response, status = _row(unit, campaign, item)
+    response.headers["HX-Trigger"] = json.dumps({"checklist-changed": {"target": "#checklist-summary"}})
+    return response, status

@@ -327,6 +327,8 @@ def save_task(campaign, task, version, values):
         raise DomainError("请选择由谁办理")
     if values["phase_number"] not in {p.number for p in campaign.phases}:
         raise DomainError("请选择阶段")
+    if values["due_date"].year != campaign.year:
+        raise DomainError(f"截止日期应在 {campaign.year} 年内")
     if task is not None and task.actor != values["actor"] and task.submissions:
         raise DomainError("已有单位提交的任务不能改为由其他方办理")
     if task is None:
@@ -355,7 +357,7 @@ def delete_task(task):
 
 
 def move_task(task, step):
-    """Move a task up (-1) or down (+1) within its phase."""
+    """Move a task up (-1) or down (+1) within its phase; False when it is already at that end."""
     rows = [t for t in campaign_tasks(task.campaign_id) if t.phase_number == task.phase_number]
     index = rows.index(task)
     other = index + step
@@ -365,4 +367,6 @@ def move_task(task, step):
             row.sort_order = position
         rows[index].sort_order, rows[other].sort_order = rows[other].sort_order, rows[index].sort_order
         record("update", task, before, summary=f"调整任务顺序“{task.title}”")
-    db.session.commit()
+        db.session.commit()
+        return True
+    return False

@@ -235,8 +235,11 @@ def delete(task_id):
 @role_required(OFFICE)
 def move(task_id):
     task = _task(task_id)
-    services.move_task(task, -1 if request.form.get("direction") == "up" else 1)
-    flash(f"已调整“{task.title}”的顺序")
+    up = request.form.get("direction") == "up"
+    if services.move_task(task, -1 if up else 1):
+        flash(f"已调整“{task.title}”的顺序")
+    else:
+        flash(f"“{task.title}”已在本阶段的{'最前' if up else '最后'}", "error")
     return redirect(url_for("board.index") + f"#task-{task.id}")
 
 

@@ -45,6 +45,9 @@ def test_evaluator_rates_a_row_through_htmx(county, client_for, htmx):
     saved = client.post(f"/units/{education.id}/checklist/items/{item.id}/review", headers=htmx,
                         data={"rating": "basic", "explanation": "个别学校办事指南未更新", "version": "0"})
     assert saved.status_code == 200 and "基本符合" in saved.text and "<form" not in saved.text
+    assert "checklist-changed" in saved.headers["HX-Trigger"]  # the summary above reloads itself
+    summary = client.get(f"/units/{education.id}/checklist", headers=htmx).text
+    assert "<html" not in summary and "汇总" in summary and "六个方面检查清单" not in summary
     assert services.assessment_for(education, item, "review").updated_by.username == "evaluator"
 
 

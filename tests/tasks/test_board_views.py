@@ -151,6 +151,10 @@ def test_office_edits_the_task_list(county, office_client):
     assert response.status_code == 302
     task = task_named("报送评议联络员名单")
     assert task.requires_file and task.phase_number == 1
+    later = office_client.post(f"/board/tasks/{task.id}/edit", data={
+        "title": "报送联络员名单", "phase_number": "1", "actor": "unit", "due_date": "2027-04-20",
+        "version": task.version})
+    assert later.status_code == 422 and "截止日期应在 2026 年内" in later.text
     bad = office_client.post(f"/board/tasks/{task.id}/edit", data={
         "title": "", "phase_number": "1", "actor": "unit", "due_date": "2026-04-31", "version": task.version})
     assert bad.status_code == 422 and "请填写任务名称" in bad.text and "截止日期" in bad.text
