@@ -1,7 +1,7 @@
 """A unit's six-dimension checklist: self-check and evaluators' rating side by side, edited row by row."""
 import json
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from pingyi import policy
