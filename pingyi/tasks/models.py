@@ -74,8 +74,3 @@ class Submission(db.Model):
     def current_files(self):
         return [f for f in self.files if not f.superseded]
 
-    @property
-    def late(self):
-        """Handed in after the due date (county time)."""
-        from pingyi.timeutil import local
-        return self.submitted_at is not None and local(self.submitted_at).date() > self.task.due_date

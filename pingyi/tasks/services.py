@@ -12,7 +12,7 @@ from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
 from pingyi.files.services import check_upload, store_file
 from pingyi.tasks.models import ACTOR_LABELS, STATUS_LABELS, Submission, Task
-from pingyi.timeutil import today, utcnow
+from pingyi.timeutil import local, today, utcnow
 from pingyi.units.models import CATEGORY_LABELS, Unit
 
 # (phase, title, actor, requires_file, due: "end" of the phase, "report" deadline or (month, day), description)
@@ -183,7 +183,8 @@ def task_units(task, campaign, sort="", on=None, **filters):
     result = []
     for unit, sub in rows:
         status = sub.status if sub else "pending"
-        result.append({"unit": unit, "submission": sub, "status": status,
+        late = sub is not None and sub.submitted_at is not None and local(sub.submitted_at).date() > task.due_date
+        result.append({"unit": unit, "submission": sub, "status": status, "late": late,
                        "overdue": is_overdue(task, status, on)})
     key = SORTS.get(sort)
     if key:

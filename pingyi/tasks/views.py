@@ -1,5 +1,6 @@
 """The phase task board, a task's per-unit list, unit submissions, office review and task editing."""
 import json
+from collections import Counter
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -54,6 +55,7 @@ def _task_context(task, campaign):
     overdue = [r["unit"].name for r in rows if r["overdue"]]
     in_board = "task-panel" in request.headers.get("HX-Target", "") or request.form.get("from_board") == "1"
     return {"task": task, "campaign": campaign, "rows": rows, "overdue_names": overdue, "sort": sort,
+            "counts": Counter(r["status"] for r in rows),
             "in_board": in_board,
             "filters": filters, "query": {k: v for k, v in request.args.items() if k != "sort"},
             "return_form": ReturnForm(), "statuses": STATUS_LABELS}
