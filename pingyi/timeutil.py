@@ -1,7 +1,7 @@
 """The county's clock: every date the product shows or compares is Asia/Shanghai."""
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -53,7 +53,3 @@ def cn_datetime(dt):
         return ""
     t = local(dt)
     return f"{cn_date(t)} {t:%H:%M}"
-
-
-def is_date(value):
-    return isinstance(value, date)

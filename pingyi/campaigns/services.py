@@ -154,13 +154,6 @@ def set_participation(part, version, is_key, group_id):
     return part
 
 
-def participations(campaign, unit_ids=None):
-    stmt = select(Participation).where(Participation.campaign_id == campaign.id)
-    if unit_ids is not None:
-        stmt = stmt.where(Participation.unit_id.in_(unit_ids))
-    return db.session.scalars(stmt).all()
-
-
 def save_group(campaign, group, version, name, scope, description):
     """Create (group None) or edit an evaluation group."""
     if scope not in GROUP_SCOPE_LABELS:
@@ -282,11 +275,6 @@ def _same_day(d, year):
         return d.replace(year=year)
     except ValueError:
         return d.replace(year=year, day=28)
-
-
-def unit_count_without_group(campaign):
-    return db.session.scalar(select(func.count(Participation.id)).join(Unit).where(
-        Participation.campaign_id == campaign.id, Participation.group_id.is_(None), Unit.active))
 
 
 def supervised_unit_ids(campaign, user):

@@ -12,7 +12,6 @@ from sqlalchemy.orm import selectinload
 from pingyi import policy
 from pingyi.audit.services import record, snapshot
 from pingyi.auth.roles import EVALUATOR, OFFICE, SUPERVISOR, UNIT
-from pingyi.campaigns.models import Participation
 from pingyi.checklists.models import Dimension
 from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
@@ -27,6 +26,7 @@ from pingyi.findings.models import (
     Inspection,
     Opinion,
 )
+from pingyi.tasks.services import filtered_units, group_unit_ids
 from pingyi.timeutil import today, utcnow
 from pingyi.units.models import Unit
 
@@ -220,8 +220,7 @@ def search_findings(campaign, user, unit_id=None, group_id=None, dimension_id=No
     if unit_id:
         stmt = stmt.where(Finding.unit_id == unit_id)
     if group_id:
-        stmt = stmt.where(Finding.unit_id.in_(select(Participation.unit_id).where(
-            Participation.campaign_id == campaign.id, Participation.group_id == group_id)))
+        stmt = stmt.where(Finding.unit_id.in_(group_unit_ids(campaign, group_id)))
     if dimension_id:
         stmt = stmt.where(Finding.dimension_id == dimension_id)
     if method in METHOD_LABELS:
@@ -259,7 +258,6 @@ def matrix(campaign, category="", key="", group_id=None, page=1, per_page=50, wi
     """Units × dimensions, a page of units at a time: per cell the number of confirmed findings and the
     worst severity, per unit whether it has been inspected, and the totals over every filtered unit.
     Six queries whatever the county's size; cells come ready for the template (count, css class)."""
-    from pingyi.tasks.services import filtered_units
     unit_ids = filtered_units(campaign, category, key, group_id)
     if within is not None:
         unit_ids = unit_ids.where(Unit.id.in_(within or {0}))

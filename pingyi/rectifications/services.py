@@ -7,7 +7,6 @@ from sqlalchemy.orm import selectinload
 from pingyi import policy
 from pingyi.audit.services import record, snapshot
 from pingyi.auth.roles import OFFICE, SUPERVISOR, UNIT
-from pingyi.campaigns.models import Participation
 from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem, FeedbackNotice
@@ -22,15 +21,10 @@ from pingyi.rectifications.models import (
     Rectification,
     RectificationUpdate,
 )
-from pingyi.tasks.services import deadline_state
+from pingyi.tasks.services import deadline_state, group_unit_ids
 from pingyi.timeutil import cn_date, today, utcnow
 
 OPEN = ("answered", "failed")
-
-
-def answer_due(campaign):
-    """Answers to feedback are due by the end of phase 3 (落实整改、健全制度)."""
-    return next(p for p in campaign.phases if p.number == 3).end_date
 
 
 def effective_deadline(rect):
@@ -289,8 +283,7 @@ def tracker(campaign, user, unit_id=None, group_id=None, dimension_id=None, kind
     if unit_id:
         stmt = stmt.where(Rectification.unit_id == unit_id)
     if group_id:
-        stmt = stmt.where(Rectification.unit_id.in_(select(Participation.unit_id).where(
-            Participation.campaign_id == campaign.id, Participation.group_id == group_id)))
+        stmt = stmt.where(Rectification.unit_id.in_(group_unit_ids(campaign, group_id)))
     if dimension_id:
         stmt = stmt.where(FeedbackItem.dimension_id == dimension_id)
     if kind in KIND_LABELS:

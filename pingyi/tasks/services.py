@@ -129,6 +129,12 @@ def filtered_units(campaign, category="", key="", group_id=None):
     return stmt
 
 
+def group_unit_ids(campaign, group_id):
+    """A select of the ids of the units a group evaluates in `campaign` (for list filters)."""
+    return select(Participation.unit_id).where(Participation.campaign_id == campaign.id,
+                                               Participation.group_id == group_id)
+
+
 def board(campaign, on=None, **filters):
     """The four phase columns with their task cards and, for unit tasks, progress across units.
 
