@@ -3,7 +3,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from pingyi import demo_board, demo_feedback, demo_findings
+from pingyi import demo_board, demo_feedback, demo_findings, demo_surveys
 from pingyi.auth import services as auth_services
 from pingyi.auth.models import User
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT
@@ -90,6 +90,7 @@ def load_demo():
     last.contact_name, last.contact_phone = "刘晓燕", "0791-8321456"
     checklist_services.copy_checklist(None, last)
     task_services.create_plan_tasks(last)
+    campaign_services.set_up_scoring(last)
     groups = {}
     for i, (name, scope, description, members) in enumerate(GROUPS, 1):
         group = EvaluationGroup(campaign=last, name=name, scope=scope, description=description, sort_order=i)
@@ -130,4 +131,5 @@ def load_demo():
     demo_board.load(campaign, units, liaisons, accounts["office"])
     demo_findings.load(campaign, units, accounts)
     demo_feedback.load(campaign, units, liaisons, accounts)
+    demo_surveys.load(campaign, units, accounts, SUPERVISED)
     return campaign

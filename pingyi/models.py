@@ -23,3 +23,16 @@ from pingyi.rectifications.models import (  # noqa: F401
 )
 from pingyi.tasks.models import Submission, Task  # noqa: F401
 from pingyi.units.models import Unit  # noqa: F401
+from pingyi.results.models import ResultVersion, ScoringConfig, UnitResult  # noqa: F401
+from pingyi.surveys.models import (  # noqa: F401
+                                          Ballot,
+                                          BallotAnswer,
+                                          CodeBatch,
+                                          Questionnaire,
+                                          RespondentType,
+                                          SurveyCode,
+                                          SurveyOption,
+                                          SurveyQuestion,
+                                          TallyCount,
+                                          TallySheet,
+)

@@ -9,6 +9,7 @@ from pingyi.timeutil import cn_date, cn_datetime, today
 def install(app):
     app.jinja_env.filters["cn_date"] = cn_date
     app.jinja_env.filters["cn_datetime"] = cn_datetime
+    app.jinja_env.filters["pts"] = lambda value: f"{value:g}"  # 80.0 → 80, 0.5 → 0.5
 
     @app.context_processor
     def globals_():

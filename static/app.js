@@ -116,3 +116,38 @@ document.addEventListener("change", function (event) {
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("form[data-kind-fields]").forEach(showKindFields);
 });
+
+// Print buttons (code slips).
+document.addEventListener("click", function (event) {
+  if (event.target.closest && event.target.closest("[data-print]")) window.print();
+});
+
+// Tally grids: each row's total beside it, flagged when above the questionnaires returned;
+// Enter moves to the next cell as in a spreadsheet (the last one submits).
+(function () {
+  function refresh(form) {
+    var ballots = parseInt((form.querySelector("[data-ballots]") || {}).value, 10);
+    form.querySelectorAll("tr[data-row]").forEach(function (row) {
+      var sum = 0;
+      row.querySelectorAll("[data-count]").forEach(function (input) { sum += parseInt(input.value, 10) || 0; });
+      var cell = row.querySelector("[data-sum]");
+      if (!cell) return;
+      cell.textContent = sum;
+      cell.classList.toggle("over", !isNaN(ballots) && sum > ballots);
+    });
+  }
+  document.addEventListener("input", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-tally]");
+    if (form) refresh(form);
+  });
+  document.addEventListener("keydown", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-tally]");
+    if (!form || event.key !== "Enter" || event.target.tagName !== "INPUT") return;
+    var inputs = Array.prototype.slice.call(form.querySelectorAll("input[data-ballots], input[data-count]"));
+    var next = inputs[inputs.indexOf(event.target) + 1];
+    if (next) { event.preventDefault(); next.focus(); next.select(); }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-tally]").forEach(refresh);
+  });
+})();

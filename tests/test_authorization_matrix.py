@@ -115,6 +115,25 @@ MATRIX = {
     "documents.create_batch": ({"POST"}, {OFFICE}),
     "documents.batch": ({"GET"}, {OFFICE, LEADER}),
     "documents.batch_download": ({"GET"}, {OFFICE, LEADER}),
+    "documents.bulletin": ({"GET"}, STAFF),
+    "surveys.index": ({"GET"}, {OFFICE, SUPERVISOR, LEADER}),
+    "surveys.setup": ({"GET"}, {OFFICE}),
+    "surveys.set_up_defaults": ({"POST"}, {OFFICE}),
+    "surveys.save_options": ({"POST"}, {OFFICE}),
+    "surveys.save_types": ({"POST"}, {OFFICE}),
+    "surveys.questionnaire": ({"GET", "POST"}, {OFFICE}),
+    "surveys.tally": ({"GET", "POST"}, {OFFICE, SUPERVISOR}),  # a supervisor: the units assigned (县公安局 is)
+    "surveys.ballots": ({"GET", "POST"}, {OFFICE, SUPERVISOR}),
+    "surveys.delete_ballot": ({"POST"}, {OFFICE, SUPERVISOR}),
+    "surveys.issue_codes": ({"POST"}, {OFFICE}),
+    "surveys.code_sheet": ({"GET"}, {OFFICE}),
+    "surveys.answer": ({"GET", "POST"}, EVERYONE | {ANON}),  # the public questionnaire: a one-time code, no account
+    "results.index": ({"GET"}, EVERYONE),  # a unit: its own published result (and the ranking if published to it)
+    "results.unit": ({"GET"}, STAFF | {UNIT_OWN}),
+    "results.publish": ({"POST"}, {OFFICE}),
+    "results.export": ({"GET"}, STAFF),
+    "results.settings": ({"GET", "POST"}, {OFFICE}),
+    "results.example": ({"POST"}, {OFFICE}),
 }
 # Office goes last so that its state changes cannot hide another role's refusal.
 ORDER = (ANON, UNIT_OTHER, UNIT_OWN, EVALUATOR, SUPERVISOR, LEADER, OFFICE)
@@ -158,12 +177,26 @@ def _url(app, rule, role):
     values.update(notice_id=notice.id, rect_id=rect.id, extension_id=extension.id if extension else 0,
                   document_id=_issued(unit_id).id if "document_id" in rule.arguments else 0,
                   batch_id=_batch().id if "batch_id" in rule.arguments else 0)
+    if rule.endpoint.startswith(("surveys.", "results.")):
+        values.update(_survey_values(own))
     if rule.endpoint.startswith("documents."):
         values["kind"] = "feedback-notice"  # a document type there, a checklist side elsewhere
     if rule.endpoint.startswith(("feedback.", "rectifications.")):
         values["item_id"] = notice.items[0].id  # a feedback item there, a check item elsewhere
     with app.test_request_context():
         return url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments})
+
+
+def _survey_values(own):
+    """The current campaign's questionnaire, an unused one-time code and its batch, a paper ballot of 县公安局
+    (looked up for every request: an admitted role may have deleted the previous one)."""
+    from pingyi.surveys.models import Ballot, CodeBatch, Questionnaire, SurveyCode
+    campaign = current_campaign()
+    code = db.session.scalar(select(SurveyCode).join(CodeBatch).where(CodeBatch.campaign_id == campaign.id,
+                                                                      SurveyCode.used_at.is_(None)))
+    return {"questionnaire_id": db.session.scalar(select(Questionnaire.id).where(Questionnaire.campaign_id == campaign.id)),
+            "ballot_id": db.session.scalar(select(Ballot.id).where(Ballot.unit_id == own, Ballot.channel == "paper")),
+            "code": code.code, "batch_id": code.batch_id}
 
 
 def _issued(unit_id):

@@ -224,6 +224,7 @@ def start_campaign(year, source=None, checklist="previous"):
         campaign = create_campaign(**default_settings(year, "", "县纠正行业不正之风办公室", "纠风办"))
         checklist_services.copy_checklist(None, campaign)
         task_services.create_plan_tasks(campaign)
+        set_up_scoring(campaign)
         for unit in db.session.scalars(select(Unit).where(Unit.active)):
             db.session.add(Participation(campaign=campaign, unit=unit, is_key=False))
         db.session.commit()
@@ -256,6 +257,7 @@ def start_campaign(year, source=None, checklist="previous"):
                                      group=group_map.get(old.group_id) if old else None))
     checklist_services.copy_checklist(source.id if checklist == "previous" else None, campaign)
     task_services.create_plan_tasks(campaign, source)
+    set_up_scoring(campaign, source)
     for old in db.session.scalars(select(SupervisorAssignment).where(SupervisorAssignment.campaign_id == source.id)):
         if old.unit.active and old.user.active:
             db.session.add(SupervisorAssignment(campaign_id=campaign.id, user_id=old.user_id, unit_id=old.unit_id))
@@ -268,6 +270,14 @@ def start_campaign(year, source=None, checklist="previous"):
     record("create", campaign, summary=f"新建 {campaign.title}（复制 {source.year} 年度的单位、评议组、义务监督员分工和{what}）")
     db.session.commit()
     return campaign
+
+
+def set_up_scoring(campaign, source=None):
+    """The campaign's questionnaires and scoring rules, copied from the source campaign or the defaults."""
+    from pingyi.results import services as results
+    from pingyi.surveys import services as surveys
+    surveys.set_up(campaign, source)
+    results.set_up(campaign, source)
 
 
 def _same_day(d, year):

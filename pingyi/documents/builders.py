@@ -135,6 +135,81 @@ def commitment_docx(d):
     return doc.save()
 
 
+
+
+def _ordinal(n):
+    """Chinese numeral for 1–99 (一 … 十 … 十一 … 二十一), as in "（十一）"; Arabic beyond."""
+    if n <= 10:
+        return NUMERALS[n - 1]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return ("" if tens == 1 else NUMERALS[tens - 1]) + "十" + (NUMERALS[ones - 1] if ones else "")
+    return str(n)
+
+
+def bulletin_docx(d):
+    """关于××年度政风行风评议结果的通报 (文件格式): the published results, one table per ranking group.
+
+    Sections without content (no problems, no requirements) are left out and the following ones renumbered.
+    """
+    doc = OfficialDocument()
+    doc.red_header(d["org_mark"], d["number"])
+    doc.title(_title_lines(f"关于{d['year']}年度政风行风评议结果的通报"))
+    doc.addressee("各乡镇人民政府，县政府各部门，县直各企事业单位，各驻县单位：")
+    s = d["summary"]
+    doc.paragraph(f"根据县委、县政府工作部署，{d['county']}按照评议工作实施方案组织开展了{d['year']}年度政风行风评议"
+                  "工作，采取明察暗访、问卷调查、民意测评等方式，"
+                  f"对{s['units']}个单位进行了评议。共回收测评票{s['ballots']}张，其中有效票{s['valid']}张，"
+                  f"全县群众满意率为{s['rate']}%。现将评议结果通报如下：")
+
+    def clause(text):
+        return text.strip().rstrip("。；;，,.") + "。"
+
+    sections = iter(range(1, 100))
+    doc.heading1(f"{_ordinal(next(sections))}、评议结果")
+    grades = [f"“{name}”等次{count}个" for name, count in d["grades"] if count]
+    if grades:
+        doc.paragraph(f"在参加排名的单位中，评定为{'，'.join(grades)}。各类别评议结果如下：")
+    for n, group in enumerate(d["groups"], 1):
+        text = f"共{len(group['rows'])}个单位参加排名"
+        if group["top"]:
+            text += f"，{'、'.join(group['top'])}为先进单位"
+        if group["bottom"]:
+            text += f"，{'、'.join(group['bottom'])}为末位单位"
+        doc.heading2(f"（{_ordinal(n)}）{group['name']}。", text + "。")
+    if d["unrated"]:
+        doc.paragraph(f"以下单位因无有效测评票未参加排名：{'、'.join(d['unrated'])}。")
+
+    if d["problems"]:
+        doc.heading1(f"{_ordinal(next(sections))}、存在的主要问题")
+        doc.paragraph("评议中，群众和服务对象也反映了一些问题，主要有：")
+        for n, problem in enumerate(d["problems"], 1):
+            doc.paragraph(f"（{_ordinal(n)}）{clause(problem)}")
+
+    rewards = "".join(clause(t) for t in (d["top_text"], d["bottom_text"]) if t.strip())
+    if d["requirements"] or rewards:
+        doc.heading1(f"{_ordinal(next(sections))}、工作要求")
+        if rewards:
+            doc.paragraph(rewards)
+        for n, requirement in enumerate(d["requirements"], 1):
+            doc.paragraph(f"（{_ordinal(n)}）{clause(requirement)}")
+
+    table_title = f"{d['year']}年度政风行风评议结果排名表"
+    doc.attachment_note([table_title])
+    doc.signature(d["office"], d["date"])
+    if d["contact"]:
+        doc.note(f"（联系人：{d['contact']}，电话：{d['phone']}）")
+    doc.attachment_page("附件", table_title)
+    for n, group in enumerate(d["groups"], 1):
+        doc.heading1(f"{_ordinal(n)}、{group['name']}")
+        doc.table(["名次", "单位", "综合得分", "评定等次", "备注"],
+                  [[str(r["rank"]), r["unit"], r["total"], r["grade"], r["mark"]] for r in group["rows"]],
+                  [900, 3845, 1500, 1500, 1100])
+    doc.colophon(CC, d["office"], d["date"])
+    return doc.save()
+
+
 BUILDERS = {"notice": notice_docx, "feedback-notice": feedback_notice_docx,
-            "rectification-notice": rectification_notice_docx, "commitment": commitment_docx}
+            "rectification-notice": rectification_notice_docx, "commitment": commitment_docx,
+            "bulletin": bulletin_docx}
 __all__ = ["BUILDERS", "cn_date"]

@@ -13,6 +13,7 @@ KIND_LABELS = {
     "feedback-notice": "评议意见反馈通知书",
     "rectification-notice": "整改通知书",
     "commitment": "整改承诺书",
+    "bulletin": "评议结果通报",
 }
 UNIT_KINDS = ("feedback-notice", "rectification-notice", "commitment")
 BATCH_STATUS = {"running": "生成中", "done": "已完成", "failed": "失败"}

@@ -4,20 +4,23 @@ import io
 import secrets
 import threading
 import zipfile
+from collections import defaultdict
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
 from pingyi.audit.services import record
 from pingyi.campaigns.models import Participation
+from pingyi.checklists.models import Dimension
 from pingyi.checklists.services import dimensions
 from pingyi.documents.builders import BUILDERS
 from pingyi.documents.models import KIND_LABELS, DocumentBatch, IssuedDocument
 from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem, FeedbackNotice
+from pingyi.findings.models import Finding
 from pingyi.rectifications import services as rectification_services
 from pingyi.tasks.services import filtered_units
 from pingyi.timeutil import cn_date, local, today, utcnow
@@ -128,8 +131,58 @@ def commitment_data(campaign, unit):
             "feedback_number": notice.number_label(campaign.doc_prefix) if notice else ""}
 
 
+def bulletin_number(campaign, version):
+    return f"{campaign.doc_prefix}发〔{campaign.year}〕{version.doc_number or '　　'}号"
+
+
+def bulletin_data(campaign):
+    """评议结果通报 from the latest published results: the published ranking groups, grades, the notable
+    problems (confirmed findings, by dimension, the most frequent first) and the year's requirements."""
+    from pingyi.results import services as results
+    from pingyi.results.models import MARK_LABELS
+    version = results.latest_version(campaign)
+    if version is None:
+        raise DocumentMissing("评议结果尚未发布：请先在“结果”页面发布评议结果，再生成通报")
+    data = results.version_results(version)
+    summary = data["summary"]
+    groups = []
+    for group, ranked, _ in results.ranking(data["details"], data["groups"]):
+        if not group["published"]:
+            continue
+        groups.append({"name": group["name"], "top": [d["unit"] for d in ranked if d["mark"] == "top"],
+                       "bottom": [d["unit"] for d in ranked if d["mark"] == "bottom"],
+                       "rows": [{"rank": d["rank"], "unit": d["unit"], "total": f"{d['total']:.2f}", "grade": d["grade"],
+                                 "mark": "、".join(x for x in (MARK_LABELS[d["mark"]], "一票否决" if d["veto"] else "") if x)}
+                                for d in ranked]})
+    by_dimension = defaultdict(list)
+    for dim_name, description in db.session.execute(
+            select(Dimension.name, Finding.description).join(Dimension, Finding.dimension_id == Dimension.id)
+            .where(Finding.campaign_id == campaign.id, Finding.status == "confirmed")
+            .order_by(case({"severe": 0, "major": 1}, value=Finding.severity, else_=2), Finding.id)):
+        by_dimension[dim_name].append(description.rstrip("。；"))
+    problems = [f"{name}方面：{'；'.join(found[:2])}{'等' if len(found) > 2 else ''}，共{len(found)}个问题"
+                for name, found in sorted(by_dimension.items(), key=lambda kv: -len(kv[1]))[:5]]
+    config = data["config"]
+    requirements = [
+        "各单位要认真对照评议结果，深入查找问题根源，对评议中反馈的问题逐条整改，整改情况于通报下发之日起30日内书面报县纠风办",
+        "评定为“不满意”等次和排名末位的单位，要向县政府作出书面说明，制定整改方案，县纠风办将适时组织回头看",
+        "各单位要把政风行风建设纳入日常工作，健全制度，完善服务承诺和首问负责等制度，持续提升群众满意度",
+    ]
+    return {"org_mark": _org(campaign), "number": bulletin_number(campaign, version), "year": campaign.year,
+            "county": campaign.county_name, "office": campaign.office_full_name, "date": local(version.created_at).date(),
+            "version": version.number,
+            "summary": {"units": summary["rated"], "ballots": summary["ballots"], "valid": summary["valid"],
+                        "rate": f"{summary['rate']:.2f}" if summary["rate"] is not None else "—"},
+            "grades": [tuple(g) for g in summary["grades"]], "groups": groups,
+            "top_text": config.get("top_text", ""), "bottom_text": config.get("bottom_text", ""),
+            "unrated": [d["unit"] for d in data["details"].values() if d["total"] is None],
+            "problems": problems, "requirements": requirements,
+            "contact": campaign.contact_name, "phone": campaign.contact_phone}
+
+
 DATA = {"notice": lambda campaign, unit: notice_data(campaign), "feedback-notice": feedback_data,
-        "rectification-notice": rectification_data, "commitment": commitment_data}
+        "rectification-notice": rectification_data, "commitment": commitment_data,
+        "bulletin": lambda campaign, unit: bulletin_data(campaign)}
 
 
 def filename(kind, campaign, unit=None):

@@ -9,6 +9,7 @@ from pingyi.documents.models import KIND_LABELS, UNIT_KINDS, DocumentBatch, Issu
 from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.htmx import campaign_or_404, render
+from pingyi.results.services import latest_version
 from pingyi.units.models import CATEGORY_LABELS, Unit
 
 bp = Blueprint("documents", __name__)
@@ -53,7 +54,8 @@ def index():
                                  .order_by(DocumentBatch.id.desc()).limit(10)).all()
     return render_template("documents/index.html", campaign=campaign, issued=services.issued_documents(campaign),
                            batches=batches, kinds={k: KIND_LABELS[k] for k in UNIT_KINDS},
-                           categories=CATEGORY_LABELS, notice_number=services.notice_number(campaign))
+                           categories=CATEGORY_LABELS, notice_number=services.notice_number(campaign),
+                           bulletin_version=latest_version(campaign))
 
 
 @bp.get("/documents/notice.docx")
@@ -62,6 +64,14 @@ def notice():
     if current_user.role == UNIT:
         abort(403)
     return _generate("notice")
+
+
+@bp.get("/documents/bulletin.docx")
+@login_required
+def bulletin():
+    if current_user.role == UNIT:
+        abort(403)
+    return _generate("bulletin")
 
 
 @bp.get('/units/<int:unit_id>/documents/<any("feedback-notice", "rectification-notice", "commitment"):kind>.docx')

@@ -104,8 +104,9 @@ class Opinion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
-    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"), index=True)
+    inspection_id: Mapped[Optional[int]] = mapped_column(ForeignKey("inspection.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    source: Mapped[str] = mapped_column(String(20), default="inspection")  # or "survey": an online comment
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="draft")
     review_note: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,292 @@
+"""Gather every unit's inputs in a fixed number of grouped queries, score them, publish frozen versions."""
+import json
+from collections import defaultdict
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from pingyi.audit.services import record, snapshot
+from pingyi.campaigns.models import Participation
+from pingyi.checklists.models import Assessment, CheckItem, Dimension
+from pingyi.checklists.services import dimensions
+from pingyi.errors import DomainError, check_version
+from pingyi.extensions import db
+from pingyi.feedback.models import FeedbackItem, FeedbackNotice
+from pingyi.findings.models import SEVERITY_LABELS, Finding
+from pingyi.rectifications.models import Rectification
+from pingyi.results.models import GROUP_SCOPE_LABELS, ResultVersion, ScoringConfig, UnitResult
+from pingyi.results.scoring import UnitInputs, evaluate, option_rate, round2, rules_from_config
+from pingyi.surveys import services as surveys
+from pingyi.surveys.models import Ballot, BallotAnswer, SurveyQuestion, TallyCount, TallySheet
+from pingyi.timeutil import today
+from pingyi.units.models import Unit
+
+DEFAULT_GRADES = [{"name": "满意", "min": 90.0, "inclusive": True}, {"name": "比较满意", "min": 80.0, "inclusive": True},
+                  {"name": "基本满意", "min": 60.0, "inclusive": True}, {"name": "不满意", "min": None, "inclusive": True}]
+DEFAULT_GROUPS = [{"name": "县政府部门和县直企事业单位", "scope": "general", "published": True},
+                  {"name": "驻县单位", "scope": "stationed", "published": True},
+                  {"name": "重点评议部门", "scope": "key", "published": True}]
+CONFIG_FIELDS = ("weight_satisfaction", "weight_checklist", "weight_rectification", "checklist_meets",
+                 "checklist_basic", "checklist_problem", "deduct_minor", "deduct_major", "deduct_severe", "deduct_cap",
+                 "veto_severity", "veto_dimensions", "veto_grade", "top_count", "top_share", "top_min_score",
+                 "top_text", "bottom_count", "bottom_text", "grades_json", "groups_json")
+
+
+def config_for(campaign):
+    return db.session.scalar(select(ScoringConfig).where(ScoringConfig.campaign_id == campaign.id))
+
+
+def set_up(campaign, source=None):
+    """The campaign's scoring rules: a copy of the source campaign's, or the defaults."""
+    if config_for(campaign) is not None:
+        return
+    old = config_for(source) if source is not None else None
+    config = ScoringConfig(campaign_id=campaign.id, grades_json=json.dumps(DEFAULT_GRADES, ensure_ascii=False),
+                           groups_json=json.dumps(DEFAULT_GROUPS, ensure_ascii=False),
+                           top_text="先进单位由县政府通报表扬，并作为年度综合考核加分依据。",
+                           bottom_text="末位单位由县政府分管领导约谈其主要负责人，限期整改，取消本年度评先评优资格。")
+    if old is not None:
+        for key in CONFIG_FIELDS:
+            setattr(config, key, getattr(old, key))
+        config.veto_dimensions = ""  # dimension ids belong to the old campaign
+    db.session.add(config)
+
+
+def save_config(campaign, config, version, values, user):
+    check_version(config, version)
+    before = snapshot(config)
+    for key, value in values.items():
+        setattr(config, key, value)
+    config.updated_by_id = user.id
+    record("update", config, before, summary="修改综合评定办法（权重、等次、排名分组等）", actor=user)
+    db.session.commit()
+
+
+def config_as_dict(config):
+    out = {key: getattr(config, key) for key in CONFIG_FIELDS}
+    out.update(grades=config.grades, groups=config.groups, veto_dimension_ids=sorted(config.veto_dimension_ids))
+    return out
+
+
+def _rules(campaign, config):
+    options = {o.id: {"label": o.label, "score": o.score, "valid": o.counts_valid}
+               for o in surveys.options(campaign.id)}
+    types = {t.id: {"name": t.name, "weight": t.weight} for t in surveys.respondent_types(campaign.id)}
+    return rules_from_config(config, options, types)
+
+
+def group_index(groups, category, is_key):
+    """The first ranking group whose scope takes the unit, or None."""
+    for index, group in enumerate(groups):
+        scope = group["scope"]
+        if (scope == "all" or (scope == "key" and is_key)
+                or (scope == "stationed" and category == "stationed" and not is_key)
+                or (scope == "general" and category != "stationed" and not is_key)):
+            return index
+    return None
+
+
+def gather(campaign, rules):
+    """Every participating unit's inputs: eight grouped queries whatever the number of units and ballots."""
+    units = {}
+    for unit_id, name, category, is_key in db.session.execute(
+            select(Unit.id, Unit.name, Unit.category, Participation.is_key).join(Participation)
+            .where(Participation.campaign_id == campaign.id, Unit.active).order_by(Unit.sort_order)):
+        units[unit_id] = UnitInputs(unit_id, name, group_index(rules.groups, category, is_key))
+
+    blocked = surveys.double_entry_state(campaign)
+
+    def usable(unit_id, questionnaire_id, type_id, round_):
+        return unit_id in units and (unit_id, questionnaire_id, type_id, round_) not in blocked
+
+    def add(target, key, option_id, n):
+        bucket = target.setdefault(key, {})
+        bucket[option_id] = bucket.get(option_id, 0) + n
+
+    for unit_id, q_id, type_id, round_, n in db.session.execute(
+            select(TallySheet.unit_id, TallySheet.questionnaire_id, TallySheet.respondent_type_id, TallySheet.round,
+                   TallySheet.ballots).where(TallySheet.campaign_id == campaign.id, TallySheet.entry == 1)):
+        if usable(unit_id, q_id, type_id, round_):
+            units[unit_id].ballots[type_id] = units[unit_id].ballots.get(type_id, 0) + n
+    for unit_id, q_id, type_id, round_, dim_id, option_id, n in db.session.execute(
+            select(TallySheet.unit_id, TallySheet.questionnaire_id, TallySheet.respondent_type_id, TallySheet.round,
+                   SurveyQuestion.dimension_id, TallyCount.option_id, func.sum(TallyCount.count))
+            .join(TallySheet, TallyCount.sheet_id == TallySheet.id)
+            .join(SurveyQuestion, TallyCount.question_id == SurveyQuestion.id)
+            .where(TallySheet.campaign_id == campaign.id, TallySheet.entry == 1)
+            .group_by(TallySheet.unit_id, TallySheet.questionnaire_id, TallySheet.respondent_type_id, TallySheet.round,
+                      SurveyQuestion.dimension_id, TallyCount.option_id)):
+        if n and usable(unit_id, q_id, type_id, round_) and option_id in rules.options:
+            add(units[unit_id].votes, type_id, option_id, n)
+            if dim_id:
+                add(units[unit_id].dimension_votes, dim_id, option_id, n)
+    for unit_id, type_id, n in db.session.execute(
+            select(Ballot.unit_id, Ballot.respondent_type_id, func.count()).where(Ballot.campaign_id == campaign.id)
+            .group_by(Ballot.unit_id, Ballot.respondent_type_id)):
+        if unit_id in units:
+            units[unit_id].ballots[type_id] = units[unit_id].ballots.get(type_id, 0) + n
+    for unit_id, type_id, dim_id, option_id, n in db.session.execute(
+            select(Ballot.unit_id, Ballot.respondent_type_id, SurveyQuestion.dimension_id, BallotAnswer.option_id,
+                   func.count())
+            .join(Ballot, BallotAnswer.ballot_id == Ballot.id)
+            .join(SurveyQuestion, BallotAnswer.question_id == SurveyQuestion.id)
+            .where(Ballot.campaign_id == campaign.id)
+            .group_by(Ballot.unit_id, Ballot.respondent_type_id, SurveyQuestion.dimension_id, BallotAnswer.option_id)):
+        if unit_id in units and option_id in rules.options:
+            add(units[unit_id].votes, type_id, option_id, n)
+            if dim_id:
+                add(units[unit_id].dimension_votes, dim_id, option_id, n)
+
+    for unit_id, rating, n in db.session.execute(
+            select(Assessment.unit_id, Assessment.rating, func.count()).join(CheckItem).join(Dimension)
+            .where(Dimension.campaign_id == campaign.id, Assessment.kind == "review")
+            .group_by(Assessment.unit_id, Assessment.rating)):
+        if unit_id in units:
+            units[unit_id].ratings[rating] = n
+
+    for unit_id, severity, dim_id, description in db.session.execute(
+            select(Finding.unit_id, Finding.severity, Finding.dimension_id, Finding.description)
+            .where(Finding.campaign_id == campaign.id, Finding.status == "confirmed")):
+        if unit_id not in units:
+            continue
+        inputs = units[unit_id]
+        inputs.findings[severity] = inputs.findings.get(severity, 0) + 1
+        if (rules.veto_severity == severity
+                and (not rules.veto_dimensions or dim_id in rules.veto_dimensions)):
+            inputs.veto_findings.append(f"{SEVERITY_LABELS[severity]}问题：{description}")
+
+    rect = aliased(Rectification)
+    on_day = today()
+    for unit_id, answer_deadline, status, deadline in db.session.execute(
+            select(FeedbackNotice.unit_id, FeedbackNotice.answer_deadline, rect.status, rect.deadline)
+            .join(FeedbackItem, FeedbackItem.notice_id == FeedbackNotice.id)
+            .outerjoin(rect, rect.item_id == FeedbackItem.id)
+            .where(FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.status == "sent")):
+        if unit_id not in units:
+            continue
+        inputs = units[unit_id]
+        if status is None:  # never answered: due once the answer deadline has passed
+            if answer_deadline < on_day:
+                inputs.due += 1
+            else:
+                inputs.pending += 1
+        elif status in ("verified", "explained"):
+            inputs.fulfilled += 1
+            inputs.due += 1
+        elif status == "failed" or (status == "answered" and deadline and deadline < on_day):
+            inputs.due += 1
+        elif status != "withdrawn":
+            inputs.pending += 1
+    return list(units.values())
+
+
+def compute(campaign, config=None):
+    """Live results: {"details": {unit_id: detail}, "summary": {...}, "blocked": double-entry problems}."""
+    config = config or config_for(campaign)
+    rules = _rules(campaign, config)
+    inputs = gather(campaign, rules)
+    details = evaluate(inputs, rules)
+    return {"details": details, "summary": summarize(campaign, rules, inputs, details), "groups": rules.groups,
+            "rules": rules, "blocked": surveys.double_entry_state(campaign)}
+
+
+def summarize(campaign, rules, inputs, details):
+    """County figures: ballots, valid votes, satisfaction rate per dimension, grade counts."""
+    county, by_dim = {}, defaultdict(dict)
+    ballots = 0
+    for u in inputs:
+        ballots += sum(u.ballots.values())
+        for votes in u.votes.values():
+            for o, n in votes.items():
+                county[o] = county.get(o, 0) + n
+        for dim_id, votes in u.dimension_votes.items():
+            for o, n in votes.items():
+                by_dim[dim_id][o] = by_dim[dim_id].get(o, 0) + n
+    rate, valid, total = option_rate(county, rules.options) if county else (None, 0, 0)
+    dims = []
+    for dim in dimensions(campaign.id):
+        d_rate = option_rate(by_dim[dim.id], rules.options)[0] if by_dim.get(dim.id) else None
+        dims.append({"id": dim.id, "name": dim.name, "rate": None if d_rate is None else round2(d_rate)})
+    grades = {g["name"]: 0 for g in rules.grades}
+    for d in details.values():
+        if d["total"] is not None:
+            grades[d["grade"]] = grades.get(d["grade"], 0) + 1
+    return {"ballots": ballots, "valid": valid, "votes": total, "rate": None if rate is None else round2(rate),
+            "dimensions": dims, "grades": list(grades.items()),
+            "rated": sum(1 for d in details.values() if d["total"] is not None), "units": len(details),
+            "groups": [dict(g, scope_label=GROUP_SCOPE_LABELS[g["scope"]]) for g in rules.groups]}
+
+
+def ranking(details, groups):
+    """[(group, [detail…] by rank, unrated details)] in the configured order of the groups."""
+    out = []
+    for index, group in enumerate(groups):
+        members = [d for d in details.values() if d["group"] == index]
+        ranked = sorted((d for d in members if d["rank"] is not None), key=lambda d: (d["rank"], d["unit"]))
+        out.append((group, ranked, [d for d in members if d["rank"] is None]))
+    return out
+
+
+# ---- publication ----------------------------------------------------------------------------------------
+
+def latest_version(campaign):
+    return db.session.scalar(select(ResultVersion).where(ResultVersion.campaign_id == campaign.id,
+                                                         ResultVersion.status == "published"))
+
+
+def versions(campaign):
+    return db.session.scalars(select(ResultVersion).where(ResultVersion.campaign_id == campaign.id)
+                              .order_by(ResultVersion.number.desc())).all()
+
+
+def publish(campaign, user, show_ranking, note="", doc_number=None):
+    """Freeze the live results as the next version; the previous one is kept, marked superseded."""
+    config = config_for(campaign)
+    live = compute(campaign, config)
+    if live["blocked"]:
+        raise DomainError(f"尚有 {len(live['blocked'])} 批双人录入的测评票未核对一致或未完成第二遍录入，请先处理后再发布")
+    if not live["summary"]["rated"]:
+        raise DomainError("还没有任何单位有有效测评票，无法发布结果")
+    previous = latest_version(campaign)
+    number = (db.session.scalar(select(func.max(ResultVersion.number))
+                                .where(ResultVersion.campaign_id == campaign.id)) or 0) + 1
+    if previous is not None:
+        before = snapshot(previous)
+        previous.status = "superseded"
+        record("update", previous, before, summary=f"第 {previous.number} 版评议结果被第 {number} 版替代", actor=user)
+    version = ResultVersion(campaign_id=campaign.id, number=number, show_ranking=show_ranking, note=note,
+                            doc_number=doc_number,
+                            config_json=json.dumps(_config_snapshot(campaign, config), ensure_ascii=False),
+                            summary_json=json.dumps(live["summary"], ensure_ascii=False), created_by_id=user.id)
+    db.session.add(version)
+    db.session.flush()
+    db.session.execute(db.insert(UnitResult), [
+        {"version_id": version.id, "unit_id": uid, "group_key": "" if d["group"] is None else str(d["group"]),
+         "total": d["total"], "grade": d["grade"], "rank": d["rank"], "mark": d["mark"], "vetoed": bool(d["veto"]),
+         "detail_json": json.dumps(d, ensure_ascii=False)} for uid, d in live["details"].items()])
+    record("create", version, summary=f"发布第 {number} 版评议结果（{live['summary']['rated']} 个单位参加评定"
+                                      f"{'，向各单位公开排名' if show_ranking else '，各单位只看本单位结果'}）", actor=user)
+    db.session.commit()
+    return version
+
+
+def _config_snapshot(campaign, config):
+    data = config_as_dict(config)
+    data["options"] = [{"label": o.label, "score": o.score, "valid": o.counts_valid} for o in surveys.options(campaign.id)]
+    data["types"] = [{"name": t.name, "weight": t.weight} for t in surveys.respondent_types(campaign.id)]
+    return data
+
+
+def version_results(version):
+    """A published version read back: the same shape as compute()."""
+    details = {int(uid): d for uid, d in ((r.unit_id, json.loads(r.detail_json)) for r in db.session.scalars(
+        select(UnitResult).where(UnitResult.version_id == version.id)))}
+    config = json.loads(version.config_json)
+    return {"details": details, "summary": json.loads(version.summary_json), "config": config,
+            "groups": config["groups"], "blocked": {}}
+
+
+def unit_result(version, unit_id):
+    row = db.session.scalar(select(UnitResult).where(UnitResult.version_id == version.id,
+                                                     UnitResult.unit_id == unit_id))
+    return json.loads(row.detail_json) if row else None

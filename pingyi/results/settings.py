@@ -1,0 +1,131 @@
+"""Read and check the scoring-rules form (综合评定办法): every message in Chinese, next to its field."""
+import json
+
+from pingyi.findings.models import SEVERITY_LABELS
+from pingyi.results.models import GROUP_SCOPE_LABELS
+
+NUMBER_FIELDS = {
+    "weight_satisfaction": ("满意度测评权重", 0, 100), "weight_checklist": ("检查评价权重", 0, 100),
+    "weight_rectification": ("整改落实权重", 0, 100), "checklist_meets": ("“符合要求”得分", 0, 100),
+    "checklist_basic": ("“基本符合”得分", 0, 100), "checklist_problem": ("“存在问题”得分", 0, 100),
+    "deduct_minor": ("一般问题扣分", 0, 100), "deduct_major": ("较重问题扣分", 0, 100),
+    "deduct_severe": ("严重问题扣分", 0, 100), "deduct_cap": ("扣分上限", 0, 100),
+    "top_share": ("先进比例上限", 0, 100), "top_min_score": ("先进最低分", 0, 100),
+}
+INT_FIELDS = {"top_count": ("先进单位数", 0, 50), "bottom_count": ("末位单位数", 0, 50)}
+TEXT_FIELDS = ("top_text", "bottom_text")
+
+
+def form_from_config(config):
+    """The form's values for a stored config (as strings, the way the form shows them)."""
+    values = {k: f"{getattr(config, k):g}" for k in NUMBER_FIELDS}
+    values.update({k: str(getattr(config, k)) for k in INT_FIELDS})
+    values.update({k: getattr(config, k) for k in TEXT_FIELDS})
+    values.update(veto_severity=config.veto_severity, veto_grade=config.veto_grade,
+                  veto_dimensions=sorted(config.veto_dimension_ids), version=config.version,
+                  grades=[{"name": g["name"], "min": "" if g["min"] is None else f"{g['min']:g}",
+                           "inclusive": g["inclusive"]} for g in config.grades],
+                  groups=[dict(g) for g in config.groups])
+    return values
+
+
+def parse(form, dimension_ids):
+    """(typed values to show again, config values ready to store, {field: message})."""
+    errors, typed, clean = {}, {}, {}
+    for key, (label, low, high) in NUMBER_FIELDS.items():
+        typed[key] = form.get(key, "").strip()
+        try:
+            clean[key] = float(typed[key])
+            if not low <= clean[key] <= high:
+                errors[key] = f"{label}应在 {low} 至 {high} 之间"
+        except ValueError:
+            errors[key] = f"请填写{label}（数字）"
+    for key, (label, low, high) in INT_FIELDS.items():
+        typed[key] = form.get(key, "").strip()
+        if typed[key].isdigit() and low <= int(typed[key]) <= high:
+            clean[key] = int(typed[key])
+        else:
+            errors[key] = f"{label}应为 {low} 至 {high} 的整数"
+    for key in TEXT_FIELDS:
+        typed[key] = clean[key] = form.get(key, "").strip()[:500]
+    if not errors and clean["weight_satisfaction"] + clean["weight_checklist"] + clean["weight_rectification"] <= 0:
+        errors["weight_satisfaction"] = "三项权重不能都为 0"
+    if not errors and clean["weight_satisfaction"] <= 0:
+        errors["weight_satisfaction"] = "满意度测评是综合评定的基础，权重应大于 0"
+
+    grades, n = [], 0
+    while f"grade-{n}-name" in form:
+        name = form.get(f"grade-{n}-name", "").strip()[:20]
+        raw_min = form.get(f"grade-{n}-min", "").strip()
+        inclusive = form.get(f"grade-{n}-inclusive") == "y"
+        if name or raw_min:
+            grades.append({"name": name, "min": raw_min, "inclusive": inclusive, "n": n})
+        n += 1
+    typed["grades"] = grades
+    clean_grades = []
+    for position, g in enumerate(grades):
+        last = position == len(grades) - 1
+        if not g["name"]:
+            errors[f"grade-{g['n']}"] = "请填写等次名称"
+            continue
+        if last:
+            if g["min"]:
+                errors[f"grade-{g['n']}"] = "最后一个等次是兜底等次，不设分数线"
+            clean_grades.append({"name": g["name"], "min": None, "inclusive": True})
+            continue
+        try:
+            bound = float(g["min"])
+        except ValueError:
+            errors[f"grade-{g['n']}"] = "请填写该等次的最低分"
+            continue
+        if clean_grades and clean_grades[-1]["min"] is not None and bound >= clean_grades[-1]["min"]:
+            errors[f"grade-{g['n']}"] = "分数线应从高到低排列"
+        clean_grades.append({"name": g["name"], "min": bound, "inclusive": g["inclusive"]})
+    names = [g["name"] for g in clean_grades]
+    if len(clean_grades) < 2:
+        errors["grades"] = "至少设两个等次"
+    elif len(set(names)) != len(names):
+        errors["grades"] = "等次名称不能重复"
+
+    groups, n = [], 0
+    while f"group-{n}-name" in form:
+        name = form.get(f"group-{n}-name", "").strip()[:50]
+        scope = form.get(f"group-{n}-scope", "")
+        published = form.get(f"group-{n}-published") == "y"
+        if name:
+            groups.append({"name": name, "scope": scope, "published": published, "n": n})
+        n += 1
+    typed["groups"] = groups
+    scopes = [g["scope"] for g in groups]
+    for g in groups:
+        if g["scope"] not in GROUP_SCOPE_LABELS:
+            errors[f"group-{g['n']}"] = "请选择该组包括的单位"
+    if not groups:
+        errors["groups"] = "至少设一个排名分组"
+    elif len(set(scopes)) != len(scopes) or ("all" in scopes and len(scopes) > 1):
+        errors["groups"] = "各排名分组包括的单位不能重叠（“全部评议对象”只能单独使用）"
+
+    typed["veto_severity"] = form.get("veto_severity", "")
+    typed["veto_grade"] = form.get("veto_grade", "").strip()
+    typed["veto_dimensions"] = [int(x) for x in form.getlist("veto_dimensions") if x.isdigit()]
+    typed["version"] = form.get("version", "")
+    if typed["veto_severity"] not in ("", *SEVERITY_LABELS):
+        errors["veto_severity"] = "请选择触发一票否决的问题程度"
+    if typed["veto_severity"] and typed["veto_grade"] not in names:
+        errors["veto_grade"] = "请选择一票否决后的最高等次"
+    if any(d not in dimension_ids for d in typed["veto_dimensions"]):
+        errors["veto_dimensions"] = "请选择本年度的评议方面"
+    clean.update(veto_severity=typed["veto_severity"], veto_grade=typed["veto_grade"],
+                 veto_dimensions=",".join(str(d) for d in typed["veto_dimensions"]),
+                 grades_json=json.dumps(clean_grades, ensure_ascii=False),
+                 groups_json=json.dumps([{k: g[k] for k in ("name", "scope", "published")} for g in groups],
+                                        ensure_ascii=False))
+    return typed, clean, errors
+
+
+def rules_values(clean):
+    """A dict rules_from_config() accepts, from parse()'s clean values (nothing stored)."""
+    values = dict(clean)
+    values.update(grades=json.loads(clean["grades_json"]), groups=json.loads(clean["groups_json"]),
+                  veto_dimension_ids={int(x) for x in clean["veto_dimensions"].split(",") if x})
+    return values

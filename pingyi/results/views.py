@@ -1,0 +1,229 @@
+"""/results: live and published results, each unit's explanation, the scoring rules, publishing, export."""
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from pingyi import policy
+from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT, role_required
+from pingyi.checklists.services import dimensions
+from pingyi.errors import DomainError, StaleEdit
+from pingyi.extensions import db
+from pingyi.findings.models import SEVERITY_LABELS
+from pingyi.htmx import campaign_or_404
+from pingyi.results import services
+from pingyi.results import settings as settings_form
+from pingyi.results.models import GROUP_SCOPE_LABELS, MARK_LABELS, ResultVersion
+from pingyi.results.scoring import SOURCES, rules_from_config, score_unit
+from pingyi.timeutil import today
+
+bp = Blueprint("results", __name__)
+EVERYONE = (OFFICE, EVALUATOR, SUPERVISOR, LEADER, UNIT)
+
+
+def _version(campaign, number):
+    version = db.session.scalar(db.select(ResultVersion).where(ResultVersion.campaign_id == campaign.id,
+                                                               ResultVersion.number == number))
+    if version is None:
+        abort(404)
+    return version
+
+
+def _data(campaign):
+    """(results, version or None for live) the signed-in user may read. The office and leaders read the
+    live figures or any version; everyone else only the latest published version (None if none yet)."""
+    number = request.args.get("version", type=int)
+    if current_user.role in (OFFICE, LEADER):
+        if number:
+            version = _version(campaign, number)
+            return services.version_results(version), version
+        return services.compute(campaign), None
+    version = services.latest_version(campaign)
+    if version is None:
+        return None, None
+    return services.version_results(version), version
+
+
+def _visible_groups(data, version):
+    """Indexes of the ranking groups the user may see."""
+    groups = data["groups"]
+    if current_user.role in (OFFICE, LEADER):
+        return list(range(len(groups)))
+    if current_user.role == UNIT and not version.show_ranking:
+        return []
+    return [i for i, g in enumerate(groups) if g["published"]]
+
+
+@bp.get("/results")
+@role_required(*EVERYONE)
+def index():
+    campaign = campaign_or_404()
+    data, version = _data(campaign)
+    if data is None:
+        return render_template("results/unpublished.html", campaign=campaign)
+    ranking = services.ranking(data["details"], data["groups"])
+    visible = _visible_groups(data, version)
+    own = data["details"].get(current_user.unit_id) if current_user.role == UNIT else None
+    return render_template("results/index.html", campaign=campaign, data=data, version=version,
+                           ranking=[r for i, r in enumerate(ranking) if i in visible], own=own,
+                           versions=services.versions(campaign) if current_user.role in (OFFICE, LEADER) else [],
+                           marks=MARK_LABELS, sources=SOURCES, scope_labels=GROUP_SCOPE_LABELS)
+
+
+@bp.get("/results/units/<int:unit_id>")
+@role_required(*EVERYONE)
+def unit(unit_id):
+    policy.require_unit(unit_id)
+    campaign = campaign_or_404()
+    data, version = _data(campaign)
+    if data is None:
+        return render_template("results/unpublished.html", campaign=campaign)
+    detail = data["details"].get(unit_id)
+    if detail is None:
+        abort(404)
+    config = data.get("config") or services.config_as_dict(services.config_for(campaign))
+    dims = {str(d["id"]): d["name"] for d in data["summary"]["dimensions"]}
+    group = data["groups"][detail["group"]] if detail["group"] is not None else None
+    return render_template("results/unit.html", campaign=campaign, d=detail, version=version, config=config,
+                           dims=dims, group=group, marks=MARK_LABELS, county=data["summary"])
+
+
+@bp.post("/results/publish")
+@role_required(OFFICE)
+def publish():
+    campaign = campaign_or_404()
+    raw_number = request.form.get("doc_number", "").strip()
+    if raw_number and not (raw_number.isdigit() and 0 < int(raw_number) < 10000):
+        flash(f"通报的发文序号应为正整数（您填写的是“{raw_number}”），未发布", "error")
+        return redirect(url_for("results.index"))
+    try:
+        version = services.publish(campaign, current_user, request.form.get("show_ranking") == "y",
+                                   request.form.get("note", "").strip()[:500], int(raw_number) if raw_number else None)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("results.index"))
+    flash(f"已发布第 {version.number} 版评议结果：各单位现在可以查看", "success")
+    return redirect(url_for("results.index", version=version.number))
+
+
+@bp.get("/results/export.xlsx")
+@role_required(OFFICE, LEADER, EVALUATOR, SUPERVISOR)
+def export():
+    campaign = campaign_or_404()
+    data, version = _data(campaign)
+    if data is None:
+        abort(404)
+    visible = _visible_groups(data, version)
+    book = Workbook()
+    book.remove(book.active)
+    header = ["名次", "单位", *[name for _, name in SOURCES], "加权得分", "扣分", "综合得分", "等次", "备注"]
+    for index, (group, ranked, unrated) in enumerate(services.ranking(data["details"], data["groups"])):
+        if index not in visible:
+            continue
+        sheet = book.create_sheet(group["name"][:31])
+        sheet.append(header)
+        for d in ranked + unrated:
+            notes = [MARK_LABELS[d["mark"]]] if d["mark"] else []
+            if d["veto"]:
+                notes.append("一票否决")
+            sheet.append([d["rank"], d["unit"], *[c["score"] for c in d["components"]], d["base"], d["deduction"],
+                          d["total"], d["grade"], "、".join(notes)])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(horizontal="center")
+        sheet.column_dimensions["B"].width = 34
+        sheet.freeze_panes = "A2"
+    if not book.sheetnames:
+        book.create_sheet("无可公开的分组").append(["没有可公开的排名分组"])
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    label = f"第{version.number}版" if version else "实时"
+    return send_file(out, as_attachment=True, download_name=f"{campaign.year}年度评议结果_{label}_{today():%Y%m%d}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# ---- the scoring rules ------------------------------------------------------------------------------------
+
+def _example(campaign, clean, unit_id=None):
+    """A worked example: one real unit's inputs scored with the rules as typed (nothing stored)."""
+    values = settings_form.rules_values(clean)
+    live = services.compute(campaign)
+    details = live["details"]
+    if not details:
+        return None
+    chosen = unit_id if unit_id in details else next((uid for uid, d in details.items() if d["total"] is not None),
+                                                     next(iter(details)))
+    base_rules = live["rules"]
+    rules = rules_from_config(values, base_rules.options, base_rules.types)
+    inputs = {u.unit_id: u for u in services.gather(campaign, rules)}
+    detail = score_unit(inputs[chosen], rules)
+    units = sorted(((uid, d["unit"]) for uid, d in details.items()), key=lambda x: x[1])
+    return {"d": detail, "units": units, "unit_id": chosen, "rules": rules}
+
+
+def _settings_page(campaign, config, typed, errors, example, status=200, conflict=False):
+    return render_template("results/settings.html", campaign=campaign, config=config, f=typed, errors=errors,
+                           example=example, dims=dimensions(campaign.id), severities=SEVERITY_LABELS,
+                           scopes=GROUP_SCOPE_LABELS, sources=SOURCES, conflict=conflict), status
+
+
+@bp.route("/results/settings", methods=["GET", "POST"])
+@role_required(OFFICE)
+def settings():
+    campaign = campaign_or_404()
+    config = services.config_for(campaign)
+    if config is None:
+        flash("本年度尚未建立综合评定办法，请先按默认设置建立", "error")
+        return redirect(url_for("surveys.setup"))
+    if request.method == "GET":
+        typed = settings_form.form_from_config(config)
+        _, clean, _ = settings_form.parse(_as_form(typed), {d.id for d in dimensions(campaign.id)})
+        return _settings_page(campaign, config, typed, {}, _example(campaign, clean))
+    typed, clean, errors = settings_form.parse(request.form, {d.id for d in dimensions(campaign.id)})
+    if errors:
+        return _settings_page(campaign, config, typed, errors, None, 400)
+    try:
+        services.save_config(campaign, config, typed["version"], clean, current_user)
+    except StaleEdit:
+        db.session.rollback()
+        typed["version"] = config.version
+        return _settings_page(campaign, config, typed, {}, None, 409, conflict=True)
+    flash("综合评定办法已保存；实时结果已按新办法计算（已发布的版本不变）", "success")
+    return redirect(url_for("results.settings"))
+
+
+@bp.post("/results/settings/example")
+@role_required(OFFICE)
+def example():
+    """The worked example for the rules as typed, swapped in by htmx on every change (nothing saved)."""
+    campaign = campaign_or_404()
+    typed, clean, errors = settings_form.parse(request.form, {d.id for d in dimensions(campaign.id)})
+    if errors:
+        return render_template("results/_example.html", example=None, errors=errors, sources=SOURCES)
+    return render_template("results/_example.html", errors={}, sources=SOURCES,
+                           example=_example(campaign, clean, request.form.get("example_unit", type=int)))
+
+
+def _as_form(typed):
+    """The stored config's values in the shape of a submitted form (for parse())."""
+    from werkzeug.datastructures import MultiDict
+    form = MultiDict()
+    for key, value in typed.items():
+        if key in ("grades", "groups", "veto_dimensions"):
+            continue
+        form[key] = str(value)
+    for n, g in enumerate(typed["grades"]):
+        form[f"grade-{n}-name"], form[f"grade-{n}-min"] = g["name"], g["min"]
+        if g["inclusive"]:
+            form[f"grade-{n}-inclusive"] = "y"
+    for n, g in enumerate(typed["groups"]):
+        form[f"group-{n}-name"], form[f"group-{n}-scope"] = g["name"], g["scope"]
+        if g["published"]:
+            form[f"group-{n}-published"] = "y"
+    for d in typed["veto_dimensions"]:
+        form.add("veto_dimensions", str(d))
+    return form

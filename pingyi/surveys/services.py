@@ -1,0 +1,492 @@
+"""Satisfaction surveys: set-up, paper tallies (single or double entry), ballots, one-time codes."""
+import json
+import secrets
+
+import segno
+from collections import defaultdict
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import flag_modified
+
+from pingyi.audit.services import record, snapshot
+from pingyi.checklists.services import dimensions
+from pingyi.errors import DomainError, check_version
+from pingyi.extensions import db
+from pingyi.findings.models import Opinion
+from pingyi.surveys.models import (
+    DEFAULT_OPTIONS,
+    DEFAULT_TYPES,
+    ROUND_LABELS,
+    Ballot,
+    BallotAnswer,
+    CodeBatch,
+    Questionnaire,
+    RespondentType,
+    SurveyCode,
+    SurveyOption,
+    SurveyQuestion,
+    TallyCount,
+    TallySheet,
+)
+from pingyi.timeutil import utcnow
+
+MAX_CODES = 500
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are also typed by hand
+
+
+def options(campaign_id):
+    return db.session.scalars(select(SurveyOption).where(SurveyOption.campaign_id == campaign_id)
+                              .order_by(SurveyOption.sort_order, SurveyOption.id)).all()
+
+
+def respondent_types(campaign_id):
+    return db.session.scalars(select(RespondentType).where(RespondentType.campaign_id == campaign_id)
+                              .order_by(RespondentType.sort_order, RespondentType.id)).all()
+
+
+def questionnaires(campaign_id):
+    return db.session.scalars(select(Questionnaire).where(Questionnaire.campaign_id == campaign_id)
+                              .options(selectinload(Questionnaire.questions).selectinload(SurveyQuestion.dimension))
+                              .order_by(Questionnaire.sort_order, Questionnaire.id)).all()
+
+
+def is_set_up(campaign):
+    return bool(db.session.scalar(select(func.count(SurveyOption.id)).where(SurveyOption.campaign_id == campaign.id)))
+
+
+def set_up(campaign, source=None):
+    """Give a campaign its options, respondent types and questionnaires: the source campaign's, or
+    the defaults (满意/基本满意/不满意/不了解, four respondent types, one question per dimension and one
+    overall question). Does nothing when the campaign already has them."""
+    if is_set_up(campaign):
+        return
+    db.session.flush()
+    if source is not None and is_set_up(source):
+        for o in options(source.id):
+            db.session.add(SurveyOption(campaign_id=campaign.id, label=o.label, score=o.score,
+                                        counts_valid=o.counts_valid, sort_order=o.sort_order))
+        for t in respondent_types(source.id):
+            db.session.add(RespondentType(campaign_id=campaign.id, name=t.name, weight=t.weight,
+                                          sort_order=t.sort_order))
+        dims = {d.name: d.id for d in dimensions(campaign.id)}
+        for q in questionnaires(source.id):
+            copy = Questionnaire(campaign_id=campaign.id, title=q.title.replace(str(source.year), str(campaign.year)),
+                                 intro=q.intro,
+                                 double_entry=q.double_entry, sort_order=q.sort_order)
+            for question in q.questions:
+                copy.questions.append(SurveyQuestion(
+                    text=question.text, sort_order=question.sort_order,
+                    dimension_id=dims.get(question.dimension.name) if question.dimension else None))
+            db.session.add(copy)
+        return
+    for order, (label, score, valid) in enumerate(DEFAULT_OPTIONS, 1):
+        db.session.add(SurveyOption(campaign_id=campaign.id, label=label, score=score, counts_valid=valid,
+                                    sort_order=order))
+    for order, (name, weight) in enumerate(DEFAULT_TYPES, 1):
+        db.session.add(RespondentType(campaign_id=campaign.id, name=name, weight=weight, sort_order=order))
+    q = Questionnaire(campaign_id=campaign.id, title=f"{campaign.year}年度政风行风满意度测评表", sort_order=1,
+                      intro="请您根据亲身感受，对该单位的政风行风作出评价，在相应选项中选择一项。本测评不记名。")
+    for order, dim in enumerate(dimensions(campaign.id), 1):
+        q.questions.append(SurveyQuestion(text=f"您对该单位“{dim.name}”方面的评价", dimension_id=dim.id,
+                                          sort_order=order))
+    q.questions.append(SurveyQuestion(text="您对该单位政风行风的总体评价", sort_order=len(q.questions) + 1))
+    db.session.add(q)
+
+
+# ---- set-up edits -------------------------------------------------------------------------------------
+
+def _used_option_ids(campaign_id):
+    in_tallies = select(TallyCount.option_id).join(TallySheet).where(TallySheet.campaign_id == campaign_id,
+                                                                     TallyCount.count > 0)
+    in_ballots = select(BallotAnswer.option_id).join(Ballot).where(Ballot.campaign_id == campaign_id)
+    return set(db.session.scalars(in_tallies.union(in_ballots)))
+
+
+def save_options(campaign, rows):
+    """Rows: {"id", "label", "score", "valid", "version"}; a row without id adds an option, a kept id
+    with an empty label deletes it (refused when votes were cast for it). Raises DomainError."""
+    current = {o.id: o for o in options(campaign.id)}
+    kept = [r for r in rows if r["label"]]
+    labels = [r["label"] for r in kept]
+    if len(set(labels)) != len(labels):
+        raise DomainError("选项名称不能重复")
+    if not any(r["valid"] for r in kept):
+        raise DomainError("至少要有一个计为有效票的选项")
+    used = _used_option_ids(campaign.id)
+    for order, row in enumerate(rows, 1):
+        option = current.get(row["id"]) if row["id"] else None
+        if option is None and row["id"]:
+            raise DomainError("该选项已被他人删除，请刷新后重试")
+        if option is not None:
+            check_version(option, row["version"])
+            if not row["label"]:
+                if option.id in used:
+                    raise DomainError(f"选项“{option.label}”已有投票，不能删除")
+                record("delete", option, snapshot(option), summary=f"删除测评选项 {option.label}")
+                db.session.delete(option)
+                continue
+            before = snapshot(option)
+            option.label, option.score, option.counts_valid, option.sort_order = (
+                row["label"], row["score"], row["valid"], order)
+            record("update", option, before, summary=f"修改测评选项 {option.label}")
+        elif row["label"]:
+            option = SurveyOption(campaign_id=campaign.id, label=row["label"], score=row["score"],
+                                  counts_valid=row["valid"], sort_order=order)
+            db.session.add(option)
+            record("create", option, summary=f"新增测评选项 {option.label}")
+    db.session.commit()
+
+
+def _used_type_ids(campaign_id):
+    return set(db.session.scalars(select(TallySheet.respondent_type_id).where(TallySheet.campaign_id == campaign_id)
+                                  .union(select(Ballot.respondent_type_id).where(Ballot.campaign_id == campaign_id))))
+
+
+def save_types(campaign, rows):
+    """Rows: {"id", "name", "weight", "version"}; same add/delete rules as the options."""
+    current = {t.id: t for t in respondent_types(campaign.id)}
+    kept = [r for r in rows if r["name"]]
+    names = [r["name"] for r in kept]
+    if len(set(names)) != len(names):
+        raise DomainError("测评对象类别不能重复")
+    if not kept:
+        raise DomainError("至少要有一类测评对象")
+    used = _used_type_ids(campaign.id)
+    for order, row in enumerate(rows, 1):
+        rtype = current.get(row["id"]) if row["id"] else None
+        if rtype is None and row["id"]:
+            raise DomainError("该类别已被他人删除，请刷新后重试")
+        if rtype is not None:
+            check_version(rtype, row["version"])
+            if not row["name"]:
+                if rtype.id in used:
+                    raise DomainError(f"“{rtype.name}”已有测评数据，不能删除")
+                record("delete", rtype, snapshot(rtype), summary=f"删除测评对象类别 {rtype.name}")
+                db.session.delete(rtype)
+                continue
+            before = snapshot(rtype)
+            rtype.name, rtype.weight, rtype.sort_order = row["name"], row["weight"], order
+            record("update", rtype, before, summary=f"修改测评对象类别 {rtype.name}")
+        elif row["name"]:
+            rtype = RespondentType(campaign_id=campaign.id, name=row["name"], weight=row["weight"], sort_order=order)
+            db.session.add(rtype)
+            record("create", rtype, summary=f"新增测评对象类别 {rtype.name}")
+    db.session.commit()
+
+
+def save_questionnaire(campaign, questionnaire, version, title, intro, double_entry, questions):
+    """Create (questionnaire None) or edit a questionnaire. `questions`: [{"id", "text", "dimension_id"}];
+    a question left empty is removed unless answers were recorded for it."""
+    dims = {d.id for d in dimensions(campaign.id)}
+    if questionnaire is None:
+        questionnaire = Questionnaire(campaign_id=campaign.id, title=title, sort_order=len(questionnaires(campaign.id)) + 1)
+        db.session.add(questionnaire)
+        before = None
+    else:
+        check_version(questionnaire, version)
+        before = snapshot(questionnaire)
+    if not any(q["text"] for q in questions):
+        raise DomainError("问卷至少要有一个问题")
+    questionnaire.title, questionnaire.intro, questionnaire.double_entry = title, intro, double_entry
+    existing = {q.id: q for q in questionnaire.questions}
+    answered = set()
+    if existing:
+        answered = set(db.session.scalars(select(TallyCount.question_id).where(
+            TallyCount.question_id.in_(existing), TallyCount.count > 0).union(
+            select(BallotAnswer.question_id).where(BallotAnswer.question_id.in_(existing)))))
+    for order, row in enumerate(questions, 1):
+        if row["dimension_id"] and row["dimension_id"] not in dims:
+            raise DomainError("请选择本年度的评议方面")
+        question = existing.get(row["id"]) if row["id"] else None
+        if question is None and row["text"]:
+            questionnaire.questions.append(SurveyQuestion(text=row["text"], dimension_id=row["dimension_id"] or None,
+                                                          sort_order=order))
+        elif question is not None and not row["text"]:
+            if question.id in answered:
+                raise DomainError(f"问题“{question.text}”已有答题数据，不能删除")
+            db.session.execute(db.delete(TallyCount).where(TallyCount.question_id == question.id))
+            questionnaire.questions.remove(question)
+        elif question is not None:
+            question.text, question.dimension_id, question.sort_order = row["text"], row["dimension_id"] or None, order
+    if before is None:
+        record("create", questionnaire, summary=f"新增问卷 {title}（{len([q for q in questions if q['text']])} 题）")
+    else:
+        flag_modified(questionnaire, "title")  # question edits move the questionnaire's version too
+        record("update", questionnaire, before, summary=f"修改问卷 {title}")
+    db.session.commit()
+    return questionnaire
+
+
+# ---- paper tallies ------------------------------------------------------------------------------------
+
+def check_round(round_):
+    if round_ not in ROUND_LABELS:
+        raise DomainError("请选择评议轮次")
+
+
+def find_sheet(unit_id, questionnaire_id, type_id, round_, entry):
+    return db.session.scalar(select(TallySheet).where(
+        TallySheet.unit_id == unit_id, TallySheet.questionnaire_id == questionnaire_id,
+        TallySheet.respondent_type_id == type_id, TallySheet.round == round_, TallySheet.entry == entry)
+        .options(selectinload(TallySheet.counts)))
+
+
+def sheet_cells(sheet):
+    """{(question_id, option_id): count} of a saved sheet ({} for none)."""
+    return {(c.question_id, c.option_id): c.count for c in sheet.counts} if sheet else {}
+
+
+def _parse_count(raw):
+    raw = (raw or "").strip()
+    if raw == "":
+        return 0
+    if not raw.isdigit():
+        raise ValueError
+    return int(raw)
+
+
+def save_tally(campaign, unit, questionnaire, rtype, round_, entry, ballots_raw, cells_raw, version, user):
+    """Save a batch's tally grid. Each question's row is checked on its own: counts must be whole numbers
+    ≥ 0 and add up to no more than the questionnaires returned. Rows that pass are saved; a row that fails
+    keeps its stored values and gets a message. Returns (sheet, {question_id: message}, ballots message).
+    Raises StaleEdit when someone saved the sheet after the form was opened."""
+    check_round(round_)
+    if entry == 2 and not questionnaire.double_entry:
+        raise DomainError("该问卷未设置双人录入")
+    sheet = find_sheet(unit.id, questionnaire.id, rtype.id, round_, entry)
+    if sheet is not None:
+        check_version(sheet, version)
+        if entry == 2 or (entry == 1 and questionnaire.double_entry):
+            other = find_sheet(unit.id, questionnaire.id, rtype.id, round_, 3 - entry)
+            if other is not None and other.entered_by_id == user.id and user.role != "office":
+                raise DomainError("双人录入的两遍须由两个人分别完成")
+    elif entry == 2:
+        first = find_sheet(unit.id, questionnaire.id, rtype.id, round_, 1)
+        if first is not None and first.entered_by_id == user.id:
+            raise DomainError("第二遍录入须由另一人完成，以便核对")
+    try:
+        ballots = _parse_count(ballots_raw)
+    except ValueError:
+        return sheet, {}, "回收问卷数应为不小于 0 的整数"
+    stored = sheet_cells(sheet)
+    opts = options(campaign.id)
+    row_errors, accepted = {}, {}
+    for question in questionnaire.questions:
+        try:
+            row = {o.id: _parse_count(cells_raw.get((question.id, o.id))) for o in opts}
+        except ValueError:
+            row_errors[question.id] = "票数应为不小于 0 的整数"
+            continue
+        if sum(row.values()) > ballots:
+            row_errors[question.id] = f"各选项合计 {sum(row.values())} 票，超过回收问卷数 {ballots} 份"
+            continue
+        accepted[question.id] = row
+    for question_id in row_errors:
+        kept = sum(stored.get((question_id, o.id), 0) for o in opts)
+        if kept > ballots:
+            return sheet, row_errors, f"已保存的第 {_position(questionnaire, question_id)} 题合计 {kept} 票，回收问卷数不能少于此数"
+    if sheet is None:
+        sheet = TallySheet(campaign_id=campaign.id, unit_id=unit.id, questionnaire_id=questionnaire.id,
+                           respondent_type_id=rtype.id, round=round_, entry=entry, ballots=0)
+        db.session.add(sheet)
+        before = None
+    else:
+        before = {"ballots": sheet.ballots, "counts": _cells_text(stored)}
+    sheet.ballots, sheet.entered_by_id, sheet.updated_at = ballots, user.id, utcnow()
+    existing = {(c.question_id, c.option_id): c for c in sheet.counts}
+    for question_id, row in accepted.items():
+        for option_id, count in row.items():
+            cell = existing.get((question_id, option_id))
+            if cell is None:
+                sheet.counts.append(TallyCount(question_id=question_id, option_id=option_id, count=count))
+            else:
+                cell.count = count
+    db.session.flush()
+    after = sheet_cells(sheet)
+    what = f"{unit.name}{ROUND_LABELS[round_]}{rtype.name}测评票数（{questionnaire.title}{'，第二遍录入' if entry == 2 else ''}）"
+    if before is None:
+        record("create", sheet, summary=f"录入{what}", unit_id=unit.id, actor=user)
+    elif before != {"ballots": sheet.ballots, "counts": _cells_text(after)}:
+        entry_log = record("update", sheet, summary=f"修改{what}", unit_id=unit.id, actor=user)
+        entry_log.before = _json({"回收问卷数": before["ballots"], "票数": before["counts"]})
+        entry_log.after = _json({"回收问卷数": sheet.ballots, "票数": _cells_text(after)})
+    db.session.commit()
+    return sheet, row_errors, ""
+
+
+def _json(value):
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _cells_text(cells):
+    return {f"{q}-{o}": n for (q, o), n in sorted(cells.items()) if n}
+
+
+def _position(questionnaire, question_id):
+    return next(i for i, q in enumerate(questionnaire.questions, 1) if q.id == question_id)
+
+
+def differences(first, second, questionnaire, opts):
+    """Cells where the two entries of a double-entered batch differ: [(label, first, second)], and the
+    set of (question_id, option_id) keys (the key "ballots" for the number returned)."""
+    a, b = sheet_cells(first), sheet_cells(second)
+    found, keys = [], set()
+    if first.ballots != second.ballots:
+        found.append(("回收问卷数", first.ballots, second.ballots))
+        keys.add("ballots")
+    for n, question in enumerate(questionnaire.questions, 1):
+        for o in opts:
+            key = (question.id, o.id)
+            if a.get(key, 0) != b.get(key, 0):
+                found.append((f"第 {n} 题 · {o.label}", a.get(key, 0), b.get(key, 0)))
+                keys.add(key)
+    return found, keys
+
+
+def double_entry_state(campaign):
+    """Batches of double-entry questionnaires not yet usable: {(unit_id, questionnaire_id, type_id, round):
+    "待第二遍录入" | "两遍录入不一致"}. Two queries for the whole county."""
+    sheets = db.session.scalars(select(TallySheet).join(Questionnaire).where(
+        TallySheet.campaign_id == campaign.id, Questionnaire.double_entry)).all()
+    if not sheets:
+        return {}
+    counts = defaultdict(dict)
+    for sheet_id, q, o, n in db.session.execute(select(TallyCount.sheet_id, TallyCount.question_id,
+                                                       TallyCount.option_id, TallyCount.count)
+                                                .where(TallyCount.sheet_id.in_([s.id for s in sheets]))):
+        if n:
+            counts[sheet_id][(q, o)] = n
+    batches = defaultdict(dict)
+    for s in sheets:
+        batches[(s.unit_id, s.questionnaire_id, s.respondent_type_id, s.round)][s.entry] = s
+    state = {}
+    for key, entries in batches.items():
+        if set(entries) != {1, 2}:
+            state[key] = "待第二遍录入"
+        elif entries[1].ballots != entries[2].ballots or counts[entries[1].id] != counts[entries[2].id]:
+            state[key] = "两遍录入不一致"
+    return state
+
+
+# ---- individual ballots and one-time codes -------------------------------------------------------------
+
+def _check_answers(questionnaire, answers, opts):
+    valid_options = {o.id for o in opts}
+    errors = {}
+    for question in questionnaire.questions:
+        chosen = answers.get(question.id)
+        if chosen is None:
+            errors[question.id] = "请选择一项"
+        elif chosen not in valid_options:
+            errors[question.id] = "选项无效"
+    return errors
+
+
+def add_ballot(campaign, unit, questionnaire, rtype, round_, answers, user):
+    """Enter one paper questionnaire. `answers`: {question_id: option_id}; returns {question_id: message}
+    (nothing saved) or {} once saved."""
+    check_round(round_)
+    errors = _check_answers(questionnaire, answers, options(campaign.id))
+    if errors:
+        return errors
+    ballot = Ballot(campaign_id=campaign.id, unit_id=unit.id, questionnaire_id=questionnaire.id,
+                    respondent_type_id=rtype.id, round=round_, channel="paper", entered_by_id=user.id)
+    for question in questionnaire.questions:
+        ballot.answers.append(BallotAnswer(question_id=question.id, option_id=answers[question.id]))
+    db.session.add(ballot)
+    record("create", ballot, summary=f"逐张录入{unit.name}{ROUND_LABELS[round_]}{rtype.name}问卷 1 张",
+           unit_id=unit.id, actor=user)
+    db.session.commit()
+    return {}
+
+
+def delete_ballot(ballot, user):
+    record("delete", ballot, snapshot(ballot), summary="删除逐张录入的问卷 1 张", unit_id=ballot.unit_id, actor=user)
+    db.session.delete(ballot)
+    db.session.commit()
+
+
+def issue_codes(campaign, unit, questionnaire, rtype, round_, count, user):
+    check_round(round_)
+    if not 1 <= count <= MAX_CODES:
+        raise DomainError(f"每批可生成 1 至 {MAX_CODES} 个答题码")
+    batch = CodeBatch(campaign_id=campaign.id, unit_id=unit.id, questionnaire_id=questionnaire.id,
+                      respondent_type_id=rtype.id, round=round_, created_by_id=user.id)
+    taken = set()
+    while len(taken) < count:
+        taken.add("".join(secrets.choice(CODE_ALPHABET) for _ in range(10)))
+    batch.codes = [SurveyCode(code=c) for c in sorted(taken)]
+    db.session.add(batch)
+    record("create", batch, summary=f"为{unit.name}生成网上问卷答题码 {count} 个（{ROUND_LABELS[round_]}，{rtype.name}）",
+           unit_id=unit.id, actor=user)
+    db.session.commit()
+    return batch
+
+
+def qr_data_uri(text):
+    """A QR code of `text` as an SVG data URI, made here (no outside service)."""
+    return segno.make(text, error="m").svg_data_uri(scale=3, border=2)
+
+
+def find_code(code):
+    return db.session.scalar(select(SurveyCode).where(SurveyCode.code == code.strip().upper())
+                             .options(selectinload(SurveyCode.batch)))
+
+
+class CodeSpent(DomainError):
+    pass
+
+
+def answer_with_code(code, answers, comment):
+    """Record an online answer and spend the code in one transaction. The code is spent by a conditional
+    UPDATE, so of two simultaneous submissions exactly one succeeds; the other gets CodeSpent.
+    Returns {question_id: message} (nothing saved) or {} once saved. Stores no respondent identity."""
+    batch = code.batch
+    questionnaire = db.session.get(Questionnaire, batch.questionnaire_id)
+    if code.used_at is not None:
+        raise CodeSpent("此答题码已经使用过，每个答题码只能提交一次。感谢您的参与！")
+    errors = _check_answers(questionnaire, answers, options(batch.campaign_id))
+    if errors:
+        return errors
+    spent = db.session.execute(update(SurveyCode).where(SurveyCode.id == code.id, SurveyCode.used_at.is_(None))
+                               .values(used_at=utcnow()).execution_options(synchronize_session=False))
+    if spent.rowcount != 1:
+        db.session.rollback()
+        raise CodeSpent("此答题码已经使用过，每个答题码只能提交一次。感谢您的参与！")
+    ballot = Ballot(campaign_id=batch.campaign_id, unit_id=batch.unit_id, questionnaire_id=questionnaire.id,
+                    respondent_type_id=batch.respondent_type_id, round=batch.round, channel="online",
+                    code_id=code.id)
+    for question in questionnaire.questions:
+        ballot.answers.append(BallotAnswer(question_id=question.id, option_id=answers[question.id]))
+    db.session.add(ballot)
+    comment = (comment or "").strip()[:1000]
+    if comment:
+        db.session.add(Opinion(campaign_id=batch.campaign_id, unit_id=batch.unit_id, inspection_id=None,
+                               source="survey", text=comment, status="submitted"))
+    record("create", ballot, summary=f"网上问卷答卷 1 份{'（附意见建议）' if comment else ''}", unit_id=batch.unit_id)
+    db.session.commit()
+    return {}
+
+
+def progress(campaign, unit_ids=None):
+    """Per unit and round: questionnaires returned on paper tallies (first entry), ballots entered one by
+    one or online, and codes issued/used. {unit_id: {...}}; four grouped queries."""
+    out = defaultdict(lambda: {"june": 0, "november": 0, "ballots": 0, "codes": 0, "used": 0})
+    for unit_id, round_, n in db.session.execute(
+            select(TallySheet.unit_id, TallySheet.round, func.coalesce(func.sum(TallySheet.ballots), 0))
+            .join(Questionnaire).where(TallySheet.campaign_id == campaign.id, TallySheet.entry == 1)
+            .group_by(TallySheet.unit_id, TallySheet.round)):
+        out[unit_id][round_] += n
+    for unit_id, round_, n in db.session.execute(
+            select(Ballot.unit_id, Ballot.round, func.count()).where(Ballot.campaign_id == campaign.id)
+            .group_by(Ballot.unit_id, Ballot.round)):
+        out[unit_id][round_] += n
+        out[unit_id]["ballots"] += n
+    for unit_id, issued, used in db.session.execute(
+            select(CodeBatch.unit_id, func.count(SurveyCode.id), func.count(SurveyCode.used_at))
+            .join(SurveyCode).where(CodeBatch.campaign_id == campaign.id).group_by(CodeBatch.unit_id)):
+        out[unit_id]["codes"], out[unit_id]["used"] = issued, used
+    if unit_ids is not None:
+        return {k: v for k, v in out.items() if k in unit_ids}
+    return out

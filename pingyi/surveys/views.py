@@ -1,0 +1,394 @@
+"""Survey pages: set-up (office), tally grids and ballot entry (office, supervisors for their units),
+code sheets, and the public questionnaire answered with a one-time code."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from pingyi.auth.roles import LEADER, OFFICE, SUPERVISOR, role_required
+from pingyi.campaigns.services import current_campaign, supervised_unit_ids
+from pingyi.checklists.services import dimensions
+from pingyi.errors import DomainError, StaleEdit
+from pingyi.extensions import db
+from pingyi.htmx import campaign_or_404
+from pingyi.surveys import services
+from pingyi.surveys.models import ROUND_LABELS, Ballot, CodeBatch, Questionnaire, RespondentType
+from pingyi.units.models import Unit
+
+bp = Blueprint("surveys", __name__)
+
+
+def _may_enter(unit_id, campaign):
+    """Tallies and ballots: the office for every unit, a supervisor for the units assigned to them."""
+    if current_user.role == OFFICE:
+        return True
+    return current_user.role == SUPERVISOR and unit_id in supervised_unit_ids(campaign, current_user)
+
+
+def _entry_unit(unit_id):
+    campaign = campaign_or_404()
+    unit = db.get_or_404(Unit, unit_id)
+    if current_user.role not in (OFFICE, SUPERVISOR):
+        abort(403)
+    if not _may_enter(unit.id, campaign):
+        abort(404)
+    return campaign, unit
+
+
+def _batch_choice(campaign, args):
+    """The questionnaire, respondent type and round chosen in the query string (first ones by default)."""
+    qs = services.questionnaires(campaign.id)
+    types = services.respondent_types(campaign.id)
+    if not qs or not types:
+        abort(404)
+    q = next((x for x in qs if str(x.id) == args.get("questionnaire")), qs[0])
+    t = next((x for x in types if str(x.id) == args.get("type")), types[0])
+    round_ = args.get("round") if args.get("round") in ROUND_LABELS else "november"
+    return qs, types, q, t, round_
+
+
+@bp.get("/surveys")
+@login_required
+@role_required(OFFICE, SUPERVISOR, LEADER)
+def index():
+    campaign = campaign_or_404()
+    units = db.session.scalars(db.select(Unit).where(Unit.active).order_by(Unit.sort_order)).all()
+    if current_user.role == SUPERVISOR:
+        mine = supervised_unit_ids(campaign, current_user)
+        units = [u for u in units if u.id in mine]
+    progress = services.progress(campaign)
+    blocked = services.double_entry_state(campaign)
+    blocked_units = {}
+    for (unit_id, _q, _t, _r), state in blocked.items():
+        blocked_units.setdefault(unit_id, []).append(state)
+    return render_template("surveys/index.html", campaign=campaign, units=units, progress=progress,
+                           blocked=blocked_units, questionnaires=services.questionnaires(campaign.id),
+                           options=services.options(campaign.id), types=services.respondent_types(campaign.id),
+                           set_up=services.is_set_up(campaign), rounds=ROUND_LABELS)
+
+
+# ---- set-up (office) ------------------------------------------------------------------------------------
+
+def _float(raw, errors, key, label):
+    try:
+        value = float((raw or "").strip())
+    except ValueError:
+        errors[key] = f"{label}应为数字"
+        return 0.0
+    if not 0 <= value <= 1000:
+        errors[key] = f"{label}应在 0 至 1000 之间"
+    return value
+
+
+def _rows(prefix, fields):
+    """Rows of a repeated form: name="{prefix}-{n}-{field}"; n runs until a row has no id and no key field."""
+    rows, n = [], 0
+    while f"{prefix}-{n}-{fields[0]}" in request.form:
+        rows.append({f: request.form.get(f"{prefix}-{n}-{f}", "").strip() for f in fields})
+        rows[-1]["n"] = n
+        n += 1
+    return rows
+
+
+@bp.get("/surveys/setup")
+@login_required
+@role_required(OFFICE)
+def setup():
+    campaign = campaign_or_404()
+    return _setup_page(campaign)
+
+
+def _setup_page(campaign, option_rows=None, type_rows=None, errors=None, status=200):
+    opts = services.options(campaign.id)
+    types = services.respondent_types(campaign.id)
+    if option_rows is None:
+        option_rows = [{"id": o.id, "label": o.label, "score": f"{o.score:g}", "valid": o.counts_valid,
+                        "version": o.version} for o in opts] + [{"id": "", "label": "", "score": "", "valid": True,
+                                                                 "version": ""}]
+    if type_rows is None:
+        type_rows = [{"id": t.id, "name": t.name, "weight": f"{t.weight:g}", "version": t.version}
+                     for t in types] + [{"id": "", "name": "", "weight": "", "version": ""}]
+    return render_template("surveys/setup.html", campaign=campaign, option_rows=option_rows, type_rows=type_rows,
+                           errors=errors or {}, questionnaires=services.questionnaires(campaign.id),
+                           set_up=services.is_set_up(campaign)), status
+
+
+@bp.post("/surveys/setup/defaults")
+@login_required
+@role_required(OFFICE)
+def set_up_defaults():
+    campaign = campaign_or_404()
+    from pingyi.campaigns.services import set_up_scoring
+    set_up_scoring(campaign)
+    from pingyi.audit.services import record
+    record("update", campaign, summary="按默认设置建立本年度测评问卷和综合评定办法")
+    db.session.commit()
+    flash("已建立默认的测评选项、测评对象类别、问卷和综合评定办法", "success")
+    return redirect(url_for("surveys.setup"))
+
+
+@bp.post("/surveys/setup/options")
+@login_required
+@role_required(OFFICE)
+def save_options():
+    campaign = campaign_or_404()
+    raw = _rows("option", ("id", "label", "score", "version"))
+    errors, rows = {}, []
+    for row in raw:
+        row["valid"] = request.form.get(f"option-{row['n']}-valid") == "y"
+        if not row["id"] and not row["label"]:
+            continue
+        score = _float(row["score"], errors, f"option-{row['n']}", "分值") if row["label"] else 0.0
+        rows.append({"id": int(row["id"]) if row["id"].isdigit() else None, "label": row["label"][:20],
+                     "score": score, "valid": row["valid"], "version": row["version"]})
+    if not errors:
+        try:
+            services.save_options(campaign, rows)
+            flash("测评选项已保存", "success")
+            return redirect(url_for("surveys.setup"))
+        except StaleEdit:
+            db.session.rollback()
+            errors["options"] = "测评选项已被他人修改：请刷新页面查看最新设置后再改"
+        except DomainError as error:
+            db.session.rollback()
+            errors["options"] = str(error)
+    return _setup_page(campaign, option_rows=raw, errors=errors, status=400)
+
+
+@bp.post("/surveys/setup/types")
+@login_required
+@role_required(OFFICE)
+def save_types():
+    campaign = campaign_or_404()
+    raw = _rows("type", ("id", "name", "weight", "version"))
+    errors, rows = {}, []
+    for row in raw:
+        if not row["id"] and not row["name"]:
+            continue
+        weight = _float(row["weight"], errors, f"type-{row['n']}", "权重") if row["name"] else 0.0
+        rows.append({"id": int(row["id"]) if row["id"].isdigit() else None, "name": row["name"][:50],
+                     "weight": weight, "version": row["version"]})
+    if not errors:
+        try:
+            services.save_types(campaign, rows)
+            flash("测评对象类别已保存", "success")
+            return redirect(url_for("surveys.setup"))
+        except StaleEdit:
+            db.session.rollback()
+            errors["types"] = "测评对象类别已被他人修改：请刷新页面查看最新设置后再改"
+        except DomainError as error:
+            db.session.rollback()
+            errors["types"] = str(error)
+    return _setup_page(campaign, type_rows=raw, errors=errors, status=400)
+
+
+@bp.route("/surveys/questionnaires/new", methods=["GET", "POST"], defaults={"questionnaire_id": None})
+@bp.route("/surveys/questionnaires/<int:questionnaire_id>", methods=["GET", "POST"])
+@login_required
+@role_required(OFFICE)
+def questionnaire(questionnaire_id):
+    campaign = campaign_or_404()
+    q = None
+    if questionnaire_id is not None:
+        q = db.get_or_404(Questionnaire, questionnaire_id)
+        if q.campaign_id != campaign.id:
+            abort(404)
+    dims = dimensions(campaign.id)
+    error = ""
+    if request.method == "POST":
+        title = request.form.get("title", "").strip()[:100]
+        intro = request.form.get("intro", "").strip()
+        double = request.form.get("double_entry") == "y"
+        rows = _rows("question", ("id", "text", "dimension"))
+        questions = [{"id": int(r["id"]) if r["id"].isdigit() else None, "text": r["text"][:300],
+                      "dimension_id": int(r["dimension"]) if r["dimension"].isdigit() else None} for r in rows]
+        if not title:
+            error = "请填写问卷名称"
+        else:
+            try:
+                q = services.save_questionnaire(campaign, q, request.form.get("version"), title, intro, double,
+                                                [x for x in questions if x["id"] or x["text"]])
+                flash("问卷已保存", "success")
+                return redirect(url_for("surveys.questionnaire", questionnaire_id=q.id))
+            except StaleEdit:
+                db.session.rollback()
+                error = "问卷已被他人修改：请刷新页面查看最新内容后再改（您填写的内容仍在下方）"
+            except DomainError as e:
+                db.session.rollback()
+                error = str(e)
+        form = {"title": title, "intro": intro, "double_entry": double, "version": request.form.get("version", ""),
+                "questions": rows + [{"id": "", "text": "", "dimension": ""}]}
+        return render_template("surveys/questionnaire.html", campaign=campaign, q=q, form=form, dims=dims,
+                               error=error), 400
+    form = {"title": q.title if q else "", "intro": q.intro if q else "", "double_entry": q.double_entry if q else False,
+            "version": q.version if q else "",
+            "questions": [{"id": x.id, "text": x.text, "dimension": x.dimension_id or ""} for x in (q.questions if q else [])]
+            + [{"id": "", "text": "", "dimension": ""} for _ in range(2 if q else 7)]}
+    return render_template("surveys/questionnaire.html", campaign=campaign, q=q, form=form, dims=dims, error=error)
+
+
+# ---- paper tallies ---------------------------------------------------------------------------------------
+
+@bp.route("/units/<int:unit_id>/tallies", methods=["GET", "POST"])
+@login_required
+def tally(unit_id):
+    campaign, unit = _entry_unit(unit_id)
+    source = request.form if request.method == "POST" else request.args
+    qs, types, q, rtype, round_ = _batch_choice(campaign, source)
+    entry = 2 if source.get("entry") == "2" and q.double_entry else 1
+    opts = services.options(campaign.id)
+    row_errors, ballots_error, form_error, conflict = {}, "", "", None
+    typed = None
+    if request.method == "POST":
+        cells = {(question.id, o.id): request.form.get(f"c-{question.id}-{o.id}", "")
+                 for question in q.questions for o in opts}
+        typed = {"ballots": request.form.get("ballots", ""), "cells": cells}
+        try:
+            sheet, row_errors, ballots_error = services.save_tally(
+                campaign, unit, q, rtype, round_, entry, typed["ballots"], cells, request.form.get("version"),
+                current_user)
+            if not row_errors and not ballots_error:
+                flash(f"已保存{unit.name}{ROUND_LABELS[round_]}“{rtype.name}”的测评票数", "success")
+                return redirect(url_for("surveys.tally", unit_id=unit.id, questionnaire=q.id, type=rtype.id,
+                                        round=round_, entry=entry))
+        except StaleEdit:
+            db.session.rollback()
+            conflict = services.find_sheet(unit.id, q.id, rtype.id, round_, entry)
+            form_error = (f"{conflict.entered_by.display_name if conflict.entered_by else '他人'}已在您打开本页后保存了这批票数，"
+                          "您的输入未保存：下方仍是您填写的数字，请核对后再次保存（将以您的为准）")
+        except DomainError as error:
+            db.session.rollback()
+            form_error = str(error)
+    sheet = services.find_sheet(unit.id, q.id, rtype.id, round_, entry)
+    stored = services.sheet_cells(sheet)
+    values = {"ballots": sheet.ballots if sheet else "", "cells": {k: v for k, v in stored.items()}}
+    if typed is not None:  # keep what was typed in the rows that were refused (and everywhere on a conflict)
+        values["ballots"] = typed["ballots"] if (ballots_error or conflict or form_error) else values["ballots"]
+        for (question_id, option_id), raw in typed["cells"].items():
+            if question_id in row_errors or conflict or form_error:
+                values["cells"][(question_id, option_id)] = raw
+    diffs, diff_keys, other = [], set(), None
+    if q.double_entry:
+        other = services.find_sheet(unit.id, q.id, rtype.id, round_, 3 - entry)
+        if sheet is not None and other is not None:
+            first, second = (sheet, other) if entry == 1 else (other, sheet)
+            diffs, diff_keys = services.differences(first, second, q, opts)
+    status = 400 if (row_errors or ballots_error or form_error) else 200
+    return render_template("surveys/tally.html", campaign=campaign, unit=unit, q=q, qs=qs, types=types,
+                           rtype=rtype, round_=round_, rounds=ROUND_LABELS, entry=entry, opts=opts, sheet=sheet,
+                           values=values, row_errors=row_errors, ballots_error=ballots_error, form_error=form_error,
+                           version=(conflict or sheet).version if (conflict or sheet) else "",
+                           diffs=diffs, diff_keys=diff_keys, other=other), status
+
+
+# ---- individual ballots ----------------------------------------------------------------------------------
+
+@bp.route("/units/<int:unit_id>/ballots", methods=["GET", "POST"])
+@login_required
+def ballots(unit_id):
+    campaign, unit = _entry_unit(unit_id)
+    source = request.form if request.method == "POST" else request.args
+    qs, types, q, rtype, round_ = _batch_choice(campaign, source)
+    opts = services.options(campaign.id)
+    errors, chosen = {}, {}
+    if request.method == "POST":
+        for question in q.questions:
+            raw = request.form.get(f"q-{question.id}", "")
+            if raw.isdigit():
+                chosen[question.id] = int(raw)
+        try:
+            errors = services.add_ballot(campaign, unit, q, rtype, round_, chosen, current_user)
+        except DomainError as error:
+            db.session.rollback()
+            errors = {0: str(error)}
+        if not errors:
+            flash("已录入 1 张问卷，请继续录入下一张", "success")
+            return redirect(url_for("surveys.ballots", unit_id=unit.id, questionnaire=q.id, type=rtype.id,
+                                    round=round_))
+    recent = db.session.scalars(db.select(Ballot).where(
+        Ballot.unit_id == unit.id, Ballot.campaign_id == campaign.id, Ballot.questionnaire_id == q.id,
+        Ballot.respondent_type_id == rtype.id, Ballot.round == round_).order_by(Ballot.id.desc())).all()
+    return render_template("surveys/ballots.html", campaign=campaign, unit=unit, q=q, qs=qs, types=types,
+                           rtype=rtype, round_=round_, rounds=ROUND_LABELS, opts=opts, errors=errors,
+                           chosen=chosen, recent=recent[:10], count=len(recent),
+                           labels={o.id: o.label for o in opts},
+                           answers={b.id: {a.question_id: a.option_id for a in b.answers} for b in recent[:10]}), \
+        400 if errors else 200
+
+
+@bp.post("/ballots/<int:ballot_id>/delete")
+@login_required
+def delete_ballot(ballot_id):
+    ballot = db.get_or_404(Ballot, ballot_id)
+    campaign, unit = _entry_unit(ballot.unit_id)
+    if ballot.channel != "paper" or ballot.campaign_id != campaign.id:
+        flash("网上问卷的答卷不能删除", "error")
+    else:
+        services.delete_ballot(ballot, current_user)
+        flash("已删除该张问卷", "success")
+    return redirect(url_for("surveys.ballots", unit_id=unit.id, questionnaire=ballot.questionnaire_id,
+                            type=ballot.respondent_type_id, round=ballot.round))
+
+
+# ---- one-time codes --------------------------------------------------------------------------------------
+
+@bp.post("/units/<int:unit_id>/codes")
+@login_required
+@role_required(OFFICE)
+def issue_codes(unit_id):
+    campaign, unit = _entry_unit(unit_id)
+    _, _, q, rtype, round_ = _batch_choice(campaign, request.form)
+    raw = request.form.get("count", "").strip()
+    try:
+        batch = services.issue_codes(campaign, unit, q, rtype, round_, int(raw) if raw.isdigit() else 0,
+                                     current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(f"{error}（您填写的是“{raw}”）", "error")
+        return redirect(url_for("surveys.index", _anchor=f"unit-{unit.id}"))
+    return redirect(url_for("surveys.code_sheet", batch_id=batch.id))
+
+
+@bp.get("/codes/<int:batch_id>")
+@login_required
+@role_required(OFFICE)
+def code_sheet(batch_id):
+    batch = db.get_or_404(CodeBatch, batch_id)
+    base = (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
+    slips = [(c, f"{base}{url_for('surveys.answer', code=c.code)}") for c in batch.codes]
+    return render_template("surveys/codes.html", batch=batch, slips=slips, qr=services.qr_data_uri)
+
+
+# ---- the public questionnaire ----------------------------------------------------------------------------
+
+@bp.route("/s/<code>", methods=["GET", "POST"])
+def answer(code):
+    found = services.find_code(code)
+    if found is None:
+        return render_template("surveys/answer_closed.html", title="答题码无效",
+                               message="没有找到这个答题码，请核对后重新扫描或输入。"), 404
+    batch = found.batch
+    campaign = current_campaign()
+    if campaign is None or batch.campaign_id != campaign.id or campaign.status != "open":
+        return render_template("surveys/answer_closed.html", title="测评已结束",
+                               message="本次测评已经结束，感谢您的关注。"), 410
+    if found.used_at is not None:
+        return render_template("surveys/answer_closed.html", title="答题码已使用",
+                               message="此答题码已经使用过，每个答题码只能提交一次。感谢您的参与！"), 410
+    q = db.session.get(Questionnaire, batch.questionnaire_id)
+    opts = services.options(batch.campaign_id)
+    errors, chosen, comment = {}, {}, ""
+    if request.method == "POST":
+        for question in q.questions:
+            raw = request.form.get(f"q-{question.id}", "")
+            if raw.isdigit():
+                chosen[question.id] = int(raw)
+        comment = request.form.get("comment", "")
+        try:
+            errors = services.answer_with_code(found, chosen, comment)
+        except services.CodeSpent as spent:
+            return render_template("surveys/answer_closed.html", title="答题码已使用", message=str(spent)), 410
+        if not errors:
+            return render_template("surveys/answer_closed.html", title="提交成功",
+                                   message="您的评价已提交，感谢您对政风行风建设的支持！")
+    return render_template("surveys/answer.html", code=found, batch=batch, q=q, opts=opts, errors=errors,
+                           chosen=chosen, comment=comment, unit=db.session.get(Unit, batch.unit_id),
+                           rtype=db.session.get(RespondentType, batch.respondent_type_id)), 400 if errors else 200
