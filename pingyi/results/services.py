@@ -86,15 +86,17 @@ def group_index(groups, category, is_key):
     return None
 
 
-def gather(campaign, rules):
-    """Every participating unit's inputs: eight grouped queries whatever the number of units and ballots."""
+def gather(campaign, rules, blocked=None):
+    """Every participating unit's inputs: ten queries whatever the number of units and ballots. Batches of
+    double entry not yet in agreement (`blocked`, from surveys.double_entry_state) are left out."""
     units = {}
     for unit_id, name, category, is_key in db.session.execute(
             select(Unit.id, Unit.name, Unit.category, Participation.is_key).join(Participation)
             .where(Participation.campaign_id == campaign.id, Unit.active).order_by(Unit.sort_order)):
         units[unit_id] = UnitInputs(unit_id, name, group_index(rules.groups, category, is_key))
 
-    blocked = surveys.double_entry_state(campaign)
+    if blocked is None:
+        blocked = surveys.double_entry_state(campaign)
 
     def usable(unit_id, questionnaire_id, type_id, round_):
         return unit_id in units and (unit_id, questionnaire_id, type_id, round_) not in blocked
@@ -184,10 +186,11 @@ def compute(campaign, config=None):
     """Live results: {"details": {unit_id: detail}, "summary": {...}, "blocked": double-entry problems}."""
     config = config or config_for(campaign)
     rules = _rules(campaign, config)
-    inputs = gather(campaign, rules)
+    blocked = surveys.double_entry_state(campaign)
+    inputs = gather(campaign, rules, blocked)
     details = evaluate(inputs, rules)
     return {"details": details, "summary": summarize(campaign, rules, inputs, details), "groups": rules.groups,
-            "rules": rules, "blocked": surveys.double_entry_state(campaign)}
+            "rules": rules, "blocked": blocked}
 
 
 def summarize(campaign, rules, inputs, details):

@@ -1,0 +1,182 @@
+"""Results from the database: gathering, publication (frozen, versioned), who sees what, export, bulletin."""
+import io
+import json
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+from sqlalchemy import event, select
+
+from pingyi.errors import DomainError
+from pingyi.extensions import db
+from pingyi.results import services
+from pingyi.results.models import ResultVersion
+from pingyi.surveys import services as surveys
+from tests.conftest import unit_named, user
+
+
+def _add_votes(campaign, unit, n_satisfied, n_not):
+    q = surveys.questionnaires(campaign.id)[0]
+    opts = surveys.options(campaign.id)
+    for i in range(n_satisfied + n_not):
+        surveys.add_ballot(campaign, unit, q, surveys.respondent_types(campaign.id)[0], "november",
+                           {x.id: (opts[0] if i < n_satisfied else opts[2]).id for x in q.questions}, user("office"))
+
+
+def test_live_results_follow_the_inputs(county):
+    police = unit_named("县公安局")
+    before = services.compute(county)["details"][police.id]
+    _add_votes(county, police, 0, 30)
+    after = services.compute(county)["details"][police.id]
+    assert after["types"][0]["ballots"] == before["types"][0]["ballots"] + 30
+    assert after["total"] < before["total"]
+
+
+def test_a_unit_without_ballots_is_listed_unrated(county):
+    details = services.compute(county)["details"]
+    petro = details[unit_named("中国石油青山县分公司").id]
+    assert petro["total"] is None and petro["grade"] == "未评定" and petro["rank"] is None
+
+
+def test_publication_is_frozen_and_versioned(county):
+    police = unit_named("县公安局")
+    latest = services.latest_version(county)
+    published = services.unit_result(latest, police.id)
+    _add_votes(county, police, 0, 40)
+    assert services.unit_result(services.latest_version(county), police.id) == published  # frozen
+    new = services.publish(county, user("office"), show_ranking=False, note="更正")
+    db.session.refresh(latest)
+    assert new.number == latest.number + 1 and latest.status == "superseded"
+    assert services.unit_result(latest, police.id) == published  # the old version is kept as it was
+    assert services.unit_result(new, police.id)["total"] < published["total"]
+    assert [v.number for v in services.versions(county)] == [new.number, latest.number, latest.number - 1]
+    assert json.loads(new.config_json)["options"][1] == {"label": "基本满意", "score": 80.0, "valid": True}
+
+
+def test_publishing_waits_for_double_entries_to_agree(county):
+    q = surveys.questionnaires(county.id)[1]
+    internal = surveys.respondent_types(county.id)[3]
+    opts = surveys.options(county.id)
+    cells = {(x.id, opts[0].id): "5" for x in q.questions}
+    surveys.save_tally(county, unit_named("县林业局"), q, internal, "november", 1, "5", cells, None, user("office"))
+    with pytest.raises(DomainError, match="双人录入"):
+        services.publish(county, user("office"), show_ranking=False)
+
+
+def test_gathering_takes_the_same_number_of_queries_whatever_the_data(county):
+    def count():
+        db.session.expire_all()
+        statements = []
+        listener = lambda *args: statements.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        services.compute(county)
+        event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    first = count()
+    _add_votes(county, unit_named("县财政局"), 5, 5)
+    _add_votes(county, unit_named("县卫生局"), 5, 5)
+    assert count() == first
+
+
+def test_unit_sees_only_its_own_result_unless_the_ranking_is_published(county, client_for):
+    office, unit = client_for("office"), client_for("unit")
+    services.publish(county, user("office"), show_ranking=False)
+    page = unit.get("/results").text
+    assert "本单位结果" in page and "县财政局" not in page and "svg" not in page.split("本单位结果")[1].split("</section>")[0]
+    police = unit_named("县公安局")
+    assert unit.get(f"/results/units/{police.id}").status_code == 200
+    assert unit.get(f"/results/units/{unit_named('县财政局').id}").status_code == 404
+    assert unit.get("/results?version=1").text == page  # a unit cannot pick a version
+    assert unit.get("/results/export.xlsx").status_code == 403
+    assert office.get("/results").status_code == 200
+    services.publish(county, user("office"), show_ranking=True)
+    page = unit.get("/results").text
+    assert "县财政局" in page and "驻县单位" in page
+
+
+def test_unpublished_groups_stay_with_the_office_and_leaders(county, client_for):
+    config = services.config_for(county)
+    groups = config.groups
+    groups[1]["published"] = False
+    config.groups_json = json.dumps(groups, ensure_ascii=False)
+    db.session.commit()
+    services.publish(county, user("office"), show_ranking=True)
+    stationed = "国网青山县供电公司"
+    assert stationed not in client_for("unit").get("/results").text
+    assert stationed not in client_for("evaluator").get("/results").text
+    assert stationed in client_for("leader").get("/results").text
+
+
+def test_nothing_is_shown_to_units_before_publication(empty_app):
+    from pingyi import demo
+    from pingyi.campaigns.services import current_campaign
+    demo.load_demo()
+    for version in db.session.scalars(select(ResultVersion)):
+        db.session.delete(version)
+    db.session.commit()
+    client = empty_app.test_client(user=user("unit"))
+    assert "尚未发布" in client.get("/results").text
+    assert "尚未发布" in client.get(f"/results/units/{user('unit').unit_id}").text
+    assert current_campaign() is not None
+
+
+def test_export_has_one_sheet_per_group(county, office_client):
+    response = office_client.get("/results/export.xlsx")
+    book = load_workbook(io.BytesIO(response.data))
+    response.close()
+    assert book.sheetnames == ["县政府部门和县直企事业单位", "驻县单位", "重点评议部门"]
+    sheet = book["重点评议部门"]
+    assert [c.value for c in sheet[1]][:2] == ["名次", "单位"] and sheet.max_row == 9
+    assert sheet["B2"].value == "县公安局"
+
+
+def test_settings_reject_bad_thresholds_and_keep_the_typed_values(county, office_client):
+    form = office_client.get("/results/settings")
+    assert "试算示例" in form.text and "按上面<strong>尚未保存</strong>的设置试算" in form.text
+    config = services.config_for(county)
+    opened = config.version
+    data = {k: f"{getattr(config, k):g}" for k in ("weight_satisfaction", "weight_checklist", "weight_rectification",
+                                                   "checklist_meets", "checklist_basic", "checklist_problem",
+                                                   "deduct_minor", "deduct_major", "deduct_severe", "deduct_cap",
+                                                   "top_share", "top_min_score")}
+    data.update(top_count="3", bottom_count="1", veto_severity="severe", veto_grade="基本满意", version=config.version,
+                top_text="", bottom_text="")
+    grades = [("满意", "90"), ("比较满意", "95"), ("基本满意", "60"), ("不满意", "")]
+    for n, (name, low) in enumerate(grades):
+        data.update({f"grade-{n}-name": name, f"grade-{n}-min": low, f"grade-{n}-inclusive": "y"})
+    for n, g in enumerate(config.groups):
+        data.update({f"group-{n}-name": g["name"], f"group-{n}-scope": g["scope"], f"group-{n}-published": "y"})
+    response = office_client.post("/results/settings", data=data)
+    assert response.status_code == 400 and "分数线应从高到低排列" in response.text and 'value="95"' in response.text
+    data["grade-1-min"] = "80"
+    data["grade-2-min"] = "70"  # another county's boundary
+    example = office_client.post("/results/settings/example", data=data)
+    assert "尚未保存" in example.text
+    assert services.config_for(county).grades[2]["min"] == 60.0  # the example saved nothing
+    assert office_client.post("/results/settings", data=data).status_code == 302
+    assert services.config_for(county).grades[2]["min"] == 70.0
+    data["version"] = opened  # the form opened before that save
+    assert office_client.post("/results/settings", data=data).status_code == 409
+
+
+def test_bulletin_is_built_from_the_published_version(county, office_client):
+    response = office_client.get("/documents/bulletin.docx")
+    doc = Document(io.BytesIO(response.data))
+    response.close()
+    text = "\n".join(p.text for p in doc.paragraphs)
+    cells = {c.text for t in doc.tables for row in t.rows for c in row.cells}
+    assert "关于2026年度" in text and "青纠风办发〔2026〕15号" in text
+    latest = services.version_results(services.latest_version(county))
+    police = latest["details"][unit_named("县公安局").id]
+    assert "县公安局" in cells and f"{police['total']:.2f}" in cells
+    assert "以下单位因无有效测评票未参加排名：中国石油青山县分公司。" in text
+
+
+def test_no_bulletin_before_publication(county, office_client):
+    for version in db.session.scalars(select(ResultVersion)):
+        db.session.delete(version)
+    db.session.commit()
+    response = office_client.get("/documents/bulletin.docx")
+    assert response.status_code == 302
+    assert "评议结果尚未发布" in office_client.get(response.location).text
