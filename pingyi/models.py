@@ -27,6 +27,7 @@ from pingyi.results.models import ResultVersion, ScoringConfig, UnitResult  # no
 from pingyi.surveys.models import (  # noqa: F401
                                           Ballot,
                                           BallotAnswer,
+                                          BallotCount,
                                           CodeBatch,
                                           Questionnaire,
                                           RespondentType,

@@ -1,4 +1,4 @@
-"""`make bench`: server time and SQL statements of /board and a task's per-unit list for a 300-unit county.
+"""`make bench`: server time and SQL statements of the heavy pages for a 300-unit county.
 
 Builds the demo county, grows it to 300 units with submissions, then times requests through the
 WSGI app (server time, no network), next to a trivial page that renders only the base layout.
@@ -97,6 +97,33 @@ def add_commitments(campaign):
     db.session.commit()
 
 
+def add_ballots(campaign, per_unit):
+    """`per_unit` questionnaires entered one by one for every unit, each answering every question."""
+    from sqlalchemy import func, insert
+
+    from pingyi.surveys import services as surveys
+    from pingyi.surveys.models import Ballot, BallotAnswer
+    q = surveys.questionnaires(campaign.id)[0]
+    types = surveys.respondent_types(campaign.id)
+    opts = surveys.options(campaign.id)
+    next_id = (db.session.scalar(select(func.max(Ballot.id))) or 0) + 1
+    ballots, answers = [], []
+    for unit_id in db.session.scalars(select(Unit.id).order_by(Unit.id)):
+        for k in range(per_unit):
+            ballots.append({"id": next_id, "campaign_id": campaign.id, "unit_id": unit_id, "questionnaire_id": q.id,
+                            "respondent_type_id": types[k % len(types)].id, "round": ("june", "november")[k % 2],
+                            "channel": "paper", "created_at": utcnow()})
+            for j, question in enumerate(q.questions):
+                answers.append({"ballot_id": next_id, "question_id": question.id,
+                                "option_id": opts[(unit_id + k + j) % 7 % len(opts)].id})
+            next_id += 1
+    db.session.execute(insert(Ballot), ballots)
+    db.session.execute(insert(BallotAnswer), answers)
+    db.session.commit()
+    surveys.recount(campaign)  # a bulk import bypasses add_ballot's running counts
+    return len(ballots)
+
+
 def batch_time(client, app, statements):
     """Wall time of a commitment-letter batch for every unit through the web app, polled like the page does."""
     start = time.perf_counter()
@@ -152,6 +179,7 @@ def run(units, findings):
         grow(campaign, units)
         add_findings(campaign, findings)
         add_commitments(campaign)
+        ballots = add_ballots(campaign, 200)
         campaign_id = campaign.id
         police_id = db.session.scalar(select(Unit.id).where(Unit.name == "县公安局"))
         task_id = next(t for t in campaign_tasks(campaign.id) if t.title == "书面总结报告").id
@@ -170,7 +198,10 @@ def run(units, findings):
         (f"/units/{police_id}/checklist", f"/units/{police_id}/checklist"),
         ("/findings/matrix", "/findings/matrix"),
         (f"/units/{police_id}/documents/commitment.docx", f"/units/{police_id}/documents/commitment.docx"),
+        ("/results (live: compute and render)", "/results"),
+        (f"/results/units/{police_id} (explanation)", f"/results/units/{police_id}"),
     )}
+    results["ballots"] = ballots
     batch, total = batch_time(client, app, statements)
     floor = floor_time(app, campaign_id)
     results["batch"] = (batch, floor, total)
@@ -187,6 +218,7 @@ def main():
         print(f"\n{units} units, {findings} findings")
         print(f"  {'page':42} {'median ms':>10} {'p95 ms':>8} {'SQL':>5} {'x trivial':>10}")
         batch, floor, total = results.pop("batch")
+        print(f"  ({results.pop('ballots')} ballots entered one by one, on top of the demo's paper tallies)")
         for name, (median, p95, sql) in results.items():
             print(f"  {name:42} {median:10.1f} {p95:8.1f} {sql:5d} {median / trivial:10.2f}")
         print(f"  commitment letters for {total} units: batch zip through the app {batch:.2f} s, "

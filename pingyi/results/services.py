@@ -2,7 +2,7 @@
 import json
 from collections import defaultdict
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_, union_all
 from sqlalchemy.orm import aliased
 
 from pingyi.audit.services import record, snapshot
@@ -17,7 +17,7 @@ from pingyi.rectifications.models import Rectification
 from pingyi.results.models import GROUP_SCOPE_LABELS, ResultVersion, ScoringConfig, UnitResult
 from pingyi.results.scoring import UnitInputs, evaluate, option_rate, round2, rules_from_config
 from pingyi.surveys import services as surveys
-from pingyi.surveys.models import Ballot, BallotAnswer, SurveyQuestion, TallyCount, TallySheet
+from pingyi.surveys.models import Ballot, BallotCount, SurveyQuestion, TallyCount, TallySheet
 from pingyi.timeutil import today
 from pingyi.units.models import Unit
 
@@ -87,7 +87,7 @@ def group_index(groups, category, is_key):
 
 
 def gather(campaign, rules, blocked=None):
-    """Every participating unit's inputs: ten queries whatever the number of units and ballots. Batches of
+    """Every participating unit's inputs: eight queries whatever the number of units and ballots. Batches of
     double entry not yet in agreement (`blocked`, from surveys.double_entry_state) are left out."""
     units = {}
     for unit_id, name, category, is_key in db.session.execute(
@@ -98,46 +98,42 @@ def gather(campaign, rules, blocked=None):
     if blocked is None:
         blocked = surveys.double_entry_state(campaign)
 
-    def usable(unit_id, questionnaire_id, type_id, round_):
-        return unit_id in units and (unit_id, questionnaire_id, type_id, round_) not in blocked
+    def sheets(stmt):
+        """Only first entries, and of double-entered batches only those whose two entries agree."""
+        stmt = stmt.where(TallySheet.campaign_id == campaign.id, TallySheet.entry == 1)
+        if blocked:
+            stmt = stmt.where(~tuple_(TallySheet.unit_id, TallySheet.questionnaire_id, TallySheet.respondent_type_id,
+                                      TallySheet.round).in_(list(blocked)))
+        return stmt
 
     def add(target, key, option_id, n):
         bucket = target.setdefault(key, {})
         bucket[option_id] = bucket.get(option_id, 0) + n
 
-    for unit_id, q_id, type_id, round_, n in db.session.execute(
-            select(TallySheet.unit_id, TallySheet.questionnaire_id, TallySheet.respondent_type_id, TallySheet.round,
-                   TallySheet.ballots).where(TallySheet.campaign_id == campaign.id, TallySheet.entry == 1)):
-        if usable(unit_id, q_id, type_id, round_):
-            units[unit_id].ballots[type_id] = units[unit_id].ballots.get(type_id, 0) + n
-    for unit_id, q_id, type_id, round_, dim_id, option_id, n in db.session.execute(
-            select(TallySheet.unit_id, TallySheet.questionnaire_id, TallySheet.respondent_type_id, TallySheet.round,
-                   SurveyQuestion.dimension_id, TallyCount.option_id, func.sum(TallyCount.count))
-            .join(TallySheet, TallyCount.sheet_id == TallySheet.id)
-            .join(SurveyQuestion, TallyCount.question_id == SurveyQuestion.id)
-            .where(TallySheet.campaign_id == campaign.id, TallySheet.entry == 1)
-            .group_by(TallySheet.unit_id, TallySheet.questionnaire_id, TallySheet.respondent_type_id, TallySheet.round,
-                      SurveyQuestion.dimension_id, TallyCount.option_id)):
-        if n and usable(unit_id, q_id, type_id, round_) and option_id in rules.options:
-            add(units[unit_id].votes, type_id, option_id, n)
-            if dim_id:
-                add(units[unit_id].dimension_votes, dim_id, option_id, n)
-    for unit_id, type_id, n in db.session.execute(
-            select(Ballot.unit_id, Ballot.respondent_type_id, func.count()).where(Ballot.campaign_id == campaign.id)
-            .group_by(Ballot.unit_id, Ballot.respondent_type_id)):
+    returned = union_all(
+        sheets(select(TallySheet.unit_id, TallySheet.respondent_type_id, func.sum(TallySheet.ballots))
+               .group_by(TallySheet.unit_id, TallySheet.respondent_type_id)),
+        select(Ballot.unit_id, Ballot.respondent_type_id, func.count()).where(Ballot.campaign_id == campaign.id)
+        .group_by(Ballot.unit_id, Ballot.respondent_type_id))
+    for unit_id, type_id, n in db.session.execute(returned):
         if unit_id in units:
             units[unit_id].ballots[type_id] = units[unit_id].ballots.get(type_id, 0) + n
-    for unit_id, type_id, dim_id, option_id, n in db.session.execute(
-            select(Ballot.unit_id, Ballot.respondent_type_id, SurveyQuestion.dimension_id, BallotAnswer.option_id,
-                   func.count())
-            .join(Ballot, BallotAnswer.ballot_id == Ballot.id)
-            .join(SurveyQuestion, BallotAnswer.question_id == SurveyQuestion.id)
-            .where(Ballot.campaign_id == campaign.id)
-            .group_by(Ballot.unit_id, Ballot.respondent_type_id, SurveyQuestion.dimension_id, BallotAnswer.option_id)):
-        if unit_id in units and option_id in rules.options:
-            add(units[unit_id].votes, type_id, option_id, n)
-            if dim_id:
-                add(units[unit_id].dimension_votes, dim_id, option_id, n)
+    # Votes per unit × respondent type × option, and per unit × dimension × option: paper tallies and the
+    # running counts of individual ballots, summed in the database (a few thousand rows for a county).
+    for key_column, target, joined in ((TallySheet.respondent_type_id, "votes", False),
+                                       (SurveyQuestion.dimension_id, "dimension_votes", True)):
+        tallies = select(TallySheet.unit_id, key_column, TallyCount.option_id, func.sum(TallyCount.count)).join(
+            TallySheet, TallyCount.sheet_id == TallySheet.id)
+        counted = select(BallotCount.unit_id, BallotCount.respondent_type_id if not joined else key_column,
+                         BallotCount.option_id, func.sum(BallotCount.count)).where(BallotCount.campaign_id == campaign.id)
+        if joined:
+            tallies = tallies.join(SurveyQuestion, TallyCount.question_id == SurveyQuestion.id)
+            counted = counted.join(SurveyQuestion, BallotCount.question_id == SurveyQuestion.id)
+        tallies = sheets(tallies).group_by(TallySheet.unit_id, key_column, TallyCount.option_id)
+        counted = counted.group_by(BallotCount.unit_id, counted.selected_columns[1], BallotCount.option_id)
+        for unit_id, key, option_id, n in db.session.execute(union_all(tallies, counted)):
+            if n and key is not None and unit_id in units and option_id in rules.options:
+                add(getattr(units[unit_id], target), key, option_id, n)
 
     for unit_id, rating, n in db.session.execute(
             select(Assessment.unit_id, Assessment.rating, func.count()).join(CheckItem).join(Dimension)

@@ -66,10 +66,23 @@ def index():
     ranking = services.ranking(data["details"], data["groups"])
     visible = _visible_groups(data, version)
     own = data["details"].get(current_user.unit_id) if current_user.role == UNIT else None
+    config = data.get("config") or services.config_as_dict(services.config_for(campaign))
     return render_template("results/index.html", campaign=campaign, data=data, version=version,
+                           rule_note=_rule_note(config),
                            ranking=[r for i, r in enumerate(ranking) if i in visible], own=own,
                            versions=services.versions(campaign) if current_user.role in (OFFICE, LEADER) else [],
                            marks=MARK_LABELS, sources=SOURCES, scope_labels=GROUP_SCOPE_LABELS)
+
+
+def _rule_note(config):
+    """How 先进 and 末位 were named, in the words of the rules they were named by."""
+    parts = []
+    if config["top_count"]:
+        parts.append(f"先进：每组最多 {config['top_count']} 个，且不超过本组排名单位数的 {config['top_share']:g}%（向下取整），"
+                     f"综合得分不低于 {config['top_min_score']:g} 分且未被一票否决；同分单位一并评或一并不评。")
+    if config["bottom_count"]:
+        parts.append(f"末位：每组最后 {config['bottom_count']} 名（同分并列的一并列入）。")
+    return "".join(parts)
 
 
 @bp.get("/results/units/<int:unit_id>")

@@ -177,3 +177,23 @@ class BallotAnswer(db.Model):
     option_id: Mapped[int] = mapped_column(ForeignKey("survey_option.id"))
 
     ballot = relationship("Ballot", back_populates="answers")
+
+
+class BallotCount(db.Model):
+    """Answers of the ballots entered one by one or online, counted per unit, batch, question and option.
+    Kept in step with Ballot in the same transaction (services.add_ballot, answer_with_code, delete_ballot),
+    so that scoring reads a few thousand counts instead of every answer; services.recount rebuilds it."""
+
+    __table_args__ = (UniqueConstraint("unit_id", "questionnaire_id", "respondent_type_id", "round", "question_id",
+                                       "option_id"),
+                      db.Index("ix_ballot_count_campaign", "campaign_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaire.id"))
+    respondent_type_id: Mapped[int] = mapped_column(ForeignKey("respondent_type.id"))
+    round: Mapped[str] = mapped_column(String(20))
+    question_id: Mapped[int] = mapped_column(ForeignKey("survey_question.id"))
+    option_id: Mapped[int] = mapped_column(ForeignKey("survey_option.id"))
+    count: Mapped[int] = mapped_column(Integer, default=0)

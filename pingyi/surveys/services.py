@@ -5,7 +5,7 @@ import secrets
 import segno
 from collections import defaultdict
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -20,6 +20,7 @@ from pingyi.surveys.models import (
     ROUND_LABELS,
     Ballot,
     BallotAnswer,
+    BallotCount,
     CodeBatch,
     Questionnaire,
     RespondentType,
@@ -124,6 +125,7 @@ def save_options(campaign, rows):
                 if option.id in used:
                     raise DomainError(f"选项“{option.label}”已有投票，不能删除")
                 record("delete", option, snapshot(option), summary=f"删除测评选项 {option.label}")
+                db.session.execute(delete(BallotCount).where(BallotCount.option_id == option.id))
                 db.session.delete(option)
                 continue
             before = snapshot(option)
@@ -163,6 +165,7 @@ def save_types(campaign, rows):
                 if rtype.id in used:
                     raise DomainError(f"“{rtype.name}”已有测评数据，不能删除")
                 record("delete", rtype, snapshot(rtype), summary=f"删除测评对象类别 {rtype.name}")
+                db.session.execute(delete(BallotCount).where(BallotCount.respondent_type_id == rtype.id))
                 db.session.delete(rtype)
                 continue
             before = snapshot(rtype)
@@ -206,6 +209,7 @@ def save_questionnaire(campaign, questionnaire, version, title, intro, double_en
             if question.id in answered:
                 raise DomainError(f"问题“{question.text}”已有答题数据，不能删除")
             db.session.execute(db.delete(TallyCount).where(TallyCount.question_id == question.id))
+            db.session.execute(delete(BallotCount).where(BallotCount.question_id == question.id))
             questionnaire.questions.remove(question)
         elif question is not None:
             question.text, question.dimension_id, question.sort_order = row["text"], row["dimension_id"] or None, order
@@ -371,6 +375,37 @@ def double_entry_state(campaign):
 
 # ---- individual ballots and one-time codes -------------------------------------------------------------
 
+COUNT_KEY = ("unit_id", "questionnaire_id", "respondent_type_id", "round", "question_id", "option_id")
+
+
+def _count(ballot, delta):
+    """Add (delta 1) or take back (-1) a ballot's answers in BallotCount, in the caller's transaction.
+    One INSERT … ON CONFLICT DO UPDATE, so two ballots saved at once both count."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    stmt = upsert(BallotCount)
+    stmt = stmt.on_conflict_do_update(index_elements=list(COUNT_KEY), set_={"count": BallotCount.count + stmt.excluded.count})
+    db.session.execute(stmt, [{"campaign_id": ballot.campaign_id, "unit_id": ballot.unit_id,
+                               "questionnaire_id": ballot.questionnaire_id,
+                               "respondent_type_id": ballot.respondent_type_id, "round": ballot.round,
+                               "question_id": a.question_id, "option_id": a.option_id, "count": delta}
+                              for a in ballot.answers])
+
+
+def recount(campaign):
+    """Rebuild the campaign's BallotCount from its ballots (after a bulk import; tests check it matches)."""
+    db.session.execute(delete(BallotCount).where(BallotCount.campaign_id == campaign.id))
+    grouped = (select(Ballot.campaign_id, Ballot.unit_id, Ballot.questionnaire_id, Ballot.respondent_type_id,
+                      Ballot.round, BallotAnswer.question_id, BallotAnswer.option_id, func.count())
+               .join(Ballot, BallotAnswer.ballot_id == Ballot.id).where(Ballot.campaign_id == campaign.id)
+               .group_by(Ballot.campaign_id, Ballot.unit_id, Ballot.questionnaire_id, Ballot.respondent_type_id,
+                         Ballot.round, BallotAnswer.question_id, BallotAnswer.option_id))
+    db.session.execute(insert(BallotCount).from_select(["campaign_id", *COUNT_KEY, "count"], grouped))
+    db.session.commit()
+
+
 def _check_answers(questionnaire, answers, opts):
     valid_options = {o.id for o in opts}
     errors = {}
@@ -395,6 +430,7 @@ def add_ballot(campaign, unit, questionnaire, rtype, round_, answers, user):
     for question in questionnaire.questions:
         ballot.answers.append(BallotAnswer(question_id=question.id, option_id=answers[question.id]))
     db.session.add(ballot)
+    _count(ballot, 1)
     record("create", ballot, summary=f"逐张录入{unit.name}{ROUND_LABELS[round_]}{rtype.name}问卷 1 张",
            unit_id=unit.id, actor=user)
     db.session.commit()
@@ -403,6 +439,7 @@ def add_ballot(campaign, unit, questionnaire, rtype, round_, answers, user):
 
 def delete_ballot(ballot, user):
     record("delete", ballot, snapshot(ballot), summary="删除逐张录入的问卷 1 张", unit_id=ballot.unit_id, actor=user)
+    _count(ballot, -1)
     db.session.delete(ballot)
     db.session.commit()
 
@@ -460,6 +497,7 @@ def answer_with_code(code, answers, comment):
     for question in questionnaire.questions:
         ballot.answers.append(BallotAnswer(question_id=question.id, option_id=answers[question.id]))
     db.session.add(ballot)
+    _count(ballot, 1)
     comment = (comment or "").strip()[:1000]
     if comment:
         db.session.add(Opinion(campaign_id=batch.campaign_id, unit_id=batch.unit_id, inspection_id=None,

@@ -115,11 +115,11 @@ def enter_tally(page, base, unit, unit_id, refuse_first=False):
     expect(page.locator(".row-error")).to_have_count(0)
     expect(page.get_by_label("回收问卷数（份）")).to_have_value(str(ballots))
     # The selects still show the batch just saved.
-    expect(page.get_by_label("测评对象")).to_have_value(page.get_by_label("测评对象").locator(
-        "option", has_text=RTYPE).get_attribute("value"))
+    expect(page.get_by_label("测评对象").locator("option:checked")).to_have_text(RTYPE)
+    expect(page.get_by_label("轮次").locator("option:checked")).to_have_text(ROUND)
 
 
-def test_tallies_publish_and_unit_breakdown(live_server, browser, page):
+def test_tallies_publish_and_unit_breakdown(live_server, page):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.on("dialog", lambda dialog: dialog.accept())  # the confirm() before publishing
     base = live_server

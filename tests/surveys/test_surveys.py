@@ -236,3 +236,23 @@ def test_a_supervisor_enters_only_for_assigned_units(county, client_for):
     assert supervisor.get(f"/units/{unit_named('县财政局').id}/tallies").status_code == 404
     listing = supervisor.get("/surveys").text
     assert "县公安局" in listing and "县财政局" not in listing
+
+
+def test_running_counts_match_a_recount_of_the_ballots(setup):
+    from pingyi.surveys.models import BallotCount
+    campaign, q, _, types, opts = setup
+    unit, office = unit_named("县司法局"), user("office")
+    for n in range(3):
+        services.add_ballot(campaign, unit, q, types[1], "june", {x.id: opts[n].id for x in q.questions}, office)
+    services.delete_ballot(db.session.scalar(select(Ballot).where(Ballot.unit_id == unit.id)), office)
+
+    def counts():
+        return {tuple(getattr(c, k) for k in services.COUNT_KEY): c.count
+                for c in db.session.scalars(select(BallotCount).where(BallotCount.campaign_id == campaign.id))
+                if c.count}
+
+    running = counts()
+    assert running[(unit.id, q.id, types[1].id, "june", q.questions[0].id, opts[1].id)] == 1
+    assert (unit.id, q.id, types[1].id, "june", q.questions[0].id, opts[0].id) not in running  # deleted again
+    services.recount(campaign)
+    assert counts() == running

@@ -1,8 +1,8 @@
 """surveys and results
 
-Revision ID: afb2775ada19
+Revision ID: 3e5b229287ca
 Revises: 0b1e34013872
-Create Date: 2026-11-26 07:57:38.758323
+Create Date: 2026-11-26 08:12:57.829777
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'afb2775ada19'
+revision = '3e5b229287ca'
 down_revision = '0b1e34013872'
 branch_labels = None
 depends_on = None
@@ -170,6 +170,28 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_tally_sheet_respondent_type_id'), ['respondent_type_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tally_sheet_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('ballot_count',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('questionnaire_id', sa.Integer(), nullable=False),
+    sa.Column('respondent_type_id', sa.Integer(), nullable=False),
+    sa.Column('round', sa.String(length=20), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('option_id', sa.Integer(), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_ballot_count_campaign_id_campaign')),
+    sa.ForeignKeyConstraint(['option_id'], ['survey_option.id'], name=op.f('fk_ballot_count_option_id_survey_option')),
+    sa.ForeignKeyConstraint(['question_id'], ['survey_question.id'], name=op.f('fk_ballot_count_question_id_survey_question')),
+    sa.ForeignKeyConstraint(['questionnaire_id'], ['questionnaire.id'], name=op.f('fk_ballot_count_questionnaire_id_questionnaire')),
+    sa.ForeignKeyConstraint(['respondent_type_id'], ['respondent_type.id'], name=op.f('fk_ballot_count_respondent_type_id_respondent_type')),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_ballot_count_unit_id_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ballot_count')),
+    sa.UniqueConstraint('unit_id', 'questionnaire_id', 'respondent_type_id', 'round', 'question_id', 'option_id', name=op.f('uq_ballot_count_unit_id'))
+    )
+    with op.batch_alter_table('ballot_count', schema=None) as batch_op:
+        batch_op.create_index('ix_ballot_count_campaign', ['campaign_id'], unique=False)
+
     op.create_table('survey_code',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('batch_id', sa.Integer(), nullable=False),
@@ -286,6 +308,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_survey_code_batch_id'))
 
     op.drop_table('survey_code')
+    with op.batch_alter_table('ballot_count', schema=None) as batch_op:
+        batch_op.drop_index('ix_ballot_count_campaign')
+
+    op.drop_table('ballot_count')
     with op.batch_alter_table('tally_sheet', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tally_sheet_unit_id'))
         batch_op.drop_index(batch_op.f('ix_tally_sheet_respondent_type_id'))
