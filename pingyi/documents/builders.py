@@ -159,7 +159,7 @@ def bulletin_docx(d):
     s = d["summary"]
     doc.paragraph(f"根据县委、县政府工作部署，{d['county']}按照评议工作实施方案组织开展了{d['year']}年度政风行风评议"
                   "工作，采取明察暗访、问卷调查、民意测评等方式，"
-                  f"对{s['units']}个单位进行了评议。共回收测评票{s['ballots']}张，其中有效票{s['valid']}张，"
+                  f"对{s['units']}个单位进行了评议。共回收测评问卷{s['ballots']}份，有效评价{s['valid']}人次，"
                   f"全县群众满意率为{s['rate']}%。现将评议结果通报如下：")
 
     def clause(text):
@@ -204,7 +204,7 @@ def bulletin_docx(d):
         doc.heading1(f"{_ordinal(n)}、{group['name']}")
         doc.table(["名次", "单位", "综合得分", "评定等次", "备注"],
                   [[str(r["rank"]), r["unit"], r["total"], r["grade"], r["mark"]] for r in group["rows"]],
-                  [900, 3845, 1500, 1500, 1100])
+                  [900, 3445, 1500, 1500, 1500])
     doc.colophon(CC, d["office"], d["date"])
     return doc.save()
 

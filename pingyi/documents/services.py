@@ -154,14 +154,17 @@ def bulletin_data(campaign):
                        "rows": [{"rank": d["rank"], "unit": d["unit"], "total": f"{d['total']:.2f}", "grade": d["grade"],
                                  "mark": "、".join(x for x in (MARK_LABELS[d["mark"]], "一票否决" if d["veto"] else "") if x)}
                                 for d in ranked]})
-    by_dimension = defaultdict(list)
+    by_dimension, counts = defaultdict(list), defaultdict(int)
     for dim_name, description in db.session.execute(
             select(Dimension.name, Finding.description).join(Dimension, Finding.dimension_id == Dimension.id)
             .where(Finding.campaign_id == campaign.id, Finding.status == "confirmed")
             .order_by(case({"severe": 0, "major": 1}, value=Finding.severity, else_=2), Finding.id)):
-        by_dimension[dim_name].append(description.rstrip("。；"))
-    problems = [f"{name}方面：{'；'.join(found[:2])}{'等' if len(found) > 2 else ''}，共{len(found)}个问题"
-                for name, found in sorted(by_dimension.items(), key=lambda kv: -len(kv[1]))[:5]]
+        text = description.rstrip("。；")
+        if text not in by_dimension[dim_name]:  # the same problem found in several units is named once
+            by_dimension[dim_name].append(text)
+        counts[dim_name] += 1
+    problems = [f"{name}方面：{'；'.join(found[:2])}{'等' if len(found) > 2 else ''}，共{counts[name]}个问题"
+                for name, found in sorted(by_dimension.items(), key=lambda kv: -counts[kv[0]])[:5]]
     config = data["config"]
     requirements = [
         "各单位要认真对照评议结果，深入查找问题根源，对评议中反馈的问题逐条整改，整改情况于通报下发之日起30日内书面报县纠风办",

@@ -110,7 +110,7 @@ def test_red_header_title_and_addressee(built):
 def test_opening_paragraph_states_the_summary_in_body_font(built):
     _, doc = built
     body = next(p for p in doc.paragraphs if p.text.startswith("根据县委、县政府工作部署"))
-    for phrase in ("青山县", "2026年度", "47个单位", "9400张", "9106张", "91.37%", "现将评议结果通报如下："):
+    for phrase in ("青山县", "2026年度", "47个单位", "回收测评问卷9400份", "有效评价9106人次", "91.37%", "现将评议结果通报如下："):
         assert phrase in body.text, phrase
     run = body.runs[0]
     assert run._r.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312" and run.font.size.pt == 16
