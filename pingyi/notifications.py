@@ -7,8 +7,14 @@ from sqlalchemy import func, select
 from pingyi import policy
 from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem, FeedbackNotice
-from pingyi.findings.models import Finding, Inspection
-from pingyi.rectifications.models import CommitmentLetter, Extension, RecheckRecord, Rectification
+from pingyi.findings.models import Finding, Inspection, Opinion
+from pingyi.rectifications.models import (
+    CommitmentLetter,
+    Extension,
+    RecheckRecord,
+    Rectification,
+)
+from pingyi.surveys.services import double_entry_state
 from pingyi.tasks.models import Submission, Task
 from pingyi.tasks.services import unit_tasks
 from pingyi.timeutil import today, utcnow
@@ -84,6 +90,10 @@ def todo(user, campaign):
             ("待备案的整改承诺书", _count(letters), url_for(
                 "rectifications.commitment", unit_id=db.session.scalar(letters.limit(1)) or 0), "warn"),
             ("逾期未完成的整改", _count(_open_overdue(campaign)), url_for("rectifications.index", overdue="1"), "alert"),
+            ("待审核的意见建议（含网上问卷留言）", _count(select(Opinion.id).where(
+                Opinion.campaign_id == campaign.id, Opinion.status == "submitted")),
+             url_for("findings.index", _anchor="opinions"), "warn"),
+            ("双人录入待完成或不一致的测评票", len(double_entry_state(campaign)), url_for("surveys.index"), "warn"),
         ]
     elif user.role in ("evaluator", "supervisor"):
         scope = policy.inspected_unit_ids(user, campaign) or {0}

@@ -1,10 +1,9 @@
 """Satisfaction surveys: set-up, paper tallies (single or double entry), ballots, one-time codes."""
 import json
 import secrets
-
-import segno
 from collections import defaultdict
 
+import segno
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified

@@ -1,6 +1,15 @@
 """Survey pages: set-up (office), tally grids and ballot entry (office, supervisors for their units),
 code sheets, and the public questionnaire answered with a one-time code."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from pingyi.auth.roles import LEADER, OFFICE, SUPERVISOR, role_required
@@ -10,7 +19,13 @@ from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
 from pingyi.htmx import campaign_or_404
 from pingyi.surveys import services
-from pingyi.surveys.models import ROUND_LABELS, Ballot, CodeBatch, Questionnaire, RespondentType
+from pingyi.surveys.models import (
+    ROUND_LABELS,
+    Ballot,
+    CodeBatch,
+    Questionnaire,
+    RespondentType,
+)
 from pingyi.units.models import Unit
 
 bp = Blueprint("surveys", __name__)

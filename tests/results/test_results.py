@@ -15,6 +15,11 @@ from pingyi.surveys import services as surveys
 from tests.conftest import unit_named, user
 
 
+def county_request():
+    from flask import current_app
+    return current_app.test_request_context()
+
+
 def _add_votes(campaign, unit, n_satisfied, n_not):
     q = surveys.questionnaires(campaign.id)[0]
     opts = surveys.options(campaign.id)
@@ -61,6 +66,9 @@ def test_publishing_waits_for_double_entries_to_agree(county):
     surveys.save_tally(county, unit_named("县林业局"), q, internal, "november", 1, "5", cells, None, user("office"))
     with pytest.raises(DomainError, match="双人录入"):
         services.publish(county, user("office"), show_ranking=False)
+    from pingyi.notifications import todo
+    with county_request():
+        assert ("双人录入待完成或不一致的测评票", 1) in [item[:2] for item in todo(user("office"), county)]
 
 
 def test_gathering_takes_the_same_number_of_queries_whatever_the_data(county):

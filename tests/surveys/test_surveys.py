@@ -8,7 +8,7 @@ from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
 from pingyi.findings.models import Opinion
 from pingyi.surveys import services
-from pingyi.surveys.models import Ballot, BallotAnswer, SurveyCode, TallySheet
+from pingyi.surveys.models import Ballot, BallotAnswer, SurveyCode
 from tests.conftest import unit_named, user
 
 
