@@ -11,6 +11,8 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from sqlalchemy import func
+from sqlalchemy.orm import selectinload
 
 from pingyi.auth.roles import LEADER, OFFICE, SUPERVISOR, role_required
 from pingyi.campaigns.services import current_campaign, supervised_unit_ids
@@ -318,14 +320,15 @@ def ballots(unit_id):
             flash("已录入 1 张问卷，请继续录入下一张", "success")
             return redirect(url_for("surveys.ballots", unit_id=unit.id, questionnaire=q.id, type=rtype.id,
                                     round=round_))
-    recent = db.session.scalars(db.select(Ballot).where(
-        Ballot.unit_id == unit.id, Ballot.campaign_id == campaign.id, Ballot.questionnaire_id == q.id,
-        Ballot.respondent_type_id == rtype.id, Ballot.round == round_).order_by(Ballot.id.desc())).all()
+    batch = (Ballot.unit_id == unit.id, Ballot.campaign_id == campaign.id, Ballot.questionnaire_id == q.id,
+             Ballot.respondent_type_id == rtype.id, Ballot.round == round_)
+    recent = db.session.scalars(db.select(Ballot).where(*batch).order_by(Ballot.id.desc()).limit(10)
+                                .options(selectinload(Ballot.answers))).all()
+    count = db.session.scalar(db.select(func.count(Ballot.id)).where(*batch))
     return render_template("surveys/ballots.html", campaign=campaign, unit=unit, q=q, qs=qs, types=types,
                            rtype=rtype, round_=round_, rounds=ROUND_LABELS, opts=opts, errors=errors,
-                           chosen=chosen, recent=recent[:10], count=len(recent),
-                           labels={o.id: o.label for o in opts},
-                           answers={b.id: {a.question_id: a.option_id for a in b.answers} for b in recent[:10]}), \
+                           chosen=chosen, recent=recent, count=count, labels={o.id: o.label for o in opts},
+                           answers={b.id: {a.question_id: a.option_id for a in b.answers} for b in recent}), \
         400 if errors else 200
 
 

@@ -256,3 +256,18 @@ def test_running_counts_match_a_recount_of_the_ballots(setup):
     assert (unit.id, q.id, types[1].id, "june", q.questions[0].id, opts[0].id) not in running  # deleted again
     services.recount(campaign)
     assert counts() == running
+
+
+def test_ballot_page_enters_one_questionnaire_after_another(county, office_client):
+    q = services.questionnaires(county.id)[0]
+    t = services.respondent_types(county.id)[2]
+    opts = services.options(county.id)
+    unit = unit_named("县司法局")
+    base = {"questionnaire": q.id, "type": t.id, "round": "june"}
+    partial = office_client.post(f"/units/{unit.id}/ballots", data=base | {f"q-{q.questions[0].id}": opts[0].id})
+    assert partial.status_code == 400 and f"还有 {len(q.questions) - 1} 题未选择" in partial.text
+    full = base | {f"q-{x.id}": opts[1].id for x in q.questions}
+    response = office_client.post(f"/units/{unit.id}/ballots", data=full)
+    assert response.status_code == 302
+    page = office_client.get(response.location)
+    assert "已录入 1 张" in page.text and "纸质问卷逐张录入" in page.text
