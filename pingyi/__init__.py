@@ -115,6 +115,12 @@ def _install_hooks(app):
         response.headers["Referrer-Policy"] = "same-origin"
         return response
 
+    @app.errorhandler(OverflowError)
+    def number_too_large(error):
+        """An id or number in the address beyond what the database stores: no such record."""
+        return render_template("errors/error.html", code=404, title="页面不存在",
+                               message="您要找的页面不存在，或您无权查看。"), 404
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_template("errors/error.html", code=400, title="请求已失效",

@@ -15,5 +15,7 @@ class StaleEdit(DomainError):
 
 def check_version(obj, version):
     """Refuse a save made from a form that showed an older version of `obj`."""
-    if version is not None and str(version) != "" and int(version) != obj.version:
+    if version is None or str(version) == "":
+        return
+    if not str(version).isascii() or not str(version).isdigit() or int(version) != obj.version:
         raise StaleEdit(current=obj)

@@ -41,3 +41,12 @@ def save_versioned(form, obj, save, error_field=None):
             error_field(form, error)
         return False, None
     return True, None
+
+
+def plain_int(raw, maximum=10**9):
+    """A whole number typed or posted as ASCII digits (not "²" or "１"), at most `maximum`; else None."""
+    raw = (raw or "").strip()
+    if not raw or len(raw) > 12 or not (raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw)
+    return value if value <= maximum else None

@@ -21,8 +21,6 @@ from pingyi.rectifications.models import (  # noqa: F401
                                           Rectification,
                                           RectificationUpdate,
 )
-from pingyi.tasks.models import Submission, Task  # noqa: F401
-from pingyi.units.models import Unit  # noqa: F401
 from pingyi.results.models import ResultVersion, ScoringConfig, UnitResult  # noqa: F401
 from pingyi.surveys.models import (  # noqa: F401
                                           Ballot,
@@ -37,3 +35,5 @@ from pingyi.surveys.models import (  # noqa: F401
                                           TallyCount,
                                           TallySheet,
 )
+from pingyi.tasks.models import Submission, Task  # noqa: F401
+from pingyi.units.models import Unit  # noqa: F401

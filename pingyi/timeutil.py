@@ -1,7 +1,7 @@
 """The county's clock: every date the product shows or compares is Asia/Shanghai."""
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -31,6 +31,11 @@ def acting_at(moment):
 def today():
     """Today's date in the county, which deadlines are compared with."""
     return now().date()
+
+
+def day_start(day):
+    """Midnight of a county date, as a stored naive UTC datetime."""
+    return datetime.combine(day, time(), tzinfo=TZ).astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def local(dt):

@@ -193,7 +193,7 @@ def _survey_values(own):
     from pingyi.surveys.models import Ballot, CodeBatch, Questionnaire, SurveyCode
     campaign = current_campaign()
     code = db.session.scalar(select(SurveyCode).join(CodeBatch).where(CodeBatch.campaign_id == campaign.id,
-                                                                      SurveyCode.used_at.is_(None)))
+                                                                      SurveyCode.used_on.is_(None)))
     return {"questionnaire_id": db.session.scalar(select(Questionnaire.id).where(Questionnaire.campaign_id == campaign.id)),
             "ballot_id": db.session.scalar(select(Ballot.id).where(Ballot.unit_id == own, Ballot.channel == "paper")),
             "code": code.code, "batch_id": code.batch_id}

@@ -11,6 +11,9 @@ OBJECTS = {
     "unit": "单位", "user": "用户", "campaign": "评议活动", "phase": "阶段", "participation": "参评设置",
     "evaluation_group": "评议组", "group_member": "评议组成员", "dimension": "评议方面", "check_item": "检查项",
     "supervisor_assignment": "监督员联系单位", "task": "任务", "submission": "单位提交",
+    "survey_option": "测评选项", "respondent_type": "测评对象类别", "questionnaire": "问卷",
+    "tally_sheet": "测评票数（汇总录入）", "ballot": "问卷（逐张/网上）", "code_batch": "答题码",
+    "scoring_config": "综合评定办法", "result_version": "评议结果版本",
 }
 ACTIONS = {"create": "新建", "update": "修改", "delete": "删除", "reset_password": "重置密码",
            "change_password": "修改密码"}
@@ -28,6 +31,10 @@ FIELDS = {
     "submitted_at": "提交时间", "submitted_by_id": "提交人", "reviewed_at": "审核时间", "reviewed_by_id": "审核人",
     "review_comment": "纠风办意见", "is_demo": "演示账号", "year": "年度", "number": "阶段序号",
     "task_id": "任务", "campaign_id": "评议活动", "dimension_id": "评议方面", "id": "编号",
+    "label": "选项", "score": "分值", "counts_valid": "计为有效票", "weight": "权重", "intro": "填写说明",
+    "double_entry": "双人录入", "questions": "问题", "answers": "答题", "round": "轮次", "entry": "录入遍次",
+    "ballots": "回收问卷数", "channel": "录入方式", "questionnaire_id": "问卷", "respondent_type_id": "测评对象类别",
+    "show_ranking": "向单位公开排名", "doc_number": "通报发文序号",
 }
 VALUES = {
     "category": CATEGORY_LABELS, "role": ROLE_LABELS, "scope": GROUP_SCOPE_LABELS, "member_role": MEMBER_ROLE_LABELS,

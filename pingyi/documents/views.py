@@ -39,6 +39,8 @@ def _missing(error, unit=None):
     flash(str(error), "error")
     if unit is not None:
         return redirect(url_for("units.show", unit_id=unit.id) + "#documents")
+    if current_user.role not in (OFFICE, "leader"):
+        return redirect(url_for("results.index"))  # the document list is the office's and leaders'
     return redirect(url_for("documents.index"))
 
 

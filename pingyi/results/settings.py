@@ -1,7 +1,9 @@
 """Read and check the scoring-rules form (综合评定办法): every message in Chinese, next to its field."""
 import json
+import math
 
 from pingyi.findings.models import SEVERITY_LABELS
+from pingyi.forms import plain_int
 from pingyi.results.models import GROUP_SCOPE_LABELS
 
 NUMBER_FIELDS = {
@@ -36,14 +38,14 @@ def parse(form, dimension_ids):
         typed[key] = form.get(key, "").strip()
         try:
             clean[key] = float(typed[key])
-            if not low <= clean[key] <= high:
+            if not math.isfinite(clean[key]) or not low <= clean[key] <= high:
                 errors[key] = f"{label}应在 {low} 至 {high} 之间"
         except ValueError:
             errors[key] = f"请填写{label}（数字）"
     for key, (label, low, high) in INT_FIELDS.items():
         typed[key] = form.get(key, "").strip()
-        if typed[key].isdigit() and low <= int(typed[key]) <= high:
-            clean[key] = int(typed[key])
+        if plain_int(typed[key]) is not None and low <= plain_int(typed[key]) <= high:
+            clean[key] = plain_int(typed[key])
         else:
             errors[key] = f"{label}应为 {low} 至 {high} 的整数"
     for key in TEXT_FIELDS:
@@ -76,7 +78,9 @@ def parse(form, dimension_ids):
         try:
             bound = float(g["min"])
         except ValueError:
-            errors[f"grade-{g['n']}"] = "请填写该等次的最低分"
+            bound = None
+        if bound is None or not math.isfinite(bound) or not 0 <= bound <= 100:
+            errors[f"grade-{g['n']}"] = "请填写该等次的最低分（0 至 100）"
             continue
         if clean_grades and clean_grades[-1]["min"] is not None and bound >= clean_grades[-1]["min"]:
             errors[f"grade-{g['n']}"] = "分数线应从高到低排列"
@@ -107,7 +111,7 @@ def parse(form, dimension_ids):
 
     typed["veto_severity"] = form.get("veto_severity", "")
     typed["veto_grade"] = form.get("veto_grade", "").strip()
-    typed["veto_dimensions"] = [int(x) for x in form.getlist("veto_dimensions") if x.isdigit()]
+    typed["veto_dimensions"] = [plain_int(x) for x in form.getlist("veto_dimensions") if plain_int(x) is not None]
     typed["version"] = form.get("version", "")
     if typed["veto_severity"] not in ("", *SEVERITY_LABELS):
         errors["veto_severity"] = "请选择触发一票否决的问题程度"

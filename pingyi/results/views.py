@@ -21,6 +21,7 @@ from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
 from pingyi.findings.models import SEVERITY_LABELS
+from pingyi.forms import plain_int
 from pingyi.htmx import campaign_or_404
 from pingyi.results import services
 from pingyi.results import settings as settings_form
@@ -75,9 +76,13 @@ def index():
     ranking = services.ranking(data["details"], data["groups"])
     visible = _visible_groups(data, version)
     own = data["details"].get(current_user.unit_id) if current_user.role == UNIT else None
+    if current_user.role in (OFFICE, LEADER, UNIT):
+        explainable = None  # every unit listed (a unit only sees its own row's link work)
+    else:
+        explainable = policy.inspected_unit_ids(current_user, campaign)
     config = data.get("config") or services.config_as_dict(services.config_for(campaign))
     return render_template("results/index.html", campaign=campaign, data=data, version=version,
-                           rule_note=_rule_note(config),
+                           rule_note=_rule_note(config), explainable=explainable,
                            ranking=[r for i, r in enumerate(ranking) if i in visible], own=own,
                            versions=services.versions(campaign) if current_user.role in (OFFICE, LEADER) else [],
                            marks=MARK_LABELS, sources=SOURCES, scope_labels=GROUP_SCOPE_LABELS)
@@ -103,8 +108,11 @@ def unit(unit_id):
     if data is None:
         return render_template("results/unpublished.html", campaign=campaign)
     detail = data["details"].get(unit_id)
-    if detail is None:
-        abort(404)
+    if detail is None or not policy.can_see_unit_work(current_user, unit_id, campaign):
+        abort(404)  # evaluators and supervisors: the units they inspect (the explanation names findings)
+    if (current_user.role not in (OFFICE, LEADER) and detail["group"] is not None
+            and not data["groups"][detail["group"]]["published"] and current_user.role != UNIT):
+        detail = dict(detail, rank=None, mark="", group_size=0)  # a group kept unpublished keeps its ranking
     config = data.get("config") or services.config_as_dict(services.config_for(campaign))
     dims = {str(d["id"]): d["name"] for d in data["summary"]["dimensions"]}
     group = data["groups"][detail["group"]] if detail["group"] is not None else None
@@ -117,12 +125,12 @@ def unit(unit_id):
 def publish():
     campaign = campaign_or_404()
     raw_number = request.form.get("doc_number", "").strip()
-    if raw_number and not (raw_number.isdigit() and 0 < int(raw_number) < 10000):
+    if raw_number and not 0 < (plain_int(raw_number) or 0) < 10000:
         flash(f"通报的发文序号应为正整数（您填写的是“{raw_number}”），未发布", "error")
         return redirect(url_for("results.index"))
     try:
         version = services.publish(campaign, current_user, request.form.get("show_ranking") == "y",
-                                   request.form.get("note", "").strip()[:500], int(raw_number) if raw_number else None)
+                                   request.form.get("note", "").strip()[:500], plain_int(raw_number))
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")

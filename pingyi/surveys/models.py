@@ -1,10 +1,11 @@
 """Satisfaction surveys (满意度测评): questionnaires, answer options, respondent types, paper tallies
 (single or double entry), individual ballots and the one-time codes of the online questionnaire."""
-from datetime import datetime
+from datetime import date, datetime
 from typing import Optional
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -146,12 +147,13 @@ class CodeBatch(db.Model):
 
 
 class SurveyCode(db.Model):
-    """A one-time code: spent by the first answer submitted with it. Who answered is not stored."""
+    """A one-time code: spent by the first answer submitted with it. Neither who answered nor which ballot
+    the code gave is stored, and only the day it was spent: the slip's holder cannot be traced to answers."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("code_batch.id"), index=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
-    used_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    used_on: Mapped[Optional[date]] = mapped_column(Date)
 
     batch = relationship("CodeBatch", back_populates="codes")
 
@@ -168,7 +170,6 @@ class Ballot(db.Model):
     respondent_type_id: Mapped[int] = mapped_column(ForeignKey("respondent_type.id"))
     round: Mapped[str] = mapped_column(String(20))
     channel: Mapped[str] = mapped_column(String(10), default="paper")
-    code_id: Mapped[Optional[int]] = mapped_column(ForeignKey("survey_code.id"), unique=True)
     entered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

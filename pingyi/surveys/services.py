@@ -10,9 +10,10 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from pingyi.audit.services import record, snapshot
 from pingyi.checklists.services import dimensions
-from pingyi.errors import DomainError, check_version
+from pingyi.errors import DomainError, StaleEdit, check_version
 from pingyi.extensions import db
 from pingyi.findings.models import Opinion
+from pingyi.forms import plain_int
 from pingyi.surveys.models import (
     DEFAULT_OPTIONS,
     DEFAULT_TYPES,
@@ -29,7 +30,7 @@ from pingyi.surveys.models import (
     TallyCount,
     TallySheet,
 )
-from pingyi.timeutil import utcnow
+from pingyi.timeutil import day_start, today, utcnow
 
 MAX_CODES = 500
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are also typed by hand
@@ -123,9 +124,12 @@ def save_options(campaign, rows):
             if not row["label"]:
                 if option.id in used:
                     raise DomainError(f"选项“{option.label}”已有投票，不能删除")
-                record("delete", option, snapshot(option), summary=f"删除测评选项 {option.label}")
+                before = snapshot(option)
                 db.session.execute(delete(BallotCount).where(BallotCount.option_id == option.id))
+                db.session.execute(delete(TallyCount).where(TallyCount.option_id == option.id))  # zero cells
                 db.session.delete(option)
+                db.session.flush()
+                record("delete", option, before, summary=f"删除测评选项 {before['label']}")
                 continue
             before = snapshot(option)
             option.label, option.score, option.counts_valid, option.sort_order = (
@@ -141,7 +145,8 @@ def save_options(campaign, rows):
 
 def _used_type_ids(campaign_id):
     return set(db.session.scalars(select(TallySheet.respondent_type_id).where(TallySheet.campaign_id == campaign_id)
-                                  .union(select(Ballot.respondent_type_id).where(Ballot.campaign_id == campaign_id))))
+                                  .union(select(Ballot.respondent_type_id).where(Ballot.campaign_id == campaign_id),
+                                         select(CodeBatch.respondent_type_id).where(CodeBatch.campaign_id == campaign_id))))
 
 
 def save_types(campaign, rows):
@@ -163,9 +168,11 @@ def save_types(campaign, rows):
             if not row["name"]:
                 if rtype.id in used:
                     raise DomainError(f"“{rtype.name}”已有测评数据，不能删除")
-                record("delete", rtype, snapshot(rtype), summary=f"删除测评对象类别 {rtype.name}")
+                before = snapshot(rtype)
                 db.session.execute(delete(BallotCount).where(BallotCount.respondent_type_id == rtype.id))
                 db.session.delete(rtype)
+                db.session.flush()
+                record("delete", rtype, before, summary=f"删除测评对象类别 {before['name']}")
                 continue
             before = snapshot(rtype)
             rtype.name, rtype.weight, rtype.sort_order = row["name"], row["weight"], order
@@ -187,7 +194,7 @@ def save_questionnaire(campaign, questionnaire, version, title, intro, double_en
         before = None
     else:
         check_version(questionnaire, version)
-        before = snapshot(questionnaire)
+        before = snapshot(questionnaire) | {"questions": [q.text for q in questionnaire.questions]}
     if not any(q["text"] for q in questions):
         raise DomainError("问卷至少要有一个问题")
     questionnaire.title, questionnaire.intro, questionnaire.double_entry = title, intro, double_entry
@@ -216,7 +223,13 @@ def save_questionnaire(campaign, questionnaire, version, title, intro, double_en
         record("create", questionnaire, summary=f"新增问卷 {title}（{len([q for q in questions if q['text']])} 题）")
     else:
         flag_modified(questionnaire, "title")  # question edits move the questionnaire's version too
-        record("update", questionnaire, before, summary=f"修改问卷 {title}")
+        db.session.flush()
+        after = snapshot(questionnaire) | {"questions": [q.text for q in questionnaire.questions]}
+        changed = sorted(k for k in after if after[k] != before.get(k))
+        if changed:
+            entry = record("update", questionnaire, summary=f"修改问卷 {title}")
+            entry.before = json.dumps({k: before.get(k) for k in changed}, ensure_ascii=False)
+            entry.after = json.dumps({k: after[k] for k in changed}, ensure_ascii=False)
     db.session.commit()
     return questionnaire
 
@@ -240,13 +253,18 @@ def sheet_cells(sheet):
     return {(c.question_id, c.option_id): c.count for c in sheet.counts} if sheet else {}
 
 
+MAX_COUNT = 100_000  # questionnaires of one batch, or votes of one cell
+
+
 def _parse_count(raw):
+    """A count typed in the grid: blank is 0; anything but ASCII digits up to MAX_COUNT is refused."""
     raw = (raw or "").strip()
     if raw == "":
         return 0
-    if not raw.isdigit():
+    value = plain_int(raw, MAX_COUNT)
+    if value is None:
         raise ValueError
-    return int(raw)
+    return value
 
 
 def save_tally(campaign, unit, questionnaire, rtype, round_, entry, ballots_raw, cells_raw, version, user):
@@ -259,27 +277,26 @@ def save_tally(campaign, unit, questionnaire, rtype, round_, entry, ballots_raw,
         raise DomainError("该问卷未设置双人录入")
     sheet = find_sheet(unit.id, questionnaire.id, rtype.id, round_, entry)
     if sheet is not None:
+        if version is None or str(version) == "":
+            raise StaleEdit(current=sheet)  # a grid posted without the version it was opened at
         check_version(sheet, version)
-        if entry == 2 or (entry == 1 and questionnaire.double_entry):
-            other = find_sheet(unit.id, questionnaire.id, rtype.id, round_, 3 - entry)
-            if other is not None and other.entered_by_id == user.id and user.role != "office":
-                raise DomainError("双人录入的两遍须由两个人分别完成")
-    elif entry == 2:
-        first = find_sheet(unit.id, questionnaire.id, rtype.id, round_, 1)
-        if first is not None and first.entered_by_id == user.id:
-            raise DomainError("第二遍录入须由另一人完成，以便核对")
+    if questionnaire.double_entry:
+        other = find_sheet(unit.id, questionnaire.id, rtype.id, round_, 3 - entry)
+        if other is not None and other.entered_by_id == user.id:
+            raise DomainError("双人录入的两遍须由两个人分别完成：另一遍是您录入的，请由他人录入这一遍")
     try:
         ballots = _parse_count(ballots_raw)
     except ValueError:
-        return sheet, {}, "回收问卷数应为不小于 0 的整数"
+        return sheet, {}, f"回收问卷数应为 0 至 {MAX_COUNT} 的整数"
     stored = sheet_cells(sheet)
     opts = options(campaign.id)
     row_errors, accepted = {}, {}
     for question in questionnaire.questions:
-        try:
-            row = {o.id: _parse_count(cells_raw.get((question.id, o.id))) for o in opts}
+        try:  # a cell missing from the post keeps its stored count
+            row = {o.id: (stored.get((question.id, o.id), 0) if cells_raw.get((question.id, o.id)) is None
+                          else _parse_count(cells_raw[(question.id, o.id)])) for o in opts}
         except ValueError:
-            row_errors[question.id] = "票数应为不小于 0 的整数"
+            row_errors[question.id] = f"票数应为 0 至 {MAX_COUNT} 的整数"
             continue
         if sum(row.values()) > ballots:
             row_errors[question.id] = f"各选项合计 {sum(row.values())} 票，超过回收问卷数 {ballots} 份"
@@ -405,29 +422,35 @@ def recount(campaign):
     db.session.commit()
 
 
-def _check_answers(questionnaire, answers, opts):
+BLANK = 0  # a paper questionnaire on which the respondent left the question unanswered
+
+
+def _check_answers(questionnaire, answers, opts, allow_blank=False):
     valid_options = {o.id for o in opts}
     errors = {}
     for question in questionnaire.questions:
         chosen = answers.get(question.id)
         if chosen is None:
-            errors[question.id] = "请选择一项"
+            errors[question.id] = "请选择一项" + ("（问卷上未填的选“未作答”）" if allow_blank else "")
+        elif chosen == BLANK and allow_blank:
+            continue
         elif chosen not in valid_options:
             errors[question.id] = "选项无效"
     return errors
 
 
 def add_ballot(campaign, unit, questionnaire, rtype, round_, answers, user):
-    """Enter one paper questionnaire. `answers`: {question_id: option_id}; returns {question_id: message}
-    (nothing saved) or {} once saved."""
+    """Enter one paper questionnaire. `answers`: {question_id: option_id, or BLANK where the respondent left
+    the question unanswered}; returns {question_id: message} (nothing saved) or {} once saved."""
     check_round(round_)
-    errors = _check_answers(questionnaire, answers, options(campaign.id))
+    errors = _check_answers(questionnaire, answers, options(campaign.id), allow_blank=True)
     if errors:
         return errors
     ballot = Ballot(campaign_id=campaign.id, unit_id=unit.id, questionnaire_id=questionnaire.id,
                     respondent_type_id=rtype.id, round=round_, channel="paper", entered_by_id=user.id)
     for question in questionnaire.questions:
-        ballot.answers.append(BallotAnswer(question_id=question.id, option_id=answers[question.id]))
+        if answers[question.id] != BLANK:
+            ballot.answers.append(BallotAnswer(question_id=question.id, option_id=answers[question.id]))
     db.session.add(ballot)
     _count(ballot, 1)
     record("create", ballot, summary=f"逐张录入{unit.name}{ROUND_LABELS[round_]}{rtype.name}问卷 1 张",
@@ -437,9 +460,11 @@ def add_ballot(campaign, unit, questionnaire, rtype, round_, answers, user):
 
 
 def delete_ballot(ballot, user):
-    record("delete", ballot, snapshot(ballot), summary="删除逐张录入的问卷 1 张", unit_id=ballot.unit_id, actor=user)
+    before = snapshot(ballot) | {"answers": {a.question_id: a.option_id for a in ballot.answers}}
     _count(ballot, -1)
     db.session.delete(ballot)
+    db.session.flush()
+    record("delete", ballot, before, summary="删除逐张录入的问卷 1 张", unit_id=before["unit_id"], actor=user)
     db.session.commit()
 
 
@@ -480,19 +505,19 @@ def answer_with_code(code, answers, comment):
     Returns {question_id: message} (nothing saved) or {} once saved. Stores no respondent identity."""
     batch = code.batch
     questionnaire = db.session.get(Questionnaire, batch.questionnaire_id)
-    if code.used_at is not None:
+    if code.used_on is not None:
         raise CodeSpent("此答题码已经使用过，每个答题码只能提交一次。感谢您的参与！")
     errors = _check_answers(questionnaire, answers, options(batch.campaign_id))
     if errors:
         return errors
-    spent = db.session.execute(update(SurveyCode).where(SurveyCode.id == code.id, SurveyCode.used_at.is_(None))
-                               .values(used_at=utcnow()).execution_options(synchronize_session=False))
+    spent = db.session.execute(update(SurveyCode).where(SurveyCode.id == code.id, SurveyCode.used_on.is_(None))
+                               .values(used_on=today()).execution_options(synchronize_session=False))
     if spent.rowcount != 1:
         db.session.rollback()
         raise CodeSpent("此答题码已经使用过，每个答题码只能提交一次。感谢您的参与！")
     ballot = Ballot(campaign_id=batch.campaign_id, unit_id=batch.unit_id, questionnaire_id=questionnaire.id,
                     respondent_type_id=batch.respondent_type_id, round=batch.round, channel="online",
-                    code_id=code.id)
+                    created_at=day_start(today()))  # the day only: answers cannot be matched to a code by time
     for question in questionnaire.questions:
         ballot.answers.append(BallotAnswer(question_id=question.id, option_id=answers[question.id]))
     db.session.add(ballot)
@@ -509,7 +534,7 @@ def answer_with_code(code, answers, comment):
 def progress(campaign, unit_ids=None):
     """Per unit and round: questionnaires returned on paper tallies (first entry), ballots entered one by
     one or online, and codes issued/used. {unit_id: {...}}; four grouped queries."""
-    out = defaultdict(lambda: {"june": 0, "november": 0, "ballots": 0, "codes": 0, "used": 0})
+    out = defaultdict(lambda: {"june": 0, "november": 0, "ballots": 0, "codes": 0, "used": 0, "batches": []})
     for unit_id, round_, n in db.session.execute(
             select(TallySheet.unit_id, TallySheet.round, func.coalesce(func.sum(TallySheet.ballots), 0))
             .join(Questionnaire).where(TallySheet.campaign_id == campaign.id, TallySheet.entry == 1)
@@ -520,10 +545,13 @@ def progress(campaign, unit_ids=None):
             .group_by(Ballot.unit_id, Ballot.round)):
         out[unit_id][round_] += n
         out[unit_id]["ballots"] += n
-    for unit_id, issued, used in db.session.execute(
-            select(CodeBatch.unit_id, func.count(SurveyCode.id), func.count(SurveyCode.used_at))
-            .join(SurveyCode).where(CodeBatch.campaign_id == campaign.id).group_by(CodeBatch.unit_id)):
-        out[unit_id]["codes"], out[unit_id]["used"] = issued, used
+    for batch_id, unit_id, issued, used in db.session.execute(
+            select(CodeBatch.id, CodeBatch.unit_id, func.count(SurveyCode.id), func.count(SurveyCode.used_on))
+            .join(SurveyCode).where(CodeBatch.campaign_id == campaign.id).group_by(CodeBatch.id, CodeBatch.unit_id)
+            .order_by(CodeBatch.id)):
+        out[unit_id]["codes"] += issued
+        out[unit_id]["used"] += used
+        out[unit_id]["batches"].append((batch_id, used, issued))
     if unit_ids is not None:
         return {k: v for k, v in out.items() if k in unit_ids}
     return out

@@ -14,12 +14,19 @@ from flask_login import current_user, login_required
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
+from pingyi.audit.services import record
 from pingyi.auth.roles import LEADER, OFFICE, SUPERVISOR, role_required
-from pingyi.campaigns.services import current_campaign, supervised_unit_ids
+from pingyi.campaigns.services import (
+    current_campaign,
+    set_up_scoring,
+    supervised_unit_ids,
+)
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
+from pingyi.forms import plain_int
 from pingyi.htmx import campaign_or_404
+from pingyi.results.services import config_for as results_config_for
 from pingyi.surveys import services
 from pingyi.surveys.models import (
     ROUND_LABELS,
@@ -56,10 +63,12 @@ def _batch_choice(campaign, args):
     types = services.respondent_types(campaign.id)
     if not qs or not types:
         abort(404)
-    q = next((x for x in qs if str(x.id) == args.get("questionnaire")), qs[0])
-    t = next((x for x in types if str(x.id) == args.get("type")), types[0])
-    round_ = args.get("round") if args.get("round") in ROUND_LABELS else "november"
-    return qs, types, q, t, round_
+    q = next((x for x in qs if str(x.id) == args.get("questionnaire")), None)
+    t = next((x for x in types if str(x.id) == args.get("type")), None)
+    round_ = args.get("round") if args.get("round") in ROUND_LABELS else None
+    if request.method == "POST" and (q is None or t is None or round_ is None):
+        abort(400)  # a save names its batch exactly; only a page view falls back to the first one
+    return qs, types, q or qs[0], t or types[0], round_ or "november"
 
 
 @bp.get("/surveys")
@@ -133,9 +142,10 @@ def _setup_page(campaign, option_rows=None, type_rows=None, errors=None, status=
 @role_required(OFFICE)
 def set_up_defaults():
     campaign = campaign_or_404()
-    from pingyi.campaigns.services import set_up_scoring
+    if services.is_set_up(campaign) and results_config_for(campaign) is not None:
+        flash("本年度的测评问卷和综合评定办法已经建立", "error")
+        return redirect(url_for("surveys.setup"))
     set_up_scoring(campaign)
-    from pingyi.audit.services import record
     record("update", campaign, summary="按默认设置建立本年度测评问卷和综合评定办法")
     db.session.commit()
     flash("已建立默认的测评选项、测评对象类别、问卷和综合评定办法", "success")
@@ -154,7 +164,7 @@ def save_options():
         if not row["id"] and not row["label"]:
             continue
         score = _float(row["score"], errors, f"option-{row['n']}", "分值") if row["label"] else 0.0
-        rows.append({"id": int(row["id"]) if row["id"].isdigit() else None, "label": row["label"][:20],
+        rows.append({"id": plain_int(row["id"]), "label": row["label"][:20],
                      "score": score, "valid": row["valid"], "version": row["version"]})
     if not errors:
         try:
@@ -181,7 +191,7 @@ def save_types():
         if not row["id"] and not row["name"]:
             continue
         weight = _float(row["weight"], errors, f"type-{row['n']}", "权重") if row["name"] else 0.0
-        rows.append({"id": int(row["id"]) if row["id"].isdigit() else None, "name": row["name"][:50],
+        rows.append({"id": plain_int(row["id"]), "name": row["name"][:50],
                      "weight": weight, "version": row["version"]})
     if not errors:
         try:
@@ -215,8 +225,8 @@ def questionnaire(questionnaire_id):
         intro = request.form.get("intro", "").strip()
         double = request.form.get("double_entry") == "y"
         rows = _rows("question", ("id", "text", "dimension"))
-        questions = [{"id": int(r["id"]) if r["id"].isdigit() else None, "text": r["text"][:300],
-                      "dimension_id": int(r["dimension"]) if r["dimension"].isdigit() else None} for r in rows]
+        questions = [{"id": plain_int(r["id"]), "text": r["text"][:300], "dimension_id": plain_int(r["dimension"])}
+                     for r in rows]
         if not title:
             error = "请填写问卷名称"
         else:
@@ -308,9 +318,8 @@ def ballots(unit_id):
     errors, chosen = {}, {}
     if request.method == "POST":
         for question in q.questions:
-            raw = request.form.get(f"q-{question.id}", "")
-            if raw.isdigit():
-                chosen[question.id] = int(raw)
+            if plain_int(request.form.get(f"q-{question.id}")) is not None:
+                chosen[question.id] = plain_int(request.form.get(f"q-{question.id}"))
         try:
             errors = services.add_ballot(campaign, unit, q, rtype, round_, chosen, current_user)
         except DomainError as error:
@@ -321,13 +330,14 @@ def ballots(unit_id):
             return redirect(url_for("surveys.ballots", unit_id=unit.id, questionnaire=q.id, type=rtype.id,
                                     round=round_))
     batch = (Ballot.unit_id == unit.id, Ballot.campaign_id == campaign.id, Ballot.questionnaire_id == q.id,
-             Ballot.respondent_type_id == rtype.id, Ballot.round == round_)
+             Ballot.respondent_type_id == rtype.id, Ballot.round == round_, Ballot.channel == "paper")
     recent = db.session.scalars(db.select(Ballot).where(*batch).order_by(Ballot.id.desc()).limit(10)
                                 .options(selectinload(Ballot.answers))).all()
     count = db.session.scalar(db.select(func.count(Ballot.id)).where(*batch))
     return render_template("surveys/ballots.html", campaign=campaign, unit=unit, q=q, qs=qs, types=types,
                            rtype=rtype, round_=round_, rounds=ROUND_LABELS, opts=opts, errors=errors,
                            chosen=chosen, recent=recent, count=count, labels={o.id: o.label for o in opts},
+                           first_missing=next((x.id for x in q.questions if x.id in errors), None),
                            answers={b.id: {a.question_id: a.option_id for a in b.answers} for b in recent}), \
         400 if errors else 200
 
@@ -356,7 +366,7 @@ def issue_codes(unit_id):
     _, _, q, rtype, round_ = _batch_choice(campaign, request.form)
     raw = request.form.get("count", "").strip()
     try:
-        batch = services.issue_codes(campaign, unit, q, rtype, round_, int(raw) if raw.isdigit() else 0,
+        batch = services.issue_codes(campaign, unit, q, rtype, round_, plain_int(raw) or 0,
                                      current_user)
     except DomainError as error:
         db.session.rollback()
@@ -388,7 +398,7 @@ def answer(code):
     if campaign is None or batch.campaign_id != campaign.id or campaign.status != "open":
         return render_template("surveys/answer_closed.html", title="测评已结束",
                                message="本次测评已经结束，感谢您的关注。"), 410
-    if found.used_at is not None:
+    if found.used_on is not None:
         return render_template("surveys/answer_closed.html", title="答题码已使用",
                                message="此答题码已经使用过，每个答题码只能提交一次。感谢您的参与！"), 410
     q = db.session.get(Questionnaire, batch.questionnaire_id)
@@ -396,9 +406,8 @@ def answer(code):
     errors, chosen, comment = {}, {}, ""
     if request.method == "POST":
         for question in q.questions:
-            raw = request.form.get(f"q-{question.id}", "")
-            if raw.isdigit():
-                chosen[question.id] = int(raw)
+            if plain_int(request.form.get(f"q-{question.id}")) is not None:
+                chosen[question.id] = plain_int(request.form.get(f"q-{question.id}"))
         comment = request.form.get("comment", "")
         try:
             errors = services.answer_with_code(found, chosen, comment)
@@ -408,5 +417,6 @@ def answer(code):
             return render_template("surveys/answer_closed.html", title="提交成功",
                                    message="您的评价已提交，感谢您对政风行风建设的支持！")
     return render_template("surveys/answer.html", code=found, batch=batch, q=q, opts=opts, errors=errors,
+                           first_missing=next((x.id for x in q.questions if x.id in errors), None),
                            chosen=chosen, comment=comment, unit=db.session.get(Unit, batch.unit_id),
                            rtype=db.session.get(RespondentType, batch.respondent_type_id)), 400 if errors else 200

@@ -188,3 +188,14 @@ def test_no_bulletin_before_publication(county, office_client):
     response = office_client.get("/documents/bulletin.docx")
     assert response.status_code == 302
     assert "评议结果尚未发布" in office_client.get(response.location).text
+
+
+def test_evaluators_read_explanations_of_the_units_they_inspect_only(county, client_for):
+    evaluator = client_for("evaluator")
+    assert evaluator.get(f"/results/units/{unit_named('县公安局').id}").status_code == 200
+    other = unit_named("县广播电视台")  # not in the evaluator's group; its explanation names a finding
+    assert evaluator.get(f"/results/units/{other.id}").status_code == 404
+    page = evaluator.get("/results").text
+    assert f'href="/results/units/{other.id}"' not in page and "县广播电视台" in page
+    unit_page = client_for("unit").get("/results").text
+    assert f'href="/results/units/{other.id}"' not in unit_page

@@ -8,7 +8,7 @@ from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
 from pingyi.findings.models import Opinion
 from pingyi.surveys import services
-from pingyi.surveys.models import Ballot, BallotAnswer, SurveyCode
+from pingyi.surveys.models import Ballot, Questionnaire, SurveyCode
 from tests.conftest import unit_named, user
 
 
@@ -30,8 +30,9 @@ def test_a_row_above_the_ballots_returned_is_refused_and_the_others_saved(setup)
     unit, office = unit_named("县司法局"), user("office")
     rows = [[8, 1, 1, 0]] * len(q.questions)
     rows[2] = [9, 2, 0, 0]  # 11 answers from 10 questionnaires
+    opened = services.find_sheet(unit.id, q.id, types[2].id, "november", 1).version
     sheet, errors, ballots_error = services.save_tally(campaign, unit, q, types[2], "november", 1, "10",
-                                                       _cells(q, opts, rows), None, office)
+                                                       _cells(q, opts, rows), opened, office)
     third = q.questions[2].id
     assert errors == {third: "各选项合计 11 票，超过回收问卷数 10 份"} and ballots_error == ""
     stored = services.sheet_cells(services.find_sheet(unit.id, q.id, types[2].id, "november", 1))
@@ -48,10 +49,15 @@ def test_counts_must_be_whole_numbers_and_ballots_cannot_drop_below_a_stored_row
     cells[(q.questions[0].id, opts[0].id)] = "3.5"
     _, errors, _ = services.save_tally(campaign, unit, q, types[0], "june", 1, str(before[0]), cells, sheet.version,
                                        office)
-    assert errors == {q.questions[0].id: "票数应为不小于 0 的整数"}
+    assert errors == {q.questions[0].id: "票数应为 0 至 100000 的整数"}
+    cells[(q.questions[0].id, opts[0].id)] = "9" * 20  # huge numbers are refused the same way, not stored
+    _, errors, _ = services.save_tally(campaign, unit, q, types[0], "june", 1, str(before[0]), cells, sheet.version,
+                                       office)
+    assert errors == {q.questions[0].id: "票数应为 0 至 100000 的整数"}
+    cells[(q.questions[0].id, opts[0].id)] = "3.5"
     _, errors, ballots_error = services.save_tally(campaign, unit, q, types[0], "june", 1, "x", cells, sheet.version,
                                                    office)
-    assert ballots_error == "回收问卷数应为不小于 0 的整数"
+    assert ballots_error == "回收问卷数应为 0 至 100000 的整数"
     # 5 questionnaires, every row refused: the stored rows add up to more than 5, so nothing changes
     _, errors, ballots_error = services.save_tally(campaign, unit, q, types[0], "june", 1, "5", cells, sheet.version,
                                                    office)
@@ -103,7 +109,7 @@ def test_double_entry_must_agree_before_it_counts(setup):
     services.save_tally(campaign, unit, inner, internal, "november", 1, "20", _cells(inner, opts, rows), None, office)
     key = (unit.id, inner.id, internal.id, "november")
     assert services.double_entry_state(campaign)[key] == "待第二遍录入"
-    with pytest.raises(DomainError, match="另一人"):
+    with pytest.raises(DomainError, match="两个人分别完成"):
         services.save_tally(campaign, unit, inner, internal, "november", 2, "20", _cells(inner, opts, rows), None, office)
     other = [[15, 3, 1, 1], [14, 4, 1, 1], [15, 3, 1, 1]]
     services.save_tally(campaign, unit, inner, internal, "november", 2, "20", _cells(inner, opts, other), None,
@@ -123,14 +129,14 @@ def test_individual_ballots_need_every_question(setup):
     unit = unit_named("县司法局")
     answers = {question.id: opts[0].id for question in q.questions[:-1]}
     errors = services.add_ballot(campaign, unit, q, types[0], "november", answers, user("office"))
-    assert errors == {q.questions[-1].id: "请选择一项"}
+    assert errors == {q.questions[-1].id: "请选择一项（问卷上未填的选“未作答”）"}
     answers[q.questions[-1].id] = opts[3].id
     assert services.add_ballot(campaign, unit, q, types[0], "november", answers, user("office")) == {}
     assert db.session.scalar(select(func.count(Ballot.id)).where(Ballot.unit_id == unit.id)) == 1
 
 
 def test_a_code_answers_once_and_the_comment_goes_to_the_opinions(county, client_for):
-    code = db.session.scalar(select(SurveyCode).where(SurveyCode.used_at.is_(None)))
+    code = db.session.scalar(select(SurveyCode).where(SurveyCode.used_on.is_(None)))
     q = services.questionnaires(county.id)[0]
     opts = services.options(county.id)
     anonymous = client_for("office").application.test_client()
@@ -143,19 +149,22 @@ def test_a_code_answers_once_and_the_comment_goes_to_the_opinions(county, client
     again = anonymous.post(f"/s/{code.code}", data=data)
     assert again.status_code == 410 and "已经使用过" in again.text
     assert anonymous.get(f"/s/{code.code}").status_code == 410
-    ballot = db.session.scalar(select(Ballot).where(Ballot.code_id == code.id))
-    assert ballot.channel == "online" and ballot.entered_by_id is None
+    ballot = db.session.scalar(select(Ballot).where(Ballot.channel == "online").order_by(Ballot.id.desc()))
+    assert ballot.entered_by_id is None and ballot.created_at.strftime("%H:%M") == "16:00"  # the day's start (UTC)
+    assert code.used_on is not None and not hasattr(ballot, "code_id")
     opinion = db.session.scalar(select(Opinion).where(Opinion.text == "办事指南能否印得更大一些"))
     assert opinion.source == "survey" and opinion.status == "submitted" and opinion.unit_id == ballot.unit_id
     assert anonymous.get("/s/NOSUCHCODE").status_code == 404
 
 
 def test_a_code_is_spent_once_under_two_concurrent_submissions(app, county):
-    code = db.session.scalar(select(SurveyCode).where(SurveyCode.used_at.is_(None)))
+    code = db.session.scalar(select(SurveyCode).where(SurveyCode.used_on.is_(None)))
     q = services.questionnaires(county.id)[0]
     opts = services.options(county.id)
     data = {f"q-{question.id}": opts[0].id for question in q.questions}
     barrier, statuses = threading.Barrier(2), []
+    online = select(func.count(Ballot.id)).where(Ballot.channel == "online")
+    before = db.session.scalar(online)
 
     def submit():
         with app.app_context():
@@ -170,9 +179,7 @@ def test_a_code_is_spent_once_under_two_concurrent_submissions(app, county):
     for t in threads:
         t.join()
     assert sorted(statuses) == [200, 410]
-    assert db.session.scalar(select(func.count(Ballot.id)).where(Ballot.code_id == code.id)) == 1
-    assert db.session.scalar(select(func.count()).select_from(BallotAnswer).join(Ballot)
-                             .where(Ballot.code_id == code.id)) == len(q.questions)
+    assert db.session.scalar(online) == before + 1
 
 
 def test_issued_codes_print_with_local_qr_codes(county, office_client):
@@ -271,3 +278,66 @@ def test_ballot_page_enters_one_questionnaire_after_another(county, office_clien
     assert response.status_code == 302
     page = office_client.get(response.location)
     assert "已录入 1 张" in page.text and "纸质问卷逐张录入" in page.text
+
+
+def test_one_person_cannot_enter_both_passes_in_either_order(setup):
+    campaign, _, inner, types, opts = setup
+    unit, supervisor = unit_named("县卫生局"), user("supervisor")
+    cells = _cells(inner, opts, [[10, 0, 0, 0]] * 3)
+    services.save_tally(campaign, unit, inner, types[3], "june", 2, "10", cells, None, supervisor)
+    with pytest.raises(DomainError, match="两个人分别完成"):
+        services.save_tally(campaign, unit, inner, types[3], "june", 1, "10", cells, None, supervisor)
+
+
+def test_a_save_names_its_batch_exactly(county, client_for):
+    supervisor = client_for("supervisor")
+    police = unit_named("县公安局")
+    old_q = db.session.scalar(select(func.min(Questionnaire.id)))  # the 2025 campaign's
+    response = supervisor.post(f"/units/{police.id}/tallies", data={"questionnaire": old_q, "type": "1",
+                                                                   "round": "november", "ballots": "3"})
+    assert response.status_code == 400
+    q = services.questionnaires(county.id)[0]
+    t = services.respondent_types(county.id)[0]
+    sheet = services.find_sheet(police.id, q.id, t.id, "november", 1)
+    before = (sheet.ballots, services.sheet_cells(sheet))
+    no_version = supervisor.post(f"/units/{police.id}/tallies", data={"questionnaire": q.id, "type": t.id,
+                                                                     "round": "november", "ballots": "3"})
+    assert no_version.status_code == 400 and "已在您打开本页后保存" in no_version.text
+    db.session.expire_all()
+    sheet = services.find_sheet(police.id, q.id, t.id, "november", 1)
+    assert (sheet.ballots, services.sheet_cells(sheet)) == before
+
+
+def test_bad_numbers_are_refused_not_crashed(county, client_for):
+    code = db.session.scalar(select(SurveyCode).where(SurveyCode.used_on.is_(None)))
+    q = services.questionnaires(county.id)[0]
+    anonymous = client_for("office").application.test_client()
+    assert anonymous.post(f"/s/{code.code}", data={f"q-{q.questions[0].id}": "²"}).status_code == 400
+    office = client_for("office")
+    assert office.get("/surveys/questionnaires/99999999999999999999").status_code == 404
+    assert office.get("/results?version=99999999999999999999").status_code == 404
+
+
+def test_an_unused_option_with_zero_cells_can_be_deleted(setup, office_client):
+    campaign, q, _, types, _ = setup
+    rows = [{"id": o.id, "label": o.label, "score": o.score, "valid": o.counts_valid, "version": o.version}
+            for o in services.options(campaign.id)]
+    services.save_options(campaign, rows + [{"id": None, "label": "很满意", "score": 100.0, "valid": True, "version": ""}])
+    opts = services.options(campaign.id)
+    unit = unit_named("县司法局")
+    sheet = services.find_sheet(unit.id, q.id, types[0].id, "june", 1)
+    cells = {k: str(v) for k, v in services.sheet_cells(sheet).items()} | {(q.questions[0].id, opts[-1].id): "0"}
+    services.save_tally(campaign, unit, q, types[0], "june", 1, str(sheet.ballots), cells, sheet.version, user("office"))
+    rows = [{"id": o.id, "label": o.label if o.label != "很满意" else "", "score": o.score, "valid": o.counts_valid,
+             "version": o.version} for o in opts]
+    services.save_options(campaign, rows)
+    assert [o.label for o in services.options(campaign.id)] == ["满意", "基本满意", "不满意", "不了解"]
+
+
+def test_a_question_left_blank_on_paper_is_entered_as_such(setup):
+    campaign, q, _, types, opts = setup
+    unit = unit_named("县司法局")
+    answers = {x.id: opts[0].id for x in q.questions} | {q.questions[1].id: services.BLANK}
+    assert services.add_ballot(campaign, unit, q, types[0], "november", answers, user("office")) == {}
+    ballot = db.session.scalar(select(Ballot).where(Ballot.unit_id == unit.id))
+    assert len(ballot.answers) == len(q.questions) - 1

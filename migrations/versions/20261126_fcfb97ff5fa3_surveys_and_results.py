@@ -1,8 +1,8 @@
 """surveys and results
 
-Revision ID: 3e5b229287ca
+Revision ID: fcfb97ff5fa3
 Revises: 0b1e34013872
-Create Date: 2026-11-26 08:12:57.829777
+Create Date: 2026-11-26 08:26:50.108867
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '3e5b229287ca'
+revision = 'fcfb97ff5fa3'
 down_revision = '0b1e34013872'
 branch_labels = None
 depends_on = None
@@ -58,6 +58,27 @@ def upgrade():
     )
     with op.batch_alter_table('survey_option', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_survey_option_campaign_id'), ['campaign_id'], unique=False)
+
+    op.create_table('ballot',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('questionnaire_id', sa.Integer(), nullable=False),
+    sa.Column('respondent_type_id', sa.Integer(), nullable=False),
+    sa.Column('round', sa.String(length=20), nullable=False),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('entered_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_ballot_campaign_id_campaign')),
+    sa.ForeignKeyConstraint(['entered_by_id'], ['user.id'], name=op.f('fk_ballot_entered_by_id_user')),
+    sa.ForeignKeyConstraint(['questionnaire_id'], ['questionnaire.id'], name=op.f('fk_ballot_questionnaire_id_questionnaire')),
+    sa.ForeignKeyConstraint(['respondent_type_id'], ['respondent_type.id'], name=op.f('fk_ballot_respondent_type_id_respondent_type')),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_ballot_unit_id_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ballot'))
+    )
+    with op.batch_alter_table('ballot', schema=None) as batch_op:
+        batch_op.create_index('ix_ballot_campaign_unit', ['campaign_id', 'unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ballot_unit_id'), ['unit_id'], unique=False)
 
     op.create_table('code_batch',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -170,6 +191,15 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_tally_sheet_respondent_type_id'), ['respondent_type_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tally_sheet_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('ballot_answer',
+    sa.Column('ballot_id', sa.Integer(), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('option_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['ballot_id'], ['ballot.id'], name=op.f('fk_ballot_answer_ballot_id_ballot')),
+    sa.ForeignKeyConstraint(['option_id'], ['survey_option.id'], name=op.f('fk_ballot_answer_option_id_survey_option')),
+    sa.ForeignKeyConstraint(['question_id'], ['survey_question.id'], name=op.f('fk_ballot_answer_question_id_survey_question')),
+    sa.PrimaryKeyConstraint('ballot_id', 'question_id', name=op.f('pk_ballot_answer'))
+    )
     op.create_table('ballot_count',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('campaign_id', sa.Integer(), nullable=False),
@@ -196,7 +226,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('batch_id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=16), nullable=False),
-    sa.Column('used_at', sa.DateTime(), nullable=True),
+    sa.Column('used_on', sa.Date(), nullable=True),
     sa.ForeignKeyConstraint(['batch_id'], ['code_batch.id'], name=op.f('fk_survey_code_batch_id_code_batch')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_code')),
     sa.UniqueConstraint('code', name=op.f('uq_survey_code_code'))
@@ -239,39 +269,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_unit_result_unit_id'), ['unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_unit_result_version_id'), ['version_id'], unique=False)
 
-    op.create_table('ballot',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('campaign_id', sa.Integer(), nullable=False),
-    sa.Column('unit_id', sa.Integer(), nullable=False),
-    sa.Column('questionnaire_id', sa.Integer(), nullable=False),
-    sa.Column('respondent_type_id', sa.Integer(), nullable=False),
-    sa.Column('round', sa.String(length=20), nullable=False),
-    sa.Column('channel', sa.String(length=10), nullable=False),
-    sa.Column('code_id', sa.Integer(), nullable=True),
-    sa.Column('entered_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_ballot_campaign_id_campaign')),
-    sa.ForeignKeyConstraint(['code_id'], ['survey_code.id'], name=op.f('fk_ballot_code_id_survey_code')),
-    sa.ForeignKeyConstraint(['entered_by_id'], ['user.id'], name=op.f('fk_ballot_entered_by_id_user')),
-    sa.ForeignKeyConstraint(['questionnaire_id'], ['questionnaire.id'], name=op.f('fk_ballot_questionnaire_id_questionnaire')),
-    sa.ForeignKeyConstraint(['respondent_type_id'], ['respondent_type.id'], name=op.f('fk_ballot_respondent_type_id_respondent_type')),
-    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_ballot_unit_id_unit')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_ballot')),
-    sa.UniqueConstraint('code_id', name=op.f('uq_ballot_code_id'))
-    )
-    with op.batch_alter_table('ballot', schema=None) as batch_op:
-        batch_op.create_index('ix_ballot_campaign_unit', ['campaign_id', 'unit_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_ballot_unit_id'), ['unit_id'], unique=False)
-
-    op.create_table('ballot_answer',
-    sa.Column('ballot_id', sa.Integer(), nullable=False),
-    sa.Column('question_id', sa.Integer(), nullable=False),
-    sa.Column('option_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['ballot_id'], ['ballot.id'], name=op.f('fk_ballot_answer_ballot_id_ballot')),
-    sa.ForeignKeyConstraint(['option_id'], ['survey_option.id'], name=op.f('fk_ballot_answer_option_id_survey_option')),
-    sa.ForeignKeyConstraint(['question_id'], ['survey_question.id'], name=op.f('fk_ballot_answer_question_id_survey_question')),
-    sa.PrimaryKeyConstraint('ballot_id', 'question_id', name=op.f('pk_ballot_answer'))
-    )
     with op.batch_alter_table('opinion', schema=None) as batch_op:
         batch_op.add_column(sa.Column('source', sa.String(length=20), nullable=False, server_default='inspection'))
         batch_op.alter_column('inspection_id',
@@ -289,12 +286,6 @@ def downgrade():
                nullable=False)
         batch_op.drop_column('source')
 
-    op.drop_table('ballot_answer')
-    with op.batch_alter_table('ballot', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_ballot_unit_id'))
-        batch_op.drop_index('ix_ballot_campaign_unit')
-
-    op.drop_table('ballot')
     with op.batch_alter_table('unit_result', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_unit_result_version_id'))
         batch_op.drop_index(batch_op.f('ix_unit_result_unit_id'))
@@ -312,6 +303,7 @@ def downgrade():
         batch_op.drop_index('ix_ballot_count_campaign')
 
     op.drop_table('ballot_count')
+    op.drop_table('ballot_answer')
     with op.batch_alter_table('tally_sheet', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tally_sheet_unit_id'))
         batch_op.drop_index(batch_op.f('ix_tally_sheet_respondent_type_id'))
@@ -333,6 +325,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_code_batch_campaign_id'))
 
     op.drop_table('code_batch')
+    with op.batch_alter_table('ballot', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ballot_unit_id'))
+        batch_op.drop_index('ix_ballot_campaign_unit')
+
+    op.drop_table('ballot')
     with op.batch_alter_table('survey_option', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_survey_option_campaign_id'))
 
