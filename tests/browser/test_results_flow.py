@@ -134,7 +134,7 @@ def test_tallies_publish_and_unit_breakdown(live_server, page):
 
     # 2. Results: publish a new version with the full ranking.
     page.get_by_role("link", name="结果", exact=True).click()
-    expect(page.locator("h1")).to_contain_text("实时计算（未发布）")
+    expect(page.locator("h1")).to_contain_text("实时计算（按当前录入，未发布）")
     card = page.locator("section.card", has=page.get_by_role("heading", name="发布结果"))
     publish = card.get_by_role("button", name=re.compile(r"^发布第 \d+ 版$"))
     number = int(re.search(r"\d+", publish.inner_text()).group())
