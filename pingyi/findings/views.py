@@ -37,6 +37,7 @@ from pingyi.findings.models import (
     Inspection,
     Opinion,
 )
+from pingyi.forms import plain_int
 from pingyi.htmx import campaign_or_404, is_partial, render
 from pingyi.timeutil import today
 from pingyi.units.models import CATEGORY_LABELS, Unit
@@ -47,8 +48,7 @@ INSPECTORS = (OFFICE, EVALUATOR, SUPERVISOR)
 
 def _filters():
     def number(name):
-        value = request.args.get(name, "")
-        return int(value) if value.isdigit() else None
+        return plain_int(request.args.get(name, ""))
     return {"unit_id": number("unit"), "group_id": number("group"), "dimension_id": number("dimension"),
             "method": request.args.get("method", ""), "severity": request.args.get("severity", ""),
             "status": request.args.get("status", ""),

@@ -191,7 +191,7 @@ def _example(campaign, clean, unit_id=None):
     rules = rules_from_config(values, base_rules.options, base_rules.types)
     inputs = {u.unit_id: u for u in services.gather(campaign, rules)}
     detail = score_unit(inputs[chosen], rules)
-    units = sorted(((uid, d["unit"]) for uid, d in details.items()), key=lambda x: x[1])
+    units = [(uid, d["unit"]) for uid, d in details.items()]  # in the county's order of units
     return {"d": detail, "units": units, "unit_id": chosen, "rules": rules}
 
 

@@ -34,6 +34,7 @@ from pingyi.surveys.models import (
     CodeBatch,
     Questionnaire,
     RespondentType,
+    TallySheet,
 )
 from pingyi.units.models import Unit
 
@@ -249,7 +250,11 @@ def questionnaire(questionnaire_id):
             "version": q.version if q else "",
             "questions": [{"id": x.id, "text": x.text, "dimension": x.dimension_id or ""} for x in (q.questions if q else [])]
             + [{"id": "", "text": "", "dimension": ""} for _ in range(2 if q else 7)]}
-    return render_template("surveys/questionnaire.html", campaign=campaign, q=q, form=form, dims=dims, error=error)
+    has_data = q is not None and bool(db.session.scalar(db.select(func.count(TallySheet.id)).where(
+        TallySheet.questionnaire_id == q.id)) or db.session.scalar(db.select(func.count(Ballot.id)).where(
+        Ballot.questionnaire_id == q.id)))
+    return render_template("surveys/questionnaire.html", campaign=campaign, q=q, form=form, dims=dims, error=error,
+                           has_data=has_data)
 
 
 # ---- paper tallies ---------------------------------------------------------------------------------------
