@@ -59,3 +59,9 @@ def test_evaluator_without_group_is_told_so(county, app):
     text = app.test_client(user=lone).get("/").text
     assert "尚未加入本年度任何评议组" in text
     assert user("evaluator") is not None
+
+
+def test_dashboards_show_the_published_results(county, client_for):
+    unit_page = client_for("unit").get("/").text
+    assert "年度评议结果（第 2 版" in unit_page and "查看得分明细和计算过程" in unit_page
+    assert "已发布第 2 版评议结果" in client_for("office").get("/").text

@@ -7,6 +7,7 @@ from pingyi.campaigns.forms import NewCampaignForm
 from pingyi.campaigns.services import current_campaign, phase_state
 from pingyi.dashboard import services
 from pingyi.notifications import todo
+from pingyi.results.services import latest_version, unit_result
 from pingyi.timeutil import today
 
 bp = Blueprint("dashboard", __name__)
@@ -24,9 +25,12 @@ def index():
     campaign = current_campaign()
     if campaign is None:
         return render_template("dashboard/empty.html", new_form=NewCampaignForm(year=today().year))
-    context = {"campaign": campaign, "phase_state": phase_state, "todo": todo(current_user, campaign)}
+    version = latest_version(campaign)
+    context = {"campaign": campaign, "phase_state": phase_state, "todo": todo(current_user, campaign),
+               "result_version": version}
     if current_user.role == UNIT:
         context.update(services.unit_overview(campaign, current_user.unit))
+        context["result"] = unit_result(version, current_user.unit_id) if version else None
         template = "dashboard/unit.html"
     elif current_user.role == EVALUATOR:
         context.update(services.evaluator_overview(campaign, current_user))
