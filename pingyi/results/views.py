@@ -77,7 +77,7 @@ def index():
     visible = _visible_groups(data, version)
     own = data["details"].get(current_user.unit_id) if current_user.role == UNIT else None
     if current_user.role in (OFFICE, LEADER, UNIT):
-        explainable = None  # every unit listed (a unit only sees its own row's link work)
+        explainable = None  # every row links (for a unit, only its own row; the template decides)
     else:
         explainable = policy.inspected_unit_ids(current_user, campaign)
     config = data.get("config") or services.config_as_dict(services.config_for(campaign))
