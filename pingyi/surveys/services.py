@@ -104,84 +104,68 @@ def _used_option_ids(campaign_id):
     return set(db.session.scalars(in_tallies.union(in_ballots)))
 
 
-def save_options(campaign, rows):
-    """Rows: {"id", "label", "score", "valid", "version"}; a row without id adds an option, a kept id
-    with an empty label deletes it (refused when votes were cast for it). Raises DomainError."""
-    current = {o.id: o for o in options(campaign.id)}
-    kept = [r for r in rows if r["label"]]
-    labels = [r["label"] for r in kept]
-    if len(set(labels)) != len(labels):
-        raise DomainError("选项名称不能重复")
-    if not any(r["valid"] for r in kept):
-        raise DomainError("至少要有一个计为有效票的选项")
-    used = _used_option_ids(campaign.id)
-    for order, row in enumerate(rows, 1):
-        option = current.get(row["id"]) if row["id"] else None
-        if option is None and row["id"]:
-            raise DomainError("该选项已被他人删除，请刷新后重试")
-        if option is not None:
-            check_version(option, row["version"])
-            if not row["label"]:
-                if option.id in used:
-                    raise DomainError(f"选项“{option.label}”已有投票，不能删除")
-                before = snapshot(option)
-                db.session.execute(delete(BallotCount).where(BallotCount.option_id == option.id))
-                db.session.execute(delete(TallyCount).where(TallyCount.option_id == option.id))  # zero cells
-                db.session.delete(option)
-                db.session.flush()
-                record("delete", option, before, summary=f"删除测评选项 {before['label']}")
-                continue
-            before = snapshot(option)
-            option.label, option.score, option.counts_valid, option.sort_order = (
-                row["label"], row["score"], row["valid"], order)
-            record("update", option, before, summary=f"修改测评选项 {option.label}")
-        elif row["label"]:
-            option = SurveyOption(campaign_id=campaign.id, label=row["label"], score=row["score"],
-                                  counts_valid=row["valid"], sort_order=order)
-            db.session.add(option)
-            record("create", option, summary=f"新增测评选项 {option.label}")
-    db.session.commit()
-
-
 def _used_type_ids(campaign_id):
     return set(db.session.scalars(select(TallySheet.respondent_type_id).where(TallySheet.campaign_id == campaign_id)
                                   .union(select(Ballot.respondent_type_id).where(Ballot.campaign_id == campaign_id),
                                          select(CodeBatch.respondent_type_id).where(CodeBatch.campaign_id == campaign_id))))
 
 
-def save_types(campaign, rows):
-    """Rows: {"id", "name", "weight", "version"}; same add/delete rules as the options."""
-    current = {t.id: t for t in respondent_types(campaign.id)}
-    kept = [r for r in rows if r["name"]]
-    names = [r["name"] for r in kept]
+# What differs between the two editable sets of a campaign's survey: options and respondent types.
+OPTION_SET = {"model": SurveyOption, "name": "label", "fields": ("label", "score", "counts_valid"), "what": "测评选项",
+              "used": _used_option_ids, "duplicate": "选项名称不能重复", "in_use": "选项“{}”已有投票，不能删除",
+              "counts": (BallotCount.option_id, TallyCount.option_id)}
+TYPE_SET = {"model": RespondentType, "name": "name", "fields": ("name", "weight"), "what": "测评对象类别",
+            "used": _used_type_ids, "duplicate": "测评对象类别不能重复", "in_use": "“{}”已有测评数据，不能删除",
+            "counts": (BallotCount.respondent_type_id,)}
+
+
+def _save_set(campaign, kind, rows, current):
+    """Save an ordered set edited as rows {"id", "version", <fields>}: a row without id adds an item, a kept
+    id with an empty name deletes it (refused when data was recorded for it), the rest are updated."""
+    model, name = kind["model"], kind["name"]
+    names = [r[name] for r in rows if r[name]]
     if len(set(names)) != len(names):
-        raise DomainError("测评对象类别不能重复")
-    if not kept:
-        raise DomainError("至少要有一类测评对象")
-    used = _used_type_ids(campaign.id)
+        raise DomainError(kind["duplicate"])
+    used = kind["used"](campaign.id)
     for order, row in enumerate(rows, 1):
-        rtype = current.get(row["id"]) if row["id"] else None
-        if rtype is None and row["id"]:
-            raise DomainError("该类别已被他人删除，请刷新后重试")
-        if rtype is not None:
-            check_version(rtype, row["version"])
-            if not row["name"]:
-                if rtype.id in used:
-                    raise DomainError(f"“{rtype.name}”已有测评数据，不能删除")
-                before = snapshot(rtype)
-                db.session.execute(delete(BallotCount).where(BallotCount.respondent_type_id == rtype.id))
-                db.session.delete(rtype)
+        item = current.get(row["id"]) if row["id"] else None
+        if item is None and row["id"]:
+            raise DomainError(f"该{kind['what']}已被他人删除，请刷新后重试")
+        if item is not None:
+            check_version(item, row["version"])
+            before = snapshot(item)
+            if not row[name]:
+                if item.id in used:
+                    raise DomainError(kind["in_use"].format(before[name]))
+                for column in kind["counts"]:  # only zero counts can remain for an unused item
+                    db.session.execute(delete(column.class_).where(column == item.id))
+                db.session.delete(item)
                 db.session.flush()
-                record("delete", rtype, before, summary=f"删除测评对象类别 {before['name']}")
+                record("delete", item, before, summary=f"删除{kind['what']} {before[name]}")
                 continue
-            before = snapshot(rtype)
-            rtype.name, rtype.weight, rtype.sort_order = row["name"], row["weight"], order
-            record("update", rtype, before, summary=f"修改测评对象类别 {rtype.name}")
-        elif row["name"]:
-            rtype = RespondentType(campaign_id=campaign.id, name=row["name"], weight=row["weight"], sort_order=order)
-            db.session.add(rtype)
-            record("create", rtype, summary=f"新增测评对象类别 {rtype.name}")
+            for field in kind["fields"]:
+                setattr(item, field, row[field])
+            item.sort_order = order
+            record("update", item, before, summary=f"修改{kind['what']} {row[name]}")
+        elif row[name]:
+            item = model(campaign_id=campaign.id, sort_order=order, **{f: row[f] for f in kind["fields"]})
+            db.session.add(item)
+            record("create", item, summary=f"新增{kind['what']} {row[name]}")
     db.session.commit()
+
+
+def save_options(campaign, rows):
+    """Rows: {"id", "label", "score", "counts_valid", "version"}. Raises DomainError."""
+    if not any(r["counts_valid"] for r in rows if r["label"]):
+        raise DomainError("至少要有一个计为有效票的选项")
+    _save_set(campaign, OPTION_SET, rows, {o.id: o for o in options(campaign.id)})
+
+
+def save_types(campaign, rows):
+    """Rows: {"id", "name", "weight", "version"}. Raises DomainError."""
+    if not any(r["name"] for r in rows):
+        raise DomainError("至少要有一类测评对象")
+    _save_set(campaign, TYPE_SET, rows, {t.id: t for t in respondent_types(campaign.id)})
 
 
 def save_questionnaire(campaign, questionnaire, version, title, intro, double_entry, questions):

@@ -153,59 +153,44 @@ def set_up_defaults():
     return redirect(url_for("surveys.setup"))
 
 
+def _save_set(campaign, prefix, name, number, label, length, save, what):
+    """Read an option/type table (name, a number, hidden id and version per row), save it, or show it again
+    with the message beside the table or the row and everything typed kept."""
+    raw = _rows(prefix, ("id", name, number, "version"))
+    errors, rows = {}, []
+    for row in raw:
+        row["valid"] = request.form.get(f"{prefix}-{row['n']}-valid") == "y"
+        if not row["id"] and not row[name]:
+            continue
+        value = _float(row[number], errors, f"{prefix}-{row['n']}", label) if row[name] else 0.0
+        rows.append({"id": plain_int(row["id"]), name: row[name][:length], number: value,
+                     "counts_valid": row["valid"], "version": row["version"]})
+    if not errors:
+        try:
+            save(campaign, rows)
+            flash(f"{what}已保存", "success")
+            return redirect(url_for("surveys.setup"))
+        except StaleEdit:
+            db.session.rollback()
+            errors[prefix + "s"] = f"{what}已被他人修改：请刷新页面查看最新设置后再改"
+        except DomainError as error:
+            db.session.rollback()
+            errors[prefix + "s"] = str(error)
+    return _setup_page(campaign, errors=errors, status=400, **{f"{prefix}_rows": raw})
+
+
 @bp.post("/surveys/setup/options")
 @login_required
 @role_required(OFFICE)
 def save_options():
-    campaign = campaign_or_404()
-    raw = _rows("option", ("id", "label", "score", "version"))
-    errors, rows = {}, []
-    for row in raw:
-        row["valid"] = request.form.get(f"option-{row['n']}-valid") == "y"
-        if not row["id"] and not row["label"]:
-            continue
-        score = _float(row["score"], errors, f"option-{row['n']}", "分值") if row["label"] else 0.0
-        rows.append({"id": plain_int(row["id"]), "label": row["label"][:20],
-                     "score": score, "valid": row["valid"], "version": row["version"]})
-    if not errors:
-        try:
-            services.save_options(campaign, rows)
-            flash("测评选项已保存", "success")
-            return redirect(url_for("surveys.setup"))
-        except StaleEdit:
-            db.session.rollback()
-            errors["options"] = "测评选项已被他人修改：请刷新页面查看最新设置后再改"
-        except DomainError as error:
-            db.session.rollback()
-            errors["options"] = str(error)
-    return _setup_page(campaign, option_rows=raw, errors=errors, status=400)
+    return _save_set(campaign_or_404(), "option", "label", "score", "分值", 20, services.save_options, "测评选项")
 
 
 @bp.post("/surveys/setup/types")
 @login_required
 @role_required(OFFICE)
 def save_types():
-    campaign = campaign_or_404()
-    raw = _rows("type", ("id", "name", "weight", "version"))
-    errors, rows = {}, []
-    for row in raw:
-        if not row["id"] and not row["name"]:
-            continue
-        weight = _float(row["weight"], errors, f"type-{row['n']}", "权重") if row["name"] else 0.0
-        rows.append({"id": plain_int(row["id"]), "name": row["name"][:50],
-                     "weight": weight, "version": row["version"]})
-    if not errors:
-        try:
-            services.save_types(campaign, rows)
-            flash("测评对象类别已保存", "success")
-            return redirect(url_for("surveys.setup"))
-        except StaleEdit:
-            db.session.rollback()
-            errors["types"] = "测评对象类别已被他人修改：请刷新页面查看最新设置后再改"
-        except DomainError as error:
-            db.session.rollback()
-            errors["types"] = str(error)
-    return _setup_page(campaign, type_rows=raw, errors=errors, status=400)
+    return _save_set(campaign_or_404(), "type", "name", "weight", "权重", 50, services.save_types, "测评对象类别")
 
 
 @bp.route("/surveys/questionnaires/new", methods=["GET", "POST"], defaults={"questionnaire_id": None})

@@ -201,12 +201,12 @@ def test_issued_codes_print_with_local_qr_codes(county, office_client):
 def test_options_in_use_cannot_be_deleted_and_one_must_count(setup):
     campaign, *_ = setup
     opts = services.options(campaign.id)
-    rows = [{"id": o.id, "label": o.label, "score": o.score, "valid": o.counts_valid, "version": o.version} for o in opts]
+    rows = [{"id": o.id, "label": o.label, "score": o.score, "counts_valid": o.counts_valid, "version": o.version} for o in opts]
     with pytest.raises(DomainError, match="已有投票"):
         services.save_options(campaign, [dict(rows[0], label="")] + rows[1:])
     db.session.rollback()
     with pytest.raises(DomainError, match="有效票"):
-        services.save_options(campaign, [dict(r, valid=False) for r in rows])
+        services.save_options(campaign, [dict(r, counts_valid=False) for r in rows])
     db.session.rollback()
     services.save_options(campaign, [dict(rows[1], score=70.0)] + [rows[0]] + rows[2:])
     assert [(o.label, o.score) for o in services.options(campaign.id)][:2] == [("基本满意", 70.0), ("满意", 100.0)]
@@ -320,15 +320,15 @@ def test_bad_numbers_are_refused_not_crashed(county, client_for):
 
 def test_an_unused_option_with_zero_cells_can_be_deleted(setup, office_client):
     campaign, q, _, types, _ = setup
-    rows = [{"id": o.id, "label": o.label, "score": o.score, "valid": o.counts_valid, "version": o.version}
+    rows = [{"id": o.id, "label": o.label, "score": o.score, "counts_valid": o.counts_valid, "version": o.version}
             for o in services.options(campaign.id)]
-    services.save_options(campaign, rows + [{"id": None, "label": "很满意", "score": 100.0, "valid": True, "version": ""}])
+    services.save_options(campaign, rows + [{"id": None, "label": "很满意", "score": 100.0, "counts_valid": True, "version": ""}])
     opts = services.options(campaign.id)
     unit = unit_named("县司法局")
     sheet = services.find_sheet(unit.id, q.id, types[0].id, "june", 1)
     cells = {k: str(v) for k, v in services.sheet_cells(sheet).items()} | {(q.questions[0].id, opts[-1].id): "0"}
     services.save_tally(campaign, unit, q, types[0], "june", 1, str(sheet.ballots), cells, sheet.version, user("office"))
-    rows = [{"id": o.id, "label": o.label if o.label != "很满意" else "", "score": o.score, "valid": o.counts_valid,
+    rows = [{"id": o.id, "label": o.label if o.label != "很满意" else "", "score": o.score, "counts_valid": o.counts_valid,
              "version": o.version} for o in opts]
     services.save_options(campaign, rows)
     assert [o.label for o in services.options(campaign.id)] == ["满意", "基本满意", "不满意", "不了解"]
@@ -341,3 +341,18 @@ def test_a_question_left_blank_on_paper_is_entered_as_such(setup):
     assert services.add_ballot(campaign, unit, q, types[0], "november", answers, user("office")) == {}
     ballot = db.session.scalar(select(Ballot).where(Ballot.unit_id == unit.id))
     assert len(ballot.answers) == len(q.questions) - 1
+
+
+def test_type_form_refuses_duplicates_and_keeps_the_rows(county, office_client):
+    types = services.respondent_types(county.id)
+    data = {}
+    for n, t in enumerate(types):
+        data.update({f"type-{n}-id": t.id, f"type-{n}-name": t.name, f"type-{n}-weight": f"{t.weight:g}",
+                     f"type-{n}-version": t.version})
+    data[f"type-{len(types)}-id"], data[f"type-{len(types)}-version"] = "", ""
+    data[f"type-{len(types)}-name"], data[f"type-{len(types)}-weight"] = "义务监督员", "5"
+    response = office_client.post("/surveys/setup/types", data=data)
+    assert response.status_code == 400 and "测评对象类别不能重复" in response.text and 'value="5"' in response.text
+    data[f"type-{len(types)}-name"] = "企业代表"
+    assert office_client.post("/surveys/setup/types", data=data).status_code == 302
+    assert [t.name for t in services.respondent_types(county.id)][-1] == "企业代表"
