@@ -8,12 +8,7 @@ from pingyi.auth import services as auth_services
 from pingyi.auth.models import User
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT
 from pingyi.campaigns import services as campaign_services
-from pingyi.campaigns.models import (
-    EvaluationGroup,
-    GroupMember,
-    Participation,
-    SupervisorAssignment,
-)
+from pingyi.campaigns.models import EvaluationGroup, GroupMember, Participation, SupervisorAssignment
 from pingyi.checklists import services as checklist_services
 from pingyi.extensions import db
 from pingyi.tasks import services as task_services

@@ -8,12 +8,7 @@ from pingyi import policy
 from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem, FeedbackNotice
 from pingyi.findings.models import Finding, Inspection, Opinion
-from pingyi.rectifications.models import (
-    CommitmentLetter,
-    Extension,
-    RecheckRecord,
-    Rectification,
-)
+from pingyi.rectifications.models import CommitmentLetter, Extension, RecheckRecord, Rectification
 from pingyi.surveys.services import double_entry_state
 from pingyi.tasks.models import Submission, Task
 from pingyi.tasks.services import unit_tasks

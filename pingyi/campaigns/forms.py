@@ -1,13 +1,5 @@
 """Campaign settings, new campaign, groups and members."""
-from wtforms import (
-    DateField,
-    HiddenField,
-    IntegerField,
-    SelectField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from pingyi.campaigns.models import GROUP_SCOPE_LABELS, MEMBER_ROLE_LABELS

@@ -1,13 +1,6 @@
 """Checklist template forms."""
 from flask_wtf.file import MultipleFileField
-from wtforms import (
-    HiddenField,
-    RadioField,
-    SelectField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
+from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from pingyi.checklists.models import POLARITY_LABELS, RATING_LABELS

@@ -3,14 +3,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from pingyi.audit.services import record, snapshot
-from pingyi.checklists.models import (
-    ASSESSMENT_KINDS,
-    POLARITY_LABELS,
-    RATING_LABELS,
-    Assessment,
-    CheckItem,
-    Dimension,
-)
+from pingyi.checklists.models import ASSESSMENT_KINDS, POLARITY_LABELS, RATING_LABELS, Assessment, CheckItem, Dimension
 from pingyi.errors import DomainError, StaleEdit, check_version
 from pingyi.extensions import db
 from pingyi.files.services import check_upload, store_file

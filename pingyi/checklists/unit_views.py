@@ -8,13 +8,7 @@ from pingyi import policy
 from pingyi.campaigns.services import current_campaign
 from pingyi.checklists import services
 from pingyi.checklists.forms import AssessmentForm
-from pingyi.checklists.models import (
-    ASSESSMENT_KINDS,
-    RATING_LABELS,
-    RATING_MEANING,
-    CheckItem,
-    Dimension,
-)
+from pingyi.checklists.models import ASSESSMENT_KINDS, RATING_LABELS, RATING_MEANING, CheckItem, Dimension
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
 from pingyi.files.services import read_limited

@@ -5,12 +5,7 @@ from sqlalchemy import func, select
 
 from pingyi.auth.models import User
 from pingyi.auth.roles import UNIT
-from pingyi.campaigns.models import (
-    EvaluationGroup,
-    GroupMember,
-    Participation,
-    SupervisorAssignment,
-)
+from pingyi.campaigns.models import EvaluationGroup, GroupMember, Participation, SupervisorAssignment
 from pingyi.campaigns.services import current_phase
 from pingyi.extensions import db
 from pingyi.tasks import services as task_services

@@ -1,25 +1,11 @@
 """One-click documents: per unit and for the campaign, issued copies, batch zips with progress."""
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from pingyi import policy
 from pingyi.auth.roles import OFFICE, UNIT, role_required
 from pingyi.documents import services
-from pingyi.documents.models import (
-    KIND_LABELS,
-    UNIT_KINDS,
-    DocumentBatch,
-    IssuedDocument,
-)
+from pingyi.documents.models import KIND_LABELS, UNIT_KINDS, DocumentBatch, IssuedDocument
 from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.htmx import campaign_or_404, render

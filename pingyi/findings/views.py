@@ -1,27 +1,10 @@
 """Inspections and findings: entry (phone-friendly), the list with filters, review, the matrix."""
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from pingyi import policy
-from pingyi.auth.roles import (
-    EVALUATOR,
-    LEADER,
-    OFFICE,
-    STAFF,
-    SUPERVISOR,
-    role_required,
-)
+from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, STAFF, SUPERVISOR, role_required
 from pingyi.checklists.models import CheckItem
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError
@@ -29,14 +12,7 @@ from pingyi.extensions import db
 from pingyi.files.services import read_limited
 from pingyi.findings import services
 from pingyi.findings.forms import FindingEntry, InspectionForm, ReasonForm
-from pingyi.findings.models import (
-    METHOD_LABELS,
-    SEVERITY_LABELS,
-    STATUS_LABELS,
-    Finding,
-    Inspection,
-    Opinion,
-)
+from pingyi.findings.models import METHOD_LABELS, SEVERITY_LABELS, STATUS_LABELS, Finding, Inspection, Opinion
 from pingyi.forms import plain_int
 from pingyi.htmx import campaign_or_404, is_partial, render
 from pingyi.timeutil import today

@@ -1,14 +1,6 @@
 """Answer, progress, verification, re-check, extension and commitment-letter forms."""
 from flask_wtf.file import MultipleFileField
-from wtforms import (
-    BooleanField,
-    DateField,
-    HiddenField,
-    RadioField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from pingyi.forms import Form

@@ -21,12 +21,7 @@ from pingyi.rectifications.forms import (
     UpdateForm,
     VerifyForm,
 )
-from pingyi.rectifications.models import (
-    KIND_LABELS,
-    STATUS_LABELS,
-    Extension,
-    Rectification,
-)
+from pingyi.rectifications.models import KIND_LABELS, STATUS_LABELS, Extension, Rectification
 from pingyi.timeutil import today
 from pingyi.units.models import Unit
 

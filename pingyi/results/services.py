@@ -14,27 +14,10 @@ from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem, FeedbackNotice
 from pingyi.findings.models import SEVERITY_LABELS, Finding
 from pingyi.rectifications.models import Rectification
-from pingyi.results.models import (
-    GROUP_SCOPE_LABELS,
-    ResultVersion,
-    ScoringConfig,
-    UnitResult,
-)
-from pingyi.results.scoring import (
-    UnitInputs,
-    evaluate,
-    option_rate,
-    round2,
-    rules_from_config,
-)
+from pingyi.results.models import GROUP_SCOPE_LABELS, ResultVersion, ScoringConfig, UnitResult
+from pingyi.results.scoring import UnitInputs, evaluate, option_rate, round2, rules_from_config
 from pingyi.surveys import services as surveys
-from pingyi.surveys.models import (
-    Ballot,
-    BallotCount,
-    SurveyQuestion,
-    TallyCount,
-    TallySheet,
-)
+from pingyi.surveys.models import Ballot, BallotCount, SurveyQuestion, TallyCount, TallySheet
 from pingyi.timeutil import today
 from pingyi.units.models import Unit
 

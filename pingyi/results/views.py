@@ -1,16 +1,7 @@
 """/results: live and published results, each unit's explanation, the scoring rules, publishing, export."""
 import io
 
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font

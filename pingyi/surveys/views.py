@@ -1,26 +1,13 @@
 """Survey pages: set-up (office), tally grids and ballot entry (office, supervisors for their units),
 code sheets, and the public questionnaire answered with a one-time code."""
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
 from pingyi.audit.services import record
 from pingyi.auth.roles import LEADER, OFFICE, SUPERVISOR, role_required
-from pingyi.campaigns.services import (
-    current_campaign,
-    set_up_scoring,
-    supervised_unit_ids,
-)
+from pingyi.campaigns.services import current_campaign, set_up_scoring, supervised_unit_ids
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
@@ -28,14 +15,7 @@ from pingyi.forms import plain_int
 from pingyi.htmx import campaign_or_404
 from pingyi.results.services import config_for as results_config_for
 from pingyi.surveys import services
-from pingyi.surveys.models import (
-    ROUND_LABELS,
-    Ballot,
-    CodeBatch,
-    Questionnaire,
-    RespondentType,
-    TallySheet,
-)
+from pingyi.surveys.models import ROUND_LABELS, Ballot, CodeBatch, Questionnaire, RespondentType, TallySheet
 from pingyi.units.models import Unit
 
 bp = Blueprint("surveys", __name__)

@@ -1,14 +1,6 @@
 """Task editing, submission and review forms."""
 from flask_wtf.file import MultipleFileField
-from wtforms import (
-    BooleanField,
-    DateField,
-    HiddenField,
-    SelectField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from pingyi.forms import Form

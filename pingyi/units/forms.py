@@ -1,13 +1,6 @@
 """Unit, participation and import forms."""
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (
-    BooleanField,
-    HiddenField,
-    SelectField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
+from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from pingyi.forms import Form
