@@ -151,3 +151,20 @@ document.addEventListener("click", function (event) {
     document.querySelectorAll("form[data-tally]").forEach(refresh);
   });
 })();
+
+// Ballots entered one by one: on a question, a digit key picks that option (1 = the first; 0 = 未作答)
+// and moves to the next question, so a clerk types a whole questionnaire as "1 2 1 1 …" and Enter.
+document.addEventListener("keydown", function (event) {
+  var form = event.target.closest && event.target.closest("form[data-ballot-keys]");
+  if (!form || !/^[0-9]$/.test(event.key) || event.target.type !== "radio") return;
+  var set = event.target.closest("fieldset");
+  var radios = set.querySelectorAll("input[type=radio]");
+  var pick = event.key === "0" ? radios[radios.length - 1] : radios[parseInt(event.key, 10) - 1];
+  if (!pick) return;
+  event.preventDefault();
+  pick.checked = true;
+  var sets = Array.prototype.slice.call(form.querySelectorAll("fieldset"));
+  var next = sets[sets.indexOf(set) + 1];
+  if (next) next.querySelector("input[type=radio]").focus();
+  else form.querySelector("button[type=submit]").focus();
+});

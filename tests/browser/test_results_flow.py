@@ -203,3 +203,27 @@ def test_tallies_publish_and_unit_breakdown(live_server, page):
 
     unexpected = [m for m in page.console_errors if not re.search(r"status of (400|404)", m)]
     assert not unexpected, unexpected
+
+
+def test_a_questionnaire_typed_as_digits(live_server, page):
+    """逐张录入 with the keyboard only: one digit per question (0 = left blank), then Enter."""
+    sign_in(page, live_server, "office")
+    page.goto(f"{live_server}/surveys")
+    unit_id = unit_id_of(page, "县司法局")
+    page.goto(f"{live_server}/units/{unit_id}/ballots")
+    expect(page.get_by_text("已录入 0 张")).to_be_visible()
+    first = page.locator("form[data-ballot-keys] input[type=radio]").first
+    expect(first).to_be_focused()
+    questions = page.locator("form[data-ballot-keys] fieldset").count()
+    digits = ["1", "2", "1", "0", "3", "1", "2"][:questions]
+    for digit in digits:
+        page.keyboard.press(digit)
+    expect(page.get_by_role("button", name="保存本张并录入下一张")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("已录入 1 张问卷，请继续录入下一张")).to_be_visible()
+    expect(page.get_by_text("已录入 1 张。", exact=False)).to_be_visible()
+    row = page.locator("section.card table tbody tr").first
+    expect(row.locator("td").nth(3)).to_have_text("满意")
+    expect(row.locator("td").nth(4)).to_have_text("基本满意")
+    expect(row.locator("td").nth(6)).to_have_text("—")  # question 4 was left blank
+    expect(row.locator("td").nth(7)).to_have_text("不满意")
