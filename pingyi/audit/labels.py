@@ -34,7 +34,8 @@ FIELDS = {
     "label": "选项", "score": "分值", "counts_valid": "计为有效票", "weight": "权重", "intro": "填写说明",
     "double_entry": "双人录入", "questions": "问题", "answers": "答题", "round": "轮次", "entry": "录入遍次",
     "ballots": "回收问卷数", "channel": "录入方式", "questionnaire_id": "问卷", "respondent_type_id": "测评对象类别",
-    "show_ranking": "向单位公开排名", "doc_number": "通报发文序号",
+    "show_ranking": "向单位公开排名", "doc_number": "通报发文序号", "counts": "票数", "updated_at": "更新时间",
+    "entered_by_id": "录入人",
 }
 VALUES = {
     "category": CATEGORY_LABELS, "role": ROLE_LABELS, "scope": GROUP_SCOPE_LABELS, "member_role": MEMBER_ROLE_LABELS,

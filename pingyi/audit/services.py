@@ -24,14 +24,15 @@ def snapshot(obj):
             if c.key not in SKIPPED}
 
 
-def record(action, obj, before=None, summary="", unit_id=None, actor=None):
+def record(action, obj, before=None, summary="", unit_id=None, actor=None, extra=None):
     """Add an audit entry for `obj`; `before` is the snapshot taken ahead of the change.
 
-    Only changed fields are stored for updates. The caller commits with its own change,
-    so the entry and the change land together or not at all.
+    Only changed fields are stored for updates. `extra` adds values that are not the object's columns
+    (a questionnaire's questions, a tally's counts); `before` then carries them too. The caller commits
+    with its own change, so the entry and the change land together or not at all.
     """
     db.session.flush()
-    after = snapshot(obj) if inspect(obj).persistent else {}
+    after = (snapshot(obj) | (extra or {})) if inspect(obj).persistent else {}
     if before:
         changed = [k for k in set(before) | set(after) if before.get(k) != after.get(k)]
         if action == "update" and not changed:

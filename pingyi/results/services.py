@@ -1,7 +1,10 @@
 """Gather every unit's inputs in a fixed number of grouped queries, score them, publish frozen versions."""
+import io
 import json
 from collections import defaultdict
 
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
 from sqlalchemy import func, select, tuple_, union_all
 from sqlalchemy.orm import aliased
 
@@ -14,8 +17,8 @@ from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem, FeedbackNotice
 from pingyi.findings.models import SEVERITY_LABELS, Finding
 from pingyi.rectifications.models import Rectification
-from pingyi.results.models import GROUP_SCOPE_LABELS, ResultVersion, ScoringConfig, UnitResult
-from pingyi.results.scoring import UnitInputs, evaluate, option_rate, round2, rules_from_config
+from pingyi.results.models import GROUP_SCOPE_LABELS, MARK_LABELS, ResultVersion, ScoringConfig, UnitResult
+from pingyi.results.scoring import SOURCES, UnitInputs, evaluate, option_rate, round2, rules_from_config, score_unit
 from pingyi.surveys import services as surveys
 from pingyi.surveys.models import Ballot, BallotCount, SurveyQuestion, TallyCount, TallySheet
 from pingyi.timeutil import today
@@ -187,6 +190,48 @@ def compute(campaign, config=None):
     details = evaluate(inputs, rules)
     return {"details": details, "summary": summarize(campaign, rules, inputs, details), "groups": rules.groups,
             "rules": rules, "blocked": blocked}
+
+
+def worked_example(campaign, config, unit_id=None):
+    """One real unit scored with `config` (the stored rules, or a dict of rules as typed; nothing stored):
+    {"d": its detail, "units": [(id, name)] to choose from, "unit_id"}; None when the county has no unit."""
+    rules = _rules(campaign, config)
+    inputs = {u.unit_id: u for u in gather(campaign, rules)}
+    if not inputs:
+        return None
+    if unit_id not in inputs:
+        unit_id = next((uid for uid, u in inputs.items() if u.votes), next(iter(inputs)))
+    return {"d": score_unit(inputs[unit_id], rules), "units": [(uid, u.name) for uid, u in inputs.items()],
+            "unit_id": unit_id}
+
+
+def export_workbook(data, visible):
+    """The results as .xlsx, one sheet per ranking group whose index is in `visible`."""
+    book = Workbook()
+    book.remove(book.active)
+    header = ["名次", "单位", *[name for _, name in SOURCES], "加权得分", "扣分", "综合得分", "等次", "备注"]
+    for index, (group, ranked, unrated) in enumerate(ranking(data["details"], data["groups"])):
+        if index not in visible:
+            continue
+        sheet = book.create_sheet(group["name"][:31])
+        sheet.append(header)
+        for d in ranked + unrated:
+            notes = [MARK_LABELS[d["mark"]]] if d["mark"] else []
+            if d["veto"]:
+                notes.append("一票否决")
+            sheet.append([d["rank"], d["unit"], *[c["score"] for c in d["components"]], d["base"], d["deduction"],
+                          d["total"], d["grade"], "、".join(notes)])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(horizontal="center")
+        sheet.column_dimensions["B"].width = 34
+        sheet.freeze_panes = "A2"
+    if not book.sheetnames:
+        book.create_sheet("无可公开的分组").append(["没有可公开的排名分组"])
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return out
 
 
 def summarize(campaign, rules, inputs, details):

@@ -1,10 +1,7 @@
 """/results: live and published results, each unit's explanation, the scoring rules, publishing, export."""
-import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 
 from pingyi import policy
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT, role_required
@@ -17,7 +14,7 @@ from pingyi.htmx import campaign_or_404
 from pingyi.results import services
 from pingyi.results import settings as settings_form
 from pingyi.results.models import GROUP_SCOPE_LABELS, MARK_LABELS, ResultVersion
-from pingyi.results.scoring import SOURCES, rules_from_config, score_unit
+from pingyi.results.scoring import SOURCES
 from pingyi.timeutil import today
 
 bp = Blueprint("results", __name__)
@@ -101,8 +98,8 @@ def unit(unit_id):
     detail = data["details"].get(unit_id)
     if detail is None or not policy.can_see_unit_work(current_user, unit_id, campaign):
         abort(404)  # evaluators and supervisors: the units they inspect (the explanation names findings)
-    if (current_user.role not in (OFFICE, LEADER) and detail["group"] is not None
-            and not data["groups"][detail["group"]]["published"] and current_user.role != UNIT):
+    if (current_user.role in (EVALUATOR, SUPERVISOR) and detail["group"] is not None
+            and not data["groups"][detail["group"]]["published"]):
         detail = dict(detail, rank=None, mark="", group_size=0)  # a group kept unpublished keeps its ranking
     config = data.get("config") or services.config_as_dict(services.config_for(campaign))
     dims = {str(d["id"]): d["name"] for d in data["summary"]["dimensions"]}
@@ -137,54 +134,13 @@ def export():
     data, version = _data(campaign)
     if data is None:
         abort(404)
-    visible = _visible_groups(data, version)
-    book = Workbook()
-    book.remove(book.active)
-    header = ["名次", "单位", *[name for _, name in SOURCES], "加权得分", "扣分", "综合得分", "等次", "备注"]
-    for index, (group, ranked, unrated) in enumerate(services.ranking(data["details"], data["groups"])):
-        if index not in visible:
-            continue
-        sheet = book.create_sheet(group["name"][:31])
-        sheet.append(header)
-        for d in ranked + unrated:
-            notes = [MARK_LABELS[d["mark"]]] if d["mark"] else []
-            if d["veto"]:
-                notes.append("一票否决")
-            sheet.append([d["rank"], d["unit"], *[c["score"] for c in d["components"]], d["base"], d["deduction"],
-                          d["total"], d["grade"], "、".join(notes)])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-            cell.alignment = Alignment(horizontal="center")
-        sheet.column_dimensions["B"].width = 34
-        sheet.freeze_panes = "A2"
-    if not book.sheetnames:
-        book.create_sheet("无可公开的分组").append(["没有可公开的排名分组"])
-    out = io.BytesIO()
-    book.save(out)
-    out.seek(0)
+    out = services.export_workbook(data, _visible_groups(data, version))
     label = f"第{version.number}版" if version else "实时"
     return send_file(out, as_attachment=True, download_name=f"{campaign.year}年度评议结果_{label}_{today():%Y%m%d}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 # ---- the scoring rules ------------------------------------------------------------------------------------
-
-def _example(campaign, clean, unit_id=None):
-    """A worked example: one real unit's inputs scored with the rules as typed (nothing stored)."""
-    values = settings_form.rules_values(clean)
-    live = services.compute(campaign)
-    details = live["details"]
-    if not details:
-        return None
-    chosen = unit_id if unit_id in details else next((uid for uid, d in details.items() if d["total"] is not None),
-                                                     next(iter(details)))
-    base_rules = live["rules"]
-    rules = rules_from_config(values, base_rules.options, base_rules.types)
-    inputs = {u.unit_id: u for u in services.gather(campaign, rules)}
-    detail = score_unit(inputs[chosen], rules)
-    units = [(uid, d["unit"]) for uid, d in details.items()]  # in the county's order of units
-    return {"d": detail, "units": units, "unit_id": chosen, "rules": rules}
-
 
 def _settings_page(campaign, config, typed, errors, example, status=200, conflict=False):
     return render_template("results/settings.html", campaign=campaign, config=config, f=typed, errors=errors,
@@ -201,9 +157,8 @@ def settings():
         flash("本年度尚未建立综合评定办法，请先按默认设置建立", "error")
         return redirect(url_for("surveys.setup"))
     if request.method == "GET":
-        typed = settings_form.form_from_config(config)
-        _, clean, _ = settings_form.parse(_as_form(typed), {d.id for d in dimensions(campaign.id)})
-        return _settings_page(campaign, config, typed, {}, _example(campaign, clean))
+        return _settings_page(campaign, config, settings_form.form_from_config(config), {},
+                              services.worked_example(campaign, config))
     typed, clean, errors = settings_form.parse(request.form, {d.id for d in dimensions(campaign.id)})
     if errors:
         return _settings_page(campaign, config, typed, errors, None, 400)
@@ -226,25 +181,6 @@ def example():
     if errors:
         return render_template("results/_example.html", example=None, errors=errors, sources=SOURCES)
     return render_template("results/_example.html", errors={}, sources=SOURCES,
-                           example=_example(campaign, clean, request.form.get("example_unit", type=int)))
+                           example=services.worked_example(campaign, settings_form.rules_values(clean),
+                                                           request.form.get("example_unit", type=int)))
 
-
-def _as_form(typed):
-    """The stored config's values in the shape of a submitted form (for parse())."""
-    from werkzeug.datastructures import MultiDict
-    form = MultiDict()
-    for key, value in typed.items():
-        if key in ("grades", "groups", "veto_dimensions"):
-            continue
-        form[key] = str(value)
-    for n, g in enumerate(typed["grades"]):
-        form[f"grade-{n}-name"], form[f"grade-{n}-min"] = g["name"], g["min"]
-        if g["inclusive"]:
-            form[f"grade-{n}-inclusive"] = "y"
-    for n, g in enumerate(typed["groups"]):
-        form[f"group-{n}-name"], form[f"group-{n}-scope"] = g["name"], g["scope"]
-        if g["published"]:
-            form[f"group-{n}-published"] = "y"
-    for d in typed["veto_dimensions"]:
-        form.add("veto_dimensions", str(d))
-    return form

@@ -1,5 +1,4 @@
 """Satisfaction surveys: set-up, paper tallies (single or double entry), ballots, one-time codes."""
-import json
 import secrets
 from collections import defaultdict
 
@@ -95,12 +94,23 @@ def set_up(campaign, source=None):
     db.session.add(q)
 
 
+def set_up_defaults(campaign, user):
+    """The office's button for a campaign that has neither questionnaires nor scoring rules yet."""
+    from pingyi.campaigns.services import set_up_scoring
+    from pingyi.results.services import config_for
+    if is_set_up(campaign) and config_for(campaign) is not None:
+        raise DomainError("本年度的测评问卷和综合评定办法已经建立")
+    set_up_scoring(campaign)
+    record("update", campaign, summary="按默认设置建立本年度测评问卷和综合评定办法", actor=user)
+    db.session.commit()
+
+
 # ---- set-up edits -------------------------------------------------------------------------------------
 
 def _used_option_ids(campaign_id):
     in_tallies = select(TallyCount.option_id).join(TallySheet).where(TallySheet.campaign_id == campaign_id,
                                                                      TallyCount.count > 0)
-    in_ballots = select(BallotAnswer.option_id).join(Ballot).where(Ballot.campaign_id == campaign_id)
+    in_ballots = select(BallotCount.option_id).where(BallotCount.campaign_id == campaign_id, BallotCount.count > 0)
     return set(db.session.scalars(in_tallies.union(in_ballots)))
 
 
@@ -187,7 +197,7 @@ def save_questionnaire(campaign, questionnaire, version, title, intro, double_en
     if existing:
         answered = set(db.session.scalars(select(TallyCount.question_id).where(
             TallyCount.question_id.in_(existing), TallyCount.count > 0).union(
-            select(BallotAnswer.question_id).where(BallotAnswer.question_id.in_(existing)))))
+            select(BallotCount.question_id).where(BallotCount.question_id.in_(existing), BallotCount.count > 0))))
     for order, row in enumerate(questions, 1):
         if row["dimension_id"] and row["dimension_id"] not in dims:
             raise DomainError("请选择本年度的评议方面")
@@ -198,7 +208,7 @@ def save_questionnaire(campaign, questionnaire, version, title, intro, double_en
         elif question is not None and not row["text"]:
             if question.id in answered:
                 raise DomainError(f"问题“{question.text}”已有答题数据，不能删除")
-            db.session.execute(db.delete(TallyCount).where(TallyCount.question_id == question.id))
+            db.session.execute(delete(TallyCount).where(TallyCount.question_id == question.id))
             db.session.execute(delete(BallotCount).where(BallotCount.question_id == question.id))
             questionnaire.questions.remove(question)
         elif question is not None:
@@ -207,13 +217,8 @@ def save_questionnaire(campaign, questionnaire, version, title, intro, double_en
         record("create", questionnaire, summary=f"新增问卷 {title}（{len([q for q in questions if q['text']])} 题）")
     else:
         flag_modified(questionnaire, "title")  # question edits move the questionnaire's version too
-        db.session.flush()
-        after = snapshot(questionnaire) | {"questions": [q.text for q in questionnaire.questions]}
-        changed = sorted(k for k in after if after[k] != before.get(k))
-        if changed:
-            entry = record("update", questionnaire, summary=f"修改问卷 {title}")
-            entry.before = json.dumps({k: before.get(k) for k in changed}, ensure_ascii=False)
-            entry.after = json.dumps({k: after[k] for k in changed}, ensure_ascii=False)
+        record("update", questionnaire, before, summary=f"修改问卷 {title}",
+               extra={"questions": [q.text for q in questionnaire.questions]})
     db.session.commit()
     return questionnaire
 
@@ -296,7 +301,7 @@ def save_tally(campaign, unit, questionnaire, rtype, round_, entry, ballots_raw,
         db.session.add(sheet)
         before = None
     else:
-        before = {"ballots": sheet.ballots, "counts": _cells_text(stored)}
+        before = snapshot(sheet) | {"counts": _cells_text(questionnaire, opts, stored)}
     sheet.ballots, sheet.entered_by_id, sheet.updated_at = ballots, user.id, utcnow()
     existing = {(c.question_id, c.option_id): c for c in sheet.counts}
     for question_id, row in accepted.items():
@@ -307,24 +312,20 @@ def save_tally(campaign, unit, questionnaire, rtype, round_, entry, ballots_raw,
             else:
                 cell.count = count
     db.session.flush()
-    after = sheet_cells(sheet)
+    counts = {"counts": _cells_text(questionnaire, opts, sheet_cells(sheet))}
     what = f"{unit.name}{ROUND_LABELS[round_]}{rtype.name}测评票数（{questionnaire.title}{'，第二遍录入' if entry == 2 else ''}）"
     if before is None:
-        record("create", sheet, summary=f"录入{what}", unit_id=unit.id, actor=user)
-    elif before != {"ballots": sheet.ballots, "counts": _cells_text(after)}:
-        entry_log = record("update", sheet, summary=f"修改{what}", unit_id=unit.id, actor=user)
-        entry_log.before = _json({"回收问卷数": before["ballots"], "票数": before["counts"]})
-        entry_log.after = _json({"回收问卷数": sheet.ballots, "票数": _cells_text(after)})
+        record("create", sheet, summary=f"录入{what}", unit_id=unit.id, actor=user, extra=counts)
+    elif (before["ballots"], before["counts"]) != (sheet.ballots, counts["counts"]):
+        record("update", sheet, before, summary=f"修改{what}", unit_id=unit.id, actor=user, extra=counts)
     db.session.commit()
     return sheet, row_errors, ""
 
 
-def _json(value):
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _cells_text(cells):
-    return {f"{q}-{o}": n for (q, o), n in sorted(cells.items()) if n}
+def _cells_text(questionnaire, opts, cells):
+    """A tally's non-zero counts as people read them in the audit log: {"第 1 题 · 满意": 39, …}."""
+    return {f"第 {n} 题 · {o.label}": cells[(q.id, o.id)] for n, q in enumerate(questionnaire.questions, 1)
+            for o in opts if cells.get((q.id, o.id))}
 
 
 def _position(questionnaire, question_id):
@@ -381,6 +382,8 @@ COUNT_KEY = ("unit_id", "questionnaire_id", "respondent_type_id", "round", "ques
 def _count(ballot, delta):
     """Add (delta 1) or take back (-1) a ballot's answers in BallotCount, in the caller's transaction.
     One INSERT … ON CONFLICT DO UPDATE, so two ballots saved at once both count."""
+    if not ballot.answers:
+        return  # every question left blank: a questionnaire returned, no vote
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
@@ -479,8 +482,12 @@ def find_code(code):
                              .options(selectinload(SurveyCode.batch)))
 
 
+SPENT = "此答题码已经使用过，每个答题码只能提交一次。感谢您的参与！"
+
+
 class CodeSpent(DomainError):
-    pass
+    def __init__(self):
+        super().__init__(SPENT)
 
 
 def answer_with_code(code, answers, comment):
@@ -490,7 +497,7 @@ def answer_with_code(code, answers, comment):
     batch = code.batch
     questionnaire = db.session.get(Questionnaire, batch.questionnaire_id)
     if code.used_on is not None:
-        raise CodeSpent("此答题码已经使用过，每个答题码只能提交一次。感谢您的参与！")
+        raise CodeSpent()
     errors = _check_answers(questionnaire, answers, options(batch.campaign_id))
     if errors:
         return errors
@@ -498,7 +505,7 @@ def answer_with_code(code, answers, comment):
                                .values(used_on=today()).execution_options(synchronize_session=False))
     if spent.rowcount != 1:
         db.session.rollback()
-        raise CodeSpent("此答题码已经使用过，每个答题码只能提交一次。感谢您的参与！")
+        raise CodeSpent()
     ballot = Ballot(campaign_id=batch.campaign_id, unit_id=batch.unit_id, questionnaire_id=questionnaire.id,
                     respondent_type_id=batch.respondent_type_id, round=batch.round, channel="online",
                     created_at=day_start(today()))  # the day only: answers cannot be matched to a code by time
@@ -515,13 +522,13 @@ def answer_with_code(code, answers, comment):
     return {}
 
 
-def progress(campaign, unit_ids=None):
+def progress(campaign):
     """Per unit and round: questionnaires returned on paper tallies (first entry), ballots entered one by
-    one or online, and codes issued/used. {unit_id: {...}}; four grouped queries."""
+    one or online, and its batches of codes (used/issued). {unit_id: {...}}; three grouped queries."""
     out = defaultdict(lambda: {"june": 0, "november": 0, "ballots": 0, "codes": 0, "used": 0, "batches": []})
     for unit_id, round_, n in db.session.execute(
             select(TallySheet.unit_id, TallySheet.round, func.coalesce(func.sum(TallySheet.ballots), 0))
-            .join(Questionnaire).where(TallySheet.campaign_id == campaign.id, TallySheet.entry == 1)
+            .where(TallySheet.campaign_id == campaign.id, TallySheet.entry == 1)
             .group_by(TallySheet.unit_id, TallySheet.round)):
         out[unit_id][round_] += n
     for unit_id, round_, n in db.session.execute(
@@ -536,6 +543,4 @@ def progress(campaign, unit_ids=None):
         out[unit_id]["codes"] += issued
         out[unit_id]["used"] += used
         out[unit_id]["batches"].append((batch_id, used, issued))
-    if unit_ids is not None:
-        return {k: v for k, v in out.items() if k in unit_ids}
     return out

@@ -5,17 +5,15 @@ from flask_login import current_user, login_required
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
-from pingyi.audit.services import record
 from pingyi.auth.roles import LEADER, OFFICE, SUPERVISOR, role_required
-from pingyi.campaigns.services import current_campaign, set_up_scoring, supervised_unit_ids
+from pingyi.campaigns.services import current_campaign, supervised_unit_ids
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
 from pingyi.forms import plain_int
 from pingyi.htmx import campaign_or_404
-from pingyi.results.services import config_for as results_config_for
 from pingyi.surveys import services
-from pingyi.surveys.models import ROUND_LABELS, Ballot, CodeBatch, Questionnaire, RespondentType, TallySheet
+from pingyi.surveys.models import ROUND_LABELS, Ballot, CodeBatch, Questionnaire, TallySheet
 from pingyi.units.models import Unit
 
 bp = Blueprint("surveys", __name__)
@@ -53,7 +51,6 @@ def _batch_choice(campaign, args):
 
 
 @bp.get("/surveys")
-@login_required
 @role_required(OFFICE, SUPERVISOR, LEADER)
 def index():
     campaign = campaign_or_404()
@@ -86,7 +83,7 @@ def _float(raw, errors, key, label):
 
 
 def _rows(prefix, fields):
-    """Rows of a repeated form: name="{prefix}-{n}-{field}"; n runs until a row has no id and no key field."""
+    """Rows of a repeated form, fields named "{prefix}-{n}-{field}", n = 0, 1, … while row n has its first field."""
     rows, n = [], 0
     while f"{prefix}-{n}-{fields[0]}" in request.form:
         rows.append({f: request.form.get(f"{prefix}-{n}-{f}", "").strip() for f in fields})
@@ -96,7 +93,6 @@ def _rows(prefix, fields):
 
 
 @bp.get("/surveys/setup")
-@login_required
 @role_required(OFFICE)
 def setup():
     campaign = campaign_or_404()
@@ -119,17 +115,15 @@ def _setup_page(campaign, option_rows=None, type_rows=None, errors=None, status=
 
 
 @bp.post("/surveys/setup/defaults")
-@login_required
 @role_required(OFFICE)
 def set_up_defaults():
-    campaign = campaign_or_404()
-    if services.is_set_up(campaign) and results_config_for(campaign) is not None:
-        flash("本年度的测评问卷和综合评定办法已经建立", "error")
-        return redirect(url_for("surveys.setup"))
-    set_up_scoring(campaign)
-    record("update", campaign, summary="按默认设置建立本年度测评问卷和综合评定办法")
-    db.session.commit()
-    flash("已建立默认的测评选项、测评对象类别、问卷和综合评定办法", "success")
+    try:
+        services.set_up_defaults(campaign_or_404(), current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        flash("已建立默认的测评选项、测评对象类别、问卷和综合评定办法", "success")
     return redirect(url_for("surveys.setup"))
 
 
@@ -160,14 +154,12 @@ def _save_set(campaign, prefix, name, number, label, length, save, what):
 
 
 @bp.post("/surveys/setup/options")
-@login_required
 @role_required(OFFICE)
 def save_options():
     return _save_set(campaign_or_404(), "option", "label", "score", "分值", 20, services.save_options, "测评选项")
 
 
 @bp.post("/surveys/setup/types")
-@login_required
 @role_required(OFFICE)
 def save_types():
     return _save_set(campaign_or_404(), "type", "name", "weight", "权重", 50, services.save_types, "测评对象类别")
@@ -175,7 +167,6 @@ def save_types():
 
 @bp.route("/surveys/questionnaires/new", methods=["GET", "POST"], defaults={"questionnaire_id": None})
 @bp.route("/surveys/questionnaires/<int:questionnaire_id>", methods=["GET", "POST"])
-@login_required
 @role_required(OFFICE)
 def questionnaire(questionnaire_id):
     campaign = campaign_or_404()
@@ -256,7 +247,7 @@ def tally(unit_id):
             form_error = str(error)
     sheet = services.find_sheet(unit.id, q.id, rtype.id, round_, entry)
     stored = services.sheet_cells(sheet)
-    values = {"ballots": sheet.ballots if sheet else "", "cells": {k: v for k, v in stored.items()}}
+    values = {"ballots": sheet.ballots if sheet else "", "cells": dict(stored)}
     if typed is not None:  # keep what was typed in the rows that were refused (and everywhere on a conflict)
         values["ballots"] = typed["ballots"] if (ballots_error or conflict or form_error) else values["ballots"]
         for (question_id, option_id), raw in typed["cells"].items():
@@ -278,6 +269,12 @@ def tally(unit_id):
 
 # ---- individual ballots ----------------------------------------------------------------------------------
 
+def _chosen(questionnaire):
+    """{question_id: option_id} from the radio buttons posted (0 for 未作答); unanswered questions left out."""
+    posted = {question.id: plain_int(request.form.get(f"q-{question.id}")) for question in questionnaire.questions}
+    return {question_id: option for question_id, option in posted.items() if option is not None}
+
+
 @bp.route("/units/<int:unit_id>/ballots", methods=["GET", "POST"])
 @login_required
 def ballots(unit_id):
@@ -287,9 +284,7 @@ def ballots(unit_id):
     opts = services.options(campaign.id)
     errors, chosen = {}, {}
     if request.method == "POST":
-        for question in q.questions:
-            if plain_int(request.form.get(f"q-{question.id}")) is not None:
-                chosen[question.id] = plain_int(request.form.get(f"q-{question.id}"))
+        chosen = _chosen(q)
         try:
             errors = services.add_ballot(campaign, unit, q, rtype, round_, chosen, current_user)
         except DomainError as error:
@@ -329,7 +324,6 @@ def delete_ballot(ballot_id):
 # ---- one-time codes --------------------------------------------------------------------------------------
 
 @bp.post("/units/<int:unit_id>/codes")
-@login_required
 @role_required(OFFICE)
 def issue_codes(unit_id):
     campaign, unit = _entry_unit(unit_id)
@@ -346,7 +340,6 @@ def issue_codes(unit_id):
 
 
 @bp.get("/codes/<int:batch_id>")
-@login_required
 @role_required(OFFICE)
 def code_sheet(batch_id):
     batch = db.get_or_404(CodeBatch, batch_id)
@@ -369,16 +362,12 @@ def answer(code):
         return render_template("surveys/answer_closed.html", title="测评已结束",
                                message="本次测评已经结束，感谢您的关注。"), 410
     if found.used_on is not None:
-        return render_template("surveys/answer_closed.html", title="答题码已使用",
-                               message="此答题码已经使用过，每个答题码只能提交一次。感谢您的参与！"), 410
+        return render_template("surveys/answer_closed.html", title="答题码已使用", message=services.SPENT), 410
     q = db.session.get(Questionnaire, batch.questionnaire_id)
     opts = services.options(batch.campaign_id)
     errors, chosen, comment = {}, {}, ""
     if request.method == "POST":
-        for question in q.questions:
-            if plain_int(request.form.get(f"q-{question.id}")) is not None:
-                chosen[question.id] = plain_int(request.form.get(f"q-{question.id}"))
-        comment = request.form.get("comment", "")
+        chosen, comment = _chosen(q), request.form.get("comment", "")
         try:
             errors = services.answer_with_code(found, chosen, comment)
         except services.CodeSpent as spent:
@@ -386,7 +375,7 @@ def answer(code):
         if not errors:
             return render_template("surveys/answer_closed.html", title="提交成功",
                                    message="您的评价已提交，感谢您对政风行风建设的支持！")
-    return render_template("surveys/answer.html", code=found, batch=batch, q=q, opts=opts, errors=errors,
+    return render_template("surveys/answer.html", q=q, opts=opts, errors=errors,
                            first_missing=next((x.id for x in q.questions if x.id in errors), None),
-                           chosen=chosen, comment=comment, unit=db.session.get(Unit, batch.unit_id),
-                           rtype=db.session.get(RespondentType, batch.respondent_type_id)), 400 if errors else 200
+                           chosen=chosen, comment=comment, unit=db.session.get(Unit, batch.unit_id)), \
+        400 if errors else 200

@@ -356,3 +356,35 @@ def test_type_form_refuses_duplicates_and_keeps_the_rows(county, office_client):
     data[f"type-{len(types)}-name"] = "企业代表"
     assert office_client.post("/surveys/setup/types", data=data).status_code == 302
     assert [t.name for t in services.respondent_types(county.id)][-1] == "企业代表"
+
+
+def test_a_questionnaire_returned_with_every_question_blank(setup):
+    from pingyi.surveys.models import BallotCount
+    campaign, q, _, types, _ = setup
+    unit = unit_named("县司法局")
+    counted = select(func.count(BallotCount.id)).where(BallotCount.campaign_id == campaign.id)
+    before = db.session.scalar(counted)
+    answers = {x.id: services.BLANK for x in q.questions}
+    assert services.add_ballot(campaign, unit, q, types[0], "november", answers, user("office")) == {}
+    assert db.session.scalar(counted) == before  # returned, but no vote to count
+    assert db.session.scalar(select(func.count(Ballot.id)).where(Ballot.unit_id == unit.id)) == 1
+
+
+def test_tally_changes_are_audited_with_readable_counts(setup):
+    from pingyi.audit.models import AuditEntry
+    campaign, q, _, types, opts = setup
+    unit = unit_named("县司法局")
+    sheet = services.find_sheet(unit.id, q.id, types[0].id, "june", 1)
+    cells = {k: str(v) for k, v in services.sheet_cells(sheet).items()}
+    logged = select(func.count(AuditEntry.id)).where(AuditEntry.object_type == "tally_sheet")
+    unchanged = db.session.scalar(logged)
+    services.save_tally(campaign, unit, q, types[0], "june", 1, str(sheet.ballots), cells, sheet.version,
+                        user("office"))
+    assert db.session.scalar(logged) == unchanged  # saving the same numbers again records nothing
+    cells[(q.questions[0].id, opts[0].id)] = str(int(cells[(q.questions[0].id, opts[0].id)]) - 1)
+    services.save_tally(campaign, unit, q, types[0], "june", 1, str(sheet.ballots), cells, sheet.version,
+                        user("office"))
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "tally_sheet")
+                                 .order_by(AuditEntry.id.desc())).all()
+    assert len(entries) == unchanged + 1
+    assert "第 1 题 · 满意" in entries[0].after and entries[0].summary.startswith("修改县司法局")
