@@ -78,7 +78,7 @@ def load(campaign, units, accounts, supervised):
         quality = HIGH.get(name) or LOW.get(name) or rng.uniform(0.74, 0.86)
         for round_, month, day in (("june", 6, 20), ("november", 11, 16)):
             if round_ == "november" and name == "县教育局":
-                continue  # its November questionnaires were never handed in
+                continue  # its November questionnaires from the public were never handed in
             with acting_at(_at(month, day + unit.sort_order % 8)):
                 size = 40 + rng.randint(0, 40)
                 _tally(campaign, unit, main, public, round_, size, quality, rng, office)

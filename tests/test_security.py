@@ -86,3 +86,27 @@ def test_sessions_are_permanent_so_the_lifetime_applies(county, office_client):
 def test_production_config_keeps_csrf_on():
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
     assert app.config.get("WTF_CSRF_ENABLED", True) is True
+
+
+@pytest.mark.parametrize("method, url, data", [
+    ("GET", "/rectifications?unit=²", None), ("GET", "/feedback?group=²", None),
+    ("GET", "/findings/matrix?group=²", None), ("GET", "/findings/new?unit=²", None),
+    ("GET", "/units?group=²", None), ("GET", "/board?group=²", None), ("GET", "/board/tasks/new?phase=²", None),
+    ("GET", "/findings?unit=１", None), ("POST", "/documents/batches", {"kind": "commitment", "group": "²"}),
+    ("POST", "/feedback/compile", {"round": "june", "group": "²"}),
+])
+def test_numbers_that_are_not_plain_digits_are_ignored_not_crashed(county, office_client, method, url, data):
+    # "²".isdigit() is True but int("²") fails: every number read from a request goes through plain_int
+    response = office_client.open(url, method=method, data=data)
+    response.close()
+    assert response.status_code < 500, url
+
+
+def test_a_merge_target_that_is_not_a_plain_number_is_refused(county, office_client):
+    from sqlalchemy import select
+
+    from pingyi.findings.models import Finding
+    finding = db.session.scalar(select(Finding).where(Finding.status == "submitted"))
+    response = office_client.post(f"/findings/{finding.id}/merge", data={"target": "²"})
+    assert response.status_code < 500
+    assert db.session.get(Finding, finding.id).status == "submitted"

@@ -10,7 +10,7 @@ from pingyi.auth.roles import OFFICE, ROLE_LABELS, SUPERVISOR, role_required
 from pingyi.campaigns import services as campaign_services
 from pingyi.errors import DomainError
 from pingyi.extensions import db
-from pingyi.forms import save_versioned
+from pingyi.forms import plain_int, save_versioned
 from pingyi.htmx import render
 from pingyi.units.models import Unit
 
@@ -127,7 +127,7 @@ def supervised_units(user_id):
     campaign = campaign_services.current_campaign()
     if campaign is None:
         abort(404)
-    ids = [int(v) for v in request.form.getlist("unit_id") if v.isdigit()]
+    ids = [plain_int(v) for v in request.form.getlist("unit_id") if plain_int(v) is not None]
     try:
         campaign_services.set_supervised_units(campaign, user, ids)
     except DomainError as e:

@@ -8,6 +8,7 @@ from pingyi.documents import services
 from pingyi.documents.models import KIND_LABELS, UNIT_KINDS, DocumentBatch, IssuedDocument
 from pingyi.errors import DomainError
 from pingyi.extensions import db
+from pingyi.forms import plain_int
 from pingyi.htmx import campaign_or_404, render
 from pingyi.results.services import latest_version
 from pingyi.units.models import CATEGORY_LABELS, Unit
@@ -109,7 +110,7 @@ def create_batch():
     try:
         batch = services.start_batch(campaign, request.form.get("kind", ""), current_user,
                                      request.form.get("category", ""), request.form.get("key", ""),
-                                     int(group) if group.isdigit() else None)
+                                     plain_int(group))
     except DomainError as e:
         flash(str(e), "error")
         return redirect(url_for("documents.index"))

@@ -11,7 +11,7 @@ from pingyi.extensions import db
 from pingyi.feedback import services
 from pingyi.feedback.forms import ItemForm, NoticeForm
 from pingyi.feedback.models import ROUND_LABELS, FeedbackItem, FeedbackNotice
-from pingyi.forms import save_versioned
+from pingyi.forms import plain_int, save_versioned
 from pingyi.htmx import campaign_or_404, render
 from pingyi.tasks.services import filtered_units
 from pingyi.units.models import Unit
@@ -43,7 +43,7 @@ def index():
     if round_ not in ROUND_LABELS:
         round_ = "june"
     group = request.args.get("group", "")
-    group_id = int(group) if group.isdigit() else None
+    group_id = plain_int(group)
     unit_ids = filtered_units(campaign, group_id=group_id)
     if current_user.role in ("evaluator", "supervisor"):
         unit_ids = unit_ids.where(Unit.id.in_(policy.inspected_unit_ids(current_user, campaign) or {0}))
@@ -64,8 +64,8 @@ def compile_():
     campaign = campaign_or_404()
     round_ = request.form.get("round", "")
     try:
-        if request.form.get("group", "").isdigit():
-            group = db.get_or_404(EvaluationGroup, int(request.form["group"]))
+        if plain_int(request.form.get("group")) is not None:
+            group = db.get_or_404(EvaluationGroup, plain_int(request.form["group"]))
             made, skipped = services.compile_group(campaign, group, round_, current_user)
             flash(f"已为{group.name}起草 {len(made)} 份反馈通知书；{len(skipped)} 个单位没有待反馈的问题或已有草稿")
             return redirect(url_for("feedback.index", round=round_, group=group.id))

@@ -135,8 +135,8 @@ def create():
     form, dims = _inspection_form(campaign, blank=request.method == "GET")
     if request.method == "GET":
         form.held_on.data = today()
-        if request.args.get("unit", "").isdigit():
-            form.unit_id.data = int(request.args["unit"])
+        if plain_int(request.args.get("unit")) is not None:
+            form.unit_id.data = plain_int(request.args["unit"])
         if not form.findings.entries:
             form.findings.append_entry()
             _entry_choices(form.findings[-1].form, dims)
@@ -269,9 +269,9 @@ def dismiss(finding_id):
 def merge(finding_id):
     finding = _finding(finding_id)
     target_id = request.form.get("target", "")
-    target = db.session.get(Finding, int(target_id)) if target_id.isdigit() else None
+    target = db.session.get(Finding, plain_int(target_id)) if plain_int(target_id) is not None else None
     try:
-        if not target_id.isdigit():
+        if plain_int(target_id) is None:
             raise DomainError("请填写要合并到的问题编号")
         if target is None or target.campaign_id != finding.campaign_id:
             raise DomainError(f"找不到本年度的问题 #{target_id}")
@@ -317,7 +317,7 @@ def matrix():
     campaign = campaign_or_404()
     group = request.args.get("group", "")
     filters = {"category": request.args.get("category", ""), "key": request.args.get("key", ""),
-               "group_id": int(group) if group.isdigit() else None}
+               "group_id": plain_int(group)}
     within = (policy.inspected_unit_ids(current_user, campaign)
               if current_user.role in (EVALUATOR, SUPERVISOR) else None)
     data = services.matrix(campaign, page=request.args.get("page", 1, type=int), within=within, **filters)

@@ -10,6 +10,7 @@ from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem
 from pingyi.feedback.services import unit_notices
 from pingyi.files.services import read_limited
+from pingyi.forms import plain_int
 from pingyi.htmx import campaign_or_404, render
 from pingyi.rectifications import services
 from pingyi.rectifications.forms import (
@@ -52,8 +53,7 @@ def index():
     campaign = campaign_or_404()
 
     def number(name):
-        value = request.args.get(name, "")
-        return int(value) if value.isdigit() else None
+        return plain_int(request.args.get(name))
     filters = {"unit_id": number("unit"), "group_id": number("group"), "dimension_id": number("dimension"),
                "kind": request.args.get("kind", ""), "status": request.args.get("status", ""),
                "overdue": request.args.get("overdue", ""), "extension": request.args.get("extension", "")}

@@ -12,7 +12,7 @@ from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
 from pingyi.files.models import StoredFile
 from pingyi.files.services import file_path, read_limited
-from pingyi.forms import save_versioned
+from pingyi.forms import plain_int, save_versioned
 from pingyi.htmx import campaign_or_404, is_partial, render
 from pingyi.tasks import services
 from pingyi.tasks.forms import ReturnForm, SubmitForm, TaskForm
@@ -32,7 +32,7 @@ def _task(task_id):
 def _filters():
     group = request.args.get("group", "")
     return {"category": request.args.get("category", ""), "key": request.args.get("key", ""),
-            "group_id": int(group) if group.isdigit() else None}
+            "group_id": plain_int(group)}
 
 
 @bp.get("/board")
@@ -156,7 +156,7 @@ def return_(submission_id):
 @role_required(OFFICE)
 def confirm_many(task_id):
     task = _task(task_id)
-    ids = [int(v) for v in request.form.getlist("unit_id") if v.isdigit()]
+    ids = [plain_int(v) for v in request.form.getlist("unit_id") if plain_int(v) is not None]
     if not ids:
         return _after_review(task, None, "请先勾选要确认的单位")
     count = services.confirm_many(task, ids, current_user)
@@ -185,8 +185,8 @@ def _task_form(campaign, task=None):
 def create():
     campaign = campaign_or_404()
     form = _task_form(campaign)
-    if request.method == "GET" and request.args.get("phase", "").isdigit():
-        form.phase_number.data = int(request.args["phase"])
+    if request.method == "GET" and plain_int(request.args.get("phase")) is not None:
+        form.phase_number.data = plain_int(request.args["phase"])
     if form.validate_on_submit():
         try:
             task = services.save_task(campaign, None, None, _values(form))

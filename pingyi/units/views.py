@@ -11,7 +11,7 @@ from pingyi.campaigns import services as campaign_services
 from pingyi.documents import services as document_services
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
-from pingyi.forms import save_versioned
+from pingyi.forms import plain_int, save_versioned
 from pingyi.htmx import is_partial, render
 from pingyi.rectifications import services as rectification_services
 from pingyi.tasks import services as task_services
@@ -29,7 +29,7 @@ def _filters():
         "q": request.args.get("q", "").strip(),
         "category": request.args.get("category", ""),
         "key": request.args.get("key", ""),
-        "group_id": int(group) if group.isdigit() else None,
+        "group_id": plain_int(group),
         "status": request.args.get("status", "active"),
     }
 
