@@ -16,7 +16,7 @@ bp = Blueprint("dashboard", __name__)
 @bp.get("/notifications")
 @login_required
 def notifications():
-    return render_template("dashboard/notifications.html", items=todo(current_user, current_campaign()))
+    return render_template("dashboard/notifications.html", todo=todo(current_user, current_campaign()))
 
 
 @bp.get("/")
