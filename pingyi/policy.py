@@ -64,13 +64,15 @@ def can_inspect(user, unit_id, campaign):
 
 
 def can_download(user, stored, campaign):
-    """A stored file: only to those who may see its unit, and for a finding's evidence only to those
-    who may see that finding (a unit: confirmed ones; drafts: their author)."""
+    """A stored file, to those who may see what it belongs to: a task submission to all who see the unit
+    (the board is county-wide for staff); checklist, rectification and commitment evidence to those who
+    see the unit's work; a finding's evidence to those who may see that finding (a unit: confirmed ones;
+    drafts: their author)."""
     if not can_view_unit(user, stored.unit_id):
         return False
     finding = stored.finding
     if finding is None:
-        return True
+        return stored.submission_id is not None or can_see_unit_work(user, stored.unit_id, campaign)
     if finding.status == "draft":
         return finding.inspection.created_by_id == user.id
     if user.role == UNIT:

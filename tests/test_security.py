@@ -110,3 +110,20 @@ def test_a_merge_target_that_is_not_a_plain_number_is_refused(county, office_cli
     response = office_client.post(f"/findings/{finding.id}/merge", data={"target": "²"})
     assert response.status_code < 500
     assert db.session.get(Finding, finding.id).status == "submitted"
+
+
+def test_rectification_evidence_follows_the_rectification_page(county, client_for):
+    from sqlalchemy import select
+
+    from pingyi import policy
+    from pingyi.files.models import StoredFile
+    evaluator = user("evaluator")
+    scope = policy.inspected_unit_ids(evaluator, county)
+    stored = db.session.scalar(select(StoredFile).where(StoredFile.update_id.is_not(None),
+                                                        StoredFile.unit_id.not_in(scope)))
+    outside = client_for("evaluator").get(f"/files/{stored.id}")
+    outside.close()
+    assert outside.status_code == 404  # the evaluator cannot open that unit's rectification either
+    office = client_for("office").get(f"/files/{stored.id}")
+    office.close()
+    assert office.status_code == 200

@@ -95,9 +95,14 @@ def save_dimension(campaign_id, dim, version, name):
 
 
 def delete_dimension(dim):
+    from pingyi.feedback.models import FeedbackItem
     from pingyi.findings.models import Finding
-    if db.session.scalar(select(func.count(Finding.id)).where(Finding.dimension_id == dim.id)):
+    from pingyi.surveys.models import SurveyQuestion
+    if (db.session.scalar(select(func.count(Finding.id)).where(Finding.dimension_id == dim.id))
+            or db.session.scalar(select(func.count(FeedbackItem.id)).where(FeedbackItem.dimension_id == dim.id))):
         raise DomainError(f"“{dim.name}”下已有问题记录，不能删除")
+    if db.session.scalar(select(func.count(SurveyQuestion.id)).where(SurveyQuestion.dimension_id == dim.id)):
+        raise DomainError(f"测评问卷中有关于“{dim.name}”的问题，请先在“测评 → 问卷与选项设置”中改为其他方面或删除该问题")
     if dim.items:
         raise DomainError(f"“{dim.name}”下还有 {len(dim.items)} 个检查项，请先删除检查项")
     before = snapshot(dim)

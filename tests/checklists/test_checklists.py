@@ -82,3 +82,15 @@ def test_stale_item_edit_is_refused(county, office_client):
 def test_a_campaign_item_cannot_be_edited_through_the_template_address(county, office_client):
     item = services.dimensions(current_campaign().id)[0].items[0]
     assert office_client.get(f"/admin/checklist/template/items/{item.id}/edit").status_code == 404
+
+
+def test_a_dimension_asked_about_in_a_questionnaire_is_not_deleted(county, office_client):
+    from pingyi.surveys import services as surveys
+    dim = services.save_dimension(county.id, None, None, "便民服务")
+    q = surveys.questionnaires(county.id)[0]
+    rows = [{"id": x.id, "text": x.text, "dimension_id": x.dimension_id} for x in q.questions]
+    surveys.save_questionnaire(county, q, q.version, q.title, q.intro, q.double_entry,
+                               rows + [{"id": None, "text": "您对该单位便民服务的评价", "dimension_id": dim.id}])
+    response = office_client.post(f"/admin/checklist/campaign/dimensions/{dim.id}/delete")
+    assert response.status_code < 500
+    assert db.session.get(type(dim), dim.id) is not None
