@@ -8,6 +8,7 @@ MANAGE = (OFFICE,)
 # The audit entries a unit may read about itself: inspections, findings under review, who inspects it
 # unannounced and the office's internal steps stay with the office.
 UNIT_TIMELINE = ("unit", "participation", "submission", "assessment", "feedback_notice", "rectification",
+                 "rectification_update",
                  "extension", "commitment_letter")
 VIEW_ALL_UNITS = (OFFICE, EVALUATOR, SUPERVISOR, LEADER)
 
@@ -36,12 +37,7 @@ def inspected_unit_ids(user, campaign):
     """Units an evaluator (through its groups) or a supervisor (through assignments) inspects this campaign."""
     from sqlalchemy import select
 
-    from pingyi.campaigns.models import (
-        EvaluationGroup,
-        GroupMember,
-        Participation,
-        SupervisorAssignment,
-    )
+    from pingyi.campaigns.models import EvaluationGroup, GroupMember, Participation
     from pingyi.extensions import db
     if campaign is None:
         return set()
@@ -51,8 +47,8 @@ def inspected_unit_ids(user, campaign):
         return set(db.session.scalars(select(Participation.unit_id).where(
             Participation.campaign_id == campaign.id, Participation.group_id.in_(groups))))
     if user.role == SUPERVISOR:
-        return set(db.session.scalars(select(SupervisorAssignment.unit_id).where(
-            SupervisorAssignment.campaign_id == campaign.id, SupervisorAssignment.user_id == user.id)))
+        from pingyi.campaigns.services import supervised_unit_ids
+        return supervised_unit_ids(campaign, user)
     return set()
 
 

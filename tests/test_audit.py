@@ -55,3 +55,43 @@ def test_unit_timeline_hides_who_inspects_it(county, office_client, unit_client)
     office_client.post(f"/admin/users/{supervisor.id}/units", data={"unit_id": [str(police.id)]})
     assert "赵淑芬" in office_client.get(f"/units/{police.id}").text
     assert "赵淑芬" not in unit_client.get(f"/units/{police.id}").text
+
+
+def test_statuses_read_in_chinese_for_every_kind_of_record():
+    from pingyi.audit.labels import OBJECTS, value_label
+    assert value_label("status", "verified", "rectification") == "已整改到位"
+    assert value_label("status", "sent", "feedback_notice") == "已发送"
+    assert value_label("status", "confirmed", "finding") == "已确认"
+    assert value_label("status", "closed", "campaign") == "已结束"
+    assert value_label("severity", "severe") == "严重"
+    assert {"rectification", "finding", "tally_sheet", "result_version"} <= set(OBJECTS)
+
+
+def test_starting_a_year_records_that_the_old_one_closed(county):
+    from sqlalchemy import select
+
+    from pingyi.audit.models import AuditEntry
+    from pingyi.campaigns.services import start_campaign
+    from pingyi.extensions import db
+    start_campaign(2027, county)
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.object_type == "campaign",
+                                                       AuditEntry.object_id == county.id,
+                                                       AuditEntry.action == "update").order_by(AuditEntry.id.desc()))
+    assert entry is not None and "2026年度评议结束" in entry.summary and '"closed"' in entry.after
+
+
+def test_a_progress_note_is_recorded_even_when_the_status_stays(county):
+    from sqlalchemy import func, select
+
+    from pingyi.audit.models import AuditEntry
+    from pingyi.auth.models import User
+    from pingyi.extensions import db
+    from pingyi.rectifications import services as rect
+    from pingyi.rectifications.models import Rectification
+    r = db.session.scalar(select(Rectification).join(User, User.unit_id == Rectification.unit_id)
+                          .where(Rectification.status == "answered", Rectification.kind != "policy"))
+    liaison = db.session.scalar(select(User).where(User.unit_id == r.unit_id))
+    count = select(func.count(AuditEntry.id)).where(AuditEntry.object_type == "rectification_update")
+    before = db.session.scalar(count)
+    rect.add_update(r, liaison, "已完成第一阶段培训", [], False)
+    assert db.session.scalar(count) == before + 1

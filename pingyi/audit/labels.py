@@ -2,7 +2,14 @@
 from pingyi.auth.roles import ROLE_LABELS
 from pingyi.campaigns.models import GROUP_SCOPE_LABELS, MEMBER_ROLE_LABELS
 from pingyi.campaigns.models import STATUS_LABELS as CAMPAIGN_STATUS
-from pingyi.checklists.models import POLARITY_LABELS
+from pingyi.checklists.models import POLARITY_LABELS, RATING_LABELS
+from pingyi.documents.models import BATCH_STATUS
+from pingyi.feedback.models import NOTICE_STATUS_LABELS, ROUND_LABELS
+from pingyi.findings.models import SEVERITY_LABELS
+from pingyi.findings.models import STATUS_LABELS as FINDING_STATUS
+from pingyi.rectifications.models import EXTENSION_LABELS, LETTER_LABELS
+from pingyi.rectifications.models import STATUS_LABELS as RECTIFICATION_STATUS
+from pingyi.results.models import VERSION_STATUS_LABELS
 from pingyi.tasks.models import ACTOR_LABELS
 from pingyi.tasks.models import STATUS_LABELS as SUBMISSION_STATUS
 from pingyi.units.models import CATEGORY_LABELS
@@ -13,7 +20,11 @@ OBJECTS = {
     "supervisor_assignment": "监督员联系单位", "task": "任务", "submission": "单位提交",
     "survey_option": "测评选项", "respondent_type": "测评对象类别", "questionnaire": "问卷",
     "tally_sheet": "测评票数（汇总录入）", "ballot": "问卷（逐张/网上）", "code_batch": "答题码",
-    "scoring_config": "综合评定办法", "result_version": "评议结果版本",
+    "scoring_config": "综合评定办法", "result_version": "评议结果版本", "assessment": "检查清单评价",
+    "inspection": "检查", "finding": "问题", "opinion": "意见建议", "feedback_notice": "反馈通知书",
+    "feedback_item": "反馈问题", "rectification": "整改", "rectification_update": "整改进展",
+    "extension": "延期申请", "recheck_record": "践诺核查", "commitment_letter": "整改承诺书",
+    "issued_document": "文档", "document_batch": "批量文档", "stored_file": "上传文件",
 }
 ACTIONS = {"create": "新建", "update": "修改", "delete": "删除", "reset_password": "重置密码",
            "change_password": "修改密码"}
@@ -39,9 +50,19 @@ FIELDS = {
 }
 VALUES = {
     "category": CATEGORY_LABELS, "role": ROLE_LABELS, "scope": GROUP_SCOPE_LABELS, "member_role": MEMBER_ROLE_LABELS,
-    "polarity": POLARITY_LABELS, "actor": ACTOR_LABELS,
+    "polarity": POLARITY_LABELS, "actor": ACTOR_LABELS, "rating": RATING_LABELS, "severity": SEVERITY_LABELS,
+    "round": ROUND_LABELS,
 }
 SECRET_ACTIONS = ("reset_password", "change_password")
+
+
+# Statuses mean different things per object: each object's own labels.
+STATUSES = {
+    "campaign": CAMPAIGN_STATUS, "submission": SUBMISSION_STATUS, "finding": FINDING_STATUS,
+    "opinion": FINDING_STATUS, "feedback_notice": NOTICE_STATUS_LABELS, "rectification": RECTIFICATION_STATUS,
+    "extension": EXTENSION_LABELS, "commitment_letter": LETTER_LABELS, "result_version": VERSION_STATUS_LABELS,
+    "document_batch": BATCH_STATUS,
+}
 
 
 def value_label(field, value, object_type=""):
@@ -51,7 +72,7 @@ def value_label(field, value, object_type=""):
     if isinstance(value, bool):
         return "是" if value else "否"
     if field == "status":
-        return (SUBMISSION_STATUS if object_type == "submission" else CAMPAIGN_STATUS).get(value, value)
+        return STATUSES.get(object_type, {}).get(value, value)
     return VALUES.get(field, {}).get(value, value)
 
 

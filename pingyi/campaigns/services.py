@@ -262,7 +262,9 @@ def start_campaign(year, source=None, checklist="previous"):
         if old.unit.active and old.user.active:
             db.session.add(SupervisorAssignment(campaign_id=campaign.id, user_id=old.user_id, unit_id=old.unit_id))
     rectification_services.carry_over(source, campaign)
+    source_before = snapshot(source)
     source.status = "closed"
+    record("update", source, source_before, summary=f"{source.year}年度评议结束（已开始 {year} 年度）")
     if has_request_context():
         g.pop("current_campaign", None)
     db.session.flush()

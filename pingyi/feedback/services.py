@@ -159,8 +159,12 @@ def send_notice(notice, user):
         for item in notice.items:
             previous = db.session.get(FeedbackItem, item.previous_item_id) if item.previous_item_id else None
             if previous is not None and previous.rectification is not None:
-                previous.rectification.item_id = item.id
+                moved = previous.rectification
+                moved_before = snapshot(moved)
+                moved.item_id = item.id
                 carried.add(previous.id)
+                record("update", moved, moved_before, unit_id=moved.unit_id, actor=user,
+                       summary=f"更正版沿用原答复：{item.problem[:24]}")
         for dropped in old.items:
             if dropped.id not in carried and dropped.rectification is not None:
                 r = dropped.rectification

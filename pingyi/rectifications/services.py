@@ -11,6 +11,7 @@ from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem, FeedbackNotice
 from pingyi.files.services import check_upload, store_file
+from pingyi.findings.models import Finding
 from pingyi.rectifications.models import (
     CHECK_LABELS,
     KIND_LABELS,
@@ -23,6 +24,7 @@ from pingyi.rectifications.models import (
 )
 from pingyi.tasks.services import deadline_state, group_unit_ids
 from pingyi.timeutil import cn_date, today, utcnow
+from pingyi.units.models import Unit
 
 OPEN = ("answered", "failed")
 
@@ -121,8 +123,9 @@ def add_update(rect, user, note, uploads, completes):
         store_file(filename, data, rect.unit_id, user, update_id=update.id)
     if completes:
         rect.status, rect.completed_at = "completed", utcnow()
-    record("update", rect, before, unit_id=rect.unit_id,
-           summary=f"{rect.unit.name}{'报告整改完成' if completes else '报告整改进展'}：{rect.item.problem[:30]}", actor=user)
+    summary = f"{rect.unit.name}{'报告整改完成' if completes else '报告整改进展'}：{rect.item.problem[:30]}"
+    record("create", update, unit_id=rect.unit_id, summary=summary, actor=user)  # the note and its evidence
+    record("update", rect, before, unit_id=rect.unit_id, summary=summary, actor=user)  # the status, if it moved
     db.session.commit()
     return update
 
@@ -276,6 +279,13 @@ def visible(campaign, user):
     return stmt
 
 
+def tracked_units(campaign, user):
+    """The units with rectifications the user may see, for the tracker's unit filter."""
+    visible_ids = visible(campaign, user).with_only_columns(Rectification.unit_id).distinct()
+    return db.session.scalars(select(Unit).where(Unit.id.in_(visible_ids))
+                              .order_by(Unit.category, Unit.sort_order)).all()
+
+
 def tracker(campaign, user, unit_id=None, group_id=None, dimension_id=None, kind="", status="", overdue="",
             extension=""):
     """Filtered rectifications with their items and notices loaded, plus counts by status."""
@@ -334,6 +344,7 @@ def unit_story(campaign, unit):
         .where(FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.unit_id == unit.id,
                FeedbackNotice.status == "sent")
         .options(selectinload(FeedbackItem.notice), selectinload(FeedbackItem.dimension),
+                 selectinload(FeedbackItem.finding).selectinload(Finding.inspection),
                  selectinload(FeedbackItem.rectification).selectinload(Rectification.updates),
                  selectinload(FeedbackItem.rectification).selectinload(Rectification.checks))
         .order_by(FeedbackNotice.sent_at, FeedbackItem.sort_order)).all()

@@ -59,8 +59,7 @@ def index():
                "overdue": request.args.get("overdue", ""), "extension": request.args.get("extension", "")}
     rows, counts = services.tracker(campaign, current_user, **filters)
     states = {r.id: services.rect_state(r) for r in rows}
-    units = [] if current_user.role == UNIT else sorted({r.unit for r in services.tracker(campaign, current_user)[0]},
-                                                         key=lambda u: (u.category, u.sort_order))
+    units = [] if current_user.role == UNIT else services.tracked_units(campaign, current_user)
     return render("rectifications/index.html", "rectifications/_list.html", campaign=campaign, rows=rows,
                   counts=counts, states=states, filters=filters, kinds=KIND_LABELS, statuses=STATUS_LABELS,
                   dims=dimensions(campaign.id), units=units, query=request.args.to_dict(),

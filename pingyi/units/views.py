@@ -2,8 +2,10 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from pingyi import policy
+from pingyi.audit.models import AuditEntry
 from pingyi.audit.services import search_entries
 from pingyi.auth.models import User
 from pingyi.auth.roles import OFFICE, STAFF, UNIT, role_required
@@ -77,7 +79,8 @@ def show(unit_id):
     liaisons = db.session.scalars(select(User).where(User.unit_id == unit.id, User.role == UNIT)).all()
     work = policy.can_see_unit_work(current_user, unit.id, campaign)
     only = policy.UNIT_TIMELINE if current_user.role == UNIT else () if work else ("unit", "participation")
-    timeline = db.session.scalars(search_entries(unit_id=unit.id, only_types=only).limit(50)).all()
+    timeline = db.session.scalars(search_entries(unit_id=unit.id, only_types=only).limit(50)
+                                  .options(selectinload(AuditEntry.user))).all()
     tasks = task_services.unit_tasks(campaign, unit) if campaign and part else []
     story = rectification_services.unit_story(campaign, unit) if campaign and work else []
     letter = rectification_services.letter_for(campaign, unit) if campaign else None
