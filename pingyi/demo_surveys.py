@@ -14,7 +14,6 @@ from pingyi.extensions import db
 from pingyi.findings.services import confirm_opinion
 from pingyi.results import services as results
 from pingyi.surveys import services as surveys
-from pingyi.surveys.models import Questionnaire, SurveyQuestion
 from pingyi.timeutil import acting_at
 
 # How satisfied each unit's public is, before noise: most units do well, a few lag.
@@ -64,13 +63,10 @@ def load(campaign, units, accounts, supervised):
     opts = surveys.options(campaign.id)
     public, volunteers, deputies, internal = types
 
-    inner = Questionnaire(campaign_id=campaign.id, title="机关内部民主测评表", double_entry=True, sort_order=2,
-                          intro="由本单位干部职工不记名填写，纸质问卷由两人分别录入、核对一致后计分。")
-    for order, text in enumerate(("您对本单位领导班子作风建设的评价", "您对本单位廉洁自律情况的评价",
-                                  "您对本单位内部管理和制度执行的评价"), 1):
-        inner.questions.append(SurveyQuestion(text=text, sort_order=order))
-    db.session.add(inner)
-    db.session.commit()
+    inner = surveys.save_questionnaire(
+        campaign, None, None, "机关内部民主测评表", "由本单位干部职工不记名填写，纸质问卷由两人分别录入、核对一致后计分。", True,
+        [{"id": None, "text": text, "dimension_id": None} for text in (
+            "您对本单位领导班子作风建设的评价", "您对本单位廉洁自律情况的评价", "您对本单位内部管理和制度执行的评价")])
 
     for name, unit in units.items():
         if name == NO_SURVEY:

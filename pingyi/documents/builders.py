@@ -4,14 +4,19 @@ Each builder takes a dict made by pingyi.documents.services from the database, s
 request and no query: the batch export and `make bench` call the same functions.
 """
 from pingyi.documents.gbt9704 import OfficialDocument
-from pingyi.timeutil import cn_date
 
 NUMERALS = "一二三四五六七八九十"
 CC = ["县委办公室", "县人大常委会办公室", "县政府办公室", "县政协办公室", "县纪委"]
 
 
 def numeral(n):
-    return NUMERALS[n - 1] if n <= 10 else str(n)
+    """Chinese numeral for 1–99 (一 … 十 … 十一 … 二十一), as in "（十一）"; Arabic beyond."""
+    if n <= 10:
+        return NUMERALS[n - 1]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return ("" if tens == 1 else NUMERALS[tens - 1]) + "十" + (NUMERALS[ones - 1] if ones else "")
+    return str(n)
 
 
 def _title_lines(text, width=18):
@@ -137,16 +142,6 @@ def commitment_docx(d):
 
 
 
-def _ordinal(n):
-    """Chinese numeral for 1–99 (一 … 十 … 十一 … 二十一), as in "（十一）"; Arabic beyond."""
-    if n <= 10:
-        return NUMERALS[n - 1]
-    if n < 100:
-        tens, ones = divmod(n, 10)
-        return ("" if tens == 1 else NUMERALS[tens - 1]) + "十" + (NUMERALS[ones - 1] if ones else "")
-    return str(n)
-
-
 def bulletin_docx(d):
     """关于××年度政风行风评议结果的通报 (文件格式): the published results, one table per ranking group.
 
@@ -166,7 +161,7 @@ def bulletin_docx(d):
         return text.strip().rstrip("。；;，,.") + "。"
 
     sections = iter(range(1, 100))
-    doc.heading1(f"{_ordinal(next(sections))}、评议结果")
+    doc.heading1(f"{numeral(next(sections))}、评议结果")
     grades = [f"“{name}”等次{count}个" for name, count in d["grades"] if count]
     if grades:
         doc.paragraph(f"在参加排名的单位中，评定为{'，'.join(grades)}。各类别评议结果如下：")
@@ -176,23 +171,23 @@ def bulletin_docx(d):
             text += f"，{'、'.join(group['top'])}为先进单位"
         if group["bottom"]:
             text += f"，{'、'.join(group['bottom'])}为末位单位"
-        doc.heading2(f"（{_ordinal(n)}）{group['name']}。", text + "。")
+        doc.heading2(f"（{numeral(n)}）{group['name']}。", text + "。")
     if d["unrated"]:
         doc.paragraph(f"以下单位因无有效测评票未参加排名：{'、'.join(d['unrated'])}。")
 
     if d["problems"]:
-        doc.heading1(f"{_ordinal(next(sections))}、存在的主要问题")
+        doc.heading1(f"{numeral(next(sections))}、存在的主要问题")
         doc.paragraph("评议中，群众和服务对象也反映了一些问题，主要有：")
         for n, problem in enumerate(d["problems"], 1):
-            doc.paragraph(f"（{_ordinal(n)}）{clause(problem)}")
+            doc.paragraph(f"（{numeral(n)}）{clause(problem)}")
 
     rewards = "".join(clause(t) for t in (d["top_text"], d["bottom_text"]) if t.strip())
     if d["requirements"] or rewards:
-        doc.heading1(f"{_ordinal(next(sections))}、工作要求")
+        doc.heading1(f"{numeral(next(sections))}、工作要求")
         if rewards:
             doc.paragraph(rewards)
         for n, requirement in enumerate(d["requirements"], 1):
-            doc.paragraph(f"（{_ordinal(n)}）{clause(requirement)}")
+            doc.paragraph(f"（{numeral(n)}）{clause(requirement)}")
 
     table_title = f"{d['year']}年度政风行风评议结果排名表"
     doc.attachment_note([table_title])
@@ -201,7 +196,7 @@ def bulletin_docx(d):
         doc.note(f"（联系人：{d['contact']}，电话：{d['phone']}）")
     doc.attachment_page("附件", table_title)
     for n, group in enumerate(d["groups"], 1):
-        doc.heading1(f"{_ordinal(n)}、{group['name']}")
+        doc.heading1(f"{numeral(n)}、{group['name']}")
         doc.table(["名次", "单位", "综合得分", "评定等次", "备注"],
                   [[str(r["rank"]), r["unit"], r["total"], r["grade"], r["mark"]] for r in group["rows"]],
                   [900, 3445, 1500, 1500, 1500])
@@ -212,4 +207,3 @@ def bulletin_docx(d):
 BUILDERS = {"notice": notice_docx, "feedback-notice": feedback_notice_docx,
             "rectification-notice": rectification_notice_docx, "commitment": commitment_docx,
             "bulletin": bulletin_docx}
-__all__ = ["BUILDERS", "cn_date"]

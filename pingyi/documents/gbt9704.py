@@ -15,6 +15,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor, Twips
 
+from pingyi.timeutil import cn_date
+
 FANGSONG = "仿宋_GB2312"
 HEITI = "黑体"
 KAITI = "楷体_GB2312"
@@ -80,11 +82,6 @@ def _no_theme(rfonts):
         rfonts.attrib.pop(qn(attr), None)
 
 
-def cn_date(day):
-    """2026年11月26日: Arabic numerals, full year, no zero padding."""
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def text_width(text):
     """Width in body characters: CJK and full-width characters 1, digits and Latin letters ½."""
     return sum(1 if unicodedata.east_asian_width(c) in ("W", "F") else 0.5 for c in text)
@@ -103,11 +100,6 @@ class OfficialDocument:
         self._page()
         self._defaults()
         self._footers()
-
-    @property
-    def document(self):
-        """The underlying python-docx Document."""
-        return self.doc
 
     # ----- setup -----------------------------------------------------------------------------
 

@@ -30,7 +30,6 @@ class IssuedDocument(db.Model):
     size: Mapped[int] = mapped_column(Integer)
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    batch_id: Mapped[Optional[int]] = mapped_column(ForeignKey("document_batch.id"), index=True)
 
     unit = relationship("Unit")
     created_by = relationship("User")

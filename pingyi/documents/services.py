@@ -205,13 +205,13 @@ def _store(data, folder="documents"):
     return name
 
 
-def issue(kind, campaign, unit, user, batch_id=None):
+def issue(kind, campaign, unit, user):
     """Build the document, keep a frozen copy and record it (type, unit, who, when, sha256, size)."""
     data = build(kind, campaign, unit)
     doc = IssuedDocument(campaign_id=campaign.id, unit_id=unit.id if unit else None, kind=kind,
                          filename=filename(kind, campaign, unit), stored_name=_store(data),
                          sha256=hashlib.sha256(data).hexdigest(), size=len(data),
-                         created_by_id=user.id if user else None, batch_id=batch_id)
+                         created_by_id=user.id if user else None)
     db.session.add(doc)
     db.session.flush()
     record("create", doc, unit_id=doc.unit_id, actor=user, summary=f"生成{doc.kind_label}（{doc.filename}）")
@@ -224,7 +224,7 @@ def stored_path(doc):
 
 
 def issued_documents(campaign, unit_id=None, limit=50):
-    stmt = select(IssuedDocument).where(IssuedDocument.campaign_id == campaign.id, IssuedDocument.batch_id.is_(None))
+    stmt = select(IssuedDocument).where(IssuedDocument.campaign_id == campaign.id)
     if unit_id is not None:
         stmt = stmt.where(IssuedDocument.unit_id == unit_id)
     return db.session.scalars(stmt.options(selectinload(IssuedDocument.unit), selectinload(IssuedDocument.created_by))
@@ -245,7 +245,7 @@ def start_batch(campaign, kind, user, category="", key="", group_id=None, run_as
     record("create", batch, actor=user, summary=f"批量生成{batch.description}")
     db.session.commit()
     app = current_app._get_current_object()
-    args = (app, batch.id, campaign.id, unit_ids, user.id)
+    args = (app, batch.id, campaign.id, unit_ids)
     if run_async:
         threading.Thread(target=_run_batch, args=args, daemon=True).start()
     else:
@@ -254,8 +254,9 @@ def start_batch(campaign, kind, user, category="", key="", group_id=None, run_as
     return batch
 
 
-def _run_batch(app, batch_id, campaign_id, unit_ids, user_id):
-    """Build every unit's document into one zip (UTF-8 names), one issued record each, updating progress."""
+def _run_batch(app, batch_id, campaign_id, unit_ids):
+    """Build every unit's document into one zip (UTF-8 names), updating progress; the batch itself is the
+    record (who, when, filter, sha256 and size of the zip, units skipped and why)."""
     from pingyi.campaigns.models import Campaign
     with app.app_context():
         batch = db.session.get(DocumentBatch, batch_id)
