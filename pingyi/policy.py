@@ -88,6 +88,12 @@ def can_see_unit_work(user, unit_id, campaign):
     return can_inspect(user, unit_id, campaign)
 
 
+def require_unit_work(unit_id, campaign):
+    """Abort with 404 unless the signed-in user may see this unit's work (see can_see_unit_work)."""
+    if not can_see_unit_work(current_user, unit_id, campaign):
+        abort(404)
+
+
 def can_self_check(user, unit_id):
     """The unit's own liaison (and the office on its behalf) fills in the self-check."""
     return user.role == OFFICE or (user.role == UNIT and user.unit_id == unit_id)

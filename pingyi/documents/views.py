@@ -80,9 +80,7 @@ def bulletin():
 @bp.get('/units/<int:unit_id>/documents/<any("feedback-notice", "rectification-notice", "commitment"):kind>.docx')
 @login_required
 def unit_document(unit_id, kind):
-    policy.require_unit(unit_id)
-    if current_user.role in ("evaluator", "supervisor") and not policy.can_inspect(current_user, unit_id, campaign_or_404()):
-        abort(404)
+    policy.require_unit_work(unit_id, campaign_or_404())
     return _generate(kind, db.get_or_404(Unit, unit_id))
 
 
@@ -92,10 +90,7 @@ def download(document_id):
     """An issued document exactly as it was issued (the stored copy, not rebuilt)."""
     doc = db.get_or_404(IssuedDocument, document_id)
     if doc.unit_id is not None:
-        policy.require_unit(doc.unit_id)
-        if current_user.role in ("evaluator", "supervisor") and not policy.can_inspect(
-                current_user, doc.unit_id, campaign_or_404()):
-            abort(404)
+        policy.require_unit_work(doc.unit_id, campaign_or_404())
     elif current_user.role == UNIT:
         abort(404)
     return send_file(services.stored_path(doc), as_attachment=True, download_name=doc.filename, mimetype=DOCX,

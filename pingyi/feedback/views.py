@@ -23,11 +23,8 @@ def _notice(notice_id):
     notice = db.get_or_404(FeedbackNotice, notice_id)
     if notice.campaign_id != campaign_or_404().id:
         abort(404)
-    policy.require_unit(notice.unit_id)
+    policy.require_unit_work(notice.unit_id, campaign_or_404())
     if current_user.role == UNIT and notice.status == "draft":
-        abort(404)
-    if current_user.role in ("evaluator", "supervisor") and not policy.can_inspect(
-            current_user, notice.unit_id, campaign_or_404()):
         abort(404)
     return notice
 

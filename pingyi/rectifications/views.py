@@ -30,9 +30,7 @@ bp = Blueprint("rectifications", __name__)
 
 
 def _visible_unit(unit_id):
-    policy.require_unit(unit_id)
-    if current_user.role in ("evaluator", SUPERVISOR) and not policy.can_inspect(current_user, unit_id, campaign_or_404()):
-        abort(404)
+    policy.require_unit_work(unit_id, campaign_or_404())
 
 
 def _rect(rect_id):

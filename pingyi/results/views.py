@@ -90,14 +90,14 @@ def _rule_note(config):
 @bp.get("/results/units/<int:unit_id>")
 @role_required(*EVERYONE)
 def unit(unit_id):
-    policy.require_unit(unit_id)
     campaign = campaign_or_404()
+    policy.require_unit_work(unit_id, campaign)  # evaluators and supervisors: the units they inspect
     data, version = _data(campaign)
     if data is None:
         return render_template("results/unpublished.html", campaign=campaign)
     detail = data["details"].get(unit_id)
-    if detail is None or not policy.can_see_unit_work(current_user, unit_id, campaign):
-        abort(404)  # evaluators and supervisors: the units they inspect (the explanation names findings)
+    if detail is None:
+        abort(404)
     if (current_user.role in (EVALUATOR, SUPERVISOR) and detail["group"] is not None
             and not data["groups"][detail["group"]]["published"]):
         detail = dict(detail, rank=None, mark="", group_size=0)  # a group kept unpublished keeps its ranking
