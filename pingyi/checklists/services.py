@@ -216,14 +216,33 @@ def assessment_for(unit, item, kind):
                                                       Assessment.kind == kind))
 
 
-def save_assessment(unit, item, kind, user, rating, explanation, version, uploads=()):
-    """Save a self-check ('self') or the evaluators' rating ('review') of one item for one unit.
+def may_edit(user, kind, unit, campaign):
+    """(allowed, why not) for `user` editing this side of the unit's checklist: the self-check is the
+    unit's (and the office's on its behalf), closed to the unit after phase 2; the rating is for the
+    office, the unit's evaluation group and its assigned supervisors."""
+    from pingyi import policy
+    if kind == "self":
+        if not policy.can_self_check(user, unit.id):
+            return False, "自查由被评议单位填写"
+        if user.role == "unit" and not self_check_open(campaign):
+            return False, "自查自评阶段已结束，如需修改请联系县纠风办"
+        return True, ""
+    if kind == "review":
+        if not policy.can_inspect(user, unit.id, campaign):
+            return False, "评价由负责该单位的评议组、义务监督员或纠风办填写"
+        return True, ""
+    return False, "未知的评价类型"
 
-    A save made from an outdated row is refused with the other person's saved value attached,
-    so nothing anyone typed is lost; evidence files are added to those already there.
+
+def save_assessment(unit, item, kind, user, rating, explanation, version, uploads=()):
+    """Save a self-check ('self') or the evaluators' rating ('review') of one item for one unit, if the
+    user may (may_edit). A save made from an outdated row is refused with the other person's saved value
+    attached, so nothing anyone typed is lost; evidence files are added to those already there.
     """
-    if kind not in ASSESSMENT_KINDS:
-        raise DomainError("未知的评价类型")
+    from pingyi.campaigns.models import Campaign
+    allowed, why_not = may_edit(user, kind, unit, db.session.get(Campaign, item.dimension.campaign_id))
+    if not allowed:
+        raise DomainError(why_not)
     if rating not in RATING_LABELS:
         raise DomainError("请选择评价结果")
     explanation = (explanation or "").strip()

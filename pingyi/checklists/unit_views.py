@@ -36,18 +36,7 @@ def _item(campaign, item_id):
 
 
 def _may_edit(kind, unit, campaign):
-    """Whether the signed-in user may edit this side of the unit's checklist, and why not."""
-    if kind == "self":
-        if not policy.can_self_check(current_user, unit.id):
-            return False, "自查由被评议单位填写"
-        if current_user.role == "unit" and not services.self_check_open(campaign):
-            return False, "自查自评阶段已结束，如需修改请联系县纠风办"
-        return True, ""
-    if kind == "review":
-        if not policy.can_inspect(current_user, unit.id, campaign):
-            return False, "评价由负责该单位的评议组、义务监督员或纠风办填写"
-        return True, ""
-    return False, ""
+    return services.may_edit(current_user, kind, unit, campaign)
 
 
 def _context(unit, campaign):

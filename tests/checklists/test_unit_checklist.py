@@ -123,3 +123,11 @@ def test_self_check_evidence_upload(county, client_for, htmx):
                           data={"rating": "meets", "version": str(a.version + 1),
                                 "files": [(io.BytesIO(b"MZ\x90"), "纪要.pdf")]})
         assert bad.status_code == 422 and "内容与扩展名 .pdf 不符" in bad.text
+
+
+def test_the_service_itself_enforces_who_may_save_which_side(county):
+    with time_machine.travel("2026-11-26 10:00 +0800", tick=False):  # phase 2 is over
+        with pytest.raises(DomainError, match="自查自评阶段已结束"):
+            services.save_assessment(unit_named("县公安局"), items()[0], "self", user("unit"), "meets", "", None)
+    with pytest.raises(DomainError, match="评议组、义务监督员或纠风办"):
+        services.save_assessment(unit_named("县财政局"), items()[0], "review", user("supervisor"), "meets", "", None)
