@@ -33,6 +33,14 @@ def today():
     return now().date()
 
 
+def same_day_in(d, year):
+    """The same month and day in another year (29 February becomes the 28th)."""
+    try:
+        return d.replace(year=year)
+    except ValueError:
+        return d.replace(year=year, day=28)
+
+
 def day_start(day):
     """Midnight of a county date, as a stored naive UTC datetime."""
     return datetime.combine(day, time(), tzinfo=TZ).astimezone(timezone.utc).replace(tzinfo=None)

@@ -22,7 +22,7 @@ from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
 from pingyi.rectifications import services as rectification_services
 from pingyi.tasks import services as task_services
-from pingyi.timeutil import today
+from pingyi.timeutil import same_day_in, today
 from pingyi.units.models import Unit
 
 
@@ -237,10 +237,10 @@ def start_campaign(year, source=None, checklist="previous"):
     campaign = create_campaign(**settings)
     for old_phase, phase in zip(source.phases, campaign.phases):
         phase.name = old_phase.name
-        phase.start_date = _same_day(old_phase.start_date, year)
-        phase.end_date = _same_day(old_phase.end_date, year)
+        phase.start_date = same_day_in(old_phase.start_date, year)
+        phase.end_date = same_day_in(old_phase.end_date, year)
     for key in ("report_deadline", "round1_start", "round1_end", "round2_start", "round2_end"):
-        setattr(campaign, key, _same_day(getattr(source, key), year))
+        setattr(campaign, key, same_day_in(getattr(source, key), year))
     group_map = {}
     for old in source.groups:
         group = EvaluationGroup(campaign=campaign, name=old.name, scope=old.scope,
@@ -280,13 +280,6 @@ def set_up_scoring(campaign, source=None):
     from pingyi.surveys import services as surveys
     surveys.set_up(campaign, source)
     results.set_up(campaign, source)
-
-
-def _same_day(d, year):
-    try:
-        return d.replace(year=year)
-    except ValueError:
-        return d.replace(year=year, day=28)
 
 
 def supervised_unit_ids(campaign, user):

@@ -12,7 +12,7 @@ from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
 from pingyi.files.services import check_upload, store_file
 from pingyi.tasks.models import ACTOR_LABELS, STATUS_LABELS, Submission, Task
-from pingyi.timeutil import local, today, utcnow
+from pingyi.timeutil import local, same_day_in, today, utcnow
 from pingyi.units.models import CATEGORY_LABELS, Unit
 
 # (phase, title, actor, requires_file, due: "end" of the phase, "report" deadline or (month, day), description)
@@ -89,7 +89,7 @@ def create_plan_tasks(campaign, source=None):
     previous = campaign_tasks(source.id) if source is not None else []
     if previous:
         for old in previous:
-            due = _shift_year(old.due_date, campaign.year - source.year)
+            due = same_day_in(old.due_date, old.due_date.year + campaign.year - source.year)
             db.session.add(Task(campaign_id=campaign.id, phase_number=old.phase_number, title=old.title,
                                 description=old.description, actor=old.actor, due_date=due,
                                 requires_file=old.requires_file, sort_order=old.sort_order))
@@ -98,13 +98,6 @@ def create_plan_tasks(campaign, source=None):
         db.session.add(Task(campaign_id=campaign.id, phase_number=phase, title=title, actor=actor,
                             requires_file=needs_file, due_date=_due(campaign, due, phases[phase]),
                             description=description, sort_order=order))
-
-
-def _shift_year(d, years):
-    try:
-        return d.replace(year=d.year + years)
-    except ValueError:
-        return d.replace(year=d.year + years, day=28)
 
 
 def campaign_tasks(campaign_id):
