@@ -4,7 +4,13 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 
-.PHONY: run test install install-dev browser bench clean
+# Debian packages the tests need: Chromium for browser tests, PostgreSQL for the second run of the suite,
+# LibreOffice, CJK fonts and poppler to render generated documents to pages.
+TEST_PACKAGES := chromium postgresql libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-ukai poppler-utils
+# The database-facing tests that run again on PostgreSQL.
+PG_TESTS := tests --ignore=tests/browser --ignore=tests/documents
+
+.PHONY: run test test-sqlite test-postgresql install install-dev system-packages bench clean
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -20,9 +26,11 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-# Browser tests drive Debian's Chromium; install it when it is missing (needs root, as on CI).
-browser:
-	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+# Install the missing ones (needs root, as on CI).
+system-packages:
+	@missing=$$(for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "apt-get install" $$missing; apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
 run: install
 	$(FLASK) db upgrade
@@ -30,8 +38,14 @@ run: install
 	@echo "pingyi: http://127.0.0.1:$(PORT)  (演示账号 office / demo123)"
 	$(VENV)/bin/waitress-serve --host 127.0.0.1 --port $(PORT) app:app
 
-test: install-dev browser
-	$(PY) -m pytest
+test: install-dev system-packages test-sqlite test-postgresql
+
+test-sqlite: install-dev
+	$(PY) -m pytest -n 2
+
+# A throwaway PostgreSQL cluster in a temporary directory (or DATABASE_URL when set).
+test-postgresql: install-dev
+	scripts/with_postgres.sh env PINGYI_TEST_DB=postgresql $(PY) -m pytest -n 2 $(PG_TESTS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

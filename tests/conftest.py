@@ -1,10 +1,16 @@
-"""Fixtures: an app on an in-memory database holding the demo county, and a signed-in client per role."""
+"""Fixtures: an app on a copy of the demo county, and a signed-in client per role.
+
+The database is SQLite unless PINGYI_TEST_DB=postgresql, when each test gets its own PostgreSQL
+database copied from a template holding the demo county (scripts/with_postgres.sh provides the server).
+"""
+import itertools
+import os
 import shutil
 
 import pytest
 from flask import g
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 
 from pingyi import create_app, demo
 from pingyi.auth.models import User
@@ -36,12 +42,67 @@ class LoginClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
+BACKEND = os.environ.get("PINGYI_TEST_DB", "sqlite")
+_database_numbers = itertools.count()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked sqlite_only check SQLite itself (pragmas, file copies); they skip on PostgreSQL."""
+    if BACKEND == "sqlite":
+        return
+    skip = pytest.mark.skip(reason="checks SQLite itself")
+    for item in items:
+        if item.get_closest_marker("sqlite_only"):
+            item.add_marker(skip)
+
+
+def _pg_admin():
+    url = os.environ.get("PINGYI_TEST_PG_URL")
+    if not url:
+        pytest.exit("PINGYI_TEST_DB=postgresql needs PINGYI_TEST_PG_URL (run through scripts/with_postgres.sh)", 2)
+    return create_engine(url, isolation_level="AUTOCOMMIT")
+
+
+def _pg_url(name):
+    return _pg_admin().url.set(database=name).render_as_string(hide_password=False)
+
+
+def _pg_create(name, template=None):
+    engine = _pg_admin()
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    engine.dispose()
+    return _pg_url(name)
+
+
+def _pg_drop(name):
+    engine = _pg_admin()
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def _worker():
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def fresh_database_url(tmp_path):
+    """An empty database for one test: a SQLite file in tmp_path, or a new PostgreSQL database."""
+    if BACKEND == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    return _pg_create(f"pingyi_{_worker()}_{next(_database_numbers)}")
+
+
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory):
-    """The demo county built once per run: a SQLite file and its uploads, copied by each test."""
+    """The demo county built once per run: a database and its uploads, copied by each test."""
     folder = tmp_path_factory.mktemp("demo")
-    config = dict(TEST_CONFIG, SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'demo.db'}",
-                  UPLOAD_DIR=str(folder / "uploads"))
+    if BACKEND == "sqlite":
+        url = f"sqlite:///{folder / 'demo.db'}"
+    else:
+        url = _pg_create(f"pingyi_demo_{_worker()}")
+    config = dict(TEST_CONFIG, SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(folder / "uploads"))
     app = create_app(config)
     with app.app_context():
         db.create_all()
@@ -60,24 +121,34 @@ def _app(config):
 @pytest.fixture
 def app(demo_template, tmp_path):
     """A copy of the demo county: 47 units, three groups, 2025 and 2026 campaigns, the board, accounts."""
-    shutil.copy(demo_template / "demo.db", tmp_path / "test.db")
     shutil.copytree(demo_template / "uploads", tmp_path / "uploads")
-    app = _app(dict(TEST_CONFIG, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'test.db'}",
-                    UPLOAD_DIR=str(tmp_path / "uploads")))
+    if BACKEND == "sqlite":
+        shutil.copy(demo_template / "demo.db", tmp_path / "test.db")
+        url, name = f"sqlite:///{tmp_path / 'test.db'}", None
+    else:
+        name = f"pingyi_{_worker()}_{next(_database_numbers)}"
+        url = _pg_create(name, template=f"pingyi_demo_{_worker()}")
+    app = _app(dict(TEST_CONFIG, SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(tmp_path / "uploads")))
     with app.app_context():
         yield app
         db.session.remove()
         db.engine.dispose()
+    if name:
+        _pg_drop(name)
 
 
 @pytest.fixture
 def empty_app(tmp_path):
     """An app on an empty database, as a real deployment starts."""
-    app = _app(dict(TEST_CONFIG, UPLOAD_DIR=str(tmp_path / "uploads")))
+    url = fresh_database_url(tmp_path)
+    app = _app(dict(TEST_CONFIG, SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(tmp_path / "uploads")))
     with app.app_context():
         db.create_all()
         yield app
         db.session.remove()
+        db.engine.dispose()
+    if BACKEND != "sqlite":
+        _pg_drop(url.rsplit("/", 1)[1].split("?")[0])
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """The Alembic migrations build exactly the schema the models describe, and downgrade cleanly."""
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -6,10 +7,12 @@ from sqlalchemy import create_engine, inspect
 
 from pingyi import create_app
 from pingyi.extensions import db
+from tests.conftest import fresh_database_url
 
 
 def test_migrations_match_the_models(tmp_path):
-    url = f"sqlite:///{tmp_path / 'migrated.db'}"
+    """On the suite's database: SQLite, or PostgreSQL when PINGYI_TEST_DB=postgresql."""
+    url = fresh_database_url(tmp_path)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "TESTING": True})
     with app.app_context():
         upgrade()
@@ -23,6 +26,7 @@ def test_migrations_match_the_models(tmp_path):
         engine.dispose()
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_runs_with_foreign_keys_and_wal(tmp_path):
     url = f"sqlite:///{tmp_path / 'pragmas.db'}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})

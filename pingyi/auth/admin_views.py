@@ -40,7 +40,7 @@ def index():
                                               Unit.name.like(f"%{q}%")))
     if role in ROLE_LABELS:
         stmt = stmt.where(User.role == role)
-    page = db.paginate(stmt, page=request.args.get("page", 1, type=int),
+    page = db.paginate(stmt, page=plain_int(request.args.get("page")) or 1,
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render("users/index.html", "users/_list.html", page=page, q=q, role=role, args=args)

@@ -66,7 +66,7 @@ def compile_():
             made, skipped = services.compile_group(campaign, group, round_, current_user)
             flash(f"已为{group.name}起草 {len(made)} 份反馈通知书；{len(skipped)} 个单位没有待反馈的问题或已有草稿")
             return redirect(url_for("feedback.index", round=round_, group=group.id))
-        unit = db.session.get(Unit, request.form.get("unit", type=int) or 0)
+        unit = db.session.get(Unit, plain_int(request.form.get("unit")) or 0)
         if unit is None:
             raise DomainError("请选择要起草反馈的单位")
         notice = services.compile_notice(campaign, unit, round_, current_user)

@@ -38,7 +38,7 @@ def index():
     campaign = campaign_or_404()
     filters = _filters()
     page = db.paginate(services.search_findings(campaign, current_user, **filters),
-                       page=request.args.get("page", 1, type=int), per_page=current_app.config["PAGE_SIZE"],
+                       page=plain_int(request.args.get("page")) or 1, per_page=current_app.config["PAGE_SIZE"],
                        error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page"}
     context = dict(page=page, filters=filters, args=args, campaign=campaign, dims=dimensions(campaign.id),
@@ -152,7 +152,7 @@ def create():
 def finding_row():
     """One more blank finding block for the entry form (htmx appends it)."""
     campaign = campaign_or_404()
-    index = request.args.get("index", 0, type=int)
+    index = plain_int(request.args.get("index")) or 0
     entry = FindingEntry(prefix=f"findings-{index}-")
     _entry_choices(entry, dimensions(campaign.id))
     return render_template("findings/_new_entry.html", entry=entry, index=index, next_index=index + 1, oob=True)
@@ -320,7 +320,7 @@ def matrix():
                "group_id": plain_int(group)}
     within = (policy.inspected_unit_ids(current_user, campaign)
               if current_user.role in (EVALUATOR, SUPERVISOR) else None)
-    data = services.matrix(campaign, page=request.args.get("page", 1, type=int), within=within, **filters)
+    data = services.matrix(campaign, page=plain_int(request.args.get("page")) or 1, within=within, **filters)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render("findings/matrix.html", "findings/_matrix.html", campaign=campaign, filters=filters,
                   categories=CATEGORY_LABELS, args=args, **data)

@@ -32,7 +32,7 @@ def _version(campaign, number):
 def _data(campaign):
     """(results, version or None for live) the signed-in user may read. The office and leaders read the
     live figures or any version; everyone else only the latest published version (None if none yet)."""
-    number = request.args.get("version", type=int)
+    number = plain_int(request.args.get("version"))
     if current_user.role in (OFFICE, LEADER):
         if number:
             version = _version(campaign, number)
@@ -182,5 +182,5 @@ def example():
         return render_template("results/_example.html", example=None, errors=errors, sources=SOURCES)
     return render_template("results/_example.html", errors={}, sources=SOURCES,
                            example=services.worked_example(campaign, settings_form.rules_values(clean),
-                                                           request.form.get("example_unit", type=int)))
+                                                           plain_int(request.form.get("example_unit"))))
 

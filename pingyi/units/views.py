@@ -48,7 +48,7 @@ def index():
         return redirect(url_for("units.show", unit_id=current_user.unit_id))
     campaign = campaign_services.current_campaign()
     filters = _filters()
-    page = db.paginate(services.search_units(campaign, **filters), page=request.args.get("page", 1, type=int),
+    page = db.paginate(services.search_units(campaign, **filters), page=plain_int(request.args.get("page")) or 1,
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
     parts = services.participation_map(campaign, page.items)
     forms = {}
