@@ -10,7 +10,7 @@ TEST_PACKAGES := chromium postgresql libreoffice-writer-nogui fonts-noto-cjk fon
 # The database-facing tests that run again on PostgreSQL.
 PG_TESTS := tests --ignore=tests/browser --ignore=tests/documents
 
-.PHONY: run test test-sqlite test-postgresql install install-dev system-packages bench clean
+.PHONY: run load test test-sqlite test-postgresql install install-dev system-packages bench clean
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -36,7 +36,7 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) pingyi demo --if-empty
 	@echo "pingyi: http://127.0.0.1:$(PORT)  (演示账号 office / demo123)"
-	$(VENV)/bin/waitress-serve --host 127.0.0.1 --port $(PORT) app:app
+	$(PY) -m pingyi.serve --port $(PORT)
 
 test: install-dev system-packages test-sqlite test-postgresql
 
@@ -52,3 +52,7 @@ clean:
 
 bench: install-dev
 	$(PY) scripts/bench.py
+
+# 50 users on the server `make run` starts, then a crowd on the public questionnaire (figures, no pass/fail).
+load: install-dev
+	$(PY) scripts/load.py

@@ -39,13 +39,19 @@ class IdConverter(IntegerConverter):
 def _secret_key(app):
     """A stable secret in instance/ unless PINGYI_SECRET_KEY sets one."""
     path = INSTANCE_DIR / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    INSTANCE_DIR.mkdir(exist_ok=True)
-    key = secrets.token_hex(32)
-    path.write_text(key)
-    os.chmod(path, 0o600)
-    return key
+    if not path.exists():
+        # Several server processes may start at once: write aside, then link into place (fails if one won).
+        INSTANCE_DIR.mkdir(exist_ok=True)
+        aside = INSTANCE_DIR / f"secret_key.{os.getpid()}"
+        aside.write_text(secrets.token_hex(32))
+        os.chmod(aside, 0o600)
+        try:
+            os.link(aside, path)
+        except FileExistsError:
+            pass
+        finally:
+            aside.unlink()
+    return path.read_text().strip()
 
 
 def create_app(overrides=None):

@@ -1,0 +1,288 @@
+"""`make load`: the demo county served as `make run` serves it, under a county's worth of users at once.
+
+1. 50 signed-in users spread over the six demo accounts, each clicking about once a second through the
+   main pages for 60 s: requests/s, median, p95, p99 and errors per page.
+2. Saturation: 16 users clicking with no pause for 15 s: the throughput the server can carry.
+3. The public questionnaire under a crowd: 200 respondents open /s/<code> and submit at once (180 codes,
+   20 of them by two people): every code spent exactly once, the second use answered 410.
+The unloaded sign-in and trivial pages are measured first in the same run, as the floor the figures
+are read against. Traffic goes to 127.0.0.1 only; every loop is bounded in count and time.
+"""
+import argparse
+import http.client
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ACCOUNTS = ("office", "evaluator", "supervisor", "leader", "unit", "unit2")
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class Client:
+    """One browser: a keep-alive connection to the server and its cookies."""
+
+    def __init__(self, port):
+        self.port = port
+        self.cookies = {}
+        self.connection = None
+
+    def request(self, method, path, form=None):
+        """(status, body text, seconds); a failed connection counts as status 0."""
+        body = urlencode(form).encode() if form is not None else None
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), "User-Agent": "pingyi-load"}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.perf_counter()
+        for attempt in range(2):
+            try:
+                if self.connection is None:
+                    self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                self.connection.request(method, path, body=body, headers=headers)
+                response = self.connection.getresponse()
+                text = response.read().decode("utf-8", "replace")
+                for header, value in response.getheaders():
+                    if header.lower() == "set-cookie":
+                        name, _, rest = value.partition("=")
+                        self.cookies[name] = rest.split(";", 1)[0]
+                return response.status, text, time.perf_counter() - started
+            except (OSError, http.client.HTTPException):
+                self.connection = None
+                if attempt:
+                    return 0, "", time.perf_counter() - started
+        return 0, "", time.perf_counter() - started
+
+    def sign_in(self, username):
+        _, page, _ = self.request("GET", "/login")
+        status, _, _ = self.request("POST", "/login", {"csrf_token": CSRF.search(page).group(1),
+                                                       "username": username, "password": "demo123"})
+        if status != 302:
+            raise RuntimeError(f"{username} could not sign in ({status})")
+
+
+def start_server(folder, port):
+    """Migrate, load the demo county and serve it as `make run` does (python -m pingyi.serve)."""
+    env = dict(os.environ, PINGYI_SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'load.db'}",
+               PINGYI_UPLOAD_DIR=str(folder / "uploads"), PINGYI_SECRET_KEY="load-test")
+    flask = [sys.executable, "-m", "flask", "--app", "app"]
+    subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    print("loading the demo county …", flush=True)
+    subprocess.run(flask + ["pingyi", "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    server = subprocess.Popen([sys.executable, "-m", "pingyi.serve", "--port", str(port)], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(200):
+        try:
+            if Client(port).request("GET", "/login")[0] == 200:
+                return server, env
+        except Exception:
+            pass
+        time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("the server did not start: " + server.stderr.read().decode())
+
+
+def demo_paths(env):
+    """The main pages of each account, with real ids from the demo database."""
+    os.environ.update({k: v for k, v in env.items() if k.startswith("PINGYI_")})
+    from sqlalchemy import select
+
+    from pingyi import create_app
+    from pingyi.auth.models import User
+    from pingyi.campaigns.services import current_campaign
+    from pingyi.extensions import db
+    from pingyi.tasks.services import campaign_tasks
+    from pingyi.units.models import Unit
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": env["PINGYI_SQLALCHEMY_DATABASE_URI"]})
+    with app.app_context():
+        campaign = current_campaign()
+        task = next(t for t in campaign_tasks(campaign.id) if t.for_units)
+        police = db.session.scalar(select(User).where(User.username == "unit")).unit_id
+        education = db.session.scalar(select(User).where(User.username == "unit2")).unit_id
+        some = db.session.scalar(select(Unit.id).where(Unit.name == "县司法局"))
+        db.engine.dispose()
+    common = ["/", "/board", "/findings", "/feedback", "/rectifications", "/results", "/documents"]
+    office = common + [f"/board/tasks/{task.id}", "/units", f"/units/{some}", f"/units/{some}/checklist",
+                       "/findings/matrix"]
+    paths = {"office": office, "leader": office, "evaluator": office, "supervisor": office,
+             "unit": common + [f"/board/tasks/{task.id}", f"/units/{police}", f"/units/{police}/checklist"],
+             "unit2": common + [f"/board/tasks/{task.id}", f"/units/{education}", f"/units/{education}/checklist"]}
+    return paths
+
+
+def page_name(path):
+    return re.sub(r"/\d+", "/<id>", path)
+
+
+def report(title, samples, seconds):
+    """Print per page: requests, requests/s, median, p95, p99 (ms) and errors (5xx or no answer)."""
+    print(f"\n{title}")
+    print(f"{'page':34} {'n':>6} {'req/s':>7} {'median':>8} {'p95':>8} {'p99':>8} {'errors':>7}")
+    rows = defaultdict(list)
+    for path, status, elapsed in samples:
+        rows[page_name(path)].append((status, elapsed))
+    everything = [(s, e) for values in rows.values() for s, e in values]
+    for name, values in sorted(rows.items()) + [("ALL", everything)]:
+        times = sorted(e * 1000 for _, e in values)
+        errors = sum(1 for s, _ in values if s == 0 or s >= 500)
+        q = statistics.quantiles(times, n=100, method="inclusive") if len(times) > 1 else times * 99
+        print(f"{name:34} {len(values):6d} {len(values) / seconds:7.1f} {statistics.median(times):8.1f} "
+              f"{q[94]:8.1f} {q[98]:8.1f} {errors:7d}")
+    return everything
+
+
+def browse(port, accounts, paths, seconds, think):
+    """Signed-in users clicking through their pages; `think` seconds between clicks (0: no pause)."""
+    samples, lock = [], threading.Lock()
+    clients = []
+    for username in accounts:
+        client = Client(port)
+        client.sign_in(username)
+        allowed = [p for p in paths[username] if client.request("GET", p)[0] == 200]
+        clients.append((client, allowed))
+    deadline = time.monotonic() + seconds
+
+    def user(client, allowed):
+        order = allowed[:]
+        random.shuffle(order)
+        n = 0
+        while time.monotonic() < deadline and n < 100_000:
+            path = order[n % len(order)]
+            status, _, elapsed = client.request("GET", path)
+            with lock:
+                samples.append((path, status, elapsed))
+            n += 1
+            if think:
+                time.sleep(max(0.0, think * random.uniform(0.8, 1.2) - elapsed))
+
+    threads = [threading.Thread(target=user, args=c) for c in clients]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(seconds + 60)
+    return samples, time.monotonic() - started
+
+
+def floor(port):
+    """Unloaded medians of the sign-in page and a signed-in trivial page (ms)."""
+    client = Client(port)
+    sign_in_page = [client.request("GET", "/login")[2] for _ in range(30)]
+    client.sign_in("office")
+    trivial = [client.request("GET", "/account/password")[2] for _ in range(30)]
+    return statistics.median(sign_in_page) * 1000, statistics.median(trivial) * 1000
+
+
+def questionnaire_crowd(port, env, respondents=200, reused=20):
+    """`respondents` people submit at once; `reused` codes are used by two of them."""
+    from sqlalchemy import func, select
+
+    from pingyi import create_app
+    from pingyi.auth.models import User
+    from pingyi.campaigns.services import current_campaign
+    from pingyi.extensions import db
+    from pingyi.surveys import services as surveys
+    from pingyi.surveys.models import Ballot, SurveyCode
+    from pingyi.units.models import Unit
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": env["PINGYI_SQLALCHEMY_DATABASE_URI"]})
+    with app.app_context():
+        campaign = current_campaign()
+        unit = db.session.scalar(select(Unit).where(Unit.name == "县司法局"))
+        q = surveys.questionnaires(campaign.id)[0]
+        rtype = surveys.respondent_types(campaign.id)[0]
+        office = db.session.scalar(select(User).where(User.username == "office"))
+        batch = surveys.issue_codes(campaign, unit, q, rtype, "november", respondents - reused, office)
+        codes = [c.code for c in batch.codes]
+        option = surveys.options(campaign.id)[0].id
+        questions = [question.id for question in q.questions]
+        ballots_before = db.session.scalar(select(func.count()).select_from(Ballot))
+        db.engine.dispose()
+    assigned = codes + random.sample(codes, reused)
+    barrier = threading.Barrier(respondents, timeout=120)
+    samples, lock = [], threading.Lock()
+
+    def respondent(code):
+        client = Client(port)
+        status, page, elapsed = client.request("GET", f"/s/{code}")
+        with lock:
+            samples.append(("/s/<code> GET", status, elapsed))
+        token = CSRF.search(page)
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            pass
+        if token is None:
+            return
+        form = {"csrf_token": token.group(1), **{f"q-{qid}": str(option) for qid in questions}}
+        status, _, elapsed = client.request("POST", f"/s/{code}", form)
+        with lock:
+            samples.append(("/s/<code> POST", status, elapsed))
+
+    threads = [threading.Thread(target=respondent, args=(code,)) for code in assigned]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(180)
+    seconds = time.monotonic() - started
+    report(f"Public questionnaire: {respondents} respondents at once, {reused} codes used twice", samples, seconds)
+    with app.app_context():
+        spent = db.session.scalar(select(func.count()).select_from(SurveyCode)
+                                  .where(SurveyCode.batch_id == batch.id, SurveyCode.used_on.is_not(None)))
+        ballots = db.session.scalar(select(func.count()).select_from(Ballot)) - ballots_before
+        db.engine.dispose()
+    posts = [s for p, s, _ in samples if p.endswith("POST")]
+    print(f"codes {len(codes)}: spent {spent}, new ballots {ballots}; POST answers: "
+          f"{posts.count(200)} × 200, {posts.count(410)} × 410, {sum(1 for s in posts if s == 0 or s >= 500)} errors")
+    return spent == len(codes) == ballots and posts.count(410) == reused
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--port", type=int, default=5077)
+    args = parser.parse_args()
+    random.seed(7)
+    with tempfile.TemporaryDirectory(prefix="pingyi-load-") as tmp:
+        server, env = start_server(Path(tmp), args.port)
+        try:
+            paths = demo_paths(env)
+            sign_in_ms, trivial_ms = floor(args.port)
+            print(f"floor (unloaded medians): sign-in page {sign_in_ms:.1f} ms, trivial page {trivial_ms:.1f} ms "
+                  f"({trivial_ms / sign_in_ms:.2f}× the sign-in page); server: python -m pingyi.serve, "
+                  f"{os.cpu_count()} cores")
+            accounts = [ACCOUNTS[n % len(ACCOUNTS)] for n in range(args.users)]
+            samples, seconds = browse(args.port, accounts, paths, args.seconds, think=1.0)
+            everything = report(f"{args.users} users, about one click a second each, {seconds:.0f} s", samples, seconds)
+            p95 = statistics.quantiles([e * 1000 for _, e in everything], n=100, method="inclusive")[94]
+            errors = sum(1 for s, _ in everything if s == 0 or s >= 500)
+            print(f"=> p95 {p95:.0f} ms ({p95 / trivial_ms:.1f}× the unloaded trivial page), errors {errors}; "
+                  f"target p95 ≤ 150 ms and 0 errors: {'met' if p95 <= 150 and not errors else 'MISSED'}")
+            samples, seconds = browse(args.port, accounts[:16], paths, 15, think=0)
+            print(f"\nsaturation: 16 users with no pause for {seconds:.0f} s: {len(samples) / seconds:.1f} requests/s, "
+                  f"{sum(1 for _, s, _ in samples if s == 0 or s >= 500)} errors")
+            ok = questionnaire_crowd(args.port, env)
+            print("every code spent exactly once, second uses answered 410: " + ("yes" if ok else "NO"))
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+if __name__ == "__main__":
+    main()
