@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from pingyi.audit.models import AuditEntry
 from pingyi.extensions import db
-from pingyi.timeutil import day_start, local
+from pingyi.timeutil import day_start, local, utcnow
 
 SKIPPED = {"password_hash", "version", "created_at", "last_login_at", "throttle_cleared_at"}
 USER_AGENT_LENGTH = 200
@@ -82,6 +82,7 @@ def record_event(action, object_type, object_id=None, summary="", unit_id=None, 
     user = _actor(actor)
     remote_addr, user_agent = origin()
     entry = AuditEntry(
+        at=utcnow(),
         user_id=user.id if user else None,
         username=(username if username is not None else user.username if user else "system")[:64],
         action=action,
