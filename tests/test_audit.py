@@ -270,7 +270,7 @@ def test_the_page_reads_as_evidence_names_chinese_labels_and_county_time(county,
     db.session.commit()
     text = office_client.get("/admin/audit?action=sign_in").text
     assert "2026年11月26日 10:00:05" in text
-    assert user("unit").display_name in text and "县公安局" in text and "登录用户" in text
+    assert user("unit").display_name in text and "县公安局" in text and ">登录<" in text
 
 
 def test_filters_by_person_unit_action_and_dates(county, office_client, htmx):
@@ -297,8 +297,8 @@ def test_the_export_holds_the_filtered_entries_and_never_a_formula(county, offic
     response = office_client.get(f"/admin/audit/export.xlsx?user={user('unit').id}&action=update&q==1")
     sheet = load_workbook(BytesIO(response.data)).active
     rows = list(sheet.iter_rows(min_row=2))
-    assert [r[7].value for r in rows] == ["=1+1"]
-    assert rows[0][7].data_type == "s" and rows[0][7].quotePrefix
+    assert [r[6].value for r in rows] == ["=1+1"]
+    assert rows[0][6].data_type == "s" and rows[0][6].quotePrefix and rows[0][3].value == "修改单位"
     assert rows[0][1].value == user("unit").display_name
 
 

@@ -94,6 +94,16 @@ def value_label(field, value, object_type=""):
     return labels.get(value, value) if isinstance(labels, dict) else value
 
 
+EVENTS = ("sign_in", "sign_in_failed", "sign_in_throttled", "sign_out", "unlock", "end_session")
+
+
+def what(entry):
+    """The operation column: 登录, 导出单位, 修改整改 … (sign-in events need no object after them)."""
+    if entry.action in EVENTS:
+        return action_label(entry.action)
+    return action_label(entry.action) + object_label(entry.object_type)
+
+
 def action_label(action):
     return ACTIONS.get(action, action)
 

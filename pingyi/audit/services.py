@@ -142,28 +142,27 @@ def safe_cell(cell):
 EXPORT_LIMIT = 50000
 
 
-def export_entries(entries, describe, object_label, action_label):
+def export_entries(entries, describe, what):
     """The entries as an .xlsx: one row each, every text cell neutralised against formulas."""
     book = Workbook()
     sheet = book.active
     sheet.title = "操作日志"
-    header = ["时间（北京时间）", "操作人", "用户名", "操作", "对象", "对象编号", "单位", "内容", "修改前 → 修改后",
+    header = ["时间（北京时间）", "操作人", "用户名", "操作", "对象编号", "单位", "内容", "修改前 → 修改后",
               "来源地址", "浏览器"]
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for e in entries:
-        changes = "\n".join(f"{field}：{old} → {new}" for field, old, new in describe(e))
+        changes = "\n".join(f"{field}：{old + ' → ' if e.before else ''}{new}" for field, old, new in describe(e))
         row = [local(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.user.display_name if e.user else "", e.username,
-               action_label(e.action), object_label(e.object_type), e.object_id,
-               e.unit.name if e.unit else "", e.summary, changes, e.remote_addr, e.user_agent]
+               what(e), e.object_id, e.unit.name if e.unit else "", e.summary, changes, e.remote_addr, e.user_agent]
         sheet.append(row)
         for cell in sheet[sheet.max_row]:
             safe_cell(cell)
-    for column, width in zip("ABCDEFGHIJK", (20, 12, 14, 10, 14, 9, 18, 40, 40, 16, 40)):
+    for column, width in zip("ABCDEFGHIJ", (20, 12, 14, 16, 9, 18, 40, 40, 16, 40)):
         sheet.column_dimensions[column].width = width
     for row in sheet.iter_rows(min_row=2):
-        row[8].alignment = Alignment(wrap_text=True, vertical="top")
+        row[7].alignment = Alignment(wrap_text=True, vertical="top")
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)

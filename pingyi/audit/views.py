@@ -50,7 +50,7 @@ def index():
     people = db.session.scalars(select(User).order_by(User.role, User.display_name)).all()
     units = db.session.scalars(select(Unit).order_by(Unit.category, Unit.sort_order)).all()
     return render("audit/index.html", "audit/_list.html", page=page, filters=filters, people=people,
-                  units=units, labels=labels.OBJECTS, actions=labels.ACTIONS, describe=labels.describe, args=args)
+                  units=units, labels=labels.OBJECTS, actions=labels.ACTIONS, describe=labels.describe, what=labels.what, args=args)
 
 
 @bp.get("/export.xlsx")
@@ -58,7 +58,7 @@ def index():
 def export():
     """The filtered entries (newest first, up to EXPORT_LIMIT); the download itself is audited below."""
     entries = db.session.scalars(services.search_entries(**_filters()).limit(services.EXPORT_LIMIT)).all()
-    data = services.export_entries(entries, labels.describe, labels.object_label, labels.action_label)
+    data = services.export_entries(entries, labels.describe, labels.what)
     return send_file(data, as_attachment=True, download_name=f"操作日志_{now():%Y%m%d_%H%M}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", max_age=0)
 

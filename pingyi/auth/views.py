@@ -75,8 +75,8 @@ def password():
 @login_required
 def sessions():
     current = services.current_session(current_user, session.get("_sid"))
-    return render_template("auth/sessions.html", sessions=services.open_sessions(current_user),
-                           current=current)
+    listed = sorted(services.open_sessions(current_user), key=lambda s: current is None or s.id != current.id)
+    return render_template("auth/sessions.html", sessions=listed, current=current)
 
 
 @bp.post("/account/sessions/<int:session_id>/end")

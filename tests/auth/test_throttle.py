@@ -12,7 +12,8 @@ from pingyi.auth.models import LoginFailure
 from pingyi.extensions import db
 from tests.conftest import user
 
-START = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)
+# Tomorrow: after the demo county's own sign-in history, which is dated back from today.
+START = (datetime.now(timezone.utc) + timedelta(days=1)).replace(microsecond=0)
 
 
 def _client(app, addr="10.1.1.1"):
