@@ -16,6 +16,9 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
        "base-uri 'self'; object-src 'none'")
 
+PERMISSIONS = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+               "midi=(), magnetometer=(), gyroscope=(), accelerometer=(), display-capture=()")
+
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
@@ -63,6 +66,12 @@ def create_app(overrides=None):
     app.config.from_prefixed_env("PINGYI")
     app.config.update(overrides or {})
     app.config["MAX_CONTENT_LENGTH"] = 5 * app.config["UPLOAD_MAX_BYTES"] + 1024 * 1024
+    if app.config["HTTPS"]:
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    if int(app.config["TRUSTED_PROXIES"] or 0) > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
@@ -103,15 +112,14 @@ def create_app(overrides=None):
 
 
 def _install_hooks(app):
-    from pingyi.auth.models import User
     from pingyi.template_helpers import install as install_template_helpers
 
     install_template_helpers(app)
 
     @login_manager.user_loader
     def load_user(user_id):
-        user = db.session.get(User, int(user_id))
-        return user if user and user.active else None
+        from pingyi.auth.services import session_user
+        return session_user(user_id, session.get("_sid"))  # the server-side session must still be open
 
     @app.before_request
     def keep_session_alive():
@@ -129,6 +137,9 @@ def _install_hooks(app):
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = PERMISSIONS
+        if app.config["HTTPS"]:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
         return response
 
     @app.errorhandler(OverflowError)

@@ -29,8 +29,13 @@ class Config:
     UPLOAD_MAX_BYTES = 20 * 1024 * 1024  # one file; a request may carry up to 5 files
     UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
     TIMEZONE = "Asia/Shanghai"
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCK_MINUTES = 15
+    LOGIN_MAX_FAILURES = 5  # per username: then waits of 1, 2, 4 … minutes
+    LOGIN_ADDRESS_MAX_FAILURES = 20  # per client address, across usernames
+    LOGIN_LOCK_MINUTES = 15  # the longest wait
+    LOGIN_FAILURE_WINDOW_HOURS = 24  # older failures no longer count (they stay on record)
+    SESSION_ABSOLUTE_HOURS = 12  # a sign-in lasts at most this long, however active
+    HTTPS = False  # PINGYI_HTTPS=1: Secure cookies and HSTS (the site is served over HTTPS)
+    TRUSTED_PROXIES = 0  # PINGYI_TRUSTED_PROXIES=N: behind N reverse proxies, take the client from X-Forwarded-For
     PAGE_SIZE = 20
     DEADLINE_WARN_DAYS = 10
     FEEDBACK_RECEIPT_DAYS = 5

@@ -3,7 +3,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from pingyi import demo_board, demo_feedback, demo_findings, demo_surveys
+from pingyi import demo_board, demo_feedback, demo_findings, demo_surveys, demo_trust
 from pingyi.auth import services as auth_services
 from pingyi.auth.models import User
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT
@@ -132,4 +132,5 @@ def load_demo():
     demo_findings.load(campaign, units, accounts)
     demo_feedback.load(campaign, units, liaisons, accounts)
     demo_surveys.load(campaign, units, accounts, SUPERVISED)
+    demo_trust.load(accounts)
     return campaign

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, select, text
 
 from pingyi import create_app, demo
 from pingyi.auth.models import User
+from pingyi.auth.services import start_session
 from pingyi.campaigns.services import current_campaign
 from pingyi.extensions import db, login_manager
 from pingyi.units.models import Unit
@@ -23,14 +24,17 @@ TEST_CONFIG = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "WTF_CSR
 
 
 class LoginClient(FlaskClient):
-    """A test client signed in as `user`, with the session identifier strong protection checks."""
+    """A test client signed in as `user`: a real server-side session, and the identifier strong protection
+    checks."""
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         if user is not None:
             with self.application.test_request_context():
                 identifier = login_manager._session_identifier_generator()
+                token = start_session(user)
             with self.session_transaction() as sess:
+                sess["_sid"] = token
                 sess["_user_id"] = user.get_id()
                 sess["_fresh"] = True
                 sess["_id"] = identifier

@@ -3,6 +3,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
+from pingyi.auth.models import UserSession
 from pingyi.campaigns.services import current_campaign
 from pingyi.checklists.services import dimensions
 from pingyi.extensions import db
@@ -23,6 +24,9 @@ MATRIX = {
     "auth.login": ({"GET", "POST"}, EVERYONE | {ANON}),
     "auth.logout": ({"POST"}, EVERYONE),
     "auth.password": ({"GET", "POST"}, EVERYONE),
+    "auth.sessions": ({"GET"}, EVERYONE),
+    "auth.end_session": ({"POST"}, EVERYONE),  # only one's own sessions end (service-checked)
+    "auth.end_other_sessions": ({"POST"}, EVERYONE),
     "dashboard.index": ({"GET"}, EVERYONE),
     "units.index": ({"GET"}, EVERYONE),  # a unit user is redirected to its own page
     "units.show": ({"GET"}, STAFF | {UNIT_OWN}),
@@ -56,7 +60,9 @@ MATRIX = {
     "users.reset_password": ({"POST"}, {OFFICE}),
     "users.set_active": ({"POST"}, {OFFICE}),
     "users.supervised_units": ({"POST"}, {OFFICE}),
+    "users.unlock": ({"POST"}, {OFFICE}),
     "audit.index": ({"GET"}, {OFFICE, LEADER}),
+    "audit.export": ({"GET"}, {OFFICE, LEADER}),
     "board.index": ({"GET"}, EVERYONE),
     "board.show": ({"GET"}, EVERYONE),  # staff see every unit's status; a unit its own submission
     "board.submit": ({"POST"}, {UNIT_OWN, UNIT_OTHER}),  # always for the liaison's own unit
@@ -166,7 +172,8 @@ def _url(app, rule, role):
               "user_id": user("unit2").id, "task_id": task.id, "submission_id": submission.id,
               "file_id": submission.current_files[0].id, "kind": "review",
               "inspection_id": police_inspection.id, "finding_id": police_inspection.findings[0].id,
-              "opinion_id": db.session.scalar(select(Opinion.id))}
+              "opinion_id": db.session.scalar(select(Opinion.id)),
+              "session_id": db.session.scalar(select(UserSession.id)) or 0}
     notice = db.session.scalar(select(FeedbackNotice).where(FeedbackNotice.unit_id == unit_id))
     rect = db.session.scalar(select(Rectification).where(Rectification.unit_id == (other if role == UNIT_OTHER
                                                                                      else own)).order_by(Rectification.id))

@@ -127,3 +127,41 @@ def test_rectification_evidence_follows_the_rectification_page(county, client_fo
     office = client_for("office").get(f"/files/{stored.id}")
     office.close()
     assert office.status_code == 200
+
+
+def test_permissions_policy_turns_off_what_the_app_never_uses(county, office_client):
+    response = office_client.get("/")
+    policy = response.headers["Permissions-Policy"]
+    assert "camera=()" in policy and "microphone=()" in policy and "geolocation=()" in policy
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in response.headers  # plain HTTP unless PINGYI_HTTPS=1
+
+
+def test_pingyi_https_turns_on_secure_cookies_and_hsts(monkeypatch, tmp_path):
+    monkeypatch.setenv("PINGYI_HTTPS", "1")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'h.db'}", "SECRET_KEY": "x",
+                      "WTF_CSRF_ENABLED": False})
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    with app.app_context():
+        db.create_all()
+        response = app.test_client().get("/login", base_url="https://localhost")
+        assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+        db.engine.dispose()
+    monkeypatch.delenv("PINGYI_HTTPS")
+    plain = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
+    assert not plain.config.get("SESSION_COOKIE_SECURE")
+
+
+def test_the_session_cookie_is_marked_secure_under_https(monkeypatch, tmp_path):
+    from pingyi.auth import services
+    monkeypatch.setenv("PINGYI_HTTPS", "1")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 's.db'}", "SECRET_KEY": "x",
+                      "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    with app.app_context():
+        db.create_all()
+        services.create_user("admin", "office", "Good2026pw")
+        response = app.test_client().post("/login", base_url="https://localhost",
+                                          data={"username": "admin", "password": "Good2026pw"})
+        cookie = response.headers["Set-Cookie"]
+        assert response.status_code == 302 and "Secure" in cookie and "HttpOnly" in cookie
+        db.engine.dispose()

@@ -25,9 +25,12 @@ OBJECTS = {
     "feedback_item": "反馈问题", "rectification": "整改", "rectification_update": "整改进展",
     "extension": "延期申请", "recheck_record": "践诺核查", "commitment_letter": "整改承诺书",
     "issued_document": "文档", "document_batch": "批量文档", "stored_file": "上传文件",
+    "user_session": "登录会话", "audit_entry": "操作日志", "document": "文档（预览）", "download": "下载文件",
 }
 ACTIONS = {"create": "新建", "update": "修改", "delete": "删除", "reset_password": "重置密码",
-           "change_password": "修改密码"}
+           "change_password": "修改密码", "sign_in": "登录", "sign_in_failed": "登录失败",
+           "sign_in_throttled": "登录受限", "sign_out": "退出登录", "end_session": "结束会话",
+           "unlock": "解除登录限制", "export": "导出", "download": "下载"}
 FIELDS = {
     "name": "名称", "short_name": "简称", "category": "类别", "head_name": "主要负责人", "contact_name": "联系人",
     "contact_phone": "联系电话", "address": "地址", "note": "说明", "active": "在用", "is_key": "重点评议部门",
@@ -46,7 +49,9 @@ FIELDS = {
     "double_entry": "双人录入", "questions": "问题", "answers": "答题", "round": "轮次", "entry": "录入遍次",
     "ballots": "回收问卷数", "channel": "录入方式", "questionnaire_id": "问卷", "respondent_type_id": "测评对象类别",
     "show_ranking": "向单位公开排名", "doc_number": "通报发文序号", "counts": "票数", "updated_at": "更新时间",
-    "entered_by_id": "录入人",
+    "entered_by_id": "录入人", "remote_addr": "来源地址", "user_agent": "浏览器", "ended_at": "结束时间",
+    "end_reason": "结束原因", "filename": "文件名", "endpoint": "功能", "filters": "筛选条件", "rows": "行数",
+    "failures": "失败次数", "wait_minutes": "须等待（分钟）", "reason": "原因", "sessions": "结束的会话数",
 }
 VALUES = {
     "category": CATEGORY_LABELS, "role": ROLE_LABELS, "scope": GROUP_SCOPE_LABELS, "member_role": MEMBER_ROLE_LABELS,
@@ -66,14 +71,45 @@ STATUSES = {
 
 
 def value_label(field, value, object_type=""):
-    """A stored value as the office reads it: 是/否, Chinese labels, blanks for nothing."""
+    """Any stored value as the office reads it: 是/否, Chinese labels, blanks for nothing.
+
+    Total over JSON: objects and lists (a tally's counts, a questionnaire's questions) are spelt out
+    field by field, so no entry the log holds can break the page that shows it.
+    """
     if value is None or value == "":
         return "（空）"
     if isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(value, dict):
+        if not value:
+            return "（空）"
+        return "；".join(f"{FIELDS.get(str(k), k)}：{value_label(str(k), v, object_type)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return "、".join(value_label(field, v, object_type) for v in value) if value else "（空）"
+    if not isinstance(value, str):
+        return str(value)
     if field == "status":
         return STATUSES.get(object_type, {}).get(value, value)
-    return VALUES.get(field, {}).get(value, value)
+    labels = VALUES.get(field, {})
+    return labels.get(value, value) if isinstance(labels, dict) else value
+
+
+EVENTS = ("sign_in", "sign_in_failed", "sign_in_throttled", "sign_out", "unlock", "end_session")
+
+
+def what(entry):
+    """The operation column: 登录, 导出单位, 修改整改 … (sign-in events need no object after them)."""
+    if entry.action in EVENTS:
+        return action_label(entry.action)
+    return action_label(entry.action) + object_label(entry.object_type)
+
+
+def action_label(action):
+    return ACTIONS.get(action, action)
+
+
+def object_label(object_type):
+    return OBJECTS.get(object_type, object_type)
 
 
 def describe(entry):

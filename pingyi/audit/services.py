@@ -1,15 +1,25 @@
-"""Write and read the audit log; every service that changes state calls record()."""
-import json
-from datetime import date, datetime
+"""Write and read the audit log; every service that changes state calls record().
 
-from flask import has_request_context
+Entries are only ever added: nothing in the app edits or deletes one (the model refuses it), and no
+command purges them, so the log keeps at least the 180 days 等保 asks for — in fact every entry.
+"""
+import io
+import json
+from datetime import date, datetime, timedelta
+
+from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import inspect, select
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from sqlalchemy import inspect, or_, select
+from sqlalchemy.orm import selectinload
 
 from pingyi.audit.models import AuditEntry
 from pingyi.extensions import db
+from pingyi.timeutil import day_start, local, utcnow
 
-SKIPPED = {"password_hash", "version", "created_at", "last_login_at"}
+SKIPPED = {"password_hash", "version", "created_at", "last_login_at", "throttle_cleared_at"}
+USER_AGENT_LENGTH = 200
 
 
 def _plain(value):
@@ -22,6 +32,23 @@ def snapshot(obj):
     """The model's column values as a JSON-ready dict (secrets and bookkeeping left out)."""
     return {c.key: _plain(getattr(obj, c.key)) for c in inspect(obj).mapper.column_attrs
             if c.key not in SKIPPED}
+
+
+def origin():
+    """(source address, browser) of the current request; blanks outside a request.
+
+    The address is the client's as the app sees it: behind a reverse proxy, PINGYI_TRUSTED_PROXIES makes
+    the app take it from X-Forwarded-For (see create_app); otherwise that header is ignored.
+    """
+    if not has_request_context():
+        return "", ""
+    return (request.remote_addr or "")[:64], request.headers.get("User-Agent", "")[:USER_AGENT_LENGTH]
+
+
+def _actor(actor):
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        return current_user
+    return actor
 
 
 def record(action, obj, before=None, summary="", unit_id=None, actor=None, extra=None):
@@ -41,34 +68,103 @@ def record(action, obj, before=None, summary="", unit_id=None, actor=None, extra
         new = {k: after.get(k) for k in sorted(changed)}
     else:
         old, new = {}, after
-    user = actor
-    if user is None and has_request_context() and current_user.is_authenticated:
-        user = current_user
+    return record_event(action, type(obj).__tablename__, getattr(obj, "id", None), summary, unit_id, actor,
+                        before=old, after=new)
+
+
+def record_event(action, object_type, object_id=None, summary="", unit_id=None, actor=None, username=None,
+                 before=None, after=None):
+    """Add an audit entry for something that is not an edit of a record: a sign-in, a download, an export.
+
+    `actor` is who did it (the signed-in user by default); `username` overrides the name stored with it,
+    e.g. the name typed into a failed sign-in. The caller commits.
+    """
+    user = _actor(actor)
+    remote_addr, user_agent = origin()
     entry = AuditEntry(
+        at=utcnow(),
         user_id=user.id if user else None,
-        username=user.username if user else "system",
+        username=(username if username is not None else user.username if user else "system")[:64],
         action=action,
-        object_type=type(obj).__tablename__,
-        object_id=getattr(obj, "id", None),
+        object_type=object_type,
+        object_id=object_id,
         unit_id=unit_id,
         summary=summary[:300],
-        before=json.dumps(old, ensure_ascii=False) if old else "",
-        after=json.dumps(new, ensure_ascii=False) if new else "",
+        before=json.dumps(before, ensure_ascii=False, default=str) if before else "",
+        after=json.dumps(after, ensure_ascii=False, default=str) if after else "",
+        remote_addr=remote_addr,
+        user_agent=user_agent,
     )
     db.session.add(entry)
     return entry
 
 
-def search_entries(q="", object_type="", unit_id=None, only_types=()):
-    """Newest first, optionally filtered by text, object type or unit, or limited to `only_types`."""
-    stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+def search_entries(q="", object_type="", unit_id=None, only_types=(), user_id=None, action="",
+                   date_from=None, date_to=None):
+    """Newest first, filtered by text, object type, unit, person (who acted), action and county dates
+    (both days included); `only_types` limits to some object types."""
+    stmt = (select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .options(selectinload(AuditEntry.user), selectinload(AuditEntry.unit)))
     if only_types:
         stmt = stmt.where(AuditEntry.object_type.in_(only_types))
     if q:
         like = f"%{q}%"
-        stmt = stmt.where(AuditEntry.summary.like(like) | AuditEntry.username.like(like))
+        stmt = stmt.where(or_(AuditEntry.summary.like(like), AuditEntry.username.like(like),
+                              AuditEntry.remote_addr.like(like)))
     if object_type:
         stmt = stmt.where(AuditEntry.object_type == object_type)
     if unit_id:
         stmt = stmt.where(AuditEntry.unit_id == unit_id)
+    if user_id:
+        stmt = stmt.where(AuditEntry.user_id == user_id)
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    if date_from:
+        stmt = stmt.where(AuditEntry.at >= day_start(date_from))
+    if date_to:
+        stmt = stmt.where(AuditEntry.at < day_start(date_to + timedelta(days=1)))
     return stmt
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(cell):
+    """Make a written openpyxl cell plain text if its text could be read as a formula (= + - @ tab CR):
+    the value stays exactly as stored, typed as a string with Excel's quote prefix, so neither Excel nor
+    WPS evaluates it, not even after the cell is edited."""
+    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
+EXPORT_LIMIT = 50000
+
+
+def export_entries(entries, describe, what):
+    """The entries as an .xlsx: one row each, every text cell neutralised against formulas."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "操作日志"
+    header = ["时间（北京时间）", "操作人", "用户名", "操作", "对象编号", "单位", "内容", "修改前 → 修改后",
+              "来源地址", "浏览器"]
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for e in entries:
+        changes = "\n".join(f"{field}：{old + ' → ' if e.before else ''}{new}" for field, old, new in describe(e))
+        row = [local(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.user.display_name if e.user else "", e.username,
+               what(e), e.object_id, e.unit.name if e.unit else "", e.summary, changes, e.remote_addr, e.user_agent]
+        sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            safe_cell(cell)
+    for column, width in zip("ABCDEFGHIJ", (20, 12, 14, 16, 9, 18, 40, 40, 16, 40)):
+        sheet.column_dimensions[column].width = width
+    for row in sheet.iter_rows(min_row=2):
+        row[7].alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return out

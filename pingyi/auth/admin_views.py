@@ -90,7 +90,13 @@ def edit(user_id):
         return redirect(url_for("users.index"))
     failed = bool(form.errors or conflict)
     return render_template("users/form.html", form=form, user=user, conflict=conflict,
-                           reset_form=ResetPasswordForm(), **_supervision(user)), 422 if failed else 200
+                           reset_form=ResetPasswordForm(), **_supervision(user), **_access(user)), 422 if failed else 200
+
+
+def _access(user):
+    """The account's sign-in state for the edit page: a throttle in force and its open sessions."""
+    until, failures = services.throttle(user.username, "", user)
+    return {"throttled_until": until, "failures": failures, "open_sessions": services.open_sessions(user)}
 
 
 def _supervision(user):
@@ -109,14 +115,14 @@ def reset_password(user_id):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.reset_password(user, form.password.data)
+            services.reset_password(user, form.password.data, current_user)
         except DomainError as e:
             form.password.errors.append(str(e))
         else:
             flash(f"已重置“{user.username}”的密码，该用户下次登录时须修改密码")
             return redirect(url_for("users.edit", user_id=user.id))
     return render_template("users/form.html", form=_user_form(None, user), user=user, conflict=None,
-                           reset_form=form, **_supervision(user)), 422
+                           reset_form=form, **_supervision(user), **_access(user)), 422
 
 
 @bp.post("/<int:user_id>/units")
@@ -149,3 +155,13 @@ def set_active(user_id):
         services.set_user_active(user, active)
         flash(f"已{'启用' if active else '停用'}用户“{user.username}”")
     return redirect(url_for("users.edit", user_id=user.id))
+
+
+@bp.post("/<int:user_id>/unlock")
+@role_required(OFFICE)
+def unlock(user_id):
+    """Lift the sign-in wait of a user who failed too often (audited; the failures stay on record)."""
+    user = db.get_or_404(User, user_id)
+    services.clear_throttle(user, current_user)
+    flash(f"已解除“{user.username}”的登录限制，该用户现在可以登录")
+    return redirect(url_for("users.edit", user_id=user.id) + "#access")

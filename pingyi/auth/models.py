@@ -1,4 +1,4 @@
-"""Users, their role and unit binding, and failed sign-ins for throttling."""
+"""Users, their role and unit binding, their sign-in sessions, and failed sign-ins for throttling."""
 from datetime import datetime
 from typing import Optional
 
@@ -25,6 +25,8 @@ class User(UserMixin, db.Model):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     last_login_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    # Failures before this moment no longer throttle the username (the office lifted the limit).
+    throttle_cleared_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -56,3 +58,33 @@ class LoginFailure(db.Model):
     username: Mapped[str] = mapped_column(String(64), index=True)
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class UserSession(db.Model):
+    """One sign-in: the browser holds the token in its session cookie, the server its hash.
+
+    A session ends at sign-out, a password change or reset, deactivation, when the user ends it, or
+    when it outlives the absolute or inactivity limit; an ended session never comes back, so a copied
+    cookie stops working with it.
+    """
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    remote_addr: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    ended_at: Mapped[Optional[datetime]] = mapped_column(DateTime, index=True)
+    end_reason: Mapped[str] = mapped_column(String(20), default="")
+
+    user = relationship("User")
+
+    @property
+    def end_reason_label(self):
+        return END_REASONS.get(self.end_reason, self.end_reason)
+
+
+END_REASONS = {
+    "sign_out": "退出登录", "password": "修改密码", "reset": "管理员重置密码", "deactivated": "账号停用",
+    "ended": "用户结束", "expired": "超过有效期", "idle": "长时间未操作",
+}
