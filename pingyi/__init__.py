@@ -83,6 +83,8 @@ def create_app(overrides=None):
         app.register_blueprint(blueprint)
     app.cli.add_command(cli)
     _install_hooks(app)
+    from pingyi.jobs.services import install as install_job_worker
+    install_job_worker(app)
     return app
 
 

@@ -115,6 +115,7 @@ MATRIX = {
     "documents.create_batch": ({"POST"}, {OFFICE}),
     "documents.batch": ({"GET"}, {OFFICE, LEADER}),
     "documents.batch_download": ({"GET"}, {OFFICE, LEADER}),
+    "documents.cancel_batch": ({"POST"}, {OFFICE}),
     "documents.bulletin": ({"GET"}, STAFF),
     "surveys.index": ({"GET"}, {OFFICE, SUPERVISOR, LEADER}),
     "surveys.setup": ({"GET"}, {OFFICE}),
