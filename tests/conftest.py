@@ -63,7 +63,7 @@ def app(demo_template, tmp_path):
     shutil.copy(demo_template / "demo.db", tmp_path / "test.db")
     shutil.copytree(demo_template / "uploads", tmp_path / "uploads")
     app = _app(dict(TEST_CONFIG, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'test.db'}",
-                    UPLOAD_DIR=str(tmp_path / "uploads")))
+                    UPLOAD_DIR=str(tmp_path / "uploads"), BACKUP_DIR=str(tmp_path / "backups")))
     with app.app_context():
         yield app
         db.session.remove()
@@ -73,7 +73,7 @@ def app(demo_template, tmp_path):
 @pytest.fixture
 def empty_app(tmp_path):
     """An app on an empty database, as a real deployment starts."""
-    app = _app(dict(TEST_CONFIG, UPLOAD_DIR=str(tmp_path / "uploads")))
+    app = _app(dict(TEST_CONFIG, UPLOAD_DIR=str(tmp_path / "uploads"), BACKUP_DIR=str(tmp_path / "backups")))
     with app.app_context():
         db.create_all()
         yield app
