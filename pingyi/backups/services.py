@@ -335,9 +335,11 @@ def _close_interrupted_backup(manifest):
     """The snapshot was taken while the backup job that made it was running: in the restored instance
     that job is over (its archive is the one restored), so the worker must not run it again."""
     from pingyi.jobs.models import Job
-    for job in db.session.scalars(select(Job).where(Job.kind == "backup", Job.status.in_(("queued", "running")))):
-        job.status, job.finished_at = "done", jobs.clock()
-        job.result = job.result or "（恢复自此备份）"
+    if not inspect(db.engine).has_table("job"):
+        return
+    for job in db.session.scalars(select(Job).where(Job.kind == "backup", Job.status == "running")):
+        job.status, job.finished_at, job.lease_expires = "done", jobs.clock(), None
+        job.result = job.result or "（已恢复的备份）"
     db.session.commit()
 
 

@@ -1,12 +1,15 @@
 """Jobs are rows: claimed once by one of several workers, taken over after a crash, cancellable; document
 batches run on them and skip a unit whose document fails."""
 import io
+import os
 import socket
 import subprocess
+import sys
 import threading
 import time
 import zipfile
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select, update
 
@@ -209,3 +212,36 @@ def test_a_batch_left_running_by_a_killed_server_is_finished_by_the_next(county)
     batch = db.session.get(DocumentBatch, batch.id, populate_existing=True)
     assert batch.status == "done" and batch.done == batch.total and batch.stored_name
     assert db.session.scalar(select(Job.attempts).where(Job.id == batch.job_id)) == 2
+
+
+def test_a_restarted_server_finishes_the_batch_its_killed_predecessor_left(county, app):
+    """A real server process (waitress, as `make run` starts it): its worker thread takes over at start-up
+    the batch a killed process of this machine was building."""
+    root = Path(__file__).resolve().parents[2]
+    batch = documents.start_batch(county, "commitment", user("office"), key="1")
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    jobs.claim(f"{socket.gethostname()}:{dead.pid}:killed")  # lease still valid for a minute
+    db.session.execute(update(DocumentBatch).where(DocumentBatch.id == batch.id).values(status="running"))
+    db.session.commit()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, PINGYI_SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+               PINGYI_UPLOAD_DIR=app.config["UPLOAD_DIR"], PINGYI_BACKUP_DIR=app.config["BACKUP_DIR"],
+               PINGYI_SECRET_KEY="x", PINGYI_JOB_POLL_SECONDS="0.2")
+    env.pop("FLASK_RUN_FROM_CLI", None)
+    server = subprocess.Popen([sys.executable, "-m", "waitress", "--host", "127.0.0.1", f"--port={port}", "app:app"],
+                              cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(300):
+            db.session.rollback()
+            if db.session.scalar(select(Job.status).where(Job.id == batch.job_id)) == "done":
+                break
+            time.sleep(0.1)
+    finally:
+        server.terminate()
+        server.wait(10)
+        server.stderr.close()
+    batch = db.session.get(DocumentBatch, batch.id, populate_existing=True)
+    assert batch.status == "done" and batch.job.status == "done" and batch.job.attempts == 2
