@@ -89,6 +89,7 @@ def create_app(overrides=None):
     from pingyi.audit.views import bp as audit_bp
     from pingyi.auth.admin_views import bp as users_bp
     from pingyi.auth.views import bp as auth_bp
+    from pingyi.backups.views import bp as backups_bp
     from pingyi.campaigns.views import bp as campaigns_bp
     from pingyi.checklists.unit_views import bp as unit_checklists_bp
     from pingyi.checklists.views import bp as checklists_bp
@@ -97,6 +98,7 @@ def create_app(overrides=None):
     from pingyi.documents.views import bp as documents_bp
     from pingyi.feedback.views import bp as feedback_bp
     from pingyi.findings.views import bp as findings_bp
+    from pingyi.health import bp as health_bp
     from pingyi.rectifications.views import bp as rectifications_bp
     from pingyi.results.views import bp as results_bp
     from pingyi.surveys.views import bp as surveys_bp
@@ -106,8 +108,12 @@ def create_app(overrides=None):
     for blueprint in (auth_bp, dashboard_bp, board_bp, units_bp, unit_checklists_bp, findings_bp, feedback_bp,
                       rectifications_bp, surveys_bp, results_bp, documents_bp, campaigns_bp, checklists_bp, users_bp, audit_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(backups_bp)
+    app.register_blueprint(health_bp)
     app.cli.add_command(cli)
     _install_hooks(app)
+    from pingyi.jobs.services import install as install_job_worker
+    install_job_worker(app)
     return app
 
 

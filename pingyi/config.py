@@ -28,6 +28,12 @@ class Config:
     WTF_I18N_ENABLED = False  # use WTForms' own zh translations (see pingyi/forms.py)
     UPLOAD_MAX_BYTES = 20 * 1024 * 1024  # one file; a request may carry up to 5 files
     UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
+    BACKUP_DIR = str(INSTANCE_DIR / "backups")  # PINGYI_BACKUP_DIR
+    BACKUP_WARN_DAYS = 7
+    JOBS_WORKER = None  # None: a worker thread in server processes, none in tests
+    JOB_LEASE_SECONDS = 60
+    JOB_POLL_SECONDS = 2
+    JOB_MAX_ATTEMPTS = 3
     TIMEZONE = "Asia/Shanghai"
     LOGIN_MAX_FAILURES = 5  # per username: then waits of 1, 2, 4 … minutes
     LOGIN_ADDRESS_MAX_FAILURES = 20  # per client address, across usernames

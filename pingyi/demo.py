@@ -1,5 +1,5 @@
 """The demo county (青山县): units, groups, accounts and the 2025 and 2026 campaigns from the plan."""
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
@@ -10,8 +10,10 @@ from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT
 from pingyi.campaigns import services as campaign_services
 from pingyi.campaigns.models import EvaluationGroup, GroupMember, Participation, SupervisorAssignment
 from pingyi.checklists import services as checklist_services
+from pingyi.documents import services as document_services
 from pingyi.extensions import db
 from pingyi.tasks import services as task_services
+from pingyi.timeutil import acting_at
 from pingyi.units.models import Unit
 
 COUNTY = "青山县"
@@ -133,4 +135,6 @@ def load_demo():
     demo_feedback.load(campaign, units, liaisons, accounts)
     demo_surveys.load(campaign, units, accounts, SUPERVISED)
     demo_trust.load(accounts)
+    with acting_at(datetime(2026, 11, 20, 16, 10)):  # the office printed the key units' notices in one zip
+        document_services.start_batch(campaign, "feedback-notice", accounts["office"], key="1", run_async=False)
     return campaign

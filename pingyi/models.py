@@ -14,6 +14,7 @@ from pingyi.documents.models import DocumentBatch, IssuedDocument  # noqa: F401
 from pingyi.feedback.models import FeedbackItem, FeedbackNotice  # noqa: F401
 from pingyi.files.models import StoredFile  # noqa: F401
 from pingyi.findings.models import Finding, Inspection, Opinion  # noqa: F401
+from pingyi.jobs.models import Job  # noqa: F401
 from pingyi.rectifications.models import (  # noqa: F401
                                           CommitmentLetter,
                                           Extension,

@@ -104,7 +104,7 @@ def demo_paths(env):
     from pingyi.tasks.services import campaign_tasks
     from pingyi.units.models import Unit
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": env["PINGYI_SQLALCHEMY_DATABASE_URI"]})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": env["PINGYI_SQLALCHEMY_DATABASE_URI"], "JOBS_WORKER": False})
     with app.app_context():
         campaign = current_campaign()
         task = next(t for t in campaign_tasks(campaign.id) if t.for_units)
@@ -196,7 +196,7 @@ def questionnaire_crowd(port, env, respondents=200, reused=20):
     from pingyi.surveys.models import Ballot, SurveyCode
     from pingyi.units.models import Unit
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": env["PINGYI_SQLALCHEMY_DATABASE_URI"]})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": env["PINGYI_SQLALCHEMY_DATABASE_URI"], "JOBS_WORKER": False})
     with app.app_context():
         campaign = current_campaign()
         unit = db.session.scalar(select(Unit).where(Unit.name == "县司法局"))

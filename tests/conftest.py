@@ -132,7 +132,8 @@ def app(demo_template, tmp_path):
     else:
         name = f"pingyi_{_worker()}_{next(_database_numbers)}"
         url = _pg_create(name, template=f"pingyi_demo_{_worker()}")
-    app = _app(dict(TEST_CONFIG, SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(tmp_path / "uploads")))
+    app = _app(dict(TEST_CONFIG, SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(tmp_path / "uploads"),
+                    BACKUP_DIR=str(tmp_path / "backups")))
     with app.app_context():
         yield app
         db.session.remove()
@@ -145,7 +146,8 @@ def app(demo_template, tmp_path):
 def empty_app(tmp_path):
     """An app on an empty database, as a real deployment starts."""
     url = fresh_database_url(tmp_path)
-    app = _app(dict(TEST_CONFIG, SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(tmp_path / "uploads")))
+    app = _app(dict(TEST_CONFIG, SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(tmp_path / "uploads"),
+                    BACKUP_DIR=str(tmp_path / "backups")))
     with app.app_context():
         db.create_all()
         yield app

@@ -121,6 +121,11 @@ MATRIX = {
     "documents.create_batch": ({"POST"}, {OFFICE}),
     "documents.batch": ({"GET"}, {OFFICE, LEADER}),
     "documents.batch_download": ({"GET"}, {OFFICE, LEADER}),
+    "documents.cancel_batch": ({"POST"}, {OFFICE}),
+    "backups.index": ({"GET"}, {OFFICE}),
+    "backups.create": ({"POST"}, {OFFICE}),
+    "backups.download": ({"GET"}, {OFFICE}),
+    "health.healthz": ({"GET"}, EVERYONE | {ANON}),
     "documents.bulletin": ({"GET"}, STAFF),
     "surveys.index": ({"GET"}, {OFFICE, SUPERVISOR, LEADER}),
     "surveys.setup": ({"GET"}, {OFFICE}),
@@ -186,6 +191,8 @@ def _url(app, rule, role):
                   batch_id=_batch().id if "batch_id" in rule.arguments else 0)
     if rule.endpoint.startswith(("surveys.", "results.")):
         values.update(_survey_values(own))
+    if "name" in rule.arguments:
+        values["name"] = _backup_name()
     if rule.endpoint.startswith("documents."):
         values["kind"] = "feedback-notice"  # a document type there, a checklist side elsewhere
     if rule.endpoint.startswith(("feedback.", "rectifications.")):
@@ -228,6 +235,12 @@ def _batch():
         campaign = db.session.scalar(select(Campaign).order_by(Campaign.year.desc()))
         found = documents.start_batch(campaign, "commitment", user("office"), key="1", run_async=False)
     return found
+
+
+def _backup_name():
+    from pingyi.backups import services as backups
+    found = backups.list_backups()
+    return found[0]["name"] if found else backups.create_backup().name
 
 
 def _client(app, role):

@@ -16,7 +16,7 @@ KIND_LABELS = {
     "bulletin": "评议结果通报",
 }
 UNIT_KINDS = ("feedback-notice", "rectification-notice", "commitment")
-BATCH_STATUS = {"running": "生成中", "done": "已完成", "failed": "失败"}
+BATCH_STATUS = {"queued": "排队中", "running": "生成中", "done": "已完成", "failed": "失败", "cancelled": "已取消"}
 
 
 class IssuedDocument(db.Model):
@@ -49,7 +49,7 @@ class DocumentBatch(db.Model):
     total: Mapped[int] = mapped_column(Integer, default=0)
     done: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(20), default="running")
+    status: Mapped[str] = mapped_column(String(20), default="queued")
     stored_name: Mapped[str] = mapped_column(String(64), default="")
     size: Mapped[int] = mapped_column(Integer, default=0)
     sha256: Mapped[str] = mapped_column(String(64), default="")
@@ -57,8 +57,10 @@ class DocumentBatch(db.Model):
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    job_id: Mapped[Optional[int]] = mapped_column(ForeignKey("job.id"))
 
     created_by = relationship("User")
+    job = relationship("Job")
 
     @property
     def kind_label(self):
@@ -67,6 +69,10 @@ class DocumentBatch(db.Model):
     @property
     def status_label(self):
         return BATCH_STATUS[self.status]
+
+    @property
+    def active(self):
+        return self.status in ("queued", "running")
 
     @property
     def percent(self):

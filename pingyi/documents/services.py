@@ -2,7 +2,6 @@
 import hashlib
 import io
 import secrets
-import threading
 import zipfile
 from collections import defaultdict
 from pathlib import Path
@@ -21,6 +20,7 @@ from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem, FeedbackNotice
 from pingyi.findings.models import Finding
+from pingyi.jobs import services as jobs
 from pingyi.rectifications import services as rectification_services
 from pingyi.tasks.services import filtered_units
 from pingyi.timeutil import cn_date, local, today, utcnow
@@ -232,63 +232,91 @@ def issued_documents(campaign, unit_id=None, limit=50):
 
 
 def start_batch(campaign, kind, user, category="", key="", group_id=None, run_async=True):
-    """Create a batch for the filtered units and build it in a background thread (the page polls it)."""
+    """Create a batch for the filtered units and queue it as a background job (the page polls it);
+    run_async=False builds it at once in this thread."""
     if kind not in ("feedback-notice", "rectification-notice", "commitment"):
         raise DomainError("请选择文档类型")
     unit_ids = list(db.session.scalars(filtered_units(campaign, category, key, group_id)))
     if not unit_ids:
         raise DomainError("没有符合条件的单位")
     batch = DocumentBatch(campaign_id=campaign.id, kind=kind, total=len(unit_ids), created_by_id=user.id,
-                          description=f"{KIND_LABELS[kind]}，{len(unit_ids)} 个单位")
+                          status="queued", description=f"{KIND_LABELS[kind]}，{len(unit_ids)} 个单位")
     db.session.add(batch)
     db.session.flush()
+    batch.job = jobs.enqueue("document-batch", {"batch_id": batch.id, "campaign_id": campaign.id,
+                                                "unit_ids": unit_ids}, user, total=len(unit_ids))
     record("create", batch, actor=user, summary=f"批量生成{batch.description}")
     db.session.commit()
-    app = current_app._get_current_object()
-    args = (app, batch.id, campaign.id, unit_ids)
-    if run_async:
-        threading.Thread(target=_run_batch, args=args, daemon=True).start()
-    else:
-        _run_batch(*args)
+    if not run_async:
+        owner = jobs.worker_name()
+        job = jobs.claim(owner, batch.job_id)
+        if job is not None:
+            jobs.run_job(job, owner)
         db.session.refresh(batch)
     return batch
 
 
-def _run_batch(app, batch_id, campaign_id, unit_ids):
+def cancel_batch(batch, user):
+    """Ask the batch's job to stop; it stops before the next unit and the batch shows 已取消."""
+    if batch.job is None or not batch.active:
+        raise DomainError("该批次已结束，无需取消")
+    jobs.cancel(batch.job)
+    record("update", batch, actor=user, summary=f"取消批量生成{batch.description}")
+    db.session.commit()
+
+
+def _unit_failure(unit, error):
+    if isinstance(error, DocumentMissing):
+        return str(error)
+    return f"{unit.name}：文档生成出错，已跳过（{type(error).__name__}: {error}）"[:500]
+
+
+def _batch_ended(job):
+    """The job ended failed or cancelled: the batch says so instead of 生成中."""
+    batch = db.session.scalar(select(DocumentBatch).where(DocumentBatch.job_id == job.id))
+    if batch is not None and batch.active:
+        batch.status, batch.error, batch.finished_at = job.status, job.error, utcnow()
+
+
+@jobs.handler("document-batch", finish=_batch_ended)
+def _run_batch(context, batch_id, campaign_id, unit_ids):
     """Build every unit's document into one zip (UTF-8 names), updating progress; the batch itself is the
-    record (who, when, filter, sha256 and size of the zip, units skipped and why)."""
+    record (who, when, filter, sha256 and size of the zip, units skipped and why). A unit whose document
+    cannot be built is skipped with the reason (listed on the page and in 未生成的单位说明.txt); the others
+    are still built. Runs again from the start when a restarted worker takes the job over."""
     from pingyi.campaigns.models import Campaign
-    with app.app_context():
-        batch = db.session.get(DocumentBatch, batch_id)
-        campaign = db.session.get(Campaign, campaign_id)
-        units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))}
-        out, skipped = io.BytesIO(), []
-        try:
-            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-                for n, unit_id in enumerate(unit_ids, 1):
-                    unit = units[unit_id]
-                    try:
-                        data = BUILDERS[batch.kind](DATA[batch.kind](campaign, unit))
-                    except DocumentMissing as e:
-                        skipped.append(str(e))
-                    else:
-                        archive.writestr(filename(batch.kind, campaign, unit), data)
-                    if n % 10 == 0 or n == len(unit_ids):
-                        batch.done = n
-                        db.session.commit()
-                if skipped:
-                    archive.writestr("未生成的单位说明.txt", "\n".join(skipped))
-            data = out.getvalue()
-            batch.stored_name, batch.size = _store(data, "batches"), len(data)
-            batch.sha256 = hashlib.sha256(data).hexdigest()
-            batch.status, batch.skipped = "done", "\n".join(skipped)
-        except Exception as e:  # the page must show the failure instead of polling forever
-            db.session.rollback()
-            batch = db.session.get(DocumentBatch, batch_id)
-            batch.status, batch.error = "failed", str(e)[:1000]
-        batch.finished_at = utcnow()
-        db.session.commit()
-        db.session.remove()
+    batch = db.session.get(DocumentBatch, batch_id)
+    campaign = db.session.get(Campaign, campaign_id)
+    units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))}
+    batch.status, batch.done, batch.error = "running", 0, ""
+    context.progress(0, len(unit_ids))
+    out, skipped = io.BytesIO(), []
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for n, unit_id in enumerate(unit_ids, 1):
+            unit = units.get(unit_id)
+            if unit is None:
+                skipped.append(f"单位（编号 {unit_id}）已被删除，已跳过")
+            else:
+                try:
+                    data = BUILDERS[batch.kind](DATA[batch.kind](campaign, unit))
+                except Exception as e:  # one unit's bad data must not cost the other units their documents
+                    if not isinstance(e, DocumentMissing):
+                        current_app.logger.exception("batch %s: %s failed", batch_id, unit.name)
+                    db.session.rollback()
+                    skipped.append(_unit_failure(unit, e))
+                else:
+                    archive.writestr(filename(batch.kind, campaign, unit), data)
+            batch.done = n
+            context.progress(n)
+        if skipped:
+            archive.writestr("未生成的单位说明.txt", "\n".join(skipped))
+    data = out.getvalue()
+    batch.stored_name, batch.size = _store(data, "batches"), len(data)
+    batch.sha256 = hashlib.sha256(data).hexdigest()
+    batch.status, batch.skipped = "done", "\n".join(skipped)
+    batch.finished_at = utcnow()
+    db.session.commit()
+    return f"batches/{batch.stored_name}"
 
 
 def batch_path(batch):

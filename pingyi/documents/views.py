@@ -120,6 +120,19 @@ def batch(batch_id):
     return render("documents/batch.html", "documents/_batch.html", batch=batch)
 
 
+@bp.post("/documents/batches/<int:batch_id>/cancel")
+@role_required(OFFICE)
+def cancel_batch(batch_id):
+    batch = db.get_or_404(DocumentBatch, batch_id)
+    try:
+        services.cancel_batch(batch, current_user)
+    except DomainError as e:
+        flash(str(e), "error")
+    else:
+        flash("已取消：正在生成的单位完成后停止")
+    return redirect(url_for("documents.batch", batch_id=batch.id))
+
+
 @bp.get("/documents/batches/<int:batch_id>/download")
 @role_required(OFFICE, "leader")
 def batch_download(batch_id):
