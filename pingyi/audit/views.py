@@ -72,6 +72,7 @@ DOWNLOADS = {
     "findings.export": ("finding", None),
     "results.export": ("result_version", None),
     "audit.export": ("audit_entry", None),
+    "backups.download": ("job", None),
 }
 
 

@@ -1,15 +1,11 @@
 """/admin/backups: the office sees the last backups, starts one now and downloads an archive."""
 from flask import Blueprint, abort, current_app, flash, redirect, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from pingyi.audit.services import record
 from pingyi.auth.roles import OFFICE, role_required
 from pingyi.backups import services
 from pingyi.errors import DomainError
-from pingyi.extensions import db
 from pingyi.htmx import render
-from pingyi.jobs.models import Job
 
 bp = Blueprint("backups", __name__, url_prefix="/admin/backups")
 
@@ -53,7 +49,4 @@ def download(name):
     path = services.archive_path(name)
     if path is None:
         abort(404)
-    job = db.session.scalar(select(Job).where(Job.kind == "backup", Job.result == name))
-    record("download", job or current_user._get_current_object(), summary=f"下载备份 {name}")
-    db.session.commit()
     return send_file(path, as_attachment=True, download_name=name, mimetype="application/zip", max_age=0)
