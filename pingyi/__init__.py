@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from pingyi import conflicts
 from pingyi.config import INSTANCE_DIR, Config
 from pingyi.extensions import csrf, db, login_manager, migrate
 
@@ -83,6 +84,7 @@ def create_app(overrides=None):
         app.register_blueprint(blueprint)
     app.cli.add_command(cli)
     _install_hooks(app)
+    conflicts.install(app)
     return app
 
 

@@ -28,6 +28,8 @@ class Config:
     WTF_I18N_ENABLED = False  # use WTForms' own zh translations (see pingyi/forms.py)
     UPLOAD_MAX_BYTES = 20 * 1024 * 1024  # one file; a request may carry up to 5 files
     UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
+    IMPORT_MAX_ROWS = 5000  # data rows of one unit import
+    IMPORT_MAX_BYTES = 5 * 1024 * 1024
     TIMEZONE = "Asia/Shanghai"
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
