@@ -13,7 +13,7 @@ from sqlalchemy import select
 from pingyi.campaigns.models import EvaluationGroup
 from pingyi.checklists import services as checklists
 from pingyi.extensions import db
-from pingyi.findings.models import Opinion
+from pingyi.findings.models import Finding, Opinion
 from pingyi.surveys import services as surveys
 from pingyi.surveys.models import Questionnaire
 from pingyi.tasks import services as tasks
@@ -44,8 +44,9 @@ class Case:
     base: Callable
     fields: dict
     stored: Callable
-    done: Callable = lambda response: response.status_code == 302
+    done: Callable = lambda response, county: response.status_code == 302
     headers: dict = field(default_factory=dict)
+    refused: set = field(default_factory=lambda: REFUSED)
 
 
 def _unit():
@@ -95,6 +96,26 @@ def _last_survey_opinion(county):
     return opinion.text if opinion else None
 
 
+def _settings(county):
+    values = {key: getattr(county, key) for key in ("title", "county_name", "office_name", "office_full_name",
+                                                    "doc_prefix", "report_deadline", "round1_start", "round1_end",
+                                                    "round2_start", "round2_end", "notice_number", "notice_date")}
+    for phase in county.phases:
+        values[f"phase{phase.number}_start"], values[f"phase{phase.number}_end"] = phase.start_date, phase.end_date
+    values = {key: "" if value is None else value.isoformat() if isinstance(value, date) else str(value)
+              for key, value in values.items()}
+    return dict(values, version=str(county.version))
+
+
+def _finding(county):
+    """A finding waiting for review (put back to 待审核 for every example)."""
+    finding = db.session.scalar(select(Finding).where(Finding.campaign_id == county.id).order_by(Finding.id))
+    if finding.status != "submitted":
+        finding.status, finding.review_note = "submitted", ""
+        db.session.commit()
+    return finding
+
+
 CASES = {
     "unit": Case(
         "office", lambda c: f"/admin/units/{_unit().id}/edit",
@@ -135,8 +156,22 @@ CASES = {
         lambda c: {"rating": "meets", "version": str(_assessment(c).version)},
         {"explanation": (True, False, 2000, None)},
         lambda c, name: _assessment(c).explanation,
-        done=lambda response: response.status_code == 200,
+        done=lambda response, county: response.status_code == 200,
         headers={"HX-Request": "true", "HX-Request-Type": "partial"}),
+    "campaign settings": Case(
+        "office", lambda c: "/admin/campaign", _settings,
+        {"title": (False, True, 200, None), "office_full_name": (False, True, 100, None),
+         "doc_prefix": (False, True, 30, None), "contact_name": (False, False, 50, None),
+         "contact_phone": (False, False, 40, None)},
+        lambda c, name: getattr(c, name)),
+    "finding review (raw field)": Case(
+        "office", lambda c: f"/findings/{_finding(c).id}/dismiss", lambda c: {},
+        {"reason": (True, True, None, None)},
+        lambda c, name: db.session.scalar(select(Finding).where(Finding.campaign_id == c.id)
+                                          .order_by(Finding.id)).review_note,
+        done=lambda response, county: db.session.scalar(
+            select(Finding).where(Finding.campaign_id == county.id).order_by(Finding.id)).status == "dismissed",
+        refused={302}),  # a refused reason is flashed above the list it returns to
     "questionnaire": Case(
         "office", lambda c: f"/surveys/questionnaires/{_questionnaire(c).id}",
         lambda c: {"title": _questionnaire(c).title, "version": str(_questionnaire(c).version),
@@ -161,18 +196,18 @@ def test_any_text_is_saved_clean_or_refused_never_a_500(name, app, county, clien
         expected = clean_text(text) if multiline else clean_line(text)
         if truncate:
             expected = expected[:truncate].rstrip()
+        url, data = case.url(county), dict(case.base(county), **{field_name: text})
         before = case.stored(county, field_name)
-        response = client.post(case.url(county), data=dict(case.base(county), **{field_name: text}),
-                               headers=case.headers)
+        response = client.post(url, data=data, headers=case.headers)
         db.session.expire_all()
         assert response.status_code != 500
         after = case.stored(county, field_name)
-        if case.done(response):
+        if case.done(response, county):
             saved.append(field_name)
             assert after == expected
             assert not (limit and len(expected) > limit) and not (required and not expected)
         else:
-            assert response.status_code in REFUSED, response.status_code
+            assert response.status_code in case.refused, response.status_code
             assert after == before
 
     check()
