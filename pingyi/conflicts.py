@@ -6,9 +6,11 @@ version counter, a unique or foreign key violation from a concurrent first save,
 serialization failure). The transaction is rolled back and the user sees what they typed, with a button
 that posts it again.
 """
-from flask import current_app, request
+from flask import current_app, g, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
+from wtforms import BooleanField, FieldList, FileField, FormField, HiddenField, SubmitField
+from wtforms.csrf.core import CSRFTokenField
 
 from pingyi.errors import StaleEdit
 from pingyi.extensions import db
@@ -32,12 +34,46 @@ def is_race(error):
     return False
 
 
+def _leaves(fields):
+    for f in fields:
+        if isinstance(f, (FieldList, FormField)):
+            yield from _leaves(f)
+        else:
+            yield f
+
+
+def _labels():
+    """Posted field name -> (label, {value: choice label}) from the forms the view built for this request
+    (pingyi.forms.Form notes itself in g when it reads posted data)."""
+    labels = {}
+    for form in g.get("posted_forms", ()):
+        for f in _leaves(form):
+            if isinstance(f, (HiddenField, SubmitField, FileField, CSRFTokenField)):
+                continue
+            choices = {str(k): v for k, v in (getattr(f, "choices", None) or ()) if not isinstance(v, (list, tuple))}
+            if isinstance(f, BooleanField):
+                choices = {value: "是" for value in ("y", "on", "1", "true")}
+            labels[f.name] = (f.label.text, choices)
+    return labels
+
+
+def typed_fields():
+    """What the user posted as (label, value) pairs, machinery left out, choices shown by their labels."""
+    labels, shown = _labels(), []
+    for key, value in request.form.items(multi=True):
+        if key in HIDDEN_FROM_LIST or key.endswith(("-version", "-id", "csrf_token")) or not value.strip():
+            continue
+        label, choices = labels.get(key, ("填写的内容", {}))
+        shown.append((label, choices.get(value, value)))
+    return shown
+
+
 def conflict_response(error):
     """The 409 page: the posted values kept, to copy or post again."""
     db.session.rollback()
     current_app.logger.warning("save conflict on %s %s: %s", request.method, request.path, error)
     typed = [(key, value) for key, value in request.form.items(multi=True)]
-    shown = [(key, value) for key, value in typed if key not in HIDDEN_FROM_LIST and value.strip()]
+    shown = typed_fields()
     files = [f.filename for f in request.files.values() if f and f.filename]
     return render("errors/conflict.html", "errors/_conflict.html", typed=typed, shown=shown, files=files,
                   action=request.full_path.rstrip("?"), resubmittable=request.method == "POST",

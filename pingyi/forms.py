@@ -1,5 +1,5 @@
 """The base form: Flask-WTF with WTForms' built-in Chinese messages, and every text field cleaned."""
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import Field, FieldList, FormField, PasswordField, TextAreaField
@@ -44,6 +44,8 @@ class Form(FlaskForm):
         posted = formdata is not None and has_request_context() and request.method == "POST"
         if version is not None and posted and not version.raw_data:
             version.data = None  # a posted form says which version it edits, never borrows the stored one
+        if posted:
+            g.setdefault("posted_forms", []).append(self)  # the conflict page labels what was typed
 
 
 def cleaned_form(formdata, multiline=()):

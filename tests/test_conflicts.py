@@ -68,6 +68,7 @@ def test_conflict_page_reposts_what_was_typed_and_then_meets_the_in_place_confli
     busy = office_client.post(f"/admin/units/{unit.id}/edit", data=form)
     monkeypatch.undo()
     assert busy.status_code == 409 and 'value="丙局长"' in busy.text
+    assert "<dt>主要负责人</dt><dd>丙局长</dd>" in busy.text and "<dt>类别</dt><dd>县政府部门</dd>" in busy.text
     db.session.refresh(unit)
     assert unit.head_name != "丙局长"
     again = office_client.post(f"/admin/units/{unit.id}/edit", data=form)
