@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
+from pingyi import conflicts
 from pingyi.config import INSTANCE_DIR, Config
 from pingyi.extensions import csrf, db, login_manager, migrate
 
@@ -114,6 +115,7 @@ def create_app(overrides=None):
     _install_hooks(app)
     from pingyi.jobs.services import install as install_job_worker
     install_job_worker(app)
+    conflicts.install(app)
     return app
 
 

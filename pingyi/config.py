@@ -34,6 +34,8 @@ class Config:
     JOB_LEASE_SECONDS = 60
     JOB_POLL_SECONDS = 2
     JOB_MAX_ATTEMPTS = 3
+    IMPORT_MAX_ROWS = 5000  # data rows of one unit import
+    IMPORT_MAX_BYTES = 5 * 1024 * 1024
     TIMEZONE = "Asia/Shanghai"
     LOGIN_MAX_FAILURES = 5  # per username: then waits of 1, 2, 4 … minutes
     LOGIN_ADDRESS_MAX_FAILURES = 20  # per client address, across usernames

@@ -77,8 +77,9 @@ def _submit(task, unit, user, index, when, files_as_docx=False):
             uploads = [(f"{unit.name}{title}.docx", _docx(unit.name, title))]
         else:
             uploads = [(f"{unit.name}{title}.pdf", _pdf(f"{title} - {unit.short_name or unit.name} 2026"))]
+    sub = services.submission_for(task, unit)
     with acting_at(when):
-        return services.submit(task, unit, user, note or "已按要求完成。", uploads)
+        return services.submit(task, unit, user, note or "已按要求完成。", uploads, sub.version if sub else None)
 
 
 def _review(sub, office, when, reason=None):

@@ -1,15 +1,57 @@
-"""The base form: Flask-WTF with WTForms' built-in Chinese messages."""
-from flask import request
+"""The base form: Flask-WTF with WTForms' built-in Chinese messages, and every text field cleaned."""
+from flask import g, has_request_context, request
 from flask_wtf import FlaskForm
-from wtforms import Field
+from werkzeug.datastructures import MultiDict
+from wtforms import Field, FieldList, FormField, PasswordField, TextAreaField
 
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
+from pingyi.text import clean_line, clean_text
+
+__all__ = ["CleanMeta", "Form", "clean_line", "clean_text", "cleaned_form", "plain_int", "save_versioned"]
+
+
+def _clean_multiline(value):
+    return clean_text(value) if isinstance(value, str) else value
+
+
+def _clean_single_line(value):
+    return clean_line(value) if isinstance(value, str) else value
+
+
+class CleanMeta:
+    """Form Meta that runs clean_text on every text field (passwords are kept exactly as typed;
+    the fields of a FormField are cleaned by the enclosed form's own CleanMeta)."""
+
+    locales = ("zh_CN", "zh")
+
+    def bind_field(self, form, unbound_field, options):
+        field_class = unbound_field.field_class
+        if issubclass(field_class, (PasswordField, FieldList, FormField)):
+            return unbound_field.bind(form=form, **options)
+        clean = _clean_multiline if issubclass(field_class, TextAreaField) else _clean_single_line
+        filters = [*unbound_field.kwargs.get("filters", ()), clean]
+        return unbound_field.bind(form=form, filters=filters, **options)
 
 
 class Form(FlaskForm):
-    class Meta:
-        locales = ("zh_CN", "zh")
+    class Meta(CleanMeta):
+        pass
+
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
+        version = self._fields.get("version")
+        posted = formdata is not None and has_request_context() and request.method == "POST"
+        if version is not None and posted and not version.raw_data:
+            version.data = None  # a posted form says which version it edits, never borrows the stored one
+        if posted:
+            g.setdefault("posted_forms", []).append(self)  # the conflict page labels what was typed
+
+
+def cleaned_form(formdata, multiline=()):
+    """Posted fields read without a Form, each value cleaned as a Form cleans it (`multiline` names the text areas)."""
+    return MultiDict([(key, clean_text(value) if key in multiline else clean_line(value))
+                      for key, value in formdata.items(multi=True)])
 
 
 def save_versioned(form, obj, save, error_field=None):

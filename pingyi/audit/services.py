@@ -58,8 +58,10 @@ def record(action, obj, before=None, summary="", unit_id=None, actor=None, extra
     (a questionnaire's questions, a tally's counts); `before` then carries them too. The caller commits
     with its own change, so the entry and the change land together or not at all.
     """
-    db.session.flush()
-    after = (snapshot(obj) | (extra or {})) if inspect(obj).persistent else {}
+    state = inspect(obj)
+    if not state.persistent or state.modified:  # an import's thousand saved rows need no flush each
+        db.session.flush()
+    after = (snapshot(obj) | (extra or {})) if state.persistent else {}
     if before:
         changed = [k for k in set(before) | set(after) if before.get(k) != after.get(k)]
         if action == "update" and not changed:

@@ -5,10 +5,13 @@ import secrets
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.files.models import StoredFile
+from pingyi.text import clean_filename
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP = b"PK\x03\x04"
@@ -33,9 +36,8 @@ def upload_dir():
 
 
 def clean_name(filename):
-    """The file's own name without any directory part a browser or attacker sent along."""
-    name = (filename or "").replace("\\", "/").split("/")[-1].strip().lstrip(".")
-    return name[:200] or "未命名文件"
+    """The file's own name without any directory part, control, bidi or path character sent along."""
+    return clean_filename(filename)
 
 
 def check_upload(filename, data):
@@ -69,6 +71,7 @@ def store_file(filename, data, unit_id, user, **links):
     with open(path, "wb") as out:
         out.write(data)
     os.chmod(path, 0o600)
+    db.session.info.setdefault("written_files", []).append(path)
     record = StoredFile(unit_id=unit_id, original_name=clean_name(filename), stored_name=stored_name,
                         sha256=hashlib.sha256(data).hexdigest(), size=len(data), kind=kind,
                         uploaded_by_id=user.id if user else None, **links)
@@ -78,3 +81,16 @@ def store_file(filename, data, unit_id, user, **links):
 
 def file_path(stored):
     return upload_dir() / stored.stored_name
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_written_files(session):
+    session.info.pop("written_files", None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _remove_files_of_failed_saves(session, transaction):
+    """A save that was rolled back (or never committed) leaves none of the files it wrote behind."""
+    if transaction.parent is None:
+        for path in session.info.pop("written_files", ()):
+            Path(path).unlink(missing_ok=True)

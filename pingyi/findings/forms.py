@@ -15,14 +15,14 @@ from wtforms import Form as PlainForm
 from wtforms.validators import DataRequired, Length, Optional
 
 from pingyi.findings.models import METHOD_LABELS, SEVERITY_LABELS, SOURCE_LABELS
-from pingyi.forms import Form
+from pingyi.forms import CleanMeta, Form
 
 
 class FindingEntry(PlainForm):
     """One finding row inside the inspection form (no CSRF of its own)."""
 
-    class Meta:
-        locales = ("zh_CN", "zh")
+    class Meta(CleanMeta):
+        pass
 
     dimension_id = SelectField("评议方面", coerce=int)
     item_id = SelectField("检查项（可不选）", coerce=int)

@@ -29,6 +29,7 @@ from pingyi.findings.models import (
 from pingyi.tasks.services import filtered_units, group_unit_ids
 from pingyi.timeutil import today, utcnow
 from pingyi.units.models import Unit
+from pingyi.xlsx import append_row
 
 
 def _check_inspection(campaign, unit, user, values, findings, opinions, submit):
@@ -301,11 +302,11 @@ def export_findings(findings):
     book = Workbook()
     sheet = book.active
     sheet.title = "问题清单"
-    sheet.append(EXPORT_HEADERS)
+    append_row(sheet, EXPORT_HEADERS)
     for f in findings:
-        sheet.append([f.id, f.unit.name, f.dimension.name, f.item.text if f.item else "", f.description,
-                      f.severity_label, f.source_label, f.inspection.method_label, f.inspection.held_on,
-                      f.status_label, f.review_note])
+        append_row(sheet, [f.id, f.unit.name, f.dimension.name, f.item.text if f.item else "", f.description,
+                           f.severity_label, f.source_label, f.inspection.method_label, f.inspection.held_on,
+                           f.status_label, f.review_note])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in sheet.iter_rows(min_row=2, min_col=9, max_col=9):

@@ -13,7 +13,7 @@ from pingyi.files.services import read_limited
 from pingyi.findings import services
 from pingyi.findings.forms import FindingEntry, InspectionForm, ReasonForm
 from pingyi.findings.models import METHOD_LABELS, SEVERITY_LABELS, STATUS_LABELS, Finding, Inspection, Opinion
-from pingyi.forms import plain_int
+from pingyi.forms import clean_text, plain_int
 from pingyi.htmx import campaign_or_404, is_partial, render
 from pingyi.timeutil import today
 from pingyi.units.models import CATEGORY_LABELS, Unit
@@ -257,7 +257,7 @@ def confirm(finding_id):
 def dismiss(finding_id):
     finding = _finding(finding_id)
     try:
-        services.dismiss_finding(finding, current_user, request.form.get("reason", ""))
+        services.dismiss_finding(finding, current_user, clean_text(request.form.get("reason", "")))
     except DomainError as e:
         db.session.rollback()
         return _reviewed(finding, None, str(e))
@@ -293,7 +293,7 @@ def review_opinion(opinion_id):
             services.confirm_opinion(opinion, current_user)
             flash("已采纳该意见建议")
         else:
-            services.dismiss_opinion(opinion, current_user, request.form.get("reason", ""))
+            services.dismiss_opinion(opinion, current_user, clean_text(request.form.get("reason", "")))
             flash("该意见建议不予采纳")
     except DomainError as e:
         db.session.rollback()

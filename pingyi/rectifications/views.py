@@ -10,7 +10,7 @@ from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem
 from pingyi.feedback.services import unit_notices
 from pingyi.files.services import read_limited
-from pingyi.forms import plain_int
+from pingyi.forms import clean_text, plain_int
 from pingyi.htmx import campaign_or_404, render
 from pingyi.rectifications import services
 from pingyi.rectifications.forms import (
@@ -238,7 +238,7 @@ def file_commitment(unit_id):
     if letter is None:
         abort(404)
     try:
-        services.file_letter(letter, current_user, request.form.get("comment", ""))
+        services.file_letter(letter, current_user, clean_text(request.form.get("comment", "")))
     except DomainError as e:
         flash(str(e), "error")
     else:

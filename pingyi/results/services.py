@@ -23,6 +23,7 @@ from pingyi.surveys import services as surveys
 from pingyi.surveys.models import Ballot, BallotCount, SurveyQuestion, TallyCount, TallySheet
 from pingyi.timeutil import today
 from pingyi.units.models import Unit
+from pingyi.xlsx import append_row, sheet_title
 
 DEFAULT_GRADES = [{"name": "满意", "min": 90.0, "inclusive": True}, {"name": "比较满意", "min": 80.0, "inclusive": True},
                   {"name": "基本满意", "min": 60.0, "inclusive": True}, {"name": "不满意", "min": None, "inclusive": True}]
@@ -213,14 +214,14 @@ def export_workbook(data, visible):
     for index, (group, ranked, unrated) in enumerate(ranking(data["details"], data["groups"])):
         if index not in visible:
             continue
-        sheet = book.create_sheet(group["name"][:31])
-        sheet.append(header)
+        sheet = book.create_sheet(sheet_title(group["name"], f"分组{index + 1}"))
+        append_row(sheet, header)
         for d in ranked + unrated:
             notes = [MARK_LABELS[d["mark"]]] if d["mark"] else []
             if d["veto"]:
                 notes.append("一票否决")
-            sheet.append([d["rank"], d["unit"], *[c["score"] for c in d["components"]], d["base"], d["deduction"],
-                          d["total"], d["grade"], "、".join(notes)])
+            append_row(sheet, [d["rank"], d["unit"], *[c["score"] for c in d["components"]], d["base"],
+                               d["deduction"], d["total"], d["grade"], "、".join(notes)])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(horizontal="center")

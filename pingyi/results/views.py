@@ -9,7 +9,7 @@ from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
 from pingyi.findings.models import SEVERITY_LABELS
-from pingyi.forms import plain_int
+from pingyi.forms import clean_text, cleaned_form, plain_int
 from pingyi.htmx import campaign_or_404
 from pingyi.results import services
 from pingyi.results import settings as settings_form
@@ -118,7 +118,7 @@ def publish():
         return redirect(url_for("results.index"))
     try:
         version = services.publish(campaign, current_user, request.form.get("show_ranking") == "y",
-                                   request.form.get("note", "").strip()[:500], plain_int(raw_number))
+                                   clean_text(request.form.get("note", ""))[:500].rstrip(), plain_int(raw_number))
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -159,7 +159,7 @@ def settings():
     if request.method == "GET":
         return _settings_page(campaign, config, settings_form.form_from_config(config), {},
                               services.worked_example(campaign, config))
-    typed, clean, errors = settings_form.parse(request.form, {d.id for d in dimensions(campaign.id)})
+    typed, clean, errors = settings_form.parse(cleaned_form(request.form, settings_form.TEXT_FIELDS), {d.id for d in dimensions(campaign.id)})
     if errors:
         return _settings_page(campaign, config, typed, errors, None, 400)
     try:
@@ -177,7 +177,7 @@ def settings():
 def example():
     """The worked example for the rules as typed, swapped in by htmx on every change (nothing saved)."""
     campaign = campaign_or_404()
-    typed, clean, errors = settings_form.parse(request.form, {d.id for d in dimensions(campaign.id)})
+    typed, clean, errors = settings_form.parse(cleaned_form(request.form, settings_form.TEXT_FIELDS), {d.id for d in dimensions(campaign.id)})
     if errors:
         return render_template("results/_example.html", example=None, errors=errors, sources=SOURCES)
     return render_template("results/_example.html", errors={}, sources=SOURCES,

@@ -513,7 +513,7 @@ def answer_with_code(code, answers, comment):
         ballot.answers.append(BallotAnswer(question_id=question.id, option_id=answers[question.id]))
     db.session.add(ballot)
     _count(ballot, 1)
-    comment = (comment or "").strip()[:1000]
+    comment = (comment or "").strip()[:1000].rstrip()
     if comment:
         db.session.add(Opinion(campaign_id=batch.campaign_id, unit_id=batch.unit_id, inspection_id=None,
                                source="survey", text=comment, status="submitted"))

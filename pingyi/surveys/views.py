@@ -10,7 +10,7 @@ from pingyi.campaigns.services import current_campaign, supervised_unit_ids
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
-from pingyi.forms import plain_int
+from pingyi.forms import clean_line, clean_text, plain_int
 from pingyi.htmx import campaign_or_404
 from pingyi.surveys import services
 from pingyi.surveys.models import ROUND_LABELS, Ballot, CodeBatch, Questionnaire, TallySheet
@@ -86,7 +86,7 @@ def _rows(prefix, fields):
     """Rows of a repeated form, fields named "{prefix}-{n}-{field}", n = 0, 1, … while row n has its first field."""
     rows, n = [], 0
     while f"{prefix}-{n}-{fields[0]}" in request.form:
-        rows.append({f: request.form.get(f"{prefix}-{n}-{f}", "").strip() for f in fields})
+        rows.append({f: clean_line(request.form.get(f"{prefix}-{n}-{f}", "")) for f in fields})
         rows[-1]["n"] = n
         n += 1
     return rows
@@ -137,7 +137,7 @@ def _save_set(campaign, prefix, name, number, label, length, save, what):
         if not row["id"] and not row[name]:
             continue
         value = _float(row[number], errors, f"{prefix}-{row['n']}", label) if row[name] else 0.0
-        rows.append({"id": plain_int(row["id"]), name: row[name][:length], number: value,
+        rows.append({"id": plain_int(row["id"]), name: row[name][:length].rstrip(), number: value,
                      "counts_valid": row["valid"], "version": row["version"]})
     if not errors:
         try:
@@ -178,11 +178,11 @@ def questionnaire(questionnaire_id):
     dims = dimensions(campaign.id)
     error = ""
     if request.method == "POST":
-        title = request.form.get("title", "").strip()[:100]
-        intro = request.form.get("intro", "").strip()
+        title = clean_line(request.form.get("title", ""))[:100].rstrip()
+        intro = clean_text(request.form.get("intro", ""))
         double = request.form.get("double_entry") == "y"
         rows = _rows("question", ("id", "text", "dimension"))
-        questions = [{"id": plain_int(r["id"]), "text": r["text"][:300], "dimension_id": plain_int(r["dimension"])}
+        questions = [{"id": plain_int(r["id"]), "text": r["text"][:300].rstrip(), "dimension_id": plain_int(r["dimension"])}
                      for r in rows]
         if not title:
             error = "请填写问卷名称"
@@ -367,7 +367,7 @@ def answer(code):
     opts = services.options(batch.campaign_id)
     errors, chosen, comment = {}, {}, ""
     if request.method == "POST":
-        chosen, comment = _chosen(q), request.form.get("comment", "")
+        chosen, comment = _chosen(q), clean_text(request.form.get("comment", ""))
         try:
             errors = services.answer_with_code(found, chosen, comment)
         except services.CodeSpent as spent:

@@ -3,6 +3,7 @@ import csv
 import io
 import zipfile
 
+from flask import current_app
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -12,7 +13,9 @@ from pingyi.audit.services import record, snapshot
 from pingyi.campaigns.models import Participation
 from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
+from pingyi.text import clean_line, clean_text
 from pingyi.units.models import CATEGORY_BY_LABEL, CATEGORY_LABELS, Unit
+from pingyi.xlsx import append_row
 
 FIELDS = ("name", "short_name", "category", "head_name", "contact_name", "contact_phone", "address", "note")
 COLUMNS = {  # spreadsheet header -> field; the order is the export's
@@ -114,15 +117,49 @@ class ImportRefused(DomainError):
         self.problems = problems
 
 
+MAX_COLUMNS = 50  # columns read per row: the known ones and room for mistakes, not a sheet's 16,384
+
+
+def _limits():
+    return current_app.config["IMPORT_MAX_ROWS"], current_app.config["IMPORT_MAX_BYTES"]
+
+
+def _too_many_rows(max_rows):
+    return ImportRefused([(None, None, f"文件超过 {max_rows} 行单位数据的上限，请分成几个文件分批导入")])
+
+
+def _bounded(rows, max_rows):
+    """Rows with every cell as clean text, stopping with a refusal at the first row past the limit."""
+    out, filled = [], 0
+    for row in rows:
+        cells = [clean_text("" if value is None else value) for value in row[:MAX_COLUMNS]]
+        out.append(cells)
+        filled += any(cells)
+        if filled > max_rows + 1 or len(out) > 10 * (max_rows + 1):  # +1: the header; blank rows count too
+            raise _too_many_rows(max_rows)
+    return out
+
+
 def _read_rows(filename, data):
-    """The file's rows as lists of strings, from .xlsx or .csv (UTF-8 or GB18030, as Excel saves it)."""
+    """The file's rows as lists of clean strings, from .xlsx (streamed) or .csv (UTF-8 or GB18030, as Excel
+    saves it), refused past the configured size and row limits."""
+    max_rows, max_bytes = _limits()
+    if len(data) > max_bytes:
+        raise ImportRefused([(None, None, f"文件超过 {max_bytes // (1024 * 1024)} MB 的大小上限，请分成几个文件分批导入")])
     name = (filename or "").lower()
     if name.endswith(".xlsx") or zipfile.is_zipfile(io.BytesIO(data)):
         try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception:
             raise ImportRefused([(None, None, "无法读取该 Excel 文件，请确认是 .xlsx 格式（旧版 .xls 请另存为 .xlsx）")])
-        return [["" if v is None else str(v).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
+        try:
+            return _bounded(book.worksheets[0].iter_rows(max_col=MAX_COLUMNS, values_only=True), max_rows)
+        except ImportRefused:
+            raise
+        except Exception:
+            raise ImportRefused([(None, None, "无法读取该 Excel 文件，请确认是 .xlsx 格式（旧版 .xls 请另存为 .xlsx）")])
+        finally:
+            book.close()
     if name.endswith(".csv"):
         for encoding in ("utf-8-sig", "gb18030"):
             try:
@@ -134,7 +171,10 @@ def _read_rows(filename, data):
             raise ImportRefused([(None, None, "无法识别 CSV 文件的编码，请另存为 UTF-8 或使用 .xlsx")])
         if "\x00" in text:
             raise ImportRefused([(None, None, "文件内容不是文本表格，请上传 .xlsx 或 .csv 文件")])
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+        try:
+            return _bounded(csv.reader(io.StringIO(text, newline="")), max_rows)
+        except csv.Error:
+            raise ImportRefused([(None, None, "CSV 文件格式有误（引号未配对等），请用 Excel 另存后再导入")])
     raise ImportRefused([(None, None, "仅支持 .xlsx 或 .csv 格式的单位名单")])
 
 
@@ -180,7 +220,7 @@ def parse_import(filename, data):
         def where(title):
             return f"{get_column_letter(positions[title] + 1)} 列“{title}”"
 
-        values = {COLUMNS[t]: cell(t) for t in positions}
+        values = {COLUMNS[t]: cell(t) if COLUMNS[t] == "note" else clean_line(cell(t)) for t in positions}
         name = values["name"]
         if not name:
             problems.append((number, where("单位名称"), "单位名称不能为空"))
@@ -216,7 +256,11 @@ def parse_import(filename, data):
 
 def import_units(filename, data, campaign):
     """Create every unit of the file, or none of them when any row is wrong."""
-    rows = parse_import(filename, data)
+    return apply_import(parse_import(filename, data), filename, campaign)
+
+
+def apply_import(rows, filename, campaign):
+    """Write rows checked by parse_import in one short transaction: nothing is read or parsed while it is open."""
     order = db.session.scalar(select(func.coalesce(func.max(Unit.sort_order), 0)))
     units = []
     for order, values in enumerate(rows, order + 1):
@@ -240,13 +284,13 @@ def export_units(campaign, units):
     sheet = book.active
     sheet.title = "单位名单"
     headers = list(COLUMNS) + list(EXPORT_ONLY)
-    sheet.append(headers)
+    append_row(sheet, headers)
     for unit, part in rows:
         values = [getattr(unit, COLUMNS[t]) if COLUMNS[t] != "is_key" else ("是" if part and part.is_key else "否")
                   for t in COLUMNS]
         values[2] = unit.category_label
         values += [part.group.name if part and part.group else "", "在用" if unit.active else "已停用"]
-        sheet.append(values)
+        append_row(sheet, values)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for index, width in enumerate((28, 14, 16, 12, 12, 16, 28, 20, 14, 30, 8), 1):

@@ -174,7 +174,8 @@ def import_units():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            units = services.import_units(upload.filename, upload.read(), campaign_services.current_campaign())
+            data = upload.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
+            units = services.import_units(upload.filename, data, campaign_services.current_campaign())
         except services.ImportRefused as e:
             db.session.rollback()
             problems = e.problems

@@ -1,6 +1,7 @@
 """The board pages, submissions with uploads, office review through htmx, file downloads."""
 import io
 import os
+import re
 from urllib.parse import quote
 
 from pingyi.campaigns.services import current_campaign
@@ -15,7 +16,11 @@ def task_named(title):
 
 
 def upload(client, task, files, note=""):
-    data = {"note": note, "files": [(io.BytesIO(content), name) for name, content in files]}
+    """Post as the unit's task page does: with the version of the submission the page was opened at."""
+    field = re.search(r'<input[^>]*name="version"[^>]*>', client.get(f"/board/tasks/{task.id}").text)
+    version = re.search(r'value="(\d*)"', field.group(0)) if field else None
+    data = {"note": note, "version": version.group(1) if version else "",
+            "files": [(io.BytesIO(content), name) for name, content in files]}
     return client.post(f"/board/tasks/{task.id}/submit", data=data, content_type="multipart/form-data")
 
 
