@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from pingyi.audit.models import AuditEntry
 from pingyi.extensions import db
 from pingyi.timeutil import day_start, local, utcnow
+from pingyi.xlsx import append_row
 
 SKIPPED = {"password_hash", "version", "created_at", "last_login_at", "throttle_cleared_at"}
 USER_AGENT_LENGTH = 200
@@ -128,19 +129,6 @@ def search_entries(q="", object_type="", unit_id=None, only_types=(), user_id=No
     return stmt
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(cell):
-    """Make a written openpyxl cell plain text if its text could be read as a formula (= + - @ tab CR):
-    the value stays exactly as stored, typed as a string with Excel's quote prefix, so neither Excel nor
-    WPS evaluates it, not even after the cell is edited."""
-    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    return cell
-
-
 EXPORT_LIMIT = 50000
 
 
@@ -151,16 +139,14 @@ def export_entries(entries, describe, what):
     sheet.title = "操作日志"
     header = ["时间（北京时间）", "操作人", "用户名", "操作", "对象编号", "单位", "内容", "修改前 → 修改后",
               "来源地址", "浏览器"]
-    sheet.append(header)
+    append_row(sheet, header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for e in entries:
         changes = "\n".join(f"{field}：{old + ' → ' if e.before else ''}{new}" for field, old, new in describe(e))
         row = [local(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.user.display_name if e.user else "", e.username,
                what(e), e.object_id, e.unit.name if e.unit else "", e.summary, changes, e.remote_addr, e.user_agent]
-        sheet.append(row)
-        for cell in sheet[sheet.max_row]:
-            safe_cell(cell)
+        append_row(sheet, row)
     for column, width in zip("ABCDEFGHIJ", (20, 12, 14, 16, 9, 18, 40, 40, 16, 40)):
         sheet.column_dimensions[column].width = width
     for row in sheet.iter_rows(min_row=2):
