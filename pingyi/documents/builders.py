@@ -31,11 +31,15 @@ def _title_lines(text, width=18):
 
 
 def _closing(doc, d):
-    """版记 on the last page; own page (an even one) when the text ended on an odd page."""
+    """版记 on the last page; `colophon_own_page` (1, or 2 with a blank page) moves it to an even page
+    of its own; -1 leaves it out."""
+    own_page = int(d.get("colophon_own_page") or 0)
+    if own_page < 0:                        # the text alone, to measure where it ends
+        return
     if d.get("letter"):
-        doc.colophon(d["cc"], own_page=d.get("colophon_own_page", False))
+        doc.colophon(d["cc"], own_page=own_page)
     else:
-        doc.colophon(d["cc"], d["office"], d["date"], own_page=d.get("colophon_own_page", False))
+        doc.colophon(d["cc"], d["office"], d["date"], own_page=own_page)
 
 
 def notice_docx(d):
@@ -87,7 +91,7 @@ COMMITMENT_ATOMS = (0, 3, 4)
 def _commitment_table(doc, rows):
     """序号 | 反馈问题 | 整改措施 | 责任领导、责任部门、责任人 (one a line) | 完成时限; 序号, names and dates
     never break inside a word (a blank form keeps room for "年　月　日")."""
-    doc.table(COMMITMENT_HEADERS, rows, atoms=COMMITMENT_ATOMS, minimum={3: 5, 4: 7})
+    doc.table(COMMITMENT_HEADERS, rows, atoms=COMMITMENT_ATOMS, minimum={2: 6, 3: 5, 4: 7})
 
 
 def feedback_notice_docx(d):
@@ -132,7 +136,8 @@ def rectification_notice_docx(d):
     doc.addressee(f"{d['unit']}：")
     doc.paragraph(f"{d['feedback_date']}，{d['office_short']}以《关于{d['unit']}政风行风评议意见的反馈通知书》"
                   f"（{d['feedback_number']}）向你单位反馈了{d['year']}年度政风行风评议意见，要求限期整改。"
-                  f"经核查，下列问题至今未整改到位：")
+                  f"经核查，下列问题至今未整改到位，不符合《关于开展{d['year']}年度政风行风评议工作的通知》"
+                  f"{'（' + d['notice_number'] + '）' if d['notice_number'] else ''}规定的评议内容要求：")
     for n, item in enumerate(d["items"], 1):
         doc.heading2(f"（{numeral(n)}）{item['dimension']}方面。",
                      f"{item['found_on']}，{item['method']}发现：{item['facts'].rstrip('。；')}。"
@@ -245,7 +250,7 @@ def bulletin_docx(d):
         doc.heading1(f"{numeral(n)}、{group['name']}")
         doc.table(["名次", "单位", "综合得分", "评定等次", "备注"],
                   [[str(r["rank"]), r["unit"], r["total"], r["grade"], r["mark"]] for r in group["rows"]],
-                  [900, 3445, 1500, 1500, 1500])
+                  atoms=(0, 1, 2, 3), minimum={4: 4})
     _closing(doc, d | {"cc": CC})
     return doc.save()
 

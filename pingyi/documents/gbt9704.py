@@ -102,6 +102,14 @@ def text_width(text):
     return sum(1 if unicodedata.east_asian_width(c) in ("W", "F") else 0.5 for c in text)
 
 
+def set_width(text):
+    """Width in characters as LibreOffice and Word set it: text_width plus the quarter-character space
+    they put between Chinese and Latin or digits (autoSpaceDE/DN), with some room to spare."""
+    wide = [unicodedata.east_asian_width(c) in ("W", "F") for c in text]
+    changes = sum(1 for a, b in zip(wide, wide[1:]) if a != b)
+    return text_width(text) + 0.3 * changes
+
+
 def _chars(n):
     """An indent of n characters: (hundredths of a character, twips fallback)."""
     return round(n * 100), round(n * CHAR)
@@ -426,13 +434,13 @@ class OfficialDocument:
         `atoms` column (序号, names, dates) and every header fits unbroken; the other columns share
         the rest by how much text they hold. `minimum` gives a column index its least width in characters."""
         char, pad = size * 20, 2 * CELL_MARGIN + 40
-        lines = lambda value: xml_text(value).split("\n")                     # noqa: E731
+        lines = lambda value: xml_text(value).split()                        # noqa: E731  (words of a cell)
         need, weight = [], []
         for col, header in enumerate(headers):
             cells = [str(row[col]) for row in rows if col < len(row)]
-            least = max([text_width(line) for line in lines(header)] + [(minimum or {}).get(col, 0)])
+            least = max([set_width(line) for line in lines(header)] + [(minimum or {}).get(col, 0)])
             if col in atoms:
-                least = max([least] + [text_width(line) for cell in cells for line in lines(cell)])
+                least = max([least] + [set_width(line) for cell in cells for line in lines(cell)])
             need.append(round(least * char) + pad)
             weight.append(0 if col in atoms else max(1.0, sum(text_width(cell) for cell in cells)))
         spare = TEXT_WIDTH - sum(need)
@@ -506,10 +514,11 @@ class OfficialDocument:
         self.blank_line(keep_next=True)
         self.title(title)
 
-    def _own_page(self):
-        """End the text here: what follows starts a new section on the next even page, with no page
-        number, header or 信函 lines."""
-        new = self.doc.add_section(WD_SECTION.EVEN_PAGE)
+    def _own_page(self, blank=False):
+        """End the text here: what follows starts a new section on a new page (after a blank one with
+        `blank`), with no page number, header or 信函 lines. A new page rather than Word's "even page"
+        break, which LibreOffice does not honour: the caller knows the parity from the laid-out pages."""
+        new = self.doc.add_section(WD_SECTION.NEW_PAGE)
         self._tiny(self.doc.paragraphs[-1])                 # the paragraph that ends the text's section
         new.different_first_page_header_footer = False
         for part in (new.header, new.even_page_header, new.footer, new.even_page_footer):
@@ -517,15 +526,18 @@ class OfficialDocument:
             part.is_linked_to_previous = False
             self._tiny(part.paragraphs[0])
         self._tiny(self.doc.add_paragraph())    # LibreOffice starts no new page for a floating table alone
+        if blank:
+            self._tiny(self.doc.add_paragraph()).paragraph_format.page_break_before = True
 
     def colophon(self, cc: list[str], issuer: str | None = None, day: datetime.date | None = None,
-                 own_page: bool = False) -> None:
+                 own_page: int = 0) -> None:
         """版记 at the foot of the last page, a floating table anchored to the 版心 bottom: 抄送 and, in
         the 文件格式, 印发机关 and 印发日期 between rules. 信函格式 (no issuer) has the 抄送 line alone
-        and no rules. `own_page`: the text ended on an odd page, so the 版记 goes to the foot of the
-        next (even) page, 封四, which carries no page number."""
+        and no rules. The 版记 stands on an even page (封四): `own_page` 1 puts it at the foot of the next
+        page (the text ended on an odd page), 2 after a blank page as well (the text ended on an even page
+        too full for it); those pages carry no page number."""
         if own_page:
-            self._own_page()
+            self._own_page(blank=own_page == 2)
         letter = issuer is None
         if letter and not cc:
             return

@@ -65,27 +65,42 @@ def page_count(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
 
 
-def finished(kind, data, builder):
-    """Build the document; when it has a 版记 and LibreOffice can lay it out, make sure the 版记 stands on
-    an even page (封四): if the text ends on an odd page, build again with the 版记 on a page of its own."""
+def paginated(kind, data, builder, executable=None):
+    """(docx, pdf): the document laid out by LibreOffice with its 版记 on 封四, an even page: at the foot
+    of the text's last page when that is even and has room; else on a page of its own without a page
+    number, after a blank one when the text ends on an even page. Raises RenderError without LibreOffice."""
     from pingyi.documents.builders import WITH_COLOPHON
-    docx = builder(data)
+    if kind not in WITH_COLOPHON:
+        docx = builder(data)
+        return docx, to_pdf(docx, executable)
+    text_pages = page_count(to_pdf(builder(dict(data, colophon_own_page=-1)), executable))
+    if text_pages % 2 == 0:
+        docx = builder(data)
+        pdf = to_pdf(docx, executable)
+        if page_count(pdf) == text_pages:
+            return docx, pdf
+    docx = builder(dict(data, colophon_own_page=1 if text_pages % 2 else 2))
+    return docx, to_pdf(docx, executable)
+
+
+def finished(kind, data, builder):
+    """The document to hand out: paginated when LibreOffice is installed (and DOCUMENT_PAGINATE, on
+    outside tests, allows), else as built."""
+    from pingyi.documents.builders import WITH_COLOPHON
     if kind not in WITH_COLOPHON or not soffice() or not (has_app_context() and current_app.config.get(
             "DOCUMENT_PAGINATE", not current_app.config.get("TESTING"))):
-        return docx
+        return builder(data)
     try:
-        pages = page_count(to_pdf(docx))
+        return paginated(kind, data, builder)[0]
     except RenderError:
-        return docx
-    if pages % 2:
-        docx = builder(dict(data, colophon_own_page=True))
-    return docx
+        return builder(data)
 
 
 def preview_dir():
-    if "PREVIEW_DIR" in current_app.config:
+    """Cached page images: PREVIEW_DIR, else beside the upload folder (instance/previews by default)."""
+    if current_app.config.get("PREVIEW_DIR"):
         return Path(current_app.config["PREVIEW_DIR"])
-    return Path(current_app.instance_path) / "previews"
+    return Path(current_app.config["UPLOAD_DIR"]).parent / "previews"
 
 
 def page_images(docx: bytes):

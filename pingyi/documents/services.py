@@ -160,8 +160,7 @@ def rectification_data(campaign, unit, deadline=None, number=None, on=None):
         found_on = finding.inspection.held_on if finding and finding.inspection else local(notice.sent_at).date()
         method = (METHOD_LABELS.get(finding.inspection.method) if finding and finding.inspection else None) or "评议"
         check = finding.item.text.rstrip("。；") if finding and finding.item else ""
-        rule = (f"《关于开展{campaign.year}年度政风行风评议工作的通知》（{notice_number(campaign)}）评议内容"
-                f"“{item.dimension.name}”中“{check or item.dimension.name}”的要求")
+        rule = f"评议内容“{item.dimension.name}”中" + (f"“{check}”的要求" if check else "的有关要求")
         items.append({"dimension": item.dimension.name, "found_on": cn_date(found_on), "method": method,
                       "facts": item.problem, "rule": rule, "old_deadline": cn_date(due), "state": state})
     if not items:

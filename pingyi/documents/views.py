@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from pingyi import policy
 from pingyi.auth.roles import OFFICE, UNIT, role_required
-from pingyi.documents import render, services
+from pingyi.documents import render as layout, services
 from pingyi.documents.models import KIND_LABELS, LETTER_KINDS, UNIT_KINDS, DocumentBatch, IssuedDocument
 from pingyi.errors import DomainError
 from pingyi.extensions import db
@@ -141,9 +141,9 @@ def _preview(kind, unit=None):
     except services.DocumentMissing as e:
         return _missing(e, unit)
     try:
-        digest, pages = render.page_images(data)
+        digest, pages = layout.page_images(data)
         error = None
-    except render.RenderError as e:
+    except layout.RenderError as e:
         digest, pages, error = None, [], str(e)
     docx_url = (url_for("documents.unit_document", unit_id=unit.id, kind=kind, preview=1) if unit
                 else url_for(f"documents.{kind}", preview=1))
@@ -167,7 +167,7 @@ def unit_preview(unit_id, kind):
 @bp.get("/documents/pages/<digest>/<name>")
 @role_required(OFFICE, "leader")
 def page_image(digest, name):
-    path = render.page_file(digest, name)
+    path = layout.page_file(digest, name)
     if path is None:
         abort(404)
     return send_file(path, mimetype="image/png", max_age=3600)
