@@ -91,6 +91,7 @@ MATRIX = {
     "feedback.show": ({"GET"}, STAFF | {UNIT_OWN}),
     "feedback.preview": ({"GET"}, STAFF | {UNIT_OWN}),
     "feedback.save": ({"POST"}, {OFFICE}),
+    "feedback.regenerate_overall": ({"POST"}, {OFFICE}),
     "feedback.add_item": ({"POST"}, {OFFICE}),
     "feedback.save_item": ({"POST"}, {OFFICE}),
     "feedback.delete_item": ({"POST"}, {OFFICE}),

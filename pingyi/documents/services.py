@@ -308,8 +308,10 @@ def deliver(kind, campaign, unit, user):
     """A document its addressee downloads (the 通知 and the 通报, a unit's own feedback notice and
     commitment letter): built from the frozen data and entered in the audit log, not in the register."""
     data = build(kind, campaign, unit)
-    record("download", unit or campaign, unit_id=unit.id if unit else None, actor=user,
-           summary=f"下载{KIND_LABELS[kind]}（{filename(kind, campaign, unit)}）")
+    entry = record("download", unit or campaign, unit_id=unit.id if unit else None, actor=user,
+                   summary=f"下载{KIND_LABELS[kind]}（{filename(kind, campaign, unit)}，SHA-256 "
+                           f"{hashlib.sha256(data).hexdigest()[:12]}…）")
+    entry.after = ""                           # a download changes nothing: no field values to show
     db.session.commit()
     return data
 
@@ -322,7 +324,8 @@ def latest_issued(campaign, unit, kind):
 
 def record_download(doc, user):
     """A unit's download of an issued copy goes to the audit log."""
-    record("download", doc, unit_id=doc.unit_id, actor=user, summary=f"下载{doc.kind_label}（{doc.filename}）")
+    entry = record("download", doc, unit_id=doc.unit_id, actor=user, summary=f"下载{doc.kind_label}（{doc.filename}）")
+    entry.after = ""
     db.session.commit()
 
 
