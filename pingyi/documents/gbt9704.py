@@ -8,6 +8,7 @@ import datetime
 import io
 import re
 import unicodedata
+import zipfile
 
 from docx import Document
 from docx.enum.section import WD_SECTION
@@ -576,6 +577,14 @@ class OfficialDocument:
         self._tiny(self.doc.add_paragraph())                # ends the body; 1 pt so it adds no line
 
     def save(self) -> bytes:
+        """The .docx bytes, the same for the same content (zip entries carry a fixed date), so a preview's
+        page images are found again by the file's sha256."""
         buffer = io.BytesIO()
         self.doc.save(buffer)
-        return buffer.getvalue()
+        out = io.BytesIO()
+        with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            for info in source.infolist():
+                fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+                fixed.compress_type = zipfile.ZIP_DEFLATED
+                target.writestr(fixed, source.read(info.filename))
+        return out.getvalue()

@@ -103,16 +103,17 @@ def preview_dir():
     return Path(current_app.config["UPLOAD_DIR"]).parent / "previews"
 
 
-def page_images(docx: bytes):
-    """(sha256, page file names) of the document rendered as PNG pages, cached under the instance folder by
-    the document's sha256; raises RenderError when LibreOffice is missing or fails."""
+def page_images(docx: bytes, pdf: bytes | None = None):
+    """(sha256, page file names) of the document rendered as PNG pages (from `pdf` when already laid out),
+    cached under the instance folder by the document's sha256; raises RenderError when LibreOffice is
+    missing or fails."""
     digest = hashlib.sha256(docx).hexdigest()
     folder = preview_dir() / digest
     pages = sorted(folder.glob("page-*.png")) if folder.is_dir() else []
     if not pages:
         if not shutil.which("pdftoppm"):
             raise RenderError("服务器未安装 poppler-utils（pdftoppm），无法预览版面")
-        pdf = to_pdf(docx)
+        pdf = pdf or to_pdf(docx)
         work = Path(tempfile.mkdtemp(prefix=f"{digest}-", dir=_parent(folder)))
         try:
             (work / "document.pdf").write_bytes(pdf)

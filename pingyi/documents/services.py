@@ -273,6 +273,15 @@ def build(kind, campaign, unit=None, **options):
     return BUILDERS[kind](DATA[kind](campaign, unit, **options))
 
 
+def laid_out(kind, campaign, unit=None):
+    """(docx, pdf) for the preview: the document as build() makes it and its pages laid out by LibreOffice
+    (RenderError from pingyi.documents.render when LibreOffice is missing)."""
+    data = DATA[kind](campaign, unit)
+    if not render.soffice():
+        raise render.RenderError("服务器未安装 LibreOffice，无法预览版面")
+    return render.paginated(kind, data, builders.BUILDERS[kind])
+
+
 def _store(data, folder="documents"):
     path = Path(current_app.config["UPLOAD_DIR"]) / folder
     path.mkdir(parents=True, exist_ok=True)

@@ -137,12 +137,11 @@ def download(document_id):
 def _preview(kind, unit=None):
     campaign = campaign_or_404()
     try:
-        data = services.build(kind, campaign, unit)
+        docx, pdf = services.laid_out(kind, campaign, unit)
+        digest, pages = layout.page_images(docx, pdf)
+        error = None
     except services.DocumentMissing as e:
         return _missing(e, unit)
-    try:
-        digest, pages = layout.page_images(data)
-        error = None
     except layout.RenderError as e:
         digest, pages, error = None, [], str(e)
     docx_url = (url_for("documents.unit_document", unit_id=unit.id, kind=kind, preview=1) if unit

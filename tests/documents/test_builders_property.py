@@ -96,3 +96,13 @@ def test_a_vertical_tab_in_a_stored_field_no_longer_breaks_the_commitment_letter
                                       "feedback_number": "", "items": [["问题\x0b一", "措施\x00一", "张三\x1b", "2026年12月31日"]]})
     cells = [c.text for t in docx.Document(io.BytesIO(built)).tables for row in t.rows for c in row.cells]
     assert "问题一" in cells and "措施一" in cells and "张三" in cells
+
+
+def test_the_same_content_gives_the_same_bytes():
+    """Zip entries carry a fixed date: a preview's cached pages are found again by the file's sha256."""
+    import zipfile
+    data = {"unit": "县测试局", "office": "青山县纠正行业不正之风办公室", "date": "", "feedback_number": "",
+            "items": [["问题", "措施", "张三", "2026年12月31日"]]}
+    built = builders.commitment_docx(data)
+    assert {i.date_time for i in zipfile.ZipFile(io.BytesIO(built)).infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    assert builders.commitment_docx(data) == built
