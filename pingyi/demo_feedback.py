@@ -40,9 +40,10 @@ def _send(campaign, unit, office, day, extra=(), deadlines=None):
     return notice
 
 
-def _answer(item, user, day, kind, deadline=None, owner="分管副局长"):
+def _answer(item, user, day, kind, deadline=None, owner="办公室主任", leader="分管副职", department="办公室"):
     values = {"measures": "制定整改方案，明确专人负责，逐项落实并建立长效机制。" if kind != "policy" else "",
               "owner": owner if kind != "policy" else "", "deadline": deadline,
+              "leader": leader if kind != "policy" else "", "department": department if kind != "policy" else "",
               "commitment": "向社会公开承诺按期整改到位，接受群众监督。" if kind == "plan" else "",
               "explanation": "该事项办理时限由上级主管部门统一规定，本单位已向上级反映群众诉求。" if kind == "policy" else ""}
     with acting_at(_at(day, 15)):
@@ -67,13 +68,15 @@ def load(campaign, units, liaisons, accounts):
         feedback.receive_notice(notice, liaisons[police.id])
     fix, plan, policy_item = notice.items[0], notice.items[1], notice.items[2]
     liaison = liaisons[police.id]
-    r_fix = _answer(fix, liaison, date(2026, 7, 3), "fix", date(2026, 7, 31), "户政大队教导员 刘强")
+    r_fix = _answer(fix, liaison, date(2026, 7, 3), "fix", date(2026, 7, 31), "户政大队教导员 刘强", "副局长 李卫东",
+                    "户政管理大队")
     with acting_at(_at(date(2026, 7, 12), 10)):
         rect.add_update(r_fix, liaison, "已组织窗口人员文明用语培训两期，共 46 人参加。", [], False)
     _complete(r_fix, liaison, date(2026, 7, 28), "窗口全部实行首问负责和一次性告知，群众满意度回访 98%。")
     with acting_at(_at(date(2026, 8, 3), 15)):
         rect.verify(r_fix, office, True, "经暗访复查，窗口服务规范，整改到位。")
-    r_plan = _answer(plan, liaison, date(2026, 7, 3), "plan", date(2026, 12, 31), "办公室主任 周敏")
+    r_plan = _answer(plan, liaison, date(2026, 7, 3), "plan", date(2026, 12, 31), "办公室主任 周敏", "政委 陈立新",
+                     "警务保障室")
     _answer(policy_item, liaison, date(2026, 7, 4), "policy")
     with acting_at(_at(date(2026, 7, 30), 9)):
         rect.submit_letter(campaign, police, liaison, [("县公安局整改承诺书（盖章）.pdf", _pdf("Commitment letter"))])
@@ -86,11 +89,12 @@ def load(campaign, units, liaisons, accounts):
 
     _send(campaign, education, office, sent_on)  # never confirmed: flagged as overdue receipt
 
+    # Sent over three days, in the order of the days: numbers follow the order of sending and dates.
     ordered = sorted(units.values(), key=lambda u: u.sort_order)
-    for index, unit in enumerate(ordered):
+    for day, index, unit in sorted((sent_on + timedelta(days=i % 3), i, u) for i, u in enumerate(ordered)):
         if unit in (police, education) or not feedback.unreported_findings(campaign, unit):
             continue
-        notice = _send(campaign, unit, office, sent_on + timedelta(days=index % 3))
+        notice = _send(campaign, unit, office, day)
         user = liaisons.get(unit.id)
         if user is None or index % 6 == 2:
             continue  # no liaison account, or not yet signed

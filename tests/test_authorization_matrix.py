@@ -97,6 +97,7 @@ MATRIX = {
     "feedback.show": ({"GET"}, STAFF | {UNIT_OWN}),
     "feedback.preview": ({"GET"}, STAFF | {UNIT_OWN}),
     "feedback.save": ({"POST"}, {OFFICE}),
+    "feedback.regenerate_overall": ({"POST"}, {OFFICE}),
     "feedback.add_item": ({"POST"}, {OFFICE}),
     "feedback.save_item": ({"POST"}, {OFFICE}),
     "feedback.delete_item": ({"POST"}, {OFFICE}),
@@ -115,8 +116,12 @@ MATRIX = {
     "rectifications.submit_commitment": ({"POST"}, {UNIT_OWN}),
     "rectifications.file_commitment": ({"POST"}, {OFFICE}),
     "documents.index": ({"GET"}, {OFFICE, LEADER, UNIT_OWN, UNIT_OTHER}),  # a unit goes to its own page
-    "documents.notice": ({"GET"}, STAFF),
+    "documents.notice": ({"GET"}, EVERYONE),  # units are its addressees
     "documents.unit_document": ({"GET"}, STAFF | {UNIT_OWN}),
+    "documents.issue_letter": ({"POST"}, {OFFICE}),
+    "documents.preview": ({"GET"}, {OFFICE, LEADER}),
+    "documents.unit_preview": ({"GET"}, {OFFICE, LEADER}),
+    "documents.page_image": ({"GET"}, {OFFICE, LEADER}),
     "documents.download": ({"GET"}, STAFF | {UNIT_OWN}),
     "documents.create_batch": ({"POST"}, {OFFICE}),
     "documents.batch": ({"GET"}, {OFFICE, LEADER}),
@@ -126,7 +131,7 @@ MATRIX = {
     "backups.create": ({"POST"}, {OFFICE}),
     "backups.download": ({"GET"}, {OFFICE}),
     "health.healthz": ({"GET"}, EVERYONE | {ANON}),
-    "documents.bulletin": ({"GET"}, STAFF),
+    "documents.bulletin": ({"GET"}, EVERYONE),  # units are its addressees
     "surveys.index": ({"GET"}, {OFFICE, SUPERVISOR, LEADER}),
     "surveys.setup": ({"GET"}, {OFFICE}),
     "surveys.set_up_defaults": ({"POST"}, {OFFICE}),
@@ -195,6 +200,10 @@ def _url(app, rule, role):
         values["name"] = _backup_name()
     if rule.endpoint.startswith("documents."):
         values["kind"] = "feedback-notice"  # a document type there, a checklist side elsewhere
+        values["kind"] = {"documents.issue_letter": "reminder", "documents.preview": "notice"}.get(
+            rule.endpoint, values["kind"])
+        if rule.endpoint == "documents.page_image":
+            values.update(_page_image(app))
     if rule.endpoint.startswith(("feedback.", "rectifications.")):
         values["item_id"] = notice.items[0].id  # a feedback item there, a check item elsewhere
     with app.test_request_context():
@@ -211,6 +220,16 @@ def _survey_values(own):
     return {"questionnaire_id": db.session.scalar(select(Questionnaire.id).where(Questionnaire.campaign_id == campaign.id)),
             "ballot_id": db.session.scalar(select(Ballot.id).where(Ballot.unit_id == own, Ballot.channel == "paper")),
             "code": code.code, "batch_id": code.batch_id}
+
+
+def _page_image(app):
+    """A cached preview page (as the preview page leaves it)."""
+    from pingyi.documents import render
+    with app.test_request_context():
+        folder = render.preview_dir() / ("a" * 64)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "page-1.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    return {"digest": "a" * 64, "name": "page-1.png"}
 
 
 def _issued(unit_id):

@@ -30,6 +30,18 @@ def _title_lines(text, width=18):
     return text
 
 
+def _closing(doc, d):
+    """版记 on the last page; `colophon_own_page` (1, or 2 with a blank page) moves it to an even page
+    of its own; -1 leaves it out."""
+    own_page = int(d.get("colophon_own_page") or 0)
+    if own_page < 0:                        # the text alone, to measure where it ends
+        return
+    if d.get("letter"):
+        doc.colophon(d["cc"], own_page=own_page)
+    else:
+        doc.colophon(d["cc"], d["office"], d["date"], own_page=own_page)
+
+
 def notice_docx(d):
     """关于开展××年度政风行风评议工作的通知 (文件格式)."""
     doc = OfficialDocument()
@@ -44,16 +56,15 @@ def notice_docx(d):
     doc.paragraph(f"{'、'.join(d['stationed'])}{len(d['stationed'])}个驻县单位按照《驻县单位政风行风评议实施方案》开展评议。")
     doc.heading1("二、评议内容")
     for n, (name, items) in enumerate(d["dimensions"], 1):
-        doc.heading2(f"（{numeral(n)}）{name}。", "；".join(items) + "。")
+        doc.heading2(f"（{numeral(n)}）{name}。", "；".join(i.rstrip("。；") for i in items) + "。")
     doc.heading1("三、评议组织")
     doc.paragraph("成立三个评议组，分别负责各类评议对象的评议工作：")
     for n, (name, scope, leader, members) in enumerate(d["groups"], 1):
-        doc.heading2(f"（{numeral(n)}）{name}", f"负责{scope}。组长：{leader}；成员：{members}。")
+        doc.heading2(f"（{numeral(n)}）{name}。", f"负责{scope}。组长：{leader}；成员：{members}。")
     doc.heading1("四、评议步骤")
     for n, (name, start, end, text) in enumerate(d["phases"], 1):
-        doc.heading3(f"{n}.{name}（{start}至{end}）。", text)
-    doc.paragraph(f"集中评议分两轮进行：第一轮{d['round1']}，第二轮{d['round2']}，采取明察暗访、问卷调查、听取汇报、"
-                  "座谈会、民意测评、走访服务对象等方式进行。")
+        doc.heading3(f"{n}.{name}（{start}至{end}）。", text.rstrip("。") + "。")
+    doc.paragraph("评议采取明察暗访、问卷调查、听取汇报、座谈会、民意测评、走访服务对象等方式进行。")
     doc.heading1("五、工作要求")
     doc.heading2("（一）加强领导，精心组织。", "各单位要成立评议工作领导小组，明确一名联络员，于4月30日前将领导小组名单报县纠风办。")
     doc.heading2("（二）认真自查，狠抓整改。", "各单位要对照评议内容逐条自查，对反馈的问题逐条整改，"
@@ -69,57 +80,103 @@ def notice_docx(d):
     doc.table(["职务", "姓名", "单位职务", "联系电话"], [["组长", "", "", ""], ["副组长", "", "", ""],
                                                    ["成员", "", "", ""], ["成员", "", "", ""], ["联络员", "", "", ""]],
               [1600, 2000, 3245, 2000])
-    doc.colophon(CC, d["office"], d["date"])
+    _closing(doc, d | {"cc": CC})
     return doc.save()
 
 
+COMMITMENT_HEADERS = ["序号", "反馈问题", "整改措施", "责任领导\n责任部门\n责任人", "完成时限"]
+COMMITMENT_ATOMS = (0, 3, 4)
+
+
+def _commitment_table(doc, rows):
+    """序号 | 反馈问题 | 整改措施 | 责任领导、责任部门、责任人 (one a line) | 完成时限; 序号, names and dates
+    never break inside a word (a blank form keeps room for "年　月　日")."""
+    doc.table(COMMITMENT_HEADERS, rows, atoms=COMMITMENT_ATOMS, minimum={2: 6, 3: 5, 4: 7})
+
+
 def feedback_notice_docx(d):
-    """关于××政风行风评议意见的反馈通知书 (文件格式), one per unit and round."""
+    """关于××政风行风评议意见的反馈通知书 (信函格式), one per unit and round."""
     doc = OfficialDocument()
-    doc.red_header(d["org_mark"], d["number"])
+    doc.letter_header(d["org"], d["number"])
     doc.title(_title_lines(f"关于{d['unit']}政风行风评议意见的反馈通知书"))
     doc.addressee(f"{d['unit']}：")
     cited = f"（{d['notice_number']}）" if d["notice_number"] else ""
     doc.paragraph(f"根据《关于开展{d['year']}年度政风行风评议工作的通知》{cited}要求，{d['office_short']}会同评议组和"
-                  f"义务监督员，采取明察暗访、问卷调查、民意测评等方式，对你单位开展了{d['round']}。"
-                  "现将评议意见反馈如下：")
+                  f"义务监督员，{d['methods']}，对你单位开展了{d['round']}。现将评议意见反馈如下：")
     doc.heading1("一、总体评价")
-    doc.paragraph(d["overall"] or "你单位能够按照评议工作要求开展自查自评，积极配合评议工作。")
+    for text in (t.strip() for t in d["overall"].split("\n")):
+        if text:
+            doc.paragraph(text)
     doc.heading1("二、存在的主要问题")
     for n, (dimension, problems) in enumerate(d["problems"], 1):
-        doc.heading2(f"（{numeral(n)}）{dimension}方面。", "；".join(problems) + "。")
+        doc.heading2(f"（{numeral(n)}）{dimension}方面。", "；".join(p.rstrip("。；") for p in problems) + "。")
     doc.heading1("三、整改要求")
     for n, (suggestion, deadline) in enumerate(d["suggestions"], 1):
-        doc.heading3(f"{n}.", f"{suggestion}（整改时限：{deadline}）")
+        doc.heading3(f"{n}.", f"{suggestion.rstrip('。；')}（整改时限：{deadline}）。")
     doc.paragraph(f"请于{d['answer_deadline']}前将整改方案和书面整改承诺书报县纠风办备案。整改落实情况将作为"
                   f"{d['year']}年度评议结果的重要内容。")
     doc.attachment_note(["整改承诺书（样式）"])
     doc.signature(d["office"], d["date"])
     doc.attachment_page("附件", "整改承诺书（样式）")
-    doc.paragraph(f"{d['office']}：")
-    doc.paragraph(f"根据《关于{d['unit']}政风行风评议意见的反馈通知书》，现郑重承诺如下：")
-    doc.table(["序号", "反馈问题", "整改措施", "责任人", "完成时限"],
-              [[str(n), p, "", "", ""] for n, p in enumerate(d["flat_problems"], 1)], [600, 2700, 2900, 1200, 1445])
+    doc.addressee(f"{d['office']}：")
+    doc.paragraph(f"根据《关于{d['unit']}政风行风评议意见的反馈通知书》（{d['number']}），对一时无条件解决的问题，"
+                  "我单位制定了整改计划，现郑重承诺如下：")
+    _commitment_table(doc, [[str(n), p, "", "", ""] for n, p in enumerate(d["flat_problems"], 1)])
     doc.signature_lines([f"{d['unit']}（盖章）", "主要负责人（签字）：", "年　月　日"])
-    doc.colophon(["县纪委", "县政府办公室"], d["office"], d["date"])
+    _closing(doc, d | {"letter": True})
     return doc.save()
 
 
 def rectification_notice_docx(d):
-    """关于限期整改××问题的通知: the open items of a unit with their deadlines."""
+    """关于限期整改××问题的通知 (信函格式): each open problem with when and how it was found and the
+    facts, the rule it breaks, the feedback notice cited by title and number, and a new deadline."""
     doc = OfficialDocument()
-    doc.red_header(d["org_mark"], d["number"])
+    doc.letter_header(d["org"], d["number"])
     doc.title(_title_lines(f"关于限期整改{d['unit']}政风行风问题的通知"))
     doc.addressee(f"{d['unit']}：")
-    doc.paragraph(f"{d['year']}年度政风行风评议中，{d['office_short']}向你单位反馈了评议意见"
-                  f"{'（' + d['feedback_number'] + '）' if d['feedback_number'] else ''}。经核查，下列问题至今未整改到位：")
-    for n, (problem, found, state, deadline) in enumerate(d["items"], 1):
-        doc.heading2(f"（{numeral(n)}）{problem.rstrip('。')}。", f"{found}现状：{state}；整改时限：{deadline}。")
-    doc.paragraph("上述问题违反了政风行风建设和纠风工作的有关规定。请你单位对照评议意见，明确责任领导和责任人，"
-                  "逐项制定整改措施，在规定时限内整改到位，并于整改期满后五个工作日内将整改情况书面报县纠风办。")
-    doc.paragraph("逾期未整改或整改不到位的，将在全县通报，并在年度评议结果中予以扣分，情节严重的按有关规定追究责任。")
+    doc.paragraph(f"{d['feedback_date']}，{d['office_short']}以《关于{d['unit']}政风行风评议意见的反馈通知书》"
+                  f"（{d['feedback_number']}）向你单位反馈了{d['year']}年度政风行风评议意见，要求限期整改。"
+                  f"经核查，下列问题至今未整改到位，不符合《关于开展{d['year']}年度政风行风评议工作的通知》"
+                  f"{'（' + d['notice_number'] + '）' if d['notice_number'] else ''}规定的评议内容要求：")
+    for n, item in enumerate(d["items"], 1):
+        doc.heading2(f"（{numeral(n)}）{item['dimension']}方面。",
+                     f"{item['found_on']}，{item['method']}发现：{item['facts'].rstrip('。；')}。"
+                     f"该问题违反了{item['rule']}。原定整改时限为{item['old_deadline']}，{item['state']}。")
+    doc.paragraph(f"请你单位接到本通知后，明确责任领导和责任人，逐项制定整改措施，于{d['deadline']}前整改到位，"
+                  f"并在整改期满后五个工作日内将整改情况书面报{d['office_short']}。")
+    doc.paragraph("逾期未整改或整改不到位的，将在全县通报，并在年度评议结果中予以扣分；情节严重的，按有关规定追究相关人员责任。")
     doc.signature(d["office"], d["date"])
-    doc.colophon(["县纪委"], d["office"], d["date"])
+    _closing(doc, d | {"letter": True})
+    return doc.save()
+
+
+def reminder_docx(d):
+    """催办通知 (信函格式): what a unit has left undone (tasks past their deadline, an unsigned feedback
+    notice, problems not answered), a new deadline and whom to ask."""
+    doc = OfficialDocument()
+    doc.letter_header(d["org"], d["number"])
+    doc.title(_title_lines(f"关于督促{d['unit']}限期完成政风行风评议有关工作的函"))
+    doc.addressee(f"{d['unit']}：")
+    cited = f"（{d['notice_number']}）" if d["notice_number"] else ""
+    doc.paragraph(f"按照《关于开展{d['year']}年度政风行风评议工作的通知》{cited}要求，各单位应按时完成评议各阶段工作。"
+                  f"经查，截至{d['as_of']}，你单位下列工作尚未完成：")
+    section = iter(range(1, 10))
+    if d["tasks"]:
+        doc.heading2(f"（{numeral(next(section))}）逾期未完成的工作。")
+        for n, (task, deadline, days) in enumerate(d["tasks"], 1):
+            doc.paragraph(f"{n}.{task.rstrip('。')}（完成时限：{deadline}，已逾期{days}天）。")
+    if d["unsigned"]:
+        doc.heading2(f"（{numeral(next(section))}）未签收的反馈通知书。",
+                     "、".join(d["unsigned"]) + "已发送你单位，至今未签收。")
+    if d["unanswered"]:
+        doc.heading2(f"（{numeral(next(section))}）未答复整改的问题。",
+                     f"反馈通知书所列{len(d['unanswered'])}个问题尚未逐条答复整改措施：" +
+                     "；".join(p.rstrip("。；") for p in d["unanswered"]) + "。")
+    doc.paragraph(f"请你单位高度重视，于{d['deadline']}前完成上述工作，并将完成情况报{d['office_short']}。"
+                  "逾期仍未完成的，将在全县通报，并在年度评议结果中予以扣分。")
+    doc.signature(d["office"], d["date"])
+    if d["contact"]:
+        doc.note(f"（联系人：{d['contact']}，电话：{d['phone']}）")
     return doc.save()
 
 
@@ -130,16 +187,13 @@ def commitment_docx(d):
     doc.addressee(f"{d['office']}：")
     cited = f"《关于{d['unit']}政风行风评议意见的反馈通知书》{'（' + d['feedback_number'] + '）' if d['feedback_number'] else ''}"
     doc.paragraph(f"根据{cited}，对一时无条件解决的问题，我单位制定了整改计划，现郑重承诺如下：")
-    doc.table(["序号", "反馈问题", "整改措施", "责任人", "完成时限"],
-              [[str(n), *row] for n, row in enumerate(d["items"], 1)], [600, 2700, 2900, 1200, 1445])
-    doc.paragraph("一、按期整改。严格按照上述措施和时限抓好整改，确保件件有着落、事事有回音。")
-    doc.paragraph("二、接受监督。整改情况向社会公开，主动接受县纠风办、义务监督员和社会各界监督。")
-    doc.paragraph("三、及时报告。每项整改完成后五个工作日内书面报告县纠风办。")
-    doc.paragraph("四、承担责任。未按期兑现承诺的，愿接受通报批评，并在年度评议结果中扣分。")
+    _commitment_table(doc, [[str(n), *row] for n, row in enumerate(d["items"], 1)])
+    doc.heading1("一、按期整改。", "严格按照上述措施和时限抓好整改，确保件件有着落、事事有回音。")
+    doc.heading1("二、接受监督。", "整改情况向社会公开，主动接受县纠风办、义务监督员和社会各界监督。")
+    doc.heading1("三、及时报告。", "每项整改完成后五个工作日内书面报告县纠风办。")
+    doc.heading1("四、承担责任。", "未按期兑现承诺的，愿接受通报批评，并在年度评议结果中扣分。")
     doc.signature_lines([f"{d['unit']}（盖章）", "主要负责人（签字）：", d["date"] or "年　月　日"])
     return doc.save()
-
-
 
 
 def bulletin_docx(d):
@@ -156,9 +210,6 @@ def bulletin_docx(d):
                   "工作，采取明察暗访、问卷调查、民意测评等方式，"
                   f"对{s['units']}个单位进行了评议。共回收测评问卷{s['ballots']}份，有效评价{s['valid']}人次，"
                   f"全县群众满意率为{s['rate']}%。现将评议结果通报如下：")
-
-    def clause(text):
-        return text.strip().rstrip("。；;，,.") + "。"
 
     sections = iter(range(1, 100))
     doc.heading1(f"{numeral(next(sections))}、评议结果")
@@ -179,15 +230,15 @@ def bulletin_docx(d):
         doc.heading1(f"{numeral(next(sections))}、存在的主要问题")
         doc.paragraph("评议中，群众和服务对象也反映了一些问题，主要有：")
         for n, problem in enumerate(d["problems"], 1):
-            doc.paragraph(f"（{numeral(n)}）{clause(problem)}")
+            _item(doc, n, problem)
 
-    rewards = "".join(clause(t) for t in (d["top_text"], d["bottom_text"]) if t.strip())
+    rewards = "".join(_clause(t) for t in (d["top_text"], d["bottom_text"]) if t.strip())
     if d["requirements"] or rewards:
         doc.heading1(f"{numeral(next(sections))}、工作要求")
         if rewards:
             doc.paragraph(rewards)
         for n, requirement in enumerate(d["requirements"], 1):
-            doc.paragraph(f"（{numeral(n)}）{clause(requirement)}")
+            _item(doc, n, requirement)
 
     table_title = f"{d['year']}年度政风行风评议结果排名表"
     doc.attachment_note([table_title])
@@ -199,11 +250,26 @@ def bulletin_docx(d):
         doc.heading1(f"{numeral(n)}、{group['name']}")
         doc.table(["名次", "单位", "综合得分", "评定等次", "备注"],
                   [[str(r["rank"]), r["unit"], r["total"], r["grade"], r["mark"]] for r in group["rows"]],
-                  [900, 3445, 1500, 1500, 1500])
-    doc.colophon(CC, d["office"], d["date"])
+                  atoms=(0, 1, 2, 3), minimum={4: 4})
+    _closing(doc, d | {"cc": CC})
     return doc.save()
+
+
+def _clause(text):
+    return text.strip().rstrip("。；;，,.") + "。"
+
+
+def _item(doc, n, item):
+    """A "（一）" item of the 通报: (heading, text) run in, or one sentence, the heading up to its "。"."""
+    if isinstance(item, (tuple, list)):
+        heading, text = item
+        doc.heading2(f"（{numeral(n)}）{_clause(heading)}", _clause(text))
+    else:
+        doc.heading2(*doc.split_heading(f"（{numeral(n)}）{_clause(item)}"))
 
 
 BUILDERS = {"notice": notice_docx, "feedback-notice": feedback_notice_docx,
             "rectification-notice": rectification_notice_docx, "commitment": commitment_docx,
-            "bulletin": bulletin_docx}
+            "bulletin": bulletin_docx, "reminder": reminder_docx}
+# The kinds with a 版记, which stands on an even page.
+WITH_COLOPHON = ("notice", "feedback-notice", "rectification-notice", "bulletin")

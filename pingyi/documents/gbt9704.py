@@ -6,9 +6,12 @@ python-docx and the standard library, so it runs without a Flask app or request.
 """
 import datetime
 import io
+import re
 import unicodedata
+import zipfile
 
 from docx import Document
+from docx.enum.section import WD_SECTION
 from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
@@ -34,6 +37,10 @@ BODY_PT, TITLE_PT, SMALL_PT = 16, 22, 14                 # 三号, 二号, 四�
 CHAR = BODY_PT * 20                                      # one body character in twips (640 = 2 chars)
 ORG_MARK_MAX_PT = 36
 ORG_MARK_SPACE_BEFORE = 1984                             # 35 mm
+LETTER_TOP = 1701                                        # 信函: organisation name 30 mm from the page top
+LETTER_BOTTOM = 1134                                     # 信函: lower red double line 20 mm above the page bottom
+LETTER_OVERHANG = 397                                    # 信函 lines are 170 mm: 7 mm beyond the 版心 each side
+CELL_MARGIN = 57                                         # 1 mm left and right in table cells
 THEME_ATTRS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 
 # Schema sequences (ECMA-376) for elements python-docx has no get_or_add_* for.
@@ -77,6 +84,15 @@ def _child(parent, tag, seq, **attrs):
     return element
 
 
+# Characters XML 1.0 cannot hold (C0 controls but tab and newline, lone surrogates, U+FFFE/FFFF).
+_NOT_XML = re.compile("[^\t\n\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text) -> str:
+    """`text` as a run can hold it: CR LF and CR become newlines, characters XML forbids are dropped."""
+    return _NOT_XML.sub("", str(text).replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def _no_theme(rfonts):
     for attr in THEME_ATTRS:
         rfonts.attrib.pop(qn(attr), None)
@@ -85,6 +101,14 @@ def _no_theme(rfonts):
 def text_width(text):
     """Width in body characters: CJK and full-width characters 1, digits and Latin letters ½."""
     return sum(1 if unicodedata.east_asian_width(c) in ("W", "F") else 0.5 for c in text)
+
+
+def set_width(text):
+    """Width in characters as LibreOffice and Word set it: text_width plus the quarter-character space
+    they put between Chinese and Latin or digits (autoSpaceDE/DN), with some room to spare."""
+    wide = [unicodedata.east_asian_width(c) in ("W", "F") for c in text]
+    changes = sum(1 for a, b in zip(wide, wide[1:]) if a != b)
+    return text_width(text) + 0.3 * changes
 
 
 def _chars(n):
@@ -151,8 +175,20 @@ class OfficialDocument:
         section = self.doc.sections[0]
         for header in (section.header, section.even_page_header):
             header.is_linked_to_previous = False           # explicit and empty
+            self._tiny(header.paragraphs[0])
         self._page_number(section.footer, odd=True)
         self._page_number(section.even_page_footer, odd=False)
+
+    @staticmethod
+    def _tiny(p):
+        """An empty 1 pt paragraph (an empty header must not reach into the 版心)."""
+        ppr = p._p.get_or_add_pPr()
+        _child(ppr, "w:snapToGrid", PPR_SEQ, val=0)
+        _child(ppr, "w:spacing", PPR_SEQ, before=0, after=0, line=20, lineRule="exact")
+        rpr = _child(ppr, "w:rPr", PPR_SEQ)
+        _child(rpr, "w:sz", RPR_SEQ, val=2)
+        _child(rpr, "w:szCs", RPR_SEQ, val=2)
+        return p
 
     def _page_number(self, footer, odd):
         footer.is_linked_to_previous = False
@@ -192,10 +228,12 @@ class OfficialDocument:
 
     # ----- building blocks -------------------------------------------------------------------
 
-    def _para(self, align=None, first_line=None, left=None, right=None, hanging=None, snap=True):
+    def _para(self, align=None, first_line=None, left=None, right=None, hanging=None, snap=True, keep_next=False):
         """A body paragraph; indents in characters (written as *Chars plus the twips fallback)."""
         p = self.doc.add_paragraph()
         ppr = p._p.get_or_add_pPr()
+        if keep_next:
+            _child(ppr, "w:keepNext", PPR_SEQ)
         if not snap:
             _child(ppr, "w:snapToGrid", PPR_SEQ, val=0)
         ind = {}
@@ -212,7 +250,7 @@ class OfficialDocument:
     def _run(p, text, font=FANGSONG, size=BODY_PT, bold=False, color=None):
         """A run with its East Asian font written explicitly (and no theme font that would override it)."""
         r = p.add_run()
-        lines = text.split("\n")
+        lines = xml_text(text).split("\n")
         for i, line in enumerate(lines):
             if i:
                 r.add_break()
@@ -228,12 +266,21 @@ class OfficialDocument:
             r.font.color.rgb = color
         return r
 
-    def blank_line(self) -> None:
-        self.doc.add_paragraph()
+    def blank_line(self, keep_next=False) -> None:
+        p = self.doc.add_paragraph()
+        if keep_next:
+            _child(p._p.get_or_add_pPr(), "w:keepNext", PPR_SEQ)
 
-    def _blank(self, n):
+    def _blank(self, n, keep_next=False):
         for _ in range(n):
-            self.blank_line()
+            self.blank_line(keep_next)
+
+    def _keep_last(self):
+        """Keep the paragraph written last with the next one (a signature block never stands alone)."""
+        body = self.doc.element.body
+        last = body.findall(qn("w:p"))
+        if last:
+            _child(last[-1].get_or_add_pPr(), "w:keepNext", PPR_SEQ)
 
     # ----- 版头 -------------------------------------------------------------------------------
 
@@ -254,11 +301,46 @@ class OfficialDocument:
         self._run(p, number)
         self._blank(2)
 
+    def letter_header(self, org: str, number: str) -> None:
+        """信函格式: the organisation's name (no 文件) in red 30 mm from the page top over a red double line
+        170 mm long, another double line 20 mm above the page bottom, both on the first page only, which
+        carries no page number; the 发文字号 flush right under the first line."""
+        section = self.doc.sections[0]
+        section.different_first_page_header_footer = True
+        section.header_distance, section.footer_distance = Twips(LETTER_TOP), Twips(LETTER_BOTTOM)
+        for footer in (section.footer, section.even_page_footer):  # page numbers stay 25 mm from the bottom
+            _child(footer.paragraphs[0]._p.get_or_add_pPr(), "w:spacing", PPR_SEQ,
+                   after=FOOTER_DISTANCE - LETTER_BOTTOM)
+        header = section.first_page_header
+        header.is_linked_to_previous = False
+        p = header.paragraphs[0]
+        ppr = p._p.get_or_add_pPr()
+        _child(ppr, "w:snapToGrid", PPR_SEQ, val=0)
+        _child(ppr, "w:spacing", PPR_SEQ, before=0, after=0, line=240, lineRule="auto")
+        _child(ppr, "w:ind", PPR_SEQ, left=-LETTER_OVERHANG, right=-LETTER_OVERHANG)
+        pbdr = _child(ppr, "w:pBdr", PPR_SEQ)
+        pbdr.append(OxmlElement("w:bottom", {qn("w:val"): "thickThinSmallGap", qn("w:sz"): "18",
+                                             qn("w:space"): "11", qn("w:color"): "FF0000"}))
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        half_points = min(ORG_MARK_MAX_PT * 2, int(TEXT_WIDTH / 10 // max(1, len(org))))
+        self._run(p, org, XIAOBIAOSONG, half_points / 2, color=RED)
+        footer = section.first_page_footer
+        footer.is_linked_to_previous = False
+        p = self._tiny(footer.paragraphs[0])
+        ppr = p._p.get_or_add_pPr()
+        _child(ppr, "w:ind", PPR_SEQ, left=-LETTER_OVERHANG, right=-LETTER_OVERHANG)
+        pbdr = _child(ppr, "w:pBdr", PPR_SEQ)
+        pbdr.append(OxmlElement("w:top", {qn("w:val"): "thinThickSmallGap", qn("w:sz"): "18",
+                                          qn("w:space"): "0", qn("w:color"): "FF0000"}))
+        p = self._para(WD_ALIGN_PARAGRAPH.RIGHT)
+        self._run(p, number)
+        self._blank(2)
+
     # ----- 主体 -------------------------------------------------------------------------------
 
     def title(self, text: str) -> None:
         """标题 in 小标宋 二号, centred; "\\n" breaks it into centred lines."""
-        p = self._para(WD_ALIGN_PARAGRAPH.CENTER, snap=False)
+        p = self._para(WD_ALIGN_PARAGRAPH.CENTER, snap=False, keep_next=True)
         self._run(p, text, XIAOBIAOSONG, TITLE_PT)
 
     def addressee(self, text: str) -> None:
@@ -270,35 +352,52 @@ class OfficialDocument:
         p = self._para(WD_ALIGN_PARAGRAPH.JUSTIFY, first_line=2)
         self._run(p, text)
 
-    def heading1(self, text: str) -> None:
-        p = self._para(WD_ALIGN_PARAGRAPH.JUSTIFY, first_line=2)
-        self._run(p, text, HEITI)
+    def _heading(self, heading, text, font, bold=False):
+        """A numbered heading; with `text` run in: the heading in its level's font, the rest 仿宋.
+        A heading alone keeps with the next paragraph; a run-in one never leaves its first line
+        alone at the foot of a page."""
+        p = self._para(WD_ALIGN_PARAGRAPH.JUSTIFY, first_line=2, keep_next=not text)
+        if text:
+            _child(p._p.get_or_add_pPr(), "w:widowControl", PPR_SEQ, val=1)
+        self._run(p, heading, font, bold=bold)
+        if text:
+            self._run(p, text)
+        return p
+
+    @staticmethod
+    def split_heading(text):
+        """"一、按期整改。严格按照…" -> ("一、按期整改。", "严格按照…"): the heading ends at its first "。"."""
+        at = text.find("。")
+        return (text[:at + 1], text[at + 1:]) if 0 <= at < len(text) - 1 else (text, "")
+
+    def heading1(self, heading: str, text: str = "") -> None:
+        """Level 1 "一、" in 黑体; "一、按期整改。严格…" in one string is split at its first "。"."""
+        if not text:
+            heading, text = self.split_heading(heading)
+        self._heading(heading, text, HEITI)
 
     def heading2(self, heading: str, text: str = "") -> None:
-        p = self._para(WD_ALIGN_PARAGRAPH.JUSTIFY, first_line=2)
-        self._run(p, heading, KAITI)
-        if text:
-            self._run(p, text)
+        """Level 2 "（一）" in 楷体, with its text run in."""
+        self._heading(heading, text, KAITI)
 
     def heading3(self, heading: str, text: str = "") -> None:
-        p = self._para(WD_ALIGN_PARAGRAPH.JUSTIFY, first_line=2)
-        self._run(p, heading, FANGSONG, bold=True)
-        if text:
-            self._run(p, text)
+        """Level 3 "1." in bold 仿宋, with its text run in."""
+        self._heading(heading, text, FANGSONG, bold=True)
 
     def attachment_note(self, names: list[str]) -> None:
         """附件：1.名称 with further names aligned under the first; a single attachment has no number."""
-        self.blank_line()
+        self._keep_last()
+        self.blank_line(keep_next=True)
         if len(names) == 1:
-            p = self._para(WD_ALIGN_PARAGRAPH.JUSTIFY, left=5, hanging=3)
+            p = self._para(WD_ALIGN_PARAGRAPH.JUSTIFY, left=5, hanging=3, keep_next=True)
             self._run(p, f"附件：{names[0]}")
             return
         for n, name in enumerate(names, 1):
             if n == 1:
-                p = self._para(WD_ALIGN_PARAGRAPH.JUSTIFY, left=5, hanging=3)
+                p = self._para(WD_ALIGN_PARAGRAPH.JUSTIFY, left=5, hanging=3, keep_next=True)
                 self._run(p, f"附件：{n}.{name}")
             else:
-                p = self._para(WD_ALIGN_PARAGRAPH.JUSTIFY, left=5)
+                p = self._para(WD_ALIGN_PARAGRAPH.JUSTIFY, left=5, keep_next=True)
                 self._run(p, f"{n}.{name}")
 
     def signature(self, org: str, day: datetime.date, sealed: bool = True) -> None:
@@ -306,26 +405,54 @@ class OfficialDocument:
         the date starting two characters right of the 署名's first character."""
         date = cn_date(day)
         name_w, date_w = text_width(org), text_width(date)
+        self._keep_last()
         if sealed:
-            self._blank(2)
+            self._blank(2, keep_next=True)
             org_right, date_right = max(0, 4 + (date_w - name_w) / 2), 4
         else:
-            self._blank(1)
+            self._blank(1, keep_next=True)
             org_right, date_right = max(2, date_w + 4 - name_w), max(2, name_w - date_w)
-        self._run(self._para(WD_ALIGN_PARAGRAPH.RIGHT, right=org_right), org)
+        self._run(self._para(WD_ALIGN_PARAGRAPH.RIGHT, right=org_right, keep_next=True), org)
         self._run(self._para(WD_ALIGN_PARAGRAPH.RIGHT, right=date_right), date)
 
     def signature_lines(self, lines: list[str]) -> None:
-        """A unit's signature block: each line flush right, 右空四字."""
-        self._blank(2)
-        for line in lines:
-            self._run(self._para(WD_ALIGN_PARAGRAPH.RIGHT, right=4), line)
+        """A unit's signature block: each line flush right, 右空四字, kept with the last paragraph."""
+        self._keep_last()
+        self._blank(2, keep_next=True)
+        for n, line in enumerate(lines, 1):
+            self._run(self._para(WD_ALIGN_PARAGRAPH.RIGHT, right=4, keep_next=n < len(lines)), line)
 
     def note(self, text: str) -> None:
-        """附注, e.g. （联系人：张三，电话：1234567）."""
+        """附注, e.g. （联系人：张三，电话：1234567）, kept with the date above it."""
+        self._keep_last()
         self._run(self._para(WD_ALIGN_PARAGRAPH.JUSTIFY, first_line=2), text)
 
     # ----- tables -----------------------------------------------------------------------------
+
+    @staticmethod
+    def fit_widths(headers, rows, atoms=(), size=SMALL_PT, minimum=None):
+        """Column widths in twips summing to the 版心 width, following the content: every line of an
+        `atoms` column (序号, names, dates) and every header fits unbroken; the other columns share
+        the rest by how much text they hold. `minimum` gives a column index its least width in characters."""
+        char, pad = size * 20, 2 * CELL_MARGIN + 40
+        lines = lambda value: xml_text(value).split()                        # noqa: E731  (words of a cell)
+        need, weight = [], []
+        for col, header in enumerate(headers):
+            cells = [str(row[col]) for row in rows if col < len(row)]
+            least = max([set_width(line) for line in lines(header)] + [(minimum or {}).get(col, 0)])
+            if col in atoms:
+                least = max([least] + [set_width(line) for cell in cells for line in lines(cell)])
+            need.append(round(least * char) + pad)
+            weight.append(0 if col in atoms else max(1.0, sum(text_width(cell) for cell in cells)))
+        spare = TEXT_WIDTH - sum(need)
+        if spare < 0:                                        # too much to keep whole: shrink every column
+            widths = [n * TEXT_WIDTH // sum(need) for n in need]
+        elif sum(weight):
+            widths = [n + int(spare * w / sum(weight)) for n, w in zip(need, weight)]
+        else:
+            widths = [n + spare // len(need) for n in need]
+        widths[max(range(len(widths)), key=lambda i: (weight[i], widths[i]))] += TEXT_WIDTH - sum(widths)
+        return widths
 
     def _fixed_table(self, rows, widths, style=None):
         table = self.doc.add_table(rows=rows, cols=len(widths))
@@ -333,6 +460,9 @@ class OfficialDocument:
             table.style = self.doc.styles[style]
         tblpr = table._tbl.tblPr
         _child(tblpr, "w:tblW", TBLPR_SEQ, w=sum(widths), type="dxa")
+        margins = _child(tblpr, "w:tblCellMar", TBLPR_SEQ)
+        for side in ("left", "right"):
+            margins.append(OxmlElement(f"w:{side}", {qn("w:w"): str(CELL_MARGIN), qn("w:type"): "dxa"}))
         table.autofit = False                              # tblLayout fixed
         for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths):
             col.set(qn("w:w"), str(width))
@@ -352,10 +482,15 @@ class OfficialDocument:
             OfficialDocument._run(p, text, font, size)
         return p
 
-    def table(self, headers: list[str], rows: list[list[str]], widths: list[int]) -> None:
-        """A 版心-wide table (widths in twips summing to 8845); the header row repeats on every page."""
+    def table(self, headers: list[str], rows: list[list[str]], widths: list[int] | None = None,
+              atoms=(), minimum=None) -> None:
+        """A 版心-wide table; the header row repeats on every page and no row splits across pages.
+        Widths in twips summing to 8845, or fitted to the content (see fit_widths)."""
+        if widths is None:
+            widths = self.fit_widths(headers, rows, atoms, minimum=minimum)
         if sum(widths) != TEXT_WIDTH or len(widths) != len(headers):
             raise ValueError(f"table widths must be {len(headers)} columns summing to {TEXT_WIDTH} twips")
+        self._keep_last()
         table = self._fixed_table(1 + len(rows), widths, "Table Grid")
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         for i, (row, values) in enumerate(zip(table.rows, [headers, *rows])):
@@ -374,50 +509,82 @@ class OfficialDocument:
 
     def attachment_page(self, label: str, title: str) -> None:
         """A new page: "附件" / "附件2" in 黑体 on line 1, the attachment's title on line 3."""
-        p = self._para(WD_ALIGN_PARAGRAPH.LEFT)
+        p = self._para(WD_ALIGN_PARAGRAPH.LEFT, keep_next=True)
         p.paragraph_format.page_break_before = True
         self._run(p, label, HEITI)
-        self.blank_line()
+        self.blank_line(keep_next=True)
         self.title(title)
 
-    def colophon(self, cc: list[str], issuer: str, day: datetime.date) -> None:
-        """版记 at the bottom of the last page: a floating one-column table anchored to the 版心 bottom."""
-        table = self._fixed_table(2, [TEXT_WIDTH])
+    def _own_page(self, blank=False):
+        """End the text here: what follows starts a new section on a new page (after a blank one with
+        `blank`), with no page number, header or 信函 lines. A new page rather than Word's "even page"
+        break, which LibreOffice does not honour: the caller knows the parity from the laid-out pages."""
+        new = self.doc.add_section(WD_SECTION.NEW_PAGE)
+        self._tiny(self.doc.paragraphs[-1])                 # the paragraph that ends the text's section
+        new.different_first_page_header_footer = False
+        for part in (new.header, new.even_page_header, new.footer, new.even_page_footer):
+            part.is_linked_to_previous = True
+            part.is_linked_to_previous = False
+            self._tiny(part.paragraphs[0])
+        self._tiny(self.doc.add_paragraph())    # LibreOffice starts no new page for a floating table alone
+        if blank:
+            self._tiny(self.doc.add_paragraph()).paragraph_format.page_break_before = True
+
+    def colophon(self, cc: list[str], issuer: str | None = None, day: datetime.date | None = None,
+                 own_page: int = 0) -> None:
+        """版记 at the foot of the last page, a floating table anchored to the 版心 bottom: 抄送 and, in
+        the 文件格式, 印发机关 and 印发日期 between rules. 信函格式 (no issuer) has the 抄送 line alone
+        and no rules. The 版记 stands on an even page (封四): `own_page` 1 puts it at the foot of the next
+        page (the text ended on an odd page), 2 after a blank page as well (the text ended on an even page
+        too full for it); those pages carry no page number."""
+        if own_page:
+            self._own_page(blank=own_page == 2)
+        letter = issuer is None
+        if letter and not cc:
+            return
+        table = self._fixed_table((1 if cc else 0) + (0 if letter else 1), [TEXT_WIDTH])
         tblpr = table._tbl.tblPr
         _child(tblpr, "w:tblpPr", TBLPR_SEQ, leftFromText=0, rightFromText=0, topFromText=0, bottomFromText=0,
                vertAnchor="margin", horzAnchor="page", tblpX=MARGIN_LEFT, tblpYSpec="bottom")
         _child(tblpr, "w:tblOverlap", TBLPR_SEQ, val="never")
         borders = _child(tblpr, "w:tblBorders", TBLPR_SEQ)
-        for side, size in (("top", 8), ("left", None), ("bottom", 8), ("right", None), ("insideH", 6),
-                           ("insideV", None)):
+        rules = (("top", None if letter else 8), ("left", None), ("bottom", None if letter else 8), ("right", None),
+                 ("insideH", None if letter else 6), ("insideV", None))
+        for side, size in rules:
             attrs = {"val": "nil"} if size is None else {"val": "single", "sz": size, "space": 0, "color": "000000"}
             borders.append(OxmlElement(f"w:{side}", {qn(f"w:{k}"): str(v) for k, v in attrs.items()}))
         margins = _child(tblpr, "w:tblCellMar", TBLPR_SEQ)
+        for side in list(margins):
+            margins.remove(side)
         for side in ("top", "left", "bottom", "right"):
             margins.append(OxmlElement(f"w:{side}", {qn("w:w"): "0", qn("w:type"): "dxa"}))
 
         one, colon = SMALL_PT * 20, 3 * SMALL_PT * 20       # 1 character and "抄送：" at 14 pt, in twips
-        cc_cell, issue_cell = table.rows[0].cells[0], table.rows[1].cells[0]
-        p = self._cell_text(cc_cell, "", FANGSONG, SMALL_PT, WD_ALIGN_PARAGRAPH.JUSTIFY, LINE, "exact")
-        _child(p._p.get_or_add_pPr(), "w:ind", PPR_SEQ, left=one + colon, hanging=colon, right=one)
-        self._run(p, f"抄送：{'，'.join(cc)}。", FANGSONG, SMALL_PT)
-        p = self._cell_text(issue_cell, "", FANGSONG, SMALL_PT, WD_ALIGN_PARAGRAPH.LEFT, LINE, "exact")
-        _child(p._p.get_or_add_pPr(), "w:ind", PPR_SEQ, left=one, right=one)
-        p.paragraph_format.tab_stops.add_tab_stop(Twips(TEXT_WIDTH - one), WD_TAB_ALIGNMENT.RIGHT)
-        self._run(p, issuer, FANGSONG, SMALL_PT)
-        tab = p.add_run()
-        tab.add_tab()
-        tab.font.size = Pt(SMALL_PT)
-        self._run(p, f"{cn_date(day)}印发", FANGSONG, SMALL_PT)
-
-        end = self.doc.add_paragraph()                       # ends the body; 1 pt so it adds no line
-        ppr = end._p.get_or_add_pPr()
-        _child(ppr, "w:spacing", PPR_SEQ, before=0, after=0, line=20, lineRule="exact")
-        rpr = _child(ppr, "w:rPr", PPR_SEQ)
-        _child(rpr, "w:sz", RPR_SEQ, val=2)
-        _child(rpr, "w:szCs", RPR_SEQ, val=2)
+        cells = [row.cells[0] for row in table.rows]
+        if cc:
+            p = self._cell_text(cells.pop(0), "", FANGSONG, SMALL_PT, WD_ALIGN_PARAGRAPH.JUSTIFY, LINE, "exact")
+            _child(p._p.get_or_add_pPr(), "w:ind", PPR_SEQ, left=one + colon, hanging=colon, right=one)
+            self._run(p, f"抄送：{'，'.join(cc)}。", FANGSONG, SMALL_PT)
+        if not letter:
+            p = self._cell_text(cells.pop(0), "", FANGSONG, SMALL_PT, WD_ALIGN_PARAGRAPH.LEFT, LINE, "exact")
+            _child(p._p.get_or_add_pPr(), "w:ind", PPR_SEQ, left=one, right=one)
+            p.paragraph_format.tab_stops.add_tab_stop(Twips(TEXT_WIDTH - one), WD_TAB_ALIGNMENT.RIGHT)
+            self._run(p, issuer, FANGSONG, SMALL_PT)
+            tab = p.add_run()
+            tab.add_tab()
+            tab.font.size = Pt(SMALL_PT)
+            self._run(p, f"{cn_date(day)}印发", FANGSONG, SMALL_PT)
+        self._tiny(self.doc.add_paragraph())                # ends the body; 1 pt so it adds no line
 
     def save(self) -> bytes:
+        """The .docx bytes, the same for the same content (zip entries carry a fixed date), so a preview's
+        page images are found again by the file's sha256."""
         buffer = io.BytesIO()
         self.doc.save(buffer)
-        return buffer.getvalue()
+        out = io.BytesIO()
+        with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            for info in source.infolist():
+                fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+                fixed.compress_type = zipfile.ZIP_DEFLATED
+                target.writestr(fixed, source.read(info.filename))
+        return out.getvalue()

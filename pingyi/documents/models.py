@@ -1,8 +1,8 @@
 """Issued documents (frozen copies, recorded) and batch exports of one document type for many units."""
-from datetime import datetime
+from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pingyi.extensions import db
@@ -14,8 +14,11 @@ KIND_LABELS = {
     "rectification-notice": "整改通知书",
     "commitment": "整改承诺书",
     "bulletin": "评议结果通报",
+    "reminder": "催办通知",
 }
 UNIT_KINDS = ("feedback-notice", "rectification-notice", "commitment")
+# 信函 the office issues with the next number of the 函 register (shared with feedback notices) and a deadline.
+LETTER_KINDS = ("rectification-notice", "reminder")
 BATCH_STATUS = {"queued": "排队中", "running": "生成中", "done": "已完成", "failed": "失败", "cancelled": "已取消"}
 
 
@@ -30,6 +33,8 @@ class IssuedDocument(db.Model):
     size: Mapped[int] = mapped_column(Integer)
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    doc_number: Mapped[Optional[int]] = mapped_column(Integer)       # 函 number of a 整改通知书 or 催办通知
+    deadline: Mapped[Optional[date]] = mapped_column(Date)           # the new deadline it set
 
     unit = relationship("Unit")
     created_by = relationship("User")

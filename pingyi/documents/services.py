@@ -4,6 +4,7 @@ import io
 import secrets
 import zipfile
 from collections import defaultdict
+from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -14,12 +15,13 @@ from pingyi.audit.services import record
 from pingyi.campaigns.models import Participation
 from pingyi.checklists.models import Dimension
 from pingyi.checklists.services import dimensions
-from pingyi.documents.builders import BUILDERS
-from pingyi.documents.models import KIND_LABELS, DocumentBatch, IssuedDocument
+from pingyi.documents import builders, render
+from pingyi.documents.models import KIND_LABELS, LETTER_KINDS, DocumentBatch, IssuedDocument
 from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem, FeedbackNotice
-from pingyi.findings.models import Finding
+from pingyi.feedback.services import next_letter_number
+from pingyi.findings.models import METHOD_LABELS, Finding, Inspection
 from pingyi.jobs import services as jobs
 from pingyi.rectifications import services as rectification_services
 from pingyi.tasks.services import filtered_units
@@ -35,6 +37,23 @@ def _org(campaign):
     return f"{campaign.office_full_name}文件"
 
 
+def letter_number(campaign, number=None):
+    """×纠风办函〔2026〕N号; before issuing (a preview, a batch) the number is left blank to be filled in."""
+    return f"{campaign.doc_prefix}函〔{campaign.year}〕{number or '　　'}号"
+
+
+def _letter(campaign):
+    """What every 信函 carries: the organisation's name without 文件, the office and its short name."""
+    return {"letter": True, "org": campaign.office_full_name, "office": campaign.office_full_name,
+            "office_short": campaign.office_name, "year": campaign.year,
+            "notice_number": notice_number(campaign)}
+
+
+# Each built document (preview, issue, batch) goes through render.finished: its 版记 on an even page.
+BUILDERS = {kind: (lambda kind, builder: lambda data: render.finished(kind, data, builder))(kind, builder)
+            for kind, builder in builders.BUILDERS.items()}
+
+
 def notice_number(campaign):
     return f"{campaign.doc_prefix}发〔{campaign.year}〕{campaign.notice_number}号" if campaign.notice_number else ""
 
@@ -47,10 +66,17 @@ def notice_data(campaign):
     counts = {"department": 0, "institution": 0, "stationed": 0}
     for _, unit in parts:
         counts[unit.category] += 1
+    def window(start, end):
+        return f"{start.month}月{start.day}日至{end.month}月{end.day}日"
+
+    round1, round2 = window(campaign.round1_start, campaign.round1_end), window(campaign.round2_start, campaign.round2_end)
     texts = {1: "印发实施方案和通知，各单位组织学习，成立评议工作领导小组，制定本单位评议方案",
-             2: "各单位广泛征求意见，开展自查自评；纠风办会同评议组、义务监督员进行抽查，收集梳理问题，反馈评议意见",
+             2: f"各单位广泛征求意见，开展自查自评；{round1}开展第一轮集中评议，纠风办会同评议组、义务监督员进行抽查，"
+                "收集梳理问题，反馈评议意见",
              3: "各单位逐条对照整改，能解决的限时解决，一时无条件解决的列出整改计划并向社会承诺",
-             4: "各单位书面总结报告；组织践诺情况明察暗访和满意度测评，形成评议意见，召开反馈会并全县通报"}
+             4: f"各单位于{cn_date(campaign.report_deadline)}前书面总结报告；{round2}开展第二轮集中评议，组织践诺情况"
+                "明察暗访和满意度测评，形成评议意见，召开反馈会并全县通报"}
+    last = max((campaign.round2_end, campaign.report_deadline))
     groups = []
     for g in campaign.groups:
         leader = next((m for m in g.members if m.member_role == "leader"), None)
@@ -63,7 +89,10 @@ def notice_data(campaign):
         "stationed": [u.short_name or u.name for p, u in parts if u.category == "stationed"],
         "dimensions": [(d.name, [i.text for i in d.items]) for d in dimensions(campaign.id)],
         "groups": groups,
-        "phases": [(p.name, f"{p.start_date.month}月{p.start_date.day}日", f"{p.end_date.month}月{p.end_date.day}日",
+        # The last phase runs to the end of the second round, so no step falls after the step list ends.
+        "phases": [(p.name, f"{p.start_date.month}月{p.start_date.day}日",
+                    f"{(max(p.end_date, last) if p.number == 4 else p.end_date).month}月"
+                    f"{(max(p.end_date, last) if p.number == 4 else p.end_date).day}日",
                     texts.get(p.number, "")) for p in campaign.phases],
         "round1": f"{cn_date(campaign.round1_start)}至{cn_date(campaign.round1_end)}",
         "round2": f"{cn_date(campaign.round2_start)}至{cn_date(campaign.round2_end)}",
@@ -86,36 +115,80 @@ def feedback_data(campaign, unit):
     grouped = {}
     for item in notice.items:
         grouped.setdefault(item.dimension.name, []).append(item.problem)
-    return {
-        "org_mark": _org(campaign), "number": notice.number_label(campaign.doc_prefix), "year": campaign.year,
-        "unit": unit.name, "office": campaign.office_full_name, "office_short": campaign.office_name,
-        "notice_number": notice_number(campaign), "round": notice.round_label, "overall": notice.overall,
+    return _letter(campaign) | {
+        "number": notice.number_label(campaign.doc_prefix), "unit": unit.name, "round": notice.round_label,
+        "methods": _methods(campaign, unit, local(notice.sent_at).date()), "overall": notice.overall,
         "problems": list(grouped.items()), "flat_problems": [i.problem for i in notice.items],
         "suggestions": [(i.suggestion, cn_date(i.deadline)) for i in notice.items],
         "answer_deadline": cn_date(notice.answer_deadline), "date": local(notice.sent_at).date(),
+        "cc": ["县纪委", "县政府办公室"],
     }
 
 
-def rectification_data(campaign, unit):
+def _methods(campaign, unit, until):
+    """"采取明察暗访、问卷调查等方式" from the unit's own submitted inspections up to `until`."""
+    methods = []
+    for method in db.session.scalars(select(Inspection.method).where(
+            Inspection.campaign_id == campaign.id, Inspection.unit_id == unit.id, Inspection.status != "draft",
+            Inspection.held_on <= until).order_by(Inspection.held_on)):
+        if METHOD_LABELS.get(method) and METHOD_LABELS[method] not in methods:
+            methods.append(METHOD_LABELS[method])
+    return f"采取{'、'.join(methods or ['明察暗访', '问卷调查', '民意测评'])}等方式"
+
+
+def rectification_data(campaign, unit, deadline=None, number=None, on=None):
+    """整改通知书: each problem of the unit's latest sent notice that is overdue or found not rectified, with
+    the date and way it was found and the facts; `deadline` is the new one the office sets on issuing
+    (a preview proposes fifteen days on), `number` the 函 number the register gives it."""
+    on = on or today()
     notice = _latest_sent(campaign, unit)
     if notice is None:
         raise DocumentMissing(f"{unit.name}还没有已发送的评议意见反馈，无从下发整改通知书")
     items = []
     for item in notice.items:
         rect = item.rectification
-        due = (rect.deadline if rect and rect.deadline else item.deadline)
-        if rect is None and due < today():
-            items.append((item.problem, "", "逾期未答复整改", cn_date(due)))
+        due = rect.deadline if rect and rect.deadline else item.deadline
+        if rect is None and due < on:
+            state = "逾期未答复整改"
         elif rect is not None and rect.status == "failed":
-            items.append((item.problem, "", "经核实未整改到位", cn_date(due)))
-        elif rect is not None and rect.status == "answered" and due < today():
-            items.append((item.problem, "", "超过整改时限仍未整改到位", cn_date(due)))
+            state = "经核实未整改到位"
+        elif rect is not None and rect.status == "answered" and due < on:
+            state = "超过整改时限仍未整改到位"
+        else:
+            continue
+        finding = item.finding
+        found_on = finding.inspection.held_on if finding and finding.inspection else local(notice.sent_at).date()
+        method = (METHOD_LABELS.get(finding.inspection.method) if finding and finding.inspection else None) or "评议"
+        check = finding.item.text.rstrip("。；") if finding and finding.item else ""
+        rule = f"评议内容“{item.dimension.name}”中" + (f"“{check}”的要求" if check else "的有关要求")
+        items.append({"dimension": item.dimension.name, "found_on": cn_date(found_on), "method": method,
+                      "facts": item.problem, "rule": rule, "old_deadline": cn_date(due), "state": state})
     if not items:
         raise DocumentMissing(f"{unit.name}没有逾期未整改或核实未到位的问题，无需下发整改通知书")
-    return {"org_mark": _org(campaign), "number": f"{campaign.doc_prefix}函〔{campaign.year}〕　　号",
-            "year": campaign.year, "unit": unit.name, "office": campaign.office_full_name,
-            "office_short": campaign.office_name, "feedback_number": notice.number_label(campaign.doc_prefix),
-            "items": items, "date": today()}
+    return _letter(campaign) | {
+        "number": letter_number(campaign, number), "unit": unit.name,
+        "feedback_number": notice.number_label(campaign.doc_prefix), "feedback_date": cn_date(local(notice.sent_at).date()),
+        "items": items, "deadline": cn_date(deadline or on + timedelta(days=15)), "date": on, "cc": ["县纪委"]}
+
+
+def reminder_data(campaign, unit, deadline=None, number=None, on=None):
+    """催办通知: the unit's tasks past their deadline, feedback notices not signed, problems not answered."""
+    from pingyi.tasks.services import overdue_pairs
+    on = on or today()
+    tasks = [(t.title, cn_date(t.due_date), (on - t.due_date).days) for t, _ in overdue_pairs(campaign, unit, on)]
+    sent = db.session.scalars(select(FeedbackNotice).where(
+        FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.unit_id == unit.id, FeedbackNotice.status == "sent")
+        .options(selectinload(FeedbackNotice.items).selectinload(FeedbackItem.rectification))
+        .order_by(FeedbackNotice.sent_at)).all()
+    unsigned = [f"《关于{unit.name}政风行风评议意见的反馈通知书》（{n.number_label(campaign.doc_prefix)}）"
+                for n in sent if n.received_at is None]
+    unanswered = [i.problem for n in sent if n.received_at is not None for i in n.items if i.rectification is None]
+    if not (tasks or unsigned or unanswered):
+        raise DocumentMissing(f"{unit.name}没有逾期的工作，无需催办")
+    return _letter(campaign) | {
+        "number": letter_number(campaign, number), "unit": unit.name, "as_of": cn_date(on), "tasks": tasks,
+        "unsigned": unsigned, "unanswered": unanswered, "deadline": cn_date(deadline or on + timedelta(days=7)),
+        "date": on, "contact": campaign.contact_name, "phone": campaign.contact_phone}
 
 
 def commitment_data(campaign, unit):
@@ -124,8 +197,9 @@ def commitment_data(campaign, unit):
     if not plans:
         raise DocumentMissing(f"{unit.name}还没有“整改计划并承诺”的问题：请在“反馈”中逐条答复时选择该方式并填写整改计划")
     notice = _latest_sent(campaign, unit)
-    items = [[r.item.problem, r.measures.rstrip("。") + (f"。承诺：{r.commitment}" if r.commitment else ""), r.owner,
-              cn_date(r.deadline or r.item.deadline)] for r in plans]
+    items = [[r.item.problem, r.measures.rstrip("。") + (f"。承诺：{r.commitment}" if r.commitment else ""),
+              "\n".join(x for x in (r.leader, r.department, r.owner) if x), cn_date(r.deadline or r.item.deadline)]
+             for r in plans]
     items += [[r.item.problem, f"政策性问题说明：{r.explanation}", "—", "—"] for r in rows if r.kind == "policy"]
     return {"unit": unit.name, "office": campaign.office_full_name, "items": items, "date": "",
             "feedback_number": notice.number_label(campaign.doc_prefix) if notice else ""}
@@ -163,18 +237,19 @@ def bulletin_data(campaign):
         if text not in by_dimension[dim_name]:  # the same problem found in several units is named once
             by_dimension[dim_name].append(text)
         counts[dim_name] += 1
-    problems = [f"{name}方面：{'；'.join(found[:2])}{'等' if len(found) > 2 else ''}，共{counts[name]}个问题"
+    problems = [(f"{name}方面", f"{'；'.join(found[:2])}{'等' if len(found) > 2 else ''}，共{counts[name]}个问题")
                 for name, found in sorted(by_dimension.items(), key=lambda kv: -counts[kv[0]])[:5]]
     config = data["config"]
     requirements = [
-        "各单位要认真对照评议结果，深入查找问题根源，对评议中反馈的问题逐条整改，整改情况于通报下发之日起30日内书面报县纠风办",
-        "评定为“不满意”等次和排名末位的单位，要向县政府作出书面说明，制定整改方案，县纠风办将适时组织回头看",
-        "各单位要把政风行风建设纳入日常工作，健全制度，完善服务承诺和首问负责等制度，持续提升群众满意度",
+        ("抓好整改落实", "各单位要认真对照评议结果，深入查找问题根源，对评议中反馈的问题逐条整改，整改情况于通报下发之日起30日内"
+                   "书面报县纠风办"),
+        ("落实说明责任", "评定为“不满意”等次和排名末位的单位，要向县政府作出书面说明，制定整改方案，县纠风办将适时组织回头看"),
+        ("建立长效机制", "各单位要把政风行风建设纳入日常工作，健全制度，完善服务承诺和首问负责等制度，持续提升群众满意度"),
     ]
     return {"org_mark": _org(campaign), "number": bulletin_number(campaign, version), "year": campaign.year,
             "county": campaign.county_name, "office": campaign.office_full_name, "date": local(version.created_at).date(),
             "version": version.number,
-            "summary": {"units": summary["rated"], "ballots": summary["ballots"], "valid": summary["valid"],
+            "summary": {"units": summary["units"], "ballots": summary["ballots"], "valid": summary["valid"],
                         "rate": f"{summary['rate']:.2f}" if summary["rate"] is not None else "—"},
             "grades": [tuple(g) for g in summary["grades"]], "groups": groups,
             "top_text": config.get("top_text", ""), "bottom_text": config.get("bottom_text", ""),
@@ -185,16 +260,26 @@ def bulletin_data(campaign):
 
 DATA = {"notice": lambda campaign, unit: notice_data(campaign), "feedback-notice": feedback_data,
         "rectification-notice": rectification_data, "commitment": commitment_data,
-        "bulletin": lambda campaign, unit: bulletin_data(campaign)}
+        "bulletin": lambda campaign, unit: bulletin_data(campaign), "reminder": reminder_data}
 
 
 def filename(kind, campaign, unit=None):
     return f"{unit.name + '_' if unit else ''}{KIND_LABELS[kind]}_{campaign.year}.docx"
 
 
-def build(kind, campaign, unit=None):
-    """The document built from the current data (a preview; nothing is recorded)."""
-    return BUILDERS[kind](DATA[kind](campaign, unit))
+def build(kind, campaign, unit=None, **options):
+    """The document built from the current data (a preview; nothing is recorded). `options` (deadline,
+    number) go to the data of the 信函 the office issues with a number and a new deadline."""
+    return BUILDERS[kind](DATA[kind](campaign, unit, **options))
+
+
+def laid_out(kind, campaign, unit=None):
+    """(docx, pdf) for the preview: the document as build() makes it and its pages laid out by LibreOffice
+    (RenderError from pingyi.documents.render when LibreOffice is missing)."""
+    data = DATA[kind](campaign, unit)
+    if not render.soffice():
+        raise render.RenderError("服务器未安装 LibreOffice，无法预览版面")
+    return render.paginated(kind, data, builders.BUILDERS[kind])
 
 
 def _store(data, folder="documents"):
@@ -205,18 +290,52 @@ def _store(data, folder="documents"):
     return name
 
 
-def issue(kind, campaign, unit, user):
-    """Build the document, keep a frozen copy and record it (type, unit, who, when, sha256, size)."""
-    data = build(kind, campaign, unit)
+def issue(kind, campaign, unit, user, deadline=None):
+    """The office issues a document: build it, keep a frozen copy and enter it in the issued-documents
+    register (type, unit, who, when, sha256, size). The 整改通知书 and the 催办通知 take the next 函 number
+    of the register they share with the feedback notices, and the new deadline the office sets."""
+    options = {}
+    if kind in LETTER_KINDS:
+        if deadline is None or deadline <= today():
+            raise DomainError("请设定新的整改时限（须晚于今天）")
+        options = {"deadline": deadline, "number": next_letter_number(campaign)}
+    data = build(kind, campaign, unit, **options)
     doc = IssuedDocument(campaign_id=campaign.id, unit_id=unit.id if unit else None, kind=kind,
                          filename=filename(kind, campaign, unit), stored_name=_store(data),
                          sha256=hashlib.sha256(data).hexdigest(), size=len(data),
-                         created_by_id=user.id if user else None)
+                         created_by_id=user.id if user else None, doc_number=options.get("number"),
+                         deadline=options.get("deadline"))
     db.session.add(doc)
     db.session.flush()
-    record("create", doc, unit_id=doc.unit_id, actor=user, summary=f"生成{doc.kind_label}（{doc.filename}）")
+    number = f"（{letter_number(campaign, doc.doc_number)}）" if doc.doc_number else ""
+    record("create", doc, unit_id=doc.unit_id, actor=user, summary=f"印发{doc.kind_label}{number}（{doc.filename}）")
     db.session.commit()
     return doc, data
+
+
+def deliver(kind, campaign, unit, user):
+    """A document its addressee downloads (the 通知 and the 通报, a unit's own feedback notice and
+    commitment letter): built from the frozen data and entered in the audit log, not in the register."""
+    data = build(kind, campaign, unit)
+    entry = record("download", unit or campaign, unit_id=unit.id if unit else None, actor=user,
+                   summary=f"下载{KIND_LABELS[kind]}（{filename(kind, campaign, unit)}，SHA-256 "
+                           f"{hashlib.sha256(data).hexdigest()[:12]}…）")
+    entry.after = ""                           # a download changes nothing: no field values to show
+    db.session.commit()
+    return data
+
+
+def latest_issued(campaign, unit, kind):
+    return db.session.scalar(select(IssuedDocument).where(
+        IssuedDocument.campaign_id == campaign.id, IssuedDocument.unit_id == unit.id, IssuedDocument.kind == kind)
+        .order_by(IssuedDocument.id.desc()).limit(1))
+
+
+def record_download(doc, user):
+    """A unit's download of an issued copy goes to the audit log."""
+    entry = record("download", doc, unit_id=doc.unit_id, actor=user, summary=f"下载{doc.kind_label}（{doc.filename}）")
+    entry.after = ""
+    db.session.commit()
 
 
 def stored_path(doc):

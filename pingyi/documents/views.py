@@ -1,11 +1,13 @@
-"""One-click documents: per unit and for the campaign, issued copies, batch zips with progress."""
+"""One-click documents: per unit and for the campaign, issued copies, previews as page images, batch zips."""
+import datetime
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from pingyi import policy
 from pingyi.auth.roles import OFFICE, UNIT, role_required
-from pingyi.documents import services
-from pingyi.documents.models import KIND_LABELS, UNIT_KINDS, DocumentBatch, IssuedDocument
+from pingyi.documents import render as layout, services
+from pingyi.documents.models import KIND_LABELS, LETTER_KINDS, UNIT_KINDS, DocumentBatch, IssuedDocument
 from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.forms import plain_int
@@ -27,22 +29,27 @@ def _missing(error, unit=None):
     if unit is not None:
         return redirect(url_for("units.show", unit_id=unit.id) + "#documents")
     if current_user.role not in (OFFICE, "leader"):
-        return redirect(url_for("results.index"))  # the document list is the office's and leaders'
+        return redirect(url_for("dashboard.index") if current_user.role == UNIT else url_for("results.index"))
     return redirect(url_for("documents.index"))
 
 
+ISSUED_BY_GET = ("notice", "bulletin", "feedback-notice")   # the office issues these with one click
+
+
 def _generate(kind, unit=None):
-    """?preview=1 rebuilds without recording; otherwise the document is issued: recorded and kept frozen.
-    Only the office and the unit itself issue; the others' downloads are previews."""
+    """The office issues (recorded in the register, a frozen copy kept) or, with ?preview=1, previews;
+    a unit downloads what it is addressed (audit log only); the others preview."""
     campaign = campaign_or_404()
     try:
-        if request.args.get("preview") == "1" or current_user.role not in (OFFICE, UNIT):
-            return _send(services.build(kind, campaign, unit), "预览_" + services.filename(kind, campaign, unit))
-        doc, data = services.issue(kind, campaign, unit, current_user)
+        if current_user.role == OFFICE and kind in ISSUED_BY_GET and request.args.get("preview") != "1":
+            doc, data = services.issue(kind, campaign, unit, current_user)
+            return _send(data, doc.filename)
+        if current_user.role == UNIT:
+            return _send(services.deliver(kind, campaign, unit, current_user), services.filename(kind, campaign, unit))
+        return _send(services.build(kind, campaign, unit), "预览_" + services.filename(kind, campaign, unit))
     except services.DocumentMissing as e:
         db.session.rollback()
         return _missing(e, unit)
-    return _send(data, doc.filename)
 
 
 @bp.get("/documents")
@@ -64,37 +71,105 @@ def index():
 @bp.get("/documents/notice.docx")
 @login_required
 def notice():
-    if current_user.role == UNIT:
-        abort(403)
+    """Every role: units are its addressees."""
     return _generate("notice")
 
 
 @bp.get("/documents/bulletin.docx")
 @login_required
 def bulletin():
-    if current_user.role == UNIT:
-        abort(403)
+    """Every role once results are published: units are its addressees."""
     return _generate("bulletin")
 
 
-@bp.get('/units/<int:unit_id>/documents/<any("feedback-notice", "rectification-notice", "commitment"):kind>.docx')
+UNIT_DOCUMENT = '<any("feedback-notice", "rectification-notice", "commitment", "reminder"):kind>'
+
+
+@bp.get(f"/units/<int:unit_id>/documents/{UNIT_DOCUMENT}.docx")
 @login_required
 def unit_document(unit_id, kind):
-    policy.require_unit_work(unit_id, campaign_or_404())
-    return _generate(kind, db.get_or_404(Unit, unit_id))
+    campaign = campaign_or_404()
+    policy.require_unit_work(unit_id, campaign)
+    unit = db.get_or_404(Unit, unit_id)
+    if kind in LETTER_KINDS and current_user.role == UNIT:
+        doc = services.latest_issued(campaign, unit, kind)   # a unit gets what was issued to it, as issued
+        if doc is None:
+            return _missing(DomainError(f"纠风办尚未向你单位下发{KIND_LABELS[kind]}"), unit)
+        return redirect(url_for("documents.download", document_id=doc.id))
+    return _generate(kind, unit)
+
+
+@bp.post(f"/units/<int:unit_id>/documents/{UNIT_DOCUMENT}")
+@role_required(OFFICE)
+def issue_letter(unit_id, kind):
+    """Issue a 整改通知书 or 催办通知: the next 函 number and the new deadline the office sets."""
+    campaign = campaign_or_404()
+    unit = db.get_or_404(Unit, unit_id)
+    if kind not in LETTER_KINDS:
+        abort(404)
+    try:
+        deadline = datetime.date.fromisoformat(request.form.get("deadline", ""))
+    except ValueError:
+        deadline = None
+    try:
+        doc, _ = services.issue(kind, campaign, unit, current_user, deadline)
+    except DomainError as e:
+        db.session.rollback()
+        return _missing(e, unit)
+    flash(f"已印发{doc.kind_label}（{services.letter_number(campaign, doc.doc_number)}），可在下方下载")
+    return redirect(url_for("units.show", unit_id=unit.id) + "#documents")
 
 
 @bp.get("/documents/<int:document_id>/download")
 @login_required
 def download(document_id):
-    """An issued document exactly as it was issued (the stored copy, not rebuilt)."""
+    """An issued document exactly as it was issued (the stored copy, not rebuilt); a unit's download is
+    entered in the audit log."""
     doc = db.get_or_404(IssuedDocument, document_id)
     if doc.unit_id is not None:
         policy.require_unit_work(doc.unit_id, campaign_or_404())
-    elif current_user.role == UNIT:
-        abort(404)
+    if current_user.role == UNIT:
+        services.record_download(doc, current_user)
     return send_file(services.stored_path(doc), as_attachment=True, download_name=doc.filename, mimetype=DOCX,
                      max_age=0)
+
+
+def _preview(kind, unit=None):
+    campaign = campaign_or_404()
+    try:
+        docx, pdf = services.laid_out(kind, campaign, unit)
+        digest, pages = layout.page_images(docx, pdf)
+        error = None
+    except services.DocumentMissing as e:
+        return _missing(e, unit)
+    except layout.RenderError as e:
+        digest, pages, error = None, [], str(e)
+    docx_url = (url_for("documents.unit_document", unit_id=unit.id, kind=kind, preview=1) if unit
+                else url_for(f"documents.{kind}", preview=1))
+    return render_template("documents/preview.html", campaign=campaign, unit=unit, label=KIND_LABELS[kind],
+                           digest=digest, pages=pages, error=error, docx_url=docx_url)
+
+
+@bp.get('/documents/<any("notice", "bulletin"):kind>/preview')
+@role_required(OFFICE, "leader")
+def preview(kind):
+    """The document as page images (LibreOffice), before issuing."""
+    return _preview(kind)
+
+
+@bp.get(f"/units/<int:unit_id>/documents/{UNIT_DOCUMENT}/preview")
+@role_required(OFFICE, "leader")
+def unit_preview(unit_id, kind):
+    return _preview(kind, db.get_or_404(Unit, unit_id))
+
+
+@bp.get("/documents/pages/<digest>/<name>")
+@role_required(OFFICE, "leader")
+def page_image(digest, name):
+    path = layout.page_file(digest, name)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="image/png", max_age=3600)
 
 
 @bp.post("/documents/batches")

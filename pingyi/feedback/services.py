@@ -9,6 +9,7 @@ from pingyi.audit.services import record, snapshot
 from pingyi.checklists.models import Dimension
 from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
+from pingyi.feedback.assessment import overall_assessment
 from pingyi.feedback.models import ROUND_LABELS, FeedbackItem, FeedbackNotice
 from pingyi.findings.models import Finding, Opinion
 from pingyi.timeutil import today, utcnow
@@ -61,7 +62,7 @@ def compile_notice(campaign, unit, round_, user):
     if not findings and not opinions:
         raise DomainError(f"{unit.name}没有尚未反馈的已确认问题或意见建议")
     deadline = default_deadline(campaign)
-    overall = f"{unit.name}能够按照评议工作要求认真开展自查自评，积极配合评议组开展工作。"
+    overall = overall_assessment(campaign, unit, findings)
     if opinions:
         overall += "评议中收集到的群众意见建议：" + "；".join(o.text for o in opinions) + "。"
     notice = FeedbackNotice(campaign_id=campaign.id, unit_id=unit.id, round=round_, created_by_id=user.id,
@@ -101,6 +102,28 @@ def save_notice(notice, version, overall, answer_deadline):
     notice.overall, notice.answer_deadline = overall.strip(), answer_deadline
     record("update", notice, before, summary=f"修改{notice.unit.name}反馈通知书（草稿）")
     db.session.commit()
+
+
+def regenerate_overall(notice, version, user):
+    """Write the draft's 总体评价 afresh from the unit's current data (the office then edits it)."""
+    _draft(notice)
+    check_version(notice, version)
+    before = snapshot(notice)
+    notice.overall = overall_assessment(notice.campaign, notice.unit,
+                                        [i.finding for i in notice.items if i.finding is not None])
+    record("update", notice, before, actor=user, summary=f"按单位数据重新生成{notice.unit.name}反馈通知书的总体评价")
+    db.session.commit()
+
+
+def next_letter_number(campaign):
+    """The next number of the year's 函 register: feedback notices, 整改通知书 and 催办通知 share it, given in
+    the order of sending."""
+    from pingyi.documents.models import IssuedDocument
+    last = max(db.session.scalar(select(func.max(FeedbackNotice.doc_number)).where(
+        FeedbackNotice.campaign_id == campaign.id)) or 0,
+        db.session.scalar(select(func.max(IssuedDocument.doc_number)).where(
+            IssuedDocument.campaign_id == campaign.id)) or 0)
+    return last + 1
 
 
 def save_item(notice, item, version, dimension_id, problem, suggestion, deadline):
@@ -146,9 +169,7 @@ def send_notice(notice, user):
     if missing:
         raise DomainError(f"第 {'、'.join(missing)} 个问题还没有整改建议")
     before = snapshot(notice)
-    last = db.session.scalar(select(func.max(FeedbackNotice.doc_number)).where(
-        FeedbackNotice.campaign_id == notice.campaign_id)) or 0
-    notice.status, notice.doc_number = "sent", last + 1
+    notice.status, notice.doc_number = "sent", next_letter_number(notice.campaign)
     notice.sent_at, notice.sent_by_id = utcnow(), user.id
     if notice.replaces is not None:
         old = notice.replaces

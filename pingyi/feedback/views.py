@@ -139,6 +139,20 @@ def save(notice_id):
     return _show(notice, notice_form=form, error=str(conflict) + "，请刷新后再改" if conflict else None, status=422)
 
 
+@bp.post("/<int:notice_id>/overall")
+@role_required(OFFICE)
+def regenerate_overall(notice_id):
+    """Write the draft's 总体评价 afresh from the unit's own data; the office edits it before sending."""
+    notice = _notice(notice_id)
+    try:
+        services.regenerate_overall(notice, request.form.get("version"), current_user)
+    except DomainError as e:
+        db.session.rollback()
+        return _show(notice, error=str(e), status=422)
+    flash("已按本单位数据重新生成总体评价，请核对修改后保存")
+    return redirect(url_for("feedback.show", notice_id=notice.id))
+
+
 @bp.post("/<int:notice_id>/items")
 @role_required(OFFICE)
 def add_item(notice_id):

@@ -12,6 +12,8 @@ class AnswerForm(Form):
     kind = RadioField("整改方式", choices=list(KIND_LABELS.items()), validators=[InputRequired(message="请选择整改方式")])
     measures = TextAreaField("整改措施 / 整改计划", validators=[Optional(), Length(max=3000)])
     commitment = TextAreaField("向社会公开的承诺", validators=[Optional(), Length(max=2000)])
+    leader = StringField("责任领导", validators=[Optional(), Length(max=100)])
+    department = StringField("责任部门", validators=[Optional(), Length(max=100)])
     owner = StringField("责任人", validators=[Optional(), Length(max=100)])
     deadline = DateField("完成时限", validators=[Optional()])
     explanation = TextAreaField("情况说明（政策性问题）", validators=[Optional(), Length(max=3000)])

@@ -27,6 +27,8 @@ class Rectification(db.Model):
     kind: Mapped[str] = mapped_column(String(10))
     measures: Mapped[str] = mapped_column(Text, default="")
     owner: Mapped[str] = mapped_column(String(100), default="")
+    leader: Mapped[str] = mapped_column(String(100), default="")        # 责任领导, named in the 承诺书
+    department: Mapped[str] = mapped_column(String(100), default="")    # 责任部门
     deadline: Mapped[Optional[date]] = mapped_column(Date)
     commitment: Mapped[str] = mapped_column(Text, default="")
     explanation: Mapped[str] = mapped_column(Text, default="")

@@ -84,6 +84,7 @@ def answer_item(item, user, kind, values, version=None):
         db.session.add(rect)
     rect.kind = kind
     rect.measures, rect.owner = values.get("measures", "").strip(), values.get("owner", "").strip()
+    rect.leader, rect.department = values.get("leader", "").strip(), values.get("department", "").strip()
     rect.commitment, rect.explanation = values.get("commitment", "").strip(), values.get("explanation", "").strip()
     rect.deadline = values.get("deadline") if kind != "policy" else None
     rect.status = "explained" if kind == "policy" else "answered"

@@ -94,7 +94,7 @@ def answer(item_id):
         return _answer_page(item, form)
     if not form.validate_on_submit():
         return _answer_page(item, form, status=422)
-    values = {k: getattr(form, k).data or "" for k in ("measures", "commitment", "owner", "explanation")}
+    values = {k: getattr(form, k).data or "" for k in ("measures", "commitment", "owner", "leader", "department", "explanation")}
     values["deadline"] = form.deadline.data
     try:
         services.answer_item(item, current_user, form.kind.data, values, form.version.data)

@@ -74,7 +74,8 @@ def test_commitment_letter_has_its_items_table_and_signature(county, client_for)
     text, doc = text_of(client_for("unit").get(f"/units/{police.id}/documents/commitment.docx").data)
     assert "县公安局" in text and "政风行风评议整改承诺书" in text and "主要负责人（签字）" in text
     table = doc.tables[0]
-    assert [c.text for c in table.rows[0].cells] == ["序号", "反馈问题", "整改措施", "责任人", "完成时限"]
+    assert [c.text for c in table.rows[0].cells] == ["序号", "反馈问题", "整改措施", "责任领导\n责任部门\n责任人", "完成时限"]
+    assert table.rows[1].cells[3].text == "政委 陈立新\n警务保障室\n办公室主任 周敏"
     assert "窗口工作人员接待群众时态度生硬" in text and "政策性问题说明" in text
     assert "文件" not in doc.paragraphs[0].text  # a unit's letter has no 版头
 
@@ -94,10 +95,13 @@ def test_issued_copy_is_frozen_while_preview_is_rebuilt(county, office_client):
     late = db.session.scalar(select(Rectification).where(Rectification.status == "answered",
                                                          Rectification.deadline < date(2026, 11, 26)))
     unit = late.unit
-    first = office_client.get(f"/units/{unit.id}/documents/rectification-notice.docx")
-    assert "超过整改时限仍未整改到位" in text_of(first.data)[0]
+    response = office_client.post(f"/units/{unit.id}/documents/rectification-notice", data={"deadline": "2026-12-20"})
+    assert response.status_code == 302
     doc = db.session.scalar(select(IssuedDocument).order_by(IssuedDocument.id.desc()))
-    assert doc.unit_id == unit.id and doc.size == len(first.data) and doc.created_by.username == "office"
+    assert doc.unit_id == unit.id and doc.created_by.username == "office" and doc.doc_number
+    first = office_client.get(f"/documents/{doc.id}/download")
+    assert doc.size == len(first.data) and "超过整改时限仍未整改到位" in text_of(first.data)[0]
+    first.close()
     late.item.problem = "改写后的问题"
     db.session.commit()
     again = office_client.get(f"/documents/{doc.id}/download")
@@ -111,7 +115,7 @@ def test_issued_copy_is_frozen_while_preview_is_rebuilt(county, office_client):
 def test_unit_downloads_only_its_own_documents(county, client_for):
     education = unit_named("县教育局")
     assert client_for("unit").get(f"/units/{education.id}/documents/feedback-notice.docx").status_code == 404
-    assert client_for("unit").get("/documents/notice.docx").status_code == 403
+    assert client_for("unit").get("/documents/notice.docx").status_code == 200  # units are its addressees
 
 
 def test_batch_zip_has_one_file_per_unit_with_chinese_names(county, office_client, app):
