@@ -318,3 +318,11 @@ def test_no_code_path_deletes_audit_entries_or_login_failures():
     source = "\n".join(p.read_text() for p in Path("pingyi").rglob("*.py"))
     assert not re.search(r"delete\((AuditEntry|LoginFailure)\)", source)
     assert not re.search(r"(AuditEntry|LoginFailure)\)?\.(query\.)?delete\(", source)
+
+
+def test_a_units_timeline_shows_its_records_not_its_liaisons_sign_ins(county, app, office_client):
+    client = _client(app)
+    client.post("/login", data={"username": "unit", "password": "demo123"})
+    police = user("unit")
+    assert f"{police.display_name}（unit）登录" not in office_client.get(f"/units/{police.unit_id}").text
+    assert f"{police.display_name}（unit）登录" in office_client.get(f"/admin/audit?unit={police.unit_id}").text

@@ -102,12 +102,20 @@ def record_event(action, object_type, object_id=None, summary="", unit_id=None, 
     return entry
 
 
+# Access, not changes: sign-ins and downloads belong on the audit page, not on a unit's history of its records.
+ACCESS_ACTIONS = ("sign_in", "sign_in_failed", "sign_in_throttled", "sign_out", "end_session", "unlock",
+                  "export", "download")
+
+
 def search_entries(q="", object_type="", unit_id=None, only_types=(), user_id=None, action="",
-                   date_from=None, date_to=None):
+                   date_from=None, date_to=None, with_access=False):
     """Newest first, filtered by text, object type, unit, person (who acted), action and county dates
-    (both days included); `only_types` limits to some object types."""
+    (both days included); `only_types` limits to some object types. Sign-ins, exports and downloads
+    are included only `with_access` (the audit page), so a unit's timeline shows what changed."""
     stmt = (select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
             .options(selectinload(AuditEntry.user), selectinload(AuditEntry.unit)))
+    if not with_access:
+        stmt = stmt.where(AuditEntry.action.not_in(ACCESS_ACTIONS))
     if only_types:
         stmt = stmt.where(AuditEntry.object_type.in_(only_types))
     if q:

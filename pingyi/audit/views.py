@@ -37,7 +37,8 @@ def _filters():
     args = request.args
     return {"q": args.get("q", "").strip()[:100], "object_type": args.get("type", ""),
             "user_id": plain_int(args.get("user")), "unit_id": plain_int(args.get("unit")),
-            "action": args.get("action", ""), "date_from": _day(args.get("from")), "date_to": _day(args.get("to"))}
+            "action": args.get("action", ""), "date_from": _day(args.get("from")), "date_to": _day(args.get("to")),
+            "with_access": True}
 
 
 @bp.get("")
