@@ -1,12 +1,15 @@
 """Write and read the audit log; every service that changes state calls record()."""
 import json
 from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
 
 from flask import has_request_context
 from flask_login import current_user
 from sqlalchemy import inspect, select
 
 from pingyi.audit.models import AuditEntry
+from pingyi.exact import exact_text
 from pingyi.extensions import db
 
 SKIPPED = {"password_hash", "version", "created_at", "last_login_at"}
@@ -15,6 +18,8 @@ SKIPPED = {"password_hash", "version", "created_at", "last_login_at"}
 def _plain(value):
     if isinstance(value, (date, datetime)):
         return value.isoformat()
+    if isinstance(value, (Fraction, Decimal)):  # exact scores and weights (pingyi.exact), kept exact
+        return exact_text(value)
     return value
 
 

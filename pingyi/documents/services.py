@@ -46,7 +46,7 @@ def notice_data(campaign):
         Participation.campaign_id == campaign.id, Unit.active).order_by(Unit.sort_order)).all()
     counts = {"department": 0, "institution": 0, "stationed": 0}
     for _, unit in parts:
-        counts[unit.category] += 1
+        counts[unit.category] = counts.get(unit.category, 0) + 1  # categories are data: a new one counts too
     texts = {1: "印发实施方案和通知，各单位组织学习，成立评议工作领导小组，制定本单位评议方案",
              2: "各单位广泛征求意见，开展自查自评；纠风办会同评议组、义务监督员进行抽查，收集梳理问题，反馈评议意见",
              3: "各单位逐条对照整改，能解决的限时解决，一时无条件解决的列出整改计划并向社会承诺",
