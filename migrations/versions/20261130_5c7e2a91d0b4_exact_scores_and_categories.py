@@ -36,14 +36,26 @@ EXACT_COLUMNS = {
 }
 
 
-def _rewrite(table, columns, convert):
-    """Rewrite every value of `columns` through `convert` (row by row: a county has a few hundred rows)."""
+def _read(table, columns):
+    """{id: {column: value}} of `columns`, read with the column's current type (floats at full precision:
+    SQLite's CAST to text would keep only 15 digits)."""
+    rows = op.get_bind().execute(sa.text(f"SELECT id, {', '.join(columns)} FROM {table}")).fetchall()
+    return {row[0]: dict(zip(columns, row[1:])) for row in rows}
+
+
+def _write(table, values, convert):
+    """Write back every value read by _read() through `convert` (row by row: a county has a few hundred)."""
     connection = op.get_bind()
-    rows = connection.execute(sa.text(f"SELECT id, {', '.join(columns)} FROM {table}")).fetchall()
-    for row in rows:
-        values = {c: (None if row[i + 1] is None else convert(row[i + 1])) for i, c in enumerate(columns)}
-        sets = ", ".join(f"{c} = :{c}" for c in columns)
-        connection.execute(sa.text(f"UPDATE {table} SET {sets} WHERE id = :id"), dict(values, id=row[0]))
+    for row_id, row in values.items():
+        sets = ", ".join(f"{c} = :{c}" for c in row)
+        connection.execute(sa.text(f"UPDATE {table} SET {sets} WHERE id = :id"),
+                           {**{c: None if v is None else convert(v) for c, v in row.items()}, "id": row_id})
+
+
+def _pg_number(column):
+    """PostgreSQL's USING expression turning exact text ("83.5", "250/3") back into a float."""
+    return (f"CASE WHEN position('/' in {column}) > 0 THEN split_part({column}, '/', 1)::double precision"
+            f" / split_part({column}, '/', 2)::double precision ELSE {column}::double precision END")
 
 
 def _rewrite_grades(convert):
@@ -116,12 +128,12 @@ def upgrade():
     _categories_up()
     postgres = op.get_bind().dialect.name == "postgresql"
     for table, columns in EXACT_COLUMNS.items():
+        values = _read(table, columns)
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column in columns:
                 batch_op.alter_column(column, existing_type=sa.Float(), type_=sa.String(length=40),
                                       **({"postgresql_using": f"{column}::text"} if postgres else {}))
-        _rewrite(table, columns, lambda text: exact_text(parse_exact(text) if parse_exact(text) is not None
-                                                         else parse_exact(float(text))))
+        _write(table, values, lambda number: exact_text(parse_exact(float(number))))
     with op.batch_alter_table('scoring_config', schema=None) as batch_op:
         batch_op.add_column(sa.Column('top_min_inclusive', sa.Boolean(), nullable=False, server_default=sa.true()))
     _rewrite_grades(lambda bound: exact_text(parse_exact(bound)))
@@ -134,8 +146,9 @@ def downgrade():
     with op.batch_alter_table('scoring_config', schema=None) as batch_op:
         batch_op.drop_column('top_min_inclusive')
     for table, columns in EXACT_COLUMNS.items():
-        _rewrite(table, columns, lambda text: repr(float(parse_exact(text))))
+        values = _read(table, columns)
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column in columns:
                 batch_op.alter_column(column, existing_type=sa.String(length=40), type_=sa.Float(),
-                                      **({"postgresql_using": f"{column}::double precision"} if postgres else {}))
+                                      **({"postgresql_using": _pg_number(column)} if postgres else {}))
+        _write(table, values, lambda text: float(parse_exact(text)))
