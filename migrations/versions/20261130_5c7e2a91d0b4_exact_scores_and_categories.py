@@ -136,6 +136,8 @@ def upgrade():
         _write(table, values, lambda number: exact_text(parse_exact(float(number))))
     with op.batch_alter_table('scoring_config', schema=None) as batch_op:
         batch_op.add_column(sa.Column('top_min_inclusive', sa.Boolean(), nullable=False, server_default=sa.true()))
+        batch_op.add_column(sa.Column('missing_rule', sa.String(length=20), nullable=False,
+                                      server_default='redistribute'))
     _rewrite_grades(lambda bound: exact_text(parse_exact(bound)))
 
 
@@ -144,6 +146,7 @@ def downgrade():
     postgres = op.get_bind().dialect.name == "postgresql"
     _rewrite_grades(lambda bound: float(parse_exact(bound)))
     with op.batch_alter_table('scoring_config', schema=None) as batch_op:
+        batch_op.drop_column('missing_rule')
         batch_op.drop_column('top_min_inclusive')
     for table, columns in EXACT_COLUMNS.items():
         values = _read(table, columns)

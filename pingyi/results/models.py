@@ -47,6 +47,7 @@ class ScoringConfig(db.Model):
     top_share: Mapped[Fraction] = mapped_column(Exact, default=Fraction(30))
     top_min_score: Mapped[Fraction] = mapped_column(Exact, default=Fraction(90))
     top_min_inclusive: Mapped[bool] = mapped_column(Boolean, default=True)  # 以上 (≥) or 高于 (>)
+    missing_rule: Mapped[str] = mapped_column(String(20), default="redistribute")  # scoring.MISSING_RULES
     top_text: Mapped[str] = mapped_column(Text, default="")
     bottom_count: Mapped[int] = mapped_column(Integer, default=1)
     bottom_text: Mapped[str] = mapped_column(Text, default="")

@@ -26,6 +26,11 @@ from pingyi.findings.models import SEVERITY_LABELS
 
 SOURCES = (("satisfaction", "满意度测评"), ("checklist", "评议组检查评价"), ("rectification", "整改落实"))
 UNRATED = "未评定"
+MISSING_RULES = {  # what a component without data does to a unit's total (a visible choice of the scheme)
+    "redistribute": "其权重按比例分给有数据的其他项",
+    "zero": "按 0 分计入",
+    "unrated": "该单位未评定、不参加排名",
+}
 ZERO, HUNDRED = Fraction(0), Fraction(100)
 
 
@@ -54,6 +59,7 @@ class Rules:
     top_min_score: Fraction = ZERO
     bottom_count: int = 0
     top_min_inclusive: bool = True
+    missing_rule: str = "redistribute"  # a key of MISSING_RULES
 
 
 @dataclass
@@ -195,12 +201,17 @@ def score_unit(inputs, rules):
     sat, type_lines = satisfaction(inputs.votes, inputs.ballots, rules)
     scores = {"satisfaction": sat, "checklist": checklist_score(inputs.ratings, rules.checklist_points),
               "rectification": rectification_score(inputs.fulfilled, inputs.due)}
-    components, weighted, weight_sum = [], ZERO, ZERO
+    components, weighted, weight_sum, missing = [], ZERO, ZERO, []
     for key, name in SOURCES:
         weight, value = rules.weights[key], scores[key]
+        if value is None and weight > 0 and key != "satisfaction":
+            missing.append(name)
+            if rules.missing_rule == "zero":
+                value = ZERO
         used = value is not None and weight > 0
         components.append({"key": key, "name": name, "weight": exact_text(weight), "score": round2(value),
-                           "exact": None if value is None else exact_text(value), "used": used})
+                           "exact": None if value is None else exact_text(value), "used": used,
+                           "missing": name in missing})
         if used:
             weighted += weight * value
             weight_sum += weight
@@ -220,8 +231,13 @@ def score_unit(inputs, rules):
         "dimensions": {str(d): round2(option_rate(v, rules.options)[0]) for d, v in inputs.dimension_votes.items()},
         "veto": list(inputs.veto_findings), "rank": None, "group_size": 0, "mark": "",
         "exact": {"satisfaction": None if sat is None else exact_text(sat), "deduction": exact_text(applied)},
+        "missing": missing, "missing_rule": rules.missing_rule,
+        "missing_rule_text": MISSING_RULES.get(rules.missing_rule, ""),
+        "unrated_reason": "" if sat is not None else "没有有效测评票",
     }
-    if sat is None:
+    if sat is not None and missing and rules.missing_rule == "unrated":
+        detail["unrated_reason"] = f"{'、'.join(missing)}无数据（评定办法规定此时不评定）"
+    if detail["unrated_reason"]:
         detail.update(base=None, total=None, grade=UNRATED, grade_before_veto=UNRATED)
         detail["exact"].update(base=None, total=None)
         return detail
@@ -275,7 +291,8 @@ def rules_from_config(config, options, types):
         deduct_cap=x(get("deduct_cap")), veto_severity=get("veto_severity") or "", veto_dimensions=set(veto_dims),
         veto_grade=get("veto_grade"), grades=grades, groups=get("groups"),
         top_count=get("top_count"), top_share=x(get("top_share")), top_min_score=x(get("top_min_score")),
-        bottom_count=get("bottom_count"), top_min_inclusive=bool(top_min_inclusive))
+        bottom_count=get("bottom_count"), top_min_inclusive=bool(top_min_inclusive),
+        missing_rule=(config.get("missing_rule", "redistribute") if isinstance(config, dict) else config.missing_rule))
 
 
 def at_least_words(bound, inclusive):

@@ -48,7 +48,7 @@ DEFAULT_GROUPS = [  # the plan's three groups, over its three default categories
 CONFIG_FIELDS = ("weight_satisfaction", "weight_checklist", "weight_rectification", "checklist_meets",
                  "checklist_basic", "checklist_problem", "deduct_minor", "deduct_major", "deduct_severe", "deduct_cap",
                  "veto_severity", "veto_dimensions", "veto_grade", "top_count", "top_share", "top_min_score",
-                 "top_min_inclusive", "top_text", "bottom_count", "bottom_text", "grades_json", "groups_json")
+                 "top_min_inclusive", "missing_rule", "top_text", "bottom_count", "bottom_text", "grades_json", "groups_json")
 
 
 def config_for(campaign):

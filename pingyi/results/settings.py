@@ -5,6 +5,7 @@ from pingyi.exact import exact_text, parse_exact, read_number
 from pingyi.findings.models import SEVERITY_LABELS
 from pingyi.forms import plain_int
 from pingyi.results.groups import KEY_RULES, describe, overlap
+from pingyi.results.scoring import MISSING_RULES
 
 NUMBER_FIELDS = {
     "weight_satisfaction": ("满意度测评权重", 0, 100), "weight_checklist": ("检查评价权重", 0, 100),
@@ -25,7 +26,7 @@ def form_from_config(config):
     values.update({k: getattr(config, k) for k in TEXT_FIELDS})
     values.update(veto_severity=config.veto_severity, veto_grade=config.veto_grade,
                   veto_dimensions=sorted(config.veto_dimension_ids), version=config.version,
-                  top_min_inclusive=config.top_min_inclusive,
+                  top_min_inclusive=config.top_min_inclusive, missing_rule=config.missing_rule,
                   grades=[{"name": g["name"], "min": "" if g["min"] is None else exact_text(parse_exact(g["min"])),
                            "inclusive": g["inclusive"]} for g in config.grades],
                   groups=[dict(g) for g in config.groups])
@@ -116,6 +117,9 @@ def parse(form, dimension_ids, categories):
             if clash is not None:
                 errors[f"group-{a['n']}"] = (f"与“{clash['name']}”包括的单位重叠（{describe(clash, categories)}），"
                                              "同一单位只能在一个组内排名：请调整类别或重点评议部门的选择")
+    typed["missing_rule"] = clean["missing_rule"] = form.get("missing_rule", "")
+    if typed["missing_rule"] not in MISSING_RULES:
+        errors["missing_rule"] = "请选择某项无数据时的处理办法"
     typed["top_min_inclusive"] = form.get("top_min_inclusive") != "n"
     clean["top_min_inclusive"] = typed["top_min_inclusive"]
     if form.get("top_min_inclusive") not in ("y", "n"):

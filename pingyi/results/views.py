@@ -17,7 +17,7 @@ from pingyi.results import services
 from pingyi.results import settings as settings_form
 from pingyi.results.groups import KEY_RULES, uncovered
 from pingyi.results.models import MARK_LABELS, ResultVersion
-from pingyi.results.scoring import SOURCES, boundary_words
+from pingyi.results.scoring import MISSING_RULES, SOURCES, boundary_words
 from pingyi.timeutil import today
 
 bp = Blueprint("results", __name__)
@@ -152,6 +152,7 @@ def _settings_page(campaign, config, typed, errors, example, status=200, conflic
                            boundaries=_typed_boundaries(typed),
                            example=example, dims=dimensions(campaign.id), severities=SEVERITY_LABELS,
                            categories=category_labels(campaign), key_rules=KEY_RULES, sources=SOURCES,
+                           missing_rules=MISSING_RULES,
                            uncovered=uncovered(typed.get("groups") or [], category_labels(campaign, include_retired=False)),
                            conflict=conflict), status
 

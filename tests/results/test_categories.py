@@ -185,7 +185,7 @@ def _settings_form(config, groups):
         "weight_satisfaction", "weight_checklist", "weight_rectification", "checklist_meets", "checklist_basic",
         "checklist_problem", "deduct_minor", "deduct_major", "deduct_severe", "deduct_cap", "top_share", "top_min_score")}
     data.update(top_count="3", bottom_count="1", veto_severity=config.veto_severity, veto_grade=config.veto_grade,
-                version=config.version, top_text="", bottom_text="", top_min_inclusive="y")
+                version=config.version, top_text="", bottom_text="", top_min_inclusive="y", missing_rule="redistribute")
     for n, g in enumerate(config.grades):
         data.update({f"grade-{n}-name": g["name"], f"grade-{n}-min": g["min"] or "", f"grade-{n}-inclusive": "y"})
     for n, (name, cats, key) in enumerate(groups):

@@ -123,3 +123,21 @@ def test_thresholds_in_words():
     assert at_least_words(parse_exact("92.5"), False) == "高于 92.5 分（不含 92.5 分）"
     words = boundary_words({"grades": GRADES, "top_min_score": "90", "top_min_inclusive": False})
     assert words["top_min"] == "综合得分高于 90 分（不含 90 分）"
+
+
+@pytest.mark.parametrize("rule, total, grade", [
+    # satisfaction 90 (weight 60), no checklist ratings (weight 25), rectification 100 (weight 15)
+    ("redistribute", "92", "优秀"),      # (60×90 + 15×100) ÷ 75 = 92
+    ("zero", "69", "较差"),              # (60×90 + 25×0 + 15×100) ÷ 100 = 69
+    ("unrated", None, "未评定"),
+])
+def test_a_component_without_data_follows_the_scheme_s_choice(rule, total, grade):
+    r = rules(options={SAT: {"label": "满意", "score": F(90), "valid": True}}, types={1: {"name": "群众", "weight": F(1)}},
+              weights={"satisfaction": F(60), "checklist": F(25), "rectification": F(15)}, grades=GRADES,
+              missing_rule=rule)
+    d = score_unit(UnitInputs(1, "甲", 0, votes={1: {SAT: 4}}), r)
+    assert d["grade"] == grade and d["missing"] == ["评议组检查评价"]
+    assert (d["exact"]["total"] if total else d["total"]) == total
+    if rule == "unrated":
+        assert "评议组检查评价无数据" in d["unrated_reason"]
+        assert evaluate([UnitInputs(1, "甲", 0, votes={1: {SAT: 4}})], r)[1]["rank"] is None

@@ -152,7 +152,7 @@ def test_settings_reject_bad_thresholds_and_keep_the_typed_values(county, office
                                                    "deduct_minor", "deduct_major", "deduct_severe", "deduct_cap",
                                                    "top_share", "top_min_score")}
     data.update(top_count="3", bottom_count="1", veto_severity="severe", veto_grade="基本满意", version=config.version,
-                top_text="", bottom_text="", top_min_inclusive="y")
+                top_text="", bottom_text="", top_min_inclusive="y", missing_rule="redistribute")
     grades = [("满意", "90"), ("比较满意", "95"), ("基本满意", "60"), ("不满意", "")]
     for n, (name, low) in enumerate(grades):
         data.update({f"grade-{n}-name": name, f"grade-{n}-min": low, f"grade-{n}-inclusive": "y"})
@@ -244,7 +244,7 @@ def test_settings_round_trip_and_show_boundaries_in_words(county, office_client)
     assert "不满意：低于 60 分" in page and "综合得分90 分以上（含 90 分）的单位才可评先进" in page
     data = {k: exact_text(getattr(config, k)) for k in settings_keys()}
     data.update(top_count="3", bottom_count="1", veto_severity="severe", veto_grade="基本满意", version=config.version,
-                top_text="", bottom_text="", top_min_inclusive="n", deduct_minor="0.1", checklist_basic="250/3")
+                top_text="", bottom_text="", top_min_inclusive="n", missing_rule="zero", deduct_minor="0.1", checklist_basic="250/3")
     for n, g in enumerate(config.grades):
         data.update({f"grade-{n}-name": g["name"], f"grade-{n}-min": g["min"] or "",
                      f"grade-{n}-inclusive": "n" if g["name"] == "比较满意" else "y"})
@@ -257,7 +257,7 @@ def test_settings_round_trip_and_show_boundaries_in_words(county, office_client)
     db.session.expire_all()
     config = services.config_for(county)
     assert config.deduct_minor == Fraction(1, 10) and config.checklist_basic == Fraction(250, 3)
-    assert config.top_min_inclusive is False and config.grades[1]["inclusive"] is False
+    assert config.top_min_inclusive is False and config.grades[1]["inclusive"] is False and config.missing_rule == "zero"
     page = office_client.get("/results/settings").text
     assert 'value="250/3"' in page and 'value="0.1"' in page and "综合得分高于 90 分（不含 90 分）" in page
     del data["grade-1-inclusive"]  # the boundary is chosen, never assumed
