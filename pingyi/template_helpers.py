@@ -3,13 +3,15 @@ from flask_login import current_user
 
 from pingyi import policy
 from pingyi.auth import roles
+from pingyi.exact import show2, show_exact
 from pingyi.timeutil import cn_date, cn_datetime, local, today
 
 
 def install(app):
     app.jinja_env.filters["cn_date"] = cn_date
     app.jinja_env.filters["cn_datetime"] = cn_datetime
-    app.jinja_env.filters["pts"] = lambda value: f"{value:g}"  # 80.0 → 80, 0.5 → 0.5
+    app.jinja_env.filters["pts"] = show_exact  # exact points/weights: 80 → 80, 0.5 → 0.5, 250/3 → 83.3333…
+    app.jinja_env.filters["d2"] = show2  # a score shown rounded half up to 2 decimals (63.695 → 63.70)
     app.jinja_env.filters["local_date"] = lambda dt: local(dt).date()  # a stored UTC time's county date
 
     @app.context_processor

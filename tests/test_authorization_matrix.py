@@ -4,6 +4,7 @@ from flask import url_for
 from sqlalchemy import select
 
 from pingyi.auth.models import UserSession
+from pingyi.campaigns.models import Category
 from pingyi.campaigns.services import current_campaign
 from pingyi.checklists.services import dimensions
 from pingyi.extensions import db
@@ -36,6 +37,11 @@ MATRIX = {
     "units.set_active": ({"POST"}, {OFFICE}),
     "units.participation": ({"POST"}, {OFFICE}),
     "units.import_units": ({"GET", "POST"}, {OFFICE}),
+    "units.confirm_import": ({"POST"}, {OFFICE}),
+    "campaigns.categories_page": ({"GET"}, {OFFICE}),
+    "campaigns.create_category": ({"POST"}, {OFFICE}),
+    "campaigns.save_category": ({"POST"}, {OFFICE}),
+    "campaigns.move_category": ({"POST"}, {OFFICE}),
     "campaigns.settings": ({"GET", "POST"}, {OFFICE}),
     "campaigns.create": ({"POST"}, {OFFICE}),
     "campaigns.groups": ({"GET"}, {OFFICE}),
@@ -183,7 +189,8 @@ def _url(app, rule, role):
               "file_id": submission.current_files[0].id, "kind": "review",
               "inspection_id": police_inspection.id, "finding_id": police_inspection.findings[0].id,
               "opinion_id": db.session.scalar(select(Opinion.id)),
-              "session_id": db.session.scalar(select(UserSession.id)) or 0}
+              "session_id": db.session.scalar(select(UserSession.id)) or 0,
+              "category_id": db.session.scalar(select(Category.id).where(Category.campaign_id == campaign.id))}
     notice = db.session.scalar(select(FeedbackNotice).where(FeedbackNotice.unit_id == unit_id))
     rect = db.session.scalar(select(Rectification).where(Rectification.unit_id == (other if role == UNIT_OTHER
                                                                                      else own)).order_by(Rectification.id))

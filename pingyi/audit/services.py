@@ -6,6 +6,8 @@ command purges them, so the log keeps at least the 180 days 等保 asks for — 
 import io
 import json
 from datetime import date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
 
 from flask import has_request_context, request
 from flask_login import current_user
@@ -15,6 +17,7 @@ from sqlalchemy import inspect, or_, select
 from sqlalchemy.orm import selectinload
 
 from pingyi.audit.models import AuditEntry
+from pingyi.exact import exact_text
 from pingyi.extensions import db
 from pingyi.timeutil import day_start, local, utcnow
 from pingyi.xlsx import append_row
@@ -26,6 +29,8 @@ USER_AGENT_LENGTH = 200
 def _plain(value):
     if isinstance(value, (date, datetime)):
         return value.isoformat()
+    if isinstance(value, (Fraction, Decimal)):  # exact scores and weights (pingyi.exact), kept exact
+        return exact_text(value)
     return value
 
 

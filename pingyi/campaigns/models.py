@@ -140,3 +140,22 @@ class SupervisorAssignment(db.Model):
 
     user = relationship("User")
     unit = relationship("Unit")
+
+
+class Category(db.Model):
+    """A class of evaluated units (评议类别/序列) in one campaign: data the office keeps, not a fixed list.
+
+    A unit names its class by `key` (Unit.category), which stays the same when the class is renamed or
+    copied to the next year; a retired class is offered no more but still names the units already in it."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    key: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(50))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}

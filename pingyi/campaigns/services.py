@@ -222,6 +222,7 @@ def start_campaign(year, source=None, checklist="previous"):
     """
     if source is None:
         campaign = create_campaign(**default_settings(year, "", "县纠正行业不正之风办公室", "纠风办"))
+        checklist_services.load_default_template()  # a fresh deployment has no template yet: the plan's six
         checklist_services.copy_checklist(None, campaign)
         task_services.create_plan_tasks(campaign)
         set_up_scoring(campaign)
@@ -255,6 +256,8 @@ def start_campaign(year, source=None, checklist="previous"):
         old = previous.get(unit.id)
         db.session.add(Participation(campaign=campaign, unit=unit, is_key=bool(old and old.is_key),
                                      group=group_map.get(old.group_id) if old else None))
+    if checklist != "previous":
+        checklist_services.load_default_template()
     checklist_services.copy_checklist(source.id if checklist == "previous" else None, campaign)
     task_services.create_plan_tasks(campaign, source)
     set_up_scoring(campaign, source)
@@ -276,8 +279,10 @@ def start_campaign(year, source=None, checklist="previous"):
 
 def set_up_scoring(campaign, source=None):
     """The campaign's questionnaires and scoring rules, copied from the source campaign or the defaults."""
+    from pingyi.campaigns import categories
     from pingyi.results import services as results
     from pingyi.surveys import services as surveys
+    categories.set_up(campaign, source)
     surveys.set_up(campaign, source)
     results.set_up(campaign, source)
 

@@ -1,13 +1,13 @@
-"""Office administration of the campaign: settings and phases, new year, groups and members."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+"""Office administration of the campaign: settings and phases, new year, groups and members, categories."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from pingyi.auth.models import User
 from pingyi.auth.roles import EVALUATOR, OFFICE, role_required
-from pingyi.campaigns import services
+from pingyi.campaigns import categories, services
 from pingyi.campaigns.forms import GroupForm, MemberForm, NewCampaignForm, SettingsForm
-from pingyi.campaigns.models import EvaluationGroup, GroupMember
-from pingyi.errors import DomainError
+from pingyi.campaigns.models import Category, EvaluationGroup, GroupMember
+from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
 from pingyi.forms import save_versioned
 from pingyi.htmx import campaign_or_404, is_partial
@@ -163,3 +163,65 @@ def delete_member(member_id):
         return ""
     flash(f"已移除“{member.name}”")
     return redirect(url_for("campaigns.groups") + f"#group-{group_id}")
+
+
+# ---- categories of evaluated units (评议类别) ---------------------------------------------------------
+
+def _categories_page(campaign, errors=None, typed=None, status=200):
+    return render_template("campaigns/categories.html", campaign=campaign, rows=categories.categories(campaign.id),
+                           counts=categories.unit_counts(campaign), errors=errors or {}, typed=typed or {}), status
+
+
+@bp.get("/categories")
+@role_required(OFFICE)
+def categories_page():
+    return _categories_page(campaign_or_404())
+
+
+@bp.post("/categories")
+@role_required(OFFICE)
+def create_category():
+    campaign = campaign_or_404()
+    name = request.form.get("name", "")
+    try:
+        category = categories.create(campaign, name)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        return _categories_page(campaign, {"new": str(error)}, {"new": name[:60]}, 422)
+    flash(f"已新增评议类别“{category.name}”")
+    return redirect(url_for("campaigns.categories_page"))
+
+
+def _category(campaign, category_id):
+    category = db.session.get(Category, category_id)
+    if category is None or category.campaign_id != campaign.id:
+        abort(404)
+    return category
+
+
+@bp.post("/categories/<int:category_id>")
+@role_required(OFFICE)
+def save_category(category_id):
+    campaign = campaign_or_404()
+    category = _category(campaign, category_id)
+    name = request.form.get("name", "")
+    try:
+        categories.save(campaign, category, request.form.get("version", ""), name,
+                        request.form.get("retired") == "y")
+    except StaleEdit:
+        db.session.rollback()
+        return _categories_page(campaign, {category_id: "该类别已被他人修改，请刷新后再改"}, {category_id: name[:60]}, 409)
+    except DomainError as error:
+        db.session.rollback()
+        return _categories_page(campaign, {category_id: str(error)}, {category_id: name[:60]}, 422)
+    flash(f"已保存评议类别“{category.name}”")
+    return redirect(url_for("campaigns.categories_page"))
+
+
+@bp.post("/categories/<int:category_id>/move")
+@role_required(OFFICE)
+def move_category(category_id):
+    campaign = campaign_or_404()
+    categories.move(campaign, _category(campaign, category_id), -1 if request.form.get("step") == "up" else 1)
+    return redirect(url_for("campaigns.categories_page"))

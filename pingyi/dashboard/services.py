@@ -9,7 +9,8 @@ from pingyi.campaigns.models import EvaluationGroup, GroupMember, Participation,
 from pingyi.campaigns.services import current_phase
 from pingyi.extensions import db
 from pingyi.tasks import services as task_services
-from pingyi.units.models import CATEGORY_LABELS, Unit
+from pingyi.campaigns.categories import labels as category_labels
+from pingyi.units.models import Unit
 
 
 def _active_participations(campaign):
@@ -32,7 +33,7 @@ def county_overview(campaign):
                        "members": len(group.members)})
     return {
         "total": len(rows),
-        "categories": [(key, label, by_category.get(key, 0)) for key, label in CATEGORY_LABELS.items()],
+        "categories": [(key, label, by_category.get(key, 0)) for key, label in category_labels(campaign).items()],
         "key_units": [unit for part, unit in rows if part.is_key],
         "groups": groups,
         "ungrouped": [unit for part, unit in rows if part.group_id is None],

@@ -65,7 +65,8 @@ def notice_data(campaign):
         Participation.campaign_id == campaign.id, Unit.active).order_by(Unit.sort_order)).all()
     counts = {"department": 0, "institution": 0, "stationed": 0}
     for _, unit in parts:
-        counts[unit.category] += 1
+        counts[unit.category] = counts.get(unit.category, 0) + 1  # categories are data: a new one counts too
+
     def window(start, end):
         return f"{start.month}月{start.day}日至{end.month}月{end.day}日"
 

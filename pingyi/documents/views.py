@@ -13,7 +13,8 @@ from pingyi.extensions import db
 from pingyi.forms import plain_int
 from pingyi.htmx import campaign_or_404, render
 from pingyi.results.services import latest_version
-from pingyi.units.models import CATEGORY_LABELS, Unit
+from pingyi.campaigns.categories import labels as category_labels
+from pingyi.units.models import Unit
 
 bp = Blueprint("documents", __name__)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -64,7 +65,7 @@ def index():
                                  .order_by(DocumentBatch.id.desc()).limit(10)).all()
     return render_template("documents/index.html", campaign=campaign, issued=services.issued_documents(campaign),
                            batches=batches, kinds={k: KIND_LABELS[k] for k in UNIT_KINDS},
-                           categories=CATEGORY_LABELS, notice_number=services.notice_number(campaign),
+                           categories=category_labels(campaign), notice_number=services.notice_number(campaign),
                            bulletin_version=latest_version(campaign))
 
 

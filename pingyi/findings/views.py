@@ -16,7 +16,8 @@ from pingyi.findings.models import METHOD_LABELS, SEVERITY_LABELS, STATUS_LABELS
 from pingyi.forms import clean_text, plain_int
 from pingyi.htmx import campaign_or_404, is_partial, render
 from pingyi.timeutil import today
-from pingyi.units.models import CATEGORY_LABELS, Unit
+from pingyi.campaigns.categories import labels as category_labels
+from pingyi.units.models import Unit
 
 bp = Blueprint("findings", __name__, url_prefix="/findings")
 INSPECTORS = (OFFICE, EVALUATOR, SUPERVISOR)
@@ -323,4 +324,4 @@ def matrix():
     data = services.matrix(campaign, page=plain_int(request.args.get("page")) or 1, within=within, **filters)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render("findings/matrix.html", "findings/_matrix.html", campaign=campaign, filters=filters,
-                  categories=CATEGORY_LABELS, args=args, **data)
+                  categories=category_labels(campaign), args=args, **data)

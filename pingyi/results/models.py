@@ -1,11 +1,13 @@
 """The campaign's scoring rules (综合评定办法) and the published, frozen versions of its results."""
 import json
+from fractions import Fraction
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from pingyi.exact import Exact
 from pingyi.extensions import db
 from pingyi.timeutil import utcnow
 
@@ -22,28 +24,30 @@ VERSION_STATUS_LABELS = {"published": "已发布", "superseded": "已被新版�
 class ScoringConfig(db.Model):
     """One per campaign. Grades and ranking groups are ordered lists kept as JSON:
     grades: [{"name", "min" (None for the lowest), "inclusive"}] best first;
-    groups: [{"name", "scope", "published"}]."""
+    groups: [{"name", "categories", "key", "published"}] (pingyi.results.groups)."""
 
     __table_args__ = (UniqueConstraint("campaign_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
-    weight_satisfaction: Mapped[float] = mapped_column(Float, default=60.0)
-    weight_checklist: Mapped[float] = mapped_column(Float, default=25.0)
-    weight_rectification: Mapped[float] = mapped_column(Float, default=15.0)
-    checklist_meets: Mapped[float] = mapped_column(Float, default=100.0)
-    checklist_basic: Mapped[float] = mapped_column(Float, default=80.0)
-    checklist_problem: Mapped[float] = mapped_column(Float, default=0.0)
-    deduct_minor: Mapped[float] = mapped_column(Float, default=0.5)
-    deduct_major: Mapped[float] = mapped_column(Float, default=1.0)
-    deduct_severe: Mapped[float] = mapped_column(Float, default=3.0)
-    deduct_cap: Mapped[float] = mapped_column(Float, default=10.0)
+    weight_satisfaction: Mapped[Fraction] = mapped_column(Exact, default=Fraction(60))
+    weight_checklist: Mapped[Fraction] = mapped_column(Exact, default=Fraction(25))
+    weight_rectification: Mapped[Fraction] = mapped_column(Exact, default=Fraction(15))
+    checklist_meets: Mapped[Fraction] = mapped_column(Exact, default=Fraction(100))
+    checklist_basic: Mapped[Fraction] = mapped_column(Exact, default=Fraction(80))
+    checklist_problem: Mapped[Fraction] = mapped_column(Exact, default=Fraction(0))
+    deduct_minor: Mapped[Fraction] = mapped_column(Exact, default=Fraction('0.5'))
+    deduct_major: Mapped[Fraction] = mapped_column(Exact, default=Fraction(1))
+    deduct_severe: Mapped[Fraction] = mapped_column(Exact, default=Fraction(3))
+    deduct_cap: Mapped[Fraction] = mapped_column(Exact, default=Fraction(10))
     veto_severity: Mapped[str] = mapped_column(String(10), default="severe")
     veto_dimensions: Mapped[str] = mapped_column(String(200), default="")
     veto_grade: Mapped[str] = mapped_column(String(20), default="基本满意")
     top_count: Mapped[int] = mapped_column(Integer, default=3)
-    top_share: Mapped[float] = mapped_column(Float, default=30.0)
-    top_min_score: Mapped[float] = mapped_column(Float, default=90.0)
+    top_share: Mapped[Fraction] = mapped_column(Exact, default=Fraction(30))
+    top_min_score: Mapped[Fraction] = mapped_column(Exact, default=Fraction(90))
+    top_min_inclusive: Mapped[bool] = mapped_column(Boolean, default=True)  # 以上 (≥) or 高于 (>)
+    missing_rule: Mapped[str] = mapped_column(String(20), default="redistribute")  # scoring.MISSING_RULES
     top_text: Mapped[str] = mapped_column(Text, default="")
     bottom_count: Mapped[int] = mapped_column(Integer, default=1)
     bottom_text: Mapped[str] = mapped_column(Text, default="")
@@ -61,7 +65,8 @@ class ScoringConfig(db.Model):
 
     @property
     def groups(self):
-        return json.loads(self.groups_json)
+        from pingyi.results.groups import normalize
+        return [normalize(g) for g in json.loads(self.groups_json)]
 
     @property
     def veto_dimension_ids(self):
@@ -100,7 +105,7 @@ class UnitResult(db.Model):
     version_id: Mapped[int] = mapped_column(ForeignKey("result_version.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     group_key: Mapped[str] = mapped_column(String(20))
-    total: Mapped[Optional[float]] = mapped_column(Float)
+    total: Mapped[Optional[Fraction]] = mapped_column(Exact)  # exact, unrounded
     grade: Mapped[str] = mapped_column(String(20), default="")
     rank: Mapped[Optional[int]] = mapped_column(Integer)
     mark: Mapped[str] = mapped_column(String(10), default="")

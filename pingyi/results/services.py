@@ -2,6 +2,8 @@
 import io
 import json
 from collections import defaultdict
+from decimal import Decimal
+from fractions import Fraction
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -9,31 +11,45 @@ from sqlalchemy import func, select, tuple_, union_all
 from sqlalchemy.orm import aliased
 
 from pingyi.audit.services import record, snapshot
+from pingyi.campaigns.categories import labels as category_labels
 from pingyi.campaigns.models import Participation
 from pingyi.checklists.models import Assessment, CheckItem, Dimension
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError, check_version
+from pingyi.exact import exact_text
 from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem, FeedbackNotice
 from pingyi.findings.models import SEVERITY_LABELS, Finding
 from pingyi.rectifications.models import Rectification
-from pingyi.results.models import GROUP_SCOPE_LABELS, MARK_LABELS, ResultVersion, ScoringConfig, UnitResult
-from pingyi.results.scoring import SOURCES, UnitInputs, evaluate, option_rate, round2, rules_from_config, score_unit
+from pingyi.results.groups import describe, group_index
+from pingyi.results.models import MARK_LABELS, ResultVersion, ScoringConfig, UnitResult
+from pingyi.results.scoring import (
+    SOURCES,
+    UnitInputs,
+    boundary_words,
+    evaluate,
+    exact_total,
+    option_rate,
+    round2,
+    rules_from_config,
+    score_unit,
+)
 from pingyi.surveys import services as surveys
 from pingyi.surveys.models import Ballot, BallotCount, SurveyQuestion, TallyCount, TallySheet
 from pingyi.timeutil import today
 from pingyi.units.models import Unit
 from pingyi.xlsx import append_row, sheet_title
 
-DEFAULT_GRADES = [{"name": "满意", "min": 90.0, "inclusive": True}, {"name": "比较满意", "min": 80.0, "inclusive": True},
-                  {"name": "基本满意", "min": 60.0, "inclusive": True}, {"name": "不满意", "min": None, "inclusive": True}]
-DEFAULT_GROUPS = [{"name": "县政府部门和县直企事业单位", "scope": "general", "published": True},
-                  {"name": "驻县单位", "scope": "stationed", "published": True},
-                  {"name": "重点评议部门", "scope": "key", "published": True}]
+DEFAULT_GRADES = [{"name": "满意", "min": "90", "inclusive": True}, {"name": "比较满意", "min": "80", "inclusive": True},
+                  {"name": "基本满意", "min": "60", "inclusive": True}, {"name": "不满意", "min": None, "inclusive": True}]
+DEFAULT_GROUPS = [  # the plan's three groups, over its three default categories
+    {"name": "县政府部门和县直企事业单位", "categories": ["department", "institution"], "key": "exclude", "published": True},
+    {"name": "驻县单位", "categories": ["stationed"], "key": "exclude", "published": True},
+    {"name": "重点评议部门", "categories": [], "key": "only", "published": True}]
 CONFIG_FIELDS = ("weight_satisfaction", "weight_checklist", "weight_rectification", "checklist_meets",
                  "checklist_basic", "checklist_problem", "deduct_minor", "deduct_major", "deduct_severe", "deduct_cap",
                  "veto_severity", "veto_dimensions", "veto_grade", "top_count", "top_share", "top_min_score",
-                 "top_text", "bottom_count", "bottom_text", "grades_json", "groups_json")
+                 "top_min_inclusive", "missing_rule", "top_text", "bottom_count", "bottom_text", "grades_json", "groups_json")
 
 
 def config_for(campaign):
@@ -67,9 +83,22 @@ def save_config(campaign, config, version, values, user):
 
 
 def config_as_dict(config):
-    out = {key: getattr(config, key) for key in CONFIG_FIELDS}
+    """The rules as JSON-ready values (exact numbers as their canonical text), with their thresholds in words."""
+    out = {key: exact_text(value) if isinstance(value, Fraction) else value
+           for key, value in ((k, getattr(config, k)) for k in CONFIG_FIELDS)}
     out.update(grades=config.grades, groups=config.groups, veto_dimension_ids=sorted(config.veto_dimension_ids))
+    out["boundaries"] = boundary_words(out)
     return out
+
+
+def dumps(data):
+    """JSON of results: shown figures are Decimals rounded to 2 places, which a float carries exactly enough to
+    read back (loads() turns every JSON number with a point into a Decimal again)."""
+    return json.dumps(data, ensure_ascii=False, default=float)
+
+
+def loads(text):
+    return json.loads(text, parse_float=Decimal)
 
 
 def _rules(campaign, config):
@@ -77,17 +106,6 @@ def _rules(campaign, config):
                for o in surveys.options(campaign.id)}
     types = {t.id: {"name": t.name, "weight": t.weight} for t in surveys.respondent_types(campaign.id)}
     return rules_from_config(config, options, types)
-
-
-def group_index(groups, category, is_key):
-    """The first ranking group whose scope takes the unit, or None."""
-    for index, group in enumerate(groups):
-        scope = group["scope"]
-        if (scope == "all" or (scope == "key" and is_key)
-                or (scope == "stationed" and category == "stationed" and not is_key)
-                or (scope == "general" and category != "stationed" and not is_key)):
-            return index
-    return None
 
 
 def gather(campaign, rules, blocked=None):
@@ -203,7 +221,7 @@ def worked_example(campaign, config, unit_id=None):
     if unit_id not in inputs:
         unit_id = next((uid for uid, u in inputs.items() if u.votes), next(iter(inputs)))
     return {"d": score_unit(inputs[unit_id], rules), "units": [(uid, u.name) for uid, u in inputs.items()],
-            "unit_id": unit_id}
+            "unit_id": unit_id, "boundaries": boundary_words(config)}
 
 
 def export_workbook(data, visible):
@@ -259,7 +277,7 @@ def summarize(campaign, rules, inputs, details):
     return {"ballots": ballots, "valid": valid, "votes": total, "rate": None if rate is None else round2(rate),
             "dimensions": dims, "grades": list(grades.items()),
             "rated": sum(1 for d in details.values() if d["total"] is not None), "units": len(details),
-            "groups": [dict(g, scope_label=GROUP_SCOPE_LABELS[g["scope"]]) for g in rules.groups]}
+            "groups": [dict(g, scope_label=describe(g, category_labels(campaign))) for g in rules.groups]}
 
 
 def ranking(details, groups):
@@ -301,14 +319,14 @@ def publish(campaign, user, show_ranking, note="", doc_number=None):
         record("update", previous, before, summary=f"第 {previous.number} 版评议结果被第 {number} 版替代", actor=user)
     version = ResultVersion(campaign_id=campaign.id, number=number, show_ranking=show_ranking, note=note,
                             doc_number=doc_number,
-                            config_json=json.dumps(_config_snapshot(campaign, config), ensure_ascii=False),
-                            summary_json=json.dumps(live["summary"], ensure_ascii=False), created_by_id=user.id)
+                            config_json=dumps(_config_snapshot(campaign, config)),
+                            summary_json=dumps(live["summary"]), created_by_id=user.id)
     db.session.add(version)
     db.session.flush()
     db.session.execute(db.insert(UnitResult), [
         {"version_id": version.id, "unit_id": uid, "group_key": "" if d["group"] is None else str(d["group"]),
-         "total": d["total"], "grade": d["grade"], "rank": d["rank"], "mark": d["mark"], "vetoed": bool(d["veto"]),
-         "detail_json": json.dumps(d, ensure_ascii=False)} for uid, d in live["details"].items()])
+         "total": exact_total(d), "grade": d["grade"], "rank": d["rank"], "mark": d["mark"],
+         "vetoed": bool(d["veto"]), "detail_json": dumps(d)} for uid, d in live["details"].items()])
     record("create", version, summary=f"发布第 {number} 版评议结果（{live['summary']['rated']} 个单位参加评定"
                                       f"{'，向各单位公开排名' if show_ranking else '，各单位只看本单位结果'}）", actor=user)
     db.session.commit()
@@ -317,21 +335,23 @@ def publish(campaign, user, show_ranking, note="", doc_number=None):
 
 def _config_snapshot(campaign, config):
     data = config_as_dict(config)
-    data["options"] = [{"label": o.label, "score": o.score, "valid": o.counts_valid} for o in surveys.options(campaign.id)]
-    data["types"] = [{"name": t.name, "weight": t.weight} for t in surveys.respondent_types(campaign.id)]
+    data["options"] = [{"label": o.label, "score": exact_text(o.score), "valid": o.counts_valid}
+                       for o in surveys.options(campaign.id)]
+    data["types"] = [{"name": t.name, "weight": exact_text(t.weight)} for t in surveys.respondent_types(campaign.id)]
     return data
 
 
 def version_results(version):
     """A published version read back: the same shape as compute()."""
-    details = {int(uid): d for uid, d in ((r.unit_id, json.loads(r.detail_json)) for r in db.session.scalars(
+    details = {int(uid): d for uid, d in ((r.unit_id, loads(r.detail_json)) for r in db.session.scalars(
         select(UnitResult).where(UnitResult.version_id == version.id)))}
-    config = json.loads(version.config_json)
-    return {"details": details, "summary": json.loads(version.summary_json), "config": config,
+    config = loads(version.config_json)
+    config.setdefault("boundaries", boundary_words(config))  # versions published before boundaries were kept
+    return {"details": details, "summary": loads(version.summary_json), "config": config,
             "groups": config["groups"], "blocked": {}}
 
 
 def unit_result(version, unit_id):
     row = db.session.scalar(select(UnitResult).where(UnitResult.version_id == version.id,
                                                      UnitResult.unit_id == unit_id))
-    return json.loads(row.detail_json) if row else None
+    return loads(row.detail_json) if row else None

@@ -1,10 +1,11 @@
 """Read and check the scoring-rules form (综合评定办法): every message in Chinese, next to its field."""
 import json
-import math
 
+from pingyi.exact import exact_text, parse_exact, read_number
 from pingyi.findings.models import SEVERITY_LABELS
 from pingyi.forms import plain_int
-from pingyi.results.models import GROUP_SCOPE_LABELS
+from pingyi.results.groups import KEY_RULES, describe, overlap
+from pingyi.results.scoring import MISSING_RULES
 
 NUMBER_FIELDS = {
     "weight_satisfaction": ("满意度测评权重", 0, 100), "weight_checklist": ("检查评价权重", 0, 100),
@@ -20,28 +21,27 @@ TEXT_FIELDS = ("top_text", "bottom_text")
 
 def form_from_config(config):
     """The form's values for a stored config (as strings, the way the form shows them)."""
-    values = {k: f"{getattr(config, k):g}" for k in NUMBER_FIELDS}
+    values = {k: exact_text(getattr(config, k)) for k in NUMBER_FIELDS}
     values.update({k: str(getattr(config, k)) for k in INT_FIELDS})
     values.update({k: getattr(config, k) for k in TEXT_FIELDS})
     values.update(veto_severity=config.veto_severity, veto_grade=config.veto_grade,
                   veto_dimensions=sorted(config.veto_dimension_ids), version=config.version,
-                  grades=[{"name": g["name"], "min": "" if g["min"] is None else f"{g['min']:g}",
+                  top_min_inclusive=config.top_min_inclusive, missing_rule=config.missing_rule,
+                  grades=[{"name": g["name"], "min": "" if g["min"] is None else exact_text(parse_exact(g["min"])),
                            "inclusive": g["inclusive"]} for g in config.grades],
                   groups=[dict(g) for g in config.groups])
     return values
 
 
-def parse(form, dimension_ids):
-    """(typed values to show again, config values ready to store, {field: message})."""
+def parse(form, dimension_ids, categories):
+    """(typed values to show again, config values ready to store, {field: message}). `categories`: {key: name}
+    of the campaign's categories that ranking groups may use."""
     errors, typed, clean = {}, {}, {}
     for key, (label, low, high) in NUMBER_FIELDS.items():
         typed[key] = form.get(key, "").strip()
-        try:
-            clean[key] = float(typed[key])
-            if not math.isfinite(clean[key]) or not low <= clean[key] <= high:
-                errors[key] = f"{label}应在 {low} 至 {high} 之间"
-        except ValueError:
-            errors[key] = f"请填写{label}（数字）"
+        clean[key], message = read_number(typed[key], label, low, high)
+        if message:
+            errors[key] = message
     for key, (label, low, high) in INT_FIELDS.items():
         typed[key] = form.get(key, "").strip()
         if plain_int(typed[key]) is not None and low <= plain_int(typed[key]) <= high:
@@ -59,9 +59,9 @@ def parse(form, dimension_ids):
     while f"grade-{n}-name" in form:
         name = form.get(f"grade-{n}-name", "").strip()[:20]
         raw_min = form.get(f"grade-{n}-min", "").strip()
-        inclusive = form.get(f"grade-{n}-inclusive") == "y"
+        inclusive = form.get(f"grade-{n}-inclusive")
         if name or raw_min:
-            grades.append({"name": name, "min": raw_min, "inclusive": inclusive, "n": n})
+            grades.append({"name": name, "min": raw_min, "inclusive": inclusive != "n", "chosen": inclusive, "n": n})
         n += 1
     typed["grades"] = grades
     clean_grades = []
@@ -70,21 +70,21 @@ def parse(form, dimension_ids):
         if not g["name"]:
             errors[f"grade-{g['n']}"] = "请填写等次名称"
             continue
+        if g["chosen"] not in ("y", "n") and not last:
+            errors[f"grade-{g['n']}"] = "请选择恰好等于分数线时是否评为该等次（以上／高于）"
+            continue
         if last:
             if g["min"]:
                 errors[f"grade-{g['n']}"] = "最后一个等次是兜底等次，不设分数线"
             clean_grades.append({"name": g["name"], "min": None, "inclusive": True})
             continue
-        try:
-            bound = float(g["min"])
-        except ValueError:
-            bound = None
-        if bound is None or not math.isfinite(bound) or not 0 <= bound <= 100:
-            errors[f"grade-{g['n']}"] = "请填写该等次的最低分（0 至 100）"
+        bound, message = read_number(g["min"], "该等次的分数线", 0, 100)
+        if message:
+            errors[f"grade-{g['n']}"] = message
             continue
-        if clean_grades and clean_grades[-1]["min"] is not None and bound >= clean_grades[-1]["min"]:
+        if clean_grades and clean_grades[-1]["min"] is not None and bound >= parse_exact(clean_grades[-1]["min"]):
             errors[f"grade-{g['n']}"] = "分数线应从高到低排列"
-        clean_grades.append({"name": g["name"], "min": bound, "inclusive": g["inclusive"]})
+        clean_grades.append({"name": g["name"], "min": exact_text(bound), "inclusive": g["inclusive"]})
     names = [g["name"] for g in clean_grades]
     if len(clean_grades) < 2:
         errors["grades"] = "至少设两个等次"
@@ -94,21 +94,36 @@ def parse(form, dimension_ids):
     groups, n = [], 0
     while f"group-{n}-name" in form:
         name = form.get(f"group-{n}-name", "").strip()[:50]
-        scope = form.get(f"group-{n}-scope", "")
+        chosen = [k for k in form.getlist(f"group-{n}-categories") if k]
+        key_rule = form.get(f"group-{n}-key", "")
         published = form.get(f"group-{n}-published") == "y"
         if name:
-            groups.append({"name": name, "scope": scope, "published": published, "n": n})
+            groups.append({"name": name, "categories": chosen, "key": key_rule, "published": published, "n": n})
         n += 1
     typed["groups"] = groups
-    scopes = [g["scope"] for g in groups]
     for g in groups:
-        if g["scope"] not in GROUP_SCOPE_LABELS:
-            errors[f"group-{g['n']}"] = "请选择该组包括的单位"
+        if any(k not in categories for k in g["categories"]):
+            errors[f"group-{g['n']}"] = "请选择本年度的评议类别"
+        elif g["key"] not in KEY_RULES:
+            errors[f"group-{g['n']}"] = "请选择该组是否包括重点评议部门"
+    group_names = [g["name"] for g in groups]
     if not groups:
         errors["groups"] = "至少设一个排名分组"
-    elif len(set(scopes)) != len(scopes) or ("all" in scopes and len(scopes) > 1):
-        errors["groups"] = "各排名分组包括的单位不能重叠（“全部评议对象”只能单独使用）"
-
+    elif len(set(group_names)) != len(group_names):
+        errors["groups"] = "排名分组的名称不能重复"
+    elif not any(k.startswith("group-") for k in errors):
+        for i, a in enumerate(groups):
+            clash = next((b for b in groups[:i] if overlap(a, b)), None)
+            if clash is not None:
+                errors[f"group-{a['n']}"] = (f"与“{clash['name']}”包括的单位重叠（{describe(clash, categories)}），"
+                                             "同一单位只能在一个组内排名：请调整类别或重点评议部门的选择")
+    typed["missing_rule"] = clean["missing_rule"] = form.get("missing_rule", "")
+    if typed["missing_rule"] not in MISSING_RULES:
+        errors["missing_rule"] = "请选择某项无数据时的处理办法"
+    typed["top_min_inclusive"] = form.get("top_min_inclusive") != "n"
+    clean["top_min_inclusive"] = typed["top_min_inclusive"]
+    if form.get("top_min_inclusive") not in ("y", "n"):
+        errors["top_min_score"] = "请选择先进分数线是否含本数（以上／高于）"
     typed["veto_severity"] = form.get("veto_severity", "")
     typed["veto_grade"] = form.get("veto_grade", "").strip()
     typed["veto_dimensions"] = [plain_int(x) for x in form.getlist("veto_dimensions") if plain_int(x) is not None]
@@ -122,7 +137,7 @@ def parse(form, dimension_ids):
     clean.update(veto_severity=typed["veto_severity"], veto_grade=typed["veto_grade"],
                  veto_dimensions=",".join(str(d) for d in typed["veto_dimensions"]),
                  grades_json=json.dumps(clean_grades, ensure_ascii=False),
-                 groups_json=json.dumps([{k: g[k] for k in ("name", "scope", "published")} for g in groups],
+                 groups_json=json.dumps([{k: g[k] for k in ("name", "categories", "key", "published")} for g in groups],
                                         ensure_ascii=False))
     return typed, clean, errors
 

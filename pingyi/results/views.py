@@ -5,16 +5,19 @@ from flask_login import current_user
 
 from pingyi import policy
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT, role_required
+from pingyi.campaigns.categories import labels as category_labels
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError, StaleEdit
+from pingyi.exact import exact_text, parse_exact
 from pingyi.extensions import db
 from pingyi.findings.models import SEVERITY_LABELS
 from pingyi.forms import clean_text, cleaned_form, plain_int
 from pingyi.htmx import campaign_or_404
 from pingyi.results import services
 from pingyi.results import settings as settings_form
-from pingyi.results.models import GROUP_SCOPE_LABELS, MARK_LABELS, ResultVersion
-from pingyi.results.scoring import SOURCES
+from pingyi.results.groups import KEY_RULES, uncovered
+from pingyi.results.models import MARK_LABELS, ResultVersion
+from pingyi.results.scoring import MISSING_RULES, SOURCES, boundary_words
 from pingyi.timeutil import today
 
 bp = Blueprint("results", __name__)
@@ -73,15 +76,17 @@ def index():
                            rule_note=_rule_note(config), explainable=explainable,
                            ranking=[r for i, r in enumerate(ranking) if i in visible], own=own,
                            versions=services.versions(campaign) if current_user.role in (OFFICE, LEADER) else [],
-                           marks=MARK_LABELS, sources=SOURCES, scope_labels=GROUP_SCOPE_LABELS)
+                           marks=MARK_LABELS, sources=SOURCES)
 
 
 def _rule_note(config):
-    """How 先进 and 末位 were named, in the words of the rules they were named by."""
-    parts = []
+    """How grades, 先进 and 末位 were set, in the words of the rules they were set by (以上/以下 include the
+    line, 高于/低于 do not)."""
+    words = config.get("boundaries") or boundary_words(config)
+    parts = ["等次：" + "；".join(f"{name} {text}" for name, text in words["grades"]) + "。"]
     if config["top_count"]:
-        parts.append(f"先进：每组最多 {config['top_count']} 个，且不超过本组排名单位数的 {config['top_share']:g}%（向下取整），"
-                     f"综合得分不低于 {config['top_min_score']:g} 分且未被一票否决；同分单位一并评或一并不评。")
+        parts.append(f"先进：每组最多 {config['top_count']} 个，且不超过本组排名单位数的 {exact_text(config['top_share'])}%"
+                     f"（向下取整），{words['top_min']}且未被一票否决；同分单位一并评或一并不评。")
     if config["bottom_count"]:
         parts.append(f"末位：每组最后 {config['bottom_count']} 名（同分并列的一并列入）。")
     return "".join(parts)
@@ -144,8 +149,22 @@ def export():
 
 def _settings_page(campaign, config, typed, errors, example, status=200, conflict=False):
     return render_template("results/settings.html", campaign=campaign, config=config, f=typed, errors=errors,
+                           boundaries=_typed_boundaries(typed),
                            example=example, dims=dimensions(campaign.id), severities=SEVERITY_LABELS,
-                           scopes=GROUP_SCOPE_LABELS, sources=SOURCES, conflict=conflict), status
+                           categories=category_labels(campaign), key_rules=KEY_RULES, sources=SOURCES,
+                           missing_rules=MISSING_RULES,
+                           uncovered=uncovered(typed.get("groups") or [], category_labels(campaign, include_retired=False)),
+                           conflict=conflict), status
+
+
+def _typed_boundaries(typed):
+    """The thresholds as typed, in words (None while one of them is not a number yet)."""
+    grades = [g for g in typed.get("grades", []) if g["name"]]
+    if any(parse_exact(g["min"]) is None for g in grades[:-1]) or parse_exact(typed.get("top_min_score")) is None:
+        return None
+    grades = [dict(g, min=None if i == len(grades) - 1 else g["min"]) for i, g in enumerate(grades)]
+    return boundary_words({"grades": grades, "top_min_score": typed["top_min_score"],
+                           "top_min_inclusive": typed.get("top_min_inclusive", True)})
 
 
 @bp.route("/results/settings", methods=["GET", "POST"])
@@ -159,7 +178,8 @@ def settings():
     if request.method == "GET":
         return _settings_page(campaign, config, settings_form.form_from_config(config), {},
                               services.worked_example(campaign, config))
-    typed, clean, errors = settings_form.parse(cleaned_form(request.form, settings_form.TEXT_FIELDS), {d.id for d in dimensions(campaign.id)})
+    typed, clean, errors = settings_form.parse(cleaned_form(request.form, settings_form.TEXT_FIELDS),
+                                               {d.id for d in dimensions(campaign.id)}, category_labels(campaign))
     if errors:
         return _settings_page(campaign, config, typed, errors, None, 400)
     try:
@@ -177,7 +197,8 @@ def settings():
 def example():
     """The worked example for the rules as typed, swapped in by htmx on every change (nothing saved)."""
     campaign = campaign_or_404()
-    typed, clean, errors = settings_form.parse(cleaned_form(request.form, settings_form.TEXT_FIELDS), {d.id for d in dimensions(campaign.id)})
+    typed, clean, errors = settings_form.parse(cleaned_form(request.form, settings_form.TEXT_FIELDS),
+                                               {d.id for d in dimensions(campaign.id)}, category_labels(campaign))
     if errors:
         return render_template("results/_example.html", example=None, errors=errors, sources=SOURCES)
     return render_template("results/_example.html", errors={}, sources=SOURCES,

@@ -3,9 +3,12 @@
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from fractions import Fraction
+
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from pingyi.exact import Exact
 from pingyi.extensions import db
 from pingyi.feedback.models import ROUND_LABELS  # noqa: F401  (the rounds of feedback and surveys)
 from pingyi.timeutil import utcnow
@@ -21,7 +24,7 @@ class RespondentType(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
     name: Mapped[str] = mapped_column(String(50))
-    weight: Mapped[float] = mapped_column(Float, default=0.0)
+    weight: Mapped[Fraction] = mapped_column(Exact, default=Fraction(0))
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -34,7 +37,7 @@ class SurveyOption(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
     label: Mapped[str] = mapped_column(String(20))
-    score: Mapped[float] = mapped_column(Float, default=0.0)
+    score: Mapped[Fraction] = mapped_column(Exact, default=Fraction(0))
     counts_valid: Mapped[bool] = mapped_column(Boolean, default=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)

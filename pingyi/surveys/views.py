@@ -1,5 +1,7 @@
 """Survey pages: set-up (office), tally grids and ballot entry (office, supervisors for their units),
 code sheets, and the public questionnaire answered with a one-time code."""
+from fractions import Fraction
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func
@@ -9,6 +11,7 @@ from pingyi.auth.roles import LEADER, OFFICE, SUPERVISOR, role_required
 from pingyi.campaigns.services import current_campaign, supervised_unit_ids
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError, StaleEdit
+from pingyi.exact import exact_text, read_number
 from pingyi.extensions import db
 from pingyi.forms import clean_line, clean_text, plain_int
 from pingyi.htmx import campaign_or_404
@@ -71,14 +74,12 @@ def index():
 
 # ---- set-up (office) ------------------------------------------------------------------------------------
 
-def _float(raw, errors, key, label):
-    try:
-        value = float((raw or "").strip())
-    except ValueError:
-        errors[key] = f"{label}应为数字"
-        return 0.0
-    if not 0 <= value <= 1000:
-        errors[key] = f"{label}应在 0 至 1000 之间"
+def _number(raw, errors, key, label):
+    """An exact number (pingyi.exact) typed into a set-up row; the message beside the row when it is not one."""
+    value, message = read_number(raw, label, 0, 1000)
+    if message:
+        errors[key] = message
+        return Fraction(0)
     return value
 
 
@@ -103,11 +104,11 @@ def _setup_page(campaign, option_rows=None, type_rows=None, errors=None, status=
     opts = services.options(campaign.id)
     types = services.respondent_types(campaign.id)
     if option_rows is None:
-        option_rows = [{"id": o.id, "label": o.label, "score": f"{o.score:g}", "valid": o.counts_valid,
+        option_rows = [{"id": o.id, "label": o.label, "score": exact_text(o.score), "valid": o.counts_valid,
                         "version": o.version} for o in opts] + [{"id": "", "label": "", "score": "", "valid": True,
                                                                  "version": ""}]
     if type_rows is None:
-        type_rows = [{"id": t.id, "name": t.name, "weight": f"{t.weight:g}", "version": t.version}
+        type_rows = [{"id": t.id, "name": t.name, "weight": exact_text(t.weight), "version": t.version}
                      for t in types] + [{"id": "", "name": "", "weight": "", "version": ""}]
     return render_template("surveys/setup.html", campaign=campaign, option_rows=option_rows, type_rows=type_rows,
                            errors=errors or {}, questionnaires=services.questionnaires(campaign.id),
@@ -136,7 +137,7 @@ def _save_set(campaign, prefix, name, number, label, length, save, what):
         row["valid"] = request.form.get(f"{prefix}-{row['n']}-valid") == "y"
         if not row["id"] and not row[name]:
             continue
-        value = _float(row[number], errors, f"{prefix}-{row['n']}", label) if row[name] else 0.0
+        value = _number(row[number], errors, f"{prefix}-{row['n']}", label) if row[name] else Fraction(0)
         rows.append({"id": plain_int(row["id"]), name: row[name][:length].rstrip(), number: value,
                      "counts_valid": row["valid"], "version": row["version"]})
     if not errors:

@@ -13,7 +13,7 @@ from pingyi.extensions import db
 from pingyi.files.services import check_upload, store_file
 from pingyi.tasks.models import ACTOR_LABELS, STATUS_LABELS, Submission, Task
 from pingyi.timeutil import local, same_day_in, today, utcnow
-from pingyi.units.models import CATEGORY_LABELS, Unit
+from pingyi.units.models import Unit
 
 # (phase, title, actor, requires_file, due: "end" of the phase, "report" deadline or (month, day), description)
 PLAN_TASKS = (
@@ -111,7 +111,7 @@ def filtered_units(campaign, category="", key="", group_id=None):
     stmt = (select(Unit.id).join(Participation, and_(Participation.unit_id == Unit.id,
                                                      Participation.campaign_id == campaign.id))
             .where(Unit.active.is_(True)))
-    if category in CATEGORY_LABELS:
+    if category:  # a key of the campaign's categories (pingyi.campaigns.categories)
         stmt = stmt.where(Unit.category == category)
     if key == "1":
         stmt = stmt.where(Participation.is_key.is_(True))

@@ -17,7 +17,7 @@ from pingyi.htmx import campaign_or_404, is_partial, render
 from pingyi.tasks import services
 from pingyi.tasks.forms import ReturnForm, SubmitForm, TaskForm
 from pingyi.tasks.models import STATUS_LABELS, Submission, Task
-from pingyi.units.models import CATEGORY_LABELS
+from pingyi.campaigns.categories import labels as category_labels
 
 bp = Blueprint("board", __name__)
 
@@ -45,7 +45,7 @@ def index():
     filters = _filters()
     data = services.board(campaign, **filters)
     return render("board/index.html", "board/_board.html", campaign=campaign, filters=filters,
-                  categories=CATEGORY_LABELS, query=request.args.to_dict(), **data)
+                  categories=category_labels(campaign), query=request.args.to_dict(), **data)
 
 
 def _task_context(task, campaign):

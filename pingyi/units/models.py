@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pingyi.extensions import db
 from pingyi.timeutil import utcnow
 
-CATEGORY_LABELS = {
+CATEGORY_LABELS = {  # the plan's three: the default categories of a new deployment (keys kept by old data)
     "department": "县政府部门",
     "institution": "县直企事业单位",
     "stationed": "驻县单位",
@@ -37,4 +37,6 @@ class Unit(db.Model):
 
     @property
     def category_label(self):
-        return CATEGORY_LABELS[self.category]
+        """The name of the unit's category in the current campaign (categories are data: pingyi.campaigns.categories)."""
+        from pingyi.campaigns.categories import label_for
+        return label_for(self.category)

@@ -1,7 +1,11 @@
 """Units: search, create, edit, deactivate; import from .xlsx/.csv and export to .xlsx."""
 import csv
 import io
+import re
+import secrets
+import time
 import zipfile
+from pathlib import Path
 
 from flask import current_app
 from openpyxl import Workbook, load_workbook
@@ -10,11 +14,13 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import func, or_, select
 
 from pingyi.audit.services import record, snapshot
+from pingyi.campaigns import categories
+from pingyi.campaigns.categories import same_name
 from pingyi.campaigns.models import Participation
 from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
 from pingyi.text import clean_line, clean_text
-from pingyi.units.models import CATEGORY_BY_LABEL, CATEGORY_LABELS, Unit
+from pingyi.units.models import Unit
 from pingyi.xlsx import append_row
 
 FIELDS = ("name", "short_name", "category", "head_name", "contact_name", "contact_phone", "address", "note")
@@ -38,7 +44,7 @@ def search_units(campaign, q="", category="", key="", group_id=None, status="act
     if q:
         like = f"%{q}%"
         stmt = stmt.where(or_(Unit.name.like(like), Unit.short_name.like(like), Unit.contact_name.like(like)))
-    if category in CATEGORY_LABELS:
+    if category:
         stmt = stmt.where(Unit.category == category)
     if key == "1":
         stmt = stmt.where(Participation.is_key.is_(True))
@@ -64,20 +70,29 @@ def participation_map(campaign, units):
     return {p.unit_id: p for p in rows}
 
 
-def _check_values(values, unit_id=None):
+def _check_values(values, unit_id=None, campaign=None):
     name = values["name"].strip()
     if not name:
         raise DomainError("请填写单位名称")
-    if values["category"] not in CATEGORY_LABELS:
+    known = categories.labels(campaign or _latest_campaign())
+    if values["category"] not in known:
         raise DomainError("请选择单位类别")
-    clash = db.session.scalar(select(Unit.id).where(func.lower(Unit.name) == name.lower()))
-    if clash and clash != unit_id:
-        raise DomainError(f"单位“{name}”已存在，不能重名")
+    wanted = same_name(name)
+    for other_id, other_name in db.session.execute(select(Unit.id, Unit.name)):
+        if other_id != unit_id and same_name(other_name) == wanted:
+            if other_name == name:
+                raise DomainError(f"单位“{name}”已存在，不能重名")
+            raise DomainError(f"单位“{name}”与已有单位“{other_name}”同名（全角半角、空格不同也视为同名），已存在，不能重名")
+
+
+def _latest_campaign():
+    from pingyi.campaigns.services import current_campaign
+    return current_campaign()
 
 
 def create_unit(values, campaign=None, is_key=False):
     """Create a unit; it joins the current campaign at once."""
-    _check_values(values)
+    _check_values(values, campaign=campaign)
     order = db.session.scalar(select(func.coalesce(func.max(Unit.sort_order), 0))) + 1
     unit = Unit(**{k: (values.get(k) or "").strip() for k in FIELDS}, sort_order=order)
     db.session.add(unit)
@@ -206,7 +221,7 @@ def parse_import(filename, data):
     if not any(any(r) for r in body):
         raise ImportRefused([(None, None, "文件只有表头，没有单位数据")])
 
-    existing = {n.lower() for n in db.session.scalars(select(Unit.name))}
+    existing = {same_name(n) for n in db.session.scalars(select(Unit.name))}
     seen = {}
     parsed = []
     for number, row in enumerate(body, 2):
@@ -224,19 +239,14 @@ def parse_import(filename, data):
         name = values["name"]
         if not name:
             problems.append((number, where("单位名称"), "单位名称不能为空"))
-        elif name.lower() in existing:
+        elif same_name(name) in existing:
             problems.append((number, where("单位名称"), f"“{name}”与系统中已有单位重名"))
-        elif name.lower() in seen:
-            problems.append((number, where("单位名称"), f"“{name}”与第 {seen[name.lower()]} 行重复"))
+        elif same_name(name) in seen:
+            problems.append((number, where("单位名称"), f"“{name}”与第 {seen[same_name(name)]} 行重复"))
         else:
-            seen[name.lower()] = number
-        label = values["category"]
-        if not label:
+            seen[same_name(name)] = number
+        if not values["category"]:  # the class is matched to the campaign's categories by classify()
             problems.append((number, where("类别"), "类别不能为空"))
-        elif label not in CATEGORY_BY_LABEL:
-            problems.append((number, where("类别"), f"类别“{label}”无效，应为：{'、'.join(CATEGORY_BY_LABEL)}"))
-        else:
-            values["category"] = CATEGORY_BY_LABEL[label]
         for field, limit in MAX_LENGTHS.items():
             if len(values.get(field, "")) > limit:
                 title = next(t for t, f in COLUMNS.items() if f == field)
@@ -254,13 +264,59 @@ def parse_import(filename, data):
     return parsed
 
 
-def import_units(filename, data, campaign):
-    """Create every unit of the file, or none of them when any row is wrong."""
-    return apply_import(parse_import(filename, data), filename, campaign)
+class NeedsMapping(DomainError):
+    """The file's rows are valid but name classes the campaign does not have: the office chooses, for each,
+    to create it or to map it onto an existing category (`unknown`: [(class as written, row count)])."""
+
+    def __init__(self, unknown):
+        super().__init__(f"名单中有 {len(unknown)} 个本年度没有的类别，请逐一选择新建或归入已有类别")
+        self.unknown = unknown
+
+
+def classify(rows, campaign):
+    """[(class as first written, row count)] of the rows' classes that match no active category of the
+    campaign (names compared with same_name: width, brackets and spaces do not matter), in file order."""
+    unknown = {}
+    for values in rows:
+        if categories.match(campaign, values["category"]) is None:
+            label, count = unknown.get(same_name(values["category"]), (values["category"], 0))
+            unknown[same_name(values["category"])] = (label, count + 1)
+    return list(unknown.values())
+
+
+def classify_file(filename, data, campaign):
+    return classify(parse_import(filename, data), campaign)
+
+
+NEW_CATEGORY = "new"
+
+
+def import_units(filename, data, campaign, mapping=None):
+    """Create every unit of the file, or none of them when any row is wrong. Classes the campaign does not
+    have raise NeedsMapping until `mapping` ({same_name(class): "new" or an active category key}) covers
+    each of them; nothing is written before."""
+    if campaign is None:
+        raise ImportRefused([(None, None, "尚未建立年度评议，请先建立本年度评议再导入单位")])
+    rows = parse_import(filename, data)
+    unknown = classify(rows, campaign)
+    mapping = mapping or {}
+    active = {c.key for c in categories.categories(campaign.id, include_retired=False)}
+    if any(mapping.get(same_name(label)) not in active | {NEW_CATEGORY} for label, _ in unknown):
+        raise NeedsMapping(unknown)
+    created = {}
+    for label, count in unknown:
+        choice = mapping[same_name(label)]
+        if choice == NEW_CATEGORY:
+            choice = categories.create(campaign, label).key
+        created[same_name(label)] = choice
+    for values in rows:
+        found = categories.match(campaign, values["category"])
+        values["category"] = found.key if found is not None else created[same_name(values["category"])]
+    return apply_import(rows, filename, campaign)
 
 
 def apply_import(rows, filename, campaign):
-    """Write rows checked by parse_import in one short transaction: nothing is read or parsed while it is open."""
+    """Write rows checked by parse_import (categories resolved to keys) in one short transaction."""
     order = db.session.scalar(select(func.coalesce(func.max(Unit.sort_order), 0)))
     units = []
     for order, values in enumerate(rows, order + 1):
@@ -300,3 +356,40 @@ def export_units(campaign, units):
     book.save(out)
     out.seek(0)
     return out
+
+
+# ---- the file kept between the class preview and its confirmation ----------------------------------------
+
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,40}$")
+
+
+def _preview_dir():
+    path = Path(current_app.config["UPLOAD_DIR"]) / "import-previews"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def keep_for_preview(filename, data):
+    """Keep an uploaded unit list (outside the web root, under a random name) until the office confirms the
+    class mapping or cancels; old ones (over a day) are removed on the way."""
+    folder = _preview_dir()
+    cutoff = time.time() - 86400
+    for old in folder.iterdir():
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    token = secrets.token_urlsafe(18)
+    (folder / token).write_bytes(data)
+    return token
+
+
+def kept_file(token):
+    """The bytes kept under `token`, or None (unknown, malformed or already handled)."""
+    if not _TOKEN.match(token or ""):
+        return None
+    path = _preview_dir() / token
+    return path.read_bytes() if path.is_file() else None
+
+
+def discard_kept(token):
+    if _TOKEN.match(token or ""):
+        (_preview_dir() / token).unlink(missing_ok=True)

@@ -10,6 +10,8 @@ from pingyi.audit.services import search_entries
 from pingyi.auth.models import User
 from pingyi.auth.roles import OFFICE, STAFF, UNIT, role_required
 from pingyi.campaigns import services as campaign_services
+from pingyi.campaigns.categories import labels as category_labels
+from pingyi.campaigns.categories import same_name
 from pingyi.documents import services as document_services
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
@@ -20,7 +22,7 @@ from pingyi.tasks import services as task_services
 from pingyi.timeutil import today
 from pingyi.units import services
 from pingyi.units.forms import ImportForm, ParticipationForm, UnitForm
-from pingyi.units.models import CATEGORY_LABELS, Unit
+from pingyi.units.models import Unit
 
 bp = Blueprint("units", __name__)
 
@@ -57,7 +59,7 @@ def index():
             forms[unit.id] = _participation_form(campaign, parts.get(unit.id))
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render("units/index.html", "units/_list.html", page=page, parts=parts, forms=forms,
-                  filters=filters, args=args, categories=CATEGORY_LABELS, campaign=campaign)
+                  filters=filters, args=args, categories=category_labels(campaign), campaign=campaign)
 
 
 def _participation_form(campaign, part, formdata=None):
@@ -169,13 +171,19 @@ def participation(unit_id):
 @bp.route("/admin/units/import", methods=["GET", "POST"])
 @role_required(OFFICE)
 def import_units():
+    """Upload → checked; a file naming classes the campaign does not have is kept aside for the preview
+    (nothing written) until the office maps or creates each of them, or cancels."""
     form = ImportForm()
     problems = None
     if form.validate_on_submit():
         upload = form.file.data
+        data, filename = upload.read(current_app.config["IMPORT_MAX_BYTES"] + 1), upload.filename or ""
         try:
-            data = upload.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
-            units = services.import_units(upload.filename, data, campaign_services.current_campaign())
+            units = services.import_units(filename, data, campaign_services.current_campaign())
+        except services.NeedsMapping as e:
+            db.session.rollback()
+            token = services.keep_for_preview(filename, data)
+            return _preview_page(token, filename, e.unknown)
         except services.ImportRefused as e:
             db.session.rollback()
             problems = e.problems
@@ -184,6 +192,48 @@ def import_units():
             flash(f"已导入 {len(units)} 个单位")
             return redirect(url_for("units.index"))
     return render_template("units/import.html", form=form, problems=problems), 422 if form.errors else 200
+
+
+def _preview_page(token, filename, unknown, choices=None, errors=None, status=200):
+    campaign = campaign_services.current_campaign()
+    return render_template("units/import_preview.html", token=token, filename=filename, unknown=unknown,
+                           same_name=same_name, choices=choices or {}, errors=errors or {},
+                           categories=category_labels(campaign, include_retired=False)), status
+
+
+@bp.post("/admin/units/import/confirm")
+@role_required(OFFICE)
+def confirm_import():
+    token, filename = request.form.get("token", ""), request.form.get("filename", "")[:200]
+    kept = services.kept_file(token)
+    if kept is None:
+        flash("预览已过期或已处理，请重新上传单位名单", "error")
+        return redirect(url_for("units.import_units"))
+    if request.form.get("action") == "cancel":
+        services.discard_kept(token)
+        flash("已取消导入，未导入任何单位")
+        return redirect(url_for("units.import_units"))
+    mapping = {k[len("class-"):]: v for k, v in request.form.items() if k.startswith("class-")}
+    try:
+        units = services.import_units(filename, kept, campaign_services.current_campaign(), mapping)
+    except services.NeedsMapping as e:
+        db.session.rollback()
+        errors = {same_name(label): "请选择新建该类别或归入哪个已有类别" for label, _ in e.unknown
+                  if mapping.get(same_name(label)) in (None, "")}
+        return _preview_page(token, filename, e.unknown, mapping, errors or {"_": "所选类别已不可用，请重新选择"}, 422)
+    except services.ImportRefused as e:
+        db.session.rollback()
+        services.discard_kept(token)
+        form = ImportForm()
+        form.file.errors.append(str(e))
+        return render_template("units/import.html", form=form, problems=e.problems), 422
+    except DomainError as e:  # e.g. a new class named like a retired one
+        db.session.rollback()
+        return _preview_page(token, filename, services.classify_file(filename, kept, campaign_services.current_campaign()),
+                             mapping, {"_": str(e)}, 422)
+    services.discard_kept(token)
+    flash(f"已导入 {len(units)} 个单位")
+    return redirect(url_for("units.index"))
 
 
 @bp.get("/units/export.xlsx")

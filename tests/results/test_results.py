@@ -1,6 +1,8 @@
 """Results from the database: gathering, publication (frozen, versioned), who sees what, export, bulletin."""
 import io
 import json
+from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from docx import Document
@@ -8,9 +10,10 @@ from openpyxl import load_workbook
 from sqlalchemy import event, select
 
 from pingyi.errors import DomainError
+from pingyi.exact import exact_text, half_up
 from pingyi.extensions import db
 from pingyi.results import services
-from pingyi.results.models import ResultVersion
+from pingyi.results.models import ResultVersion, UnitResult
 from pingyi.surveys import services as surveys
 from tests.conftest import unit_named, user
 
@@ -55,7 +58,7 @@ def test_publication_is_frozen_and_versioned(county):
     assert services.unit_result(latest, police.id) == published  # the old version is kept as it was
     assert services.unit_result(new, police.id)["total"] < published["total"]
     assert [v.number for v in services.versions(county)] == [new.number, latest.number, latest.number - 1]
-    assert json.loads(new.config_json)["options"][1] == {"label": "基本满意", "score": 80.0, "valid": True}
+    assert json.loads(new.config_json)["options"][1] == {"label": "基本满意", "score": "80", "valid": True}
 
 
 def test_publishing_waits_for_double_entries_to_agree(county):
@@ -144,26 +147,27 @@ def test_settings_reject_bad_thresholds_and_keep_the_typed_values(county, office
     assert "试算示例" in form.text and "按上面<strong>尚未保存</strong>的设置试算" in form.text
     config = services.config_for(county)
     opened = config.version
-    data = {k: f"{getattr(config, k):g}" for k in ("weight_satisfaction", "weight_checklist", "weight_rectification",
+    data = {k: exact_text(getattr(config, k)) for k in ("weight_satisfaction", "weight_checklist", "weight_rectification",
                                                    "checklist_meets", "checklist_basic", "checklist_problem",
                                                    "deduct_minor", "deduct_major", "deduct_severe", "deduct_cap",
                                                    "top_share", "top_min_score")}
     data.update(top_count="3", bottom_count="1", veto_severity="severe", veto_grade="基本满意", version=config.version,
-                top_text="", bottom_text="")
+                top_text="", bottom_text="", top_min_inclusive="y", missing_rule="redistribute")
     grades = [("满意", "90"), ("比较满意", "95"), ("基本满意", "60"), ("不满意", "")]
     for n, (name, low) in enumerate(grades):
         data.update({f"grade-{n}-name": name, f"grade-{n}-min": low, f"grade-{n}-inclusive": "y"})
     for n, g in enumerate(config.groups):
-        data.update({f"group-{n}-name": g["name"], f"group-{n}-scope": g["scope"], f"group-{n}-published": "y"})
+        data.update({f"group-{n}-name": g["name"], f"group-{n}-categories": g["categories"], f"group-{n}-key": g["key"],
+                     f"group-{n}-published": "y"})
     response = office_client.post("/results/settings", data=data)
     assert response.status_code == 400 and "分数线应从高到低排列" in response.text and 'value="95"' in response.text
     data["grade-1-min"] = "80"
     data["grade-2-min"] = "70"  # another county's boundary
     example = office_client.post("/results/settings/example", data=data)
     assert "尚未保存" in example.text
-    assert services.config_for(county).grades[2]["min"] == 60.0  # the example saved nothing
+    assert services.config_for(county).grades[2]["min"] == "60"  # the example saved nothing
     assert office_client.post("/results/settings", data=data).status_code == 302
-    assert services.config_for(county).grades[2]["min"] == 70.0
+    assert services.config_for(county).grades[2]["min"] == "70"
     data["version"] = opened  # the form opened before that save
     assert office_client.post("/results/settings", data=data).status_code == 409
 
@@ -199,3 +203,85 @@ def test_evaluators_read_explanations_of_the_units_they_inspect_only(county, cli
     assert f'href="/results/units/{other.id}"' not in page and "县广播电视台" in page
     unit_page = client_for("unit").get("/results").text
     assert f'href="/results/units/{other.id}"' not in unit_page
+
+
+def _options_form(county):
+    data = {}
+    for n, o in enumerate(surveys.options(county.id)):
+        data.update({f"option-{n}-id": o.id, f"option-{n}-label": o.label, f"option-{n}-version": o.version,
+                     f"option-{n}-score": exact_text(o.score)})
+        if o.counts_valid:
+            data[f"option-{n}-valid"] = "y"
+    return data
+
+
+def test_option_points_round_trip_through_the_form_exactly(county, office_client):
+    from pingyi.surveys.models import SurveyOption
+    data = _options_form(county)
+    data["option-1-score"] = "250/3"  # 基本满意 worth 83.333… (a county that scores thirds)
+    assert office_client.post("/surveys/setup/options", data=data).status_code == 302
+    option = db.session.get(SurveyOption, surveys.options(county.id)[1].id)
+    assert option.score == Fraction(250, 3)
+    page = office_client.get("/surveys/setup").text
+    assert 'value="250/3"' in page
+    again = _options_form(county)  # the form as shown, saved unchanged
+    assert again["option-1-score"] == "250/3"
+    assert office_client.post("/surveys/setup/options", data=again).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(SurveyOption, option.id).score == Fraction(250, 3)
+    data = _options_form(county)
+    data["option-1-score"] = "83.333"
+    office_client.post("/surveys/setup/options", data=data)
+    db.session.expire_all()
+    assert db.session.get(SurveyOption, option.id).score == Fraction(83333, 1000)
+    assert 'value="83.333"' in office_client.get("/surveys/setup").text
+
+
+def test_settings_round_trip_and_show_boundaries_in_words(county, office_client):
+    config = services.config_for(county)
+    page = office_client.get("/results/settings").text
+    assert "满意：90 分以上（含 90 分）" in page and "比较满意：80 分以上（含 80 分）、低于 90 分" in page
+    assert "不满意：低于 60 分" in page and "综合得分90 分以上（含 90 分）的单位才可评先进" in page
+    data = {k: exact_text(getattr(config, k)) for k in settings_keys()}
+    data.update(top_count="3", bottom_count="1", veto_severity="severe", veto_grade="基本满意", version=config.version,
+                top_text="", bottom_text="", top_min_inclusive="n", missing_rule="zero", deduct_minor="0.1", checklist_basic="250/3")
+    for n, g in enumerate(config.grades):
+        data.update({f"grade-{n}-name": g["name"], f"grade-{n}-min": g["min"] or "",
+                     f"grade-{n}-inclusive": "n" if g["name"] == "比较满意" else "y"})
+    for n, g in enumerate(config.groups):
+        data.update({f"group-{n}-name": g["name"], f"group-{n}-categories": g["categories"], f"group-{n}-key": g["key"],
+                     f"group-{n}-published": "y"})
+    example = office_client.post("/results/settings/example", data=data).text
+    assert "比较满意 高于 80 分（不含 80 分）、低于 90 分" in example  # the worked example states them too
+    assert office_client.post("/results/settings", data=data).status_code == 302
+    db.session.expire_all()
+    config = services.config_for(county)
+    assert config.deduct_minor == Fraction(1, 10) and config.checklist_basic == Fraction(250, 3)
+    assert config.top_min_inclusive is False and config.grades[1]["inclusive"] is False and config.missing_rule == "zero"
+    page = office_client.get("/results/settings").text
+    assert 'value="250/3"' in page and 'value="0.1"' in page and "综合得分高于 90 分（不含 90 分）" in page
+    del data["grade-1-inclusive"]  # the boundary is chosen, never assumed
+    data["version"] = config.version
+    response = office_client.post("/results/settings", data=data)
+    assert response.status_code == 400 and "以上／高于" in response.text
+
+
+def settings_keys():
+    return ("weight_satisfaction", "weight_checklist", "weight_rectification", "checklist_meets", "checklist_basic",
+            "checklist_problem", "deduct_minor", "deduct_major", "deduct_severe", "deduct_cap", "top_share",
+            "top_min_score")
+
+
+def test_published_figures_read_back_exact_and_the_bulletin_data_states_boundaries(county):
+    from pingyi.documents.services import bulletin_data
+    version = services.latest_version(county)
+    data = services.version_results(version)
+    detail = next(d for d in data["details"].values() if d["total"] is not None)
+    assert isinstance(detail["total"], Decimal) and detail["total"] == detail["total"].quantize(Decimal("0.01"))
+    row = db.session.scalar(select(UnitResult).where(UnitResult.version_id == version.id,
+                                                     UnitResult.unit_id == detail["unit_id"]))
+    assert isinstance(row.total, Fraction) and half_up(row.total) == detail["total"]
+    assert data["config"]["boundaries"]["grades"][0] == ["满意", "90 分以上（含 90 分）"] or \
+        tuple(data["config"]["boundaries"]["grades"][0]) == ("满意", "90 分以上（含 90 分）")
+    bulletin = bulletin_data(county)
+    assert all("." in r["total"] for g in bulletin["groups"] for r in g["rows"])

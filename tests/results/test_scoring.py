@@ -1,4 +1,6 @@
 """The combined evaluation's formulas against figures worked out by hand."""
+from decimal import Decimal as D
+
 import pytest
 
 from pingyi.results.scoring import (
@@ -44,15 +46,15 @@ def test_weighted_satisfaction_rate_by_hand():
     # type 1: (30×100 + 10×80) ÷ 45 valid = 84.444…; type 2: (800 + 160) ÷ 10 = 96; type 3 has no votes
     # and drops out; type 4: 100 ÷ 2 = 50.  (40×84.444 + 30×96 + 10×50) ÷ (40 + 30 + 10) = 84.4722…
     score, lines = satisfaction(VOTES, {1: 50, 2: 10, 4: 2}, rules())
-    assert round2(score) == 84.47
-    assert [line["rate"] for line in lines] == [84.44, 96.0, None, 50.0]
+    assert round2(score) == D("84.47")
+    assert [line["rate"] for line in lines] == [D("84.44"), D("96.00"), None, D("50.00")]
     assert lines[0]["valid"] == 45 and lines[0]["total"] == 50
 
 
 def test_basic_satisfied_worth_70_in_another_county():
     # type 1: 3700 ÷ 45 = 82.222; type 2: 940 ÷ 10 = 94; type 4: 50 → 6608.89 ÷ 80 = 82.61
     score, _ = satisfaction(VOTES, {}, rules(basic=70.0))
-    assert round2(score) == 82.61
+    assert round2(score) == D("82.61")
 
 
 def test_components_and_deductions_by_hand():
@@ -60,19 +62,19 @@ def test_components_and_deductions_by_hand():
                       findings={"minor": 2, "major": 1}, fulfilled=3, due=4)
     d = score_unit(unit, rules())
     # checklist: (15×100 + 2×80 + 0) ÷ 18 = 92.222…; rectification 3 ÷ 4 = 75
-    assert [c["score"] for c in d["components"]] == [84.47, 92.22, 75.0]
+    assert [c["score"] for c in d["components"]] == [D("84.47"), D("92.22"), D("75.00")]
     # base = (60×84.4722 + 25×92.2222 + 15×75) ÷ 100 = 50.6833 + 23.0556 + 11.25 = 84.9889 → 84.99
-    assert d["base"] == 84.99
+    assert d["base"] == D("84.99")
     # deductions 2×0.5 + 1×1 = 2 (below the cap of 4): 84.9889 − 2 = 82.9889 → 82.99
-    assert d["deduction"] == 2.0 and d["total"] == 82.99 and d["grade"] == "比较满意"
+    assert d["deduction"] == D("2.00") and d["total"] == D("82.99") and d["grade"] == "比较满意"
 
 
 def test_deductions_are_capped():
     unit = UnitInputs(1, "县公安局", 0, votes={1: {SAT: 10}}, findings={"minor": 4, "major": 3, "severe": 0})
     d = score_unit(unit, rules())
     # 4×0.5 + 3×1 = 5 > cap 4; base = (60×100 + 15×100) ÷ 75 = 100 (no checklist ratings: its weight drops out)
-    assert d["deduction_raw"] == 5.0 and d["deduction"] == 4.0
-    assert d["base"] == 100.0 and d["total"] == 96.0 and d["weight_used"] == 75.0
+    assert d["deduction_raw"] == D("5.00") and d["deduction"] == D("4.00")
+    assert d["base"] == D("100.00") and d["total"] == D("96.00") and d["weight_used"] == "75"
 
 
 @pytest.mark.parametrize("total, grade", [(90.0, "满意"), (89.99, "比较满意"), (80.01, "比较满意"),
@@ -99,7 +101,7 @@ def test_veto_caps_the_grade():
     unit = UnitInputs(1, "甲", 0, votes={1: {SAT: 10}}, findings={"severe": 1},
                       veto_findings=["窗口工作人员索要好处费"])
     d = score_unit(unit, rules())
-    assert d["total"] == 97.0 and d["grade_before_veto"] == "满意" and d["grade"] == "基本满意"
+    assert d["total"] == D("97.00") and d["grade_before_veto"] == "满意" and d["grade"] == "基本满意"
     low = score_unit(UnitInputs(2, "乙", 0, votes={1: {NOT: 10}}, veto_findings=["x"]), rules())
     assert low["grade"] == "不满意"  # a cap never raises a grade
 

@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pingyi.errors import DomainError, StaleEdit
+from pingyi.exact import exact_text
 from pingyi.extensions import db
 from pingyi.findings.models import Opinion
 from pingyi.surveys import services
@@ -216,7 +217,7 @@ def test_option_form_shows_errors_next_to_the_row(county, office_client):
     opts = services.options(county.id)
     data = {}
     for n, o in enumerate(opts):
-        data.update({f"option-{n}-id": o.id, f"option-{n}-label": o.label, f"option-{n}-score": f"{o.score:g}",
+        data.update({f"option-{n}-id": o.id, f"option-{n}-label": o.label, f"option-{n}-score": exact_text(o.score),
                      f"option-{n}-version": o.version})
         if o.counts_valid:
             data[f"option-{n}-valid"] = "y"
@@ -347,7 +348,7 @@ def test_type_form_refuses_duplicates_and_keeps_the_rows(county, office_client):
     types = services.respondent_types(county.id)
     data = {}
     for n, t in enumerate(types):
-        data.update({f"type-{n}-id": t.id, f"type-{n}-name": t.name, f"type-{n}-weight": f"{t.weight:g}",
+        data.update({f"type-{n}-id": t.id, f"type-{n}-name": t.name, f"type-{n}-weight": exact_text(t.weight),
                      f"type-{n}-version": t.version})
     data[f"type-{len(types)}-id"], data[f"type-{len(types)}-version"] = "", ""
     data[f"type-{len(types)}-name"], data[f"type-{len(types)}-weight"] = "义务监督员", "5"
