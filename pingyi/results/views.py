@@ -36,6 +36,8 @@ def _data(campaign):
     """(results, version or None for live) the signed-in user may read. The office and leaders read the
     live figures or any version; everyone else only the latest published version (None if none yet)."""
     number = plain_int(request.args.get("version"))
+    if request.args.get("version") and number is None:
+        abort(404)  # a version number that cannot exist
     if current_user.role in (OFFICE, LEADER):
         if number:
             version = _version(campaign, number)

@@ -94,7 +94,7 @@ def test_invalid_key_flag_is_reported(county):
     ("photo.jpg", b"\xff\xd8\xff\xe0 not a table", "仅支持 .xlsx 或 .csv"),
     ("fake.xlsx", b"PK\x03\x04 broken zip", "无法读取该 Excel 文件"),
     ("binary.csv", b"\x00\x01\x02\x00", "不是文本表格"),
-])
+], ids=["empty.csv", "empty.xlsx", "header-only.xlsx", "photo.jpg", "fake.xlsx", "binary.csv"])  # xlsx bytes differ per run
 def test_unreadable_files_are_refused_with_a_reason(county, filename, data, message):
     problems = refused(filename, data)
     assert message in problems[0][2]
