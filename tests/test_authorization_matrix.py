@@ -95,6 +95,7 @@ MATRIX = {
     "feedback.save_item": ({"POST"}, {OFFICE}),
     "feedback.delete_item": ({"POST"}, {OFFICE}),
     "feedback.send": ({"POST"}, {OFFICE}),
+    "feedback.delete": ({"POST"}, {OFFICE}),
     "feedback.revise": ({"POST"}, {OFFICE}),
     "feedback.receive": ({"POST"}, {UNIT_OWN}),
     "rectifications.index": ({"GET"}, EVERYONE),
