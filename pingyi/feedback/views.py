@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from pingyi import policy
+from pingyi import once, policy
 from pingyi.auth.roles import OFFICE, UNIT, role_required
 from pingyi.campaigns.models import EvaluationGroup
 from pingyi.checklists.services import dimensions
@@ -140,6 +140,7 @@ def save(notice_id):
 
 @bp.post("/<int:notice_id>/items")
 @role_required(OFFICE)
+@once.guard
 def add_item(notice_id):
     notice = _notice(notice_id)
     form = _item_form(campaign_or_404(), formdata=request.form)

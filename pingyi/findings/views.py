@@ -3,7 +3,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from pingyi import policy
+from pingyi import once, policy
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, STAFF, SUPERVISOR, role_required
 from pingyi.checklists.models import CheckItem
 from pingyi.checklists.services import dimensions
@@ -130,6 +130,7 @@ def _save(campaign, form, inspection=None):
 
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(*INSPECTORS)
+@once.guard
 def create():
     campaign = campaign_or_404()
     form, dims = _inspection_form(campaign, blank=request.method == "GET")

@@ -5,7 +5,7 @@ from collections import Counter
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from pingyi import policy
+from pingyi import once, policy
 from pingyi.auth.roles import OFFICE, UNIT, role_required
 from pingyi.campaigns.services import current_campaign
 from pingyi.errors import DomainError, StaleEdit
@@ -182,6 +182,7 @@ def _task_form(campaign, task=None):
 
 @bp.route("/board/tasks/new", methods=["GET", "POST"])
 @role_required(OFFICE)
+@once.guard
 def create():
     campaign = campaign_or_404()
     form = _task_form(campaign)

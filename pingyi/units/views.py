@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from pingyi import policy
+from pingyi import once, policy
 from pingyi.audit.models import AuditEntry
 from pingyi.audit.services import search_entries
 from pingyi.auth.models import User
@@ -94,6 +94,7 @@ def show(unit_id):
 
 @bp.route("/admin/units/new", methods=["GET", "POST"])
 @role_required(OFFICE)
+@once.guard
 def create():
     form = UnitForm()
     if form.validate_on_submit():
