@@ -24,11 +24,14 @@ install-dev: $(VENV)/.installed-dev
 browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+HOST ?= 127.0.0.1
+
 run: install
-	$(FLASK) db upgrade
-	$(FLASK) pingyi demo --if-empty
-	@echo "pingyi: http://127.0.0.1:$(PORT)  (演示账号 office / demo123)"
-	$(VENV)/bin/waitress-serve --host 127.0.0.1 --port $(PORT) app:app
+	@echo "pingyi: 检查并更新数据库结构…"
+	@$(FLASK) db upgrade
+	@$(FLASK) pingyi demo --if-empty
+	@echo "pingyi: http://$(HOST):$(PORT)  (演示账号 office / demo123；Ctrl+C 停止)"
+	$(VENV)/bin/waitress-serve --host $(HOST) --port $(PORT) app:app
 
 test: install-dev browser
 	$(PY) -m pytest
