@@ -11,7 +11,7 @@ from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
 from pingyi.feedback.models import ROUND_LABELS, FeedbackItem, FeedbackNotice
 from pingyi.findings.models import Finding, Opinion
-from pingyi.timeutil import today, utcnow
+from pingyi.timeutil import cn_datetime, today, utcnow
 from pingyi.units.models import Unit
 
 
@@ -220,7 +220,7 @@ def receive_notice(notice, user):
     if notice.status != "sent":
         raise DomainError("该反馈通知书不在可签收状态")
     if notice.received_at is not None:
-        raise DomainError(f"已于 {notice.received_at:%Y-%m-%d} 签收，不能重复签收")
+        raise DomainError(f"已于 {cn_datetime(notice.received_at)} 签收，不能重复签收")
     before = snapshot(notice)
     notice.received_at, notice.received_by_id = utcnow(), user.id
     record("update", notice, before, unit_id=notice.unit_id, summary=f"{notice.unit.name}签收{notice.round_label}反馈通知书", actor=user)

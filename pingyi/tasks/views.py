@@ -58,7 +58,8 @@ def _task_context(task, campaign):
             "counts": Counter(r["status"] for r in rows),
             "in_board": in_board,
             "filters": filters, "query": {k: v for k, v in request.args.items() if k != "sort"},
-            "return_form": ReturnForm(), "statuses": STATUS_LABELS}
+            "return_form": ReturnForm(), "statuses": STATUS_LABELS,
+            "resubmit_default": services.default_resubmit_due()}
 
 
 @bp.get("/board/tasks/<int:task_id>")
@@ -79,8 +80,10 @@ def _unit_task_page(task, unit, form=None, error=None, status=200):
         form = SubmitForm(obj=sub)
         form.version.data = sub.version if sub else ""
     return render_template("board/unit_task.html", task=task, unit=unit, sub=sub, form=form, error=error,
-                           state=services.deadline_state(task.due_date, sub is not None and sub.status in
-                                                         ("submitted", "confirmed"))), status
+                           due=services.due_for(task, sub.status if sub else "pending", sub.resubmit_due if sub else None),
+                           state=services.deadline_state(
+                               services.due_for(task, sub.status if sub else "pending", sub.resubmit_due if sub else None),
+                               sub is not None and sub.status in ("submitted", "confirmed"))), status
 
 
 @bp.post("/board/tasks/<int:task_id>/submit")
@@ -144,8 +147,8 @@ def return_(submission_id):
     form = ReturnForm()
     try:
         if not form.validate_on_submit():
-            raise DomainError("退回时请填写退回原因")
-        services.return_submission(sub, current_user, form.reason.data)
+            raise DomainError("补交期限不是有效的日期" if form.resubmit_due.errors else "退回时请填写退回原因")
+        services.return_submission(sub, current_user, form.reason.data, form.resubmit_due.data)
     except DomainError as e:
         db.session.rollback()
         return _after_review(task, None, f"{sub.unit.name}：{e}")

@@ -84,9 +84,9 @@ def show(unit_id):
     tasks = task_services.unit_tasks(campaign, unit) if campaign and part else []
     story = rectification_services.unit_story(campaign, unit) if campaign and work else []
     letter = rectification_services.letter_for(campaign, unit) if campaign else None
-    issued = document_services.issued_documents(campaign, unit.id, limit=20) if campaign else []
+    issued = document_services.issued_documents(campaign, unit.id, limit=20) if campaign and work else []
     return render_template("units/show.html", unit=unit, campaign=campaign, part=part, liaisons=liaisons,
-                           timeline=timeline, tasks=tasks, story=story, letter=letter, issued=issued,
+                           timeline=timeline, tasks=tasks, story=story, letter=letter, issued=issued, work=work,
                            r_states={i.rectification.id: rectification_services.rect_state(i.rectification)
                                      for i in story if i.rectification},
                            phase=campaign_services.current_phase(campaign) if campaign else None)
