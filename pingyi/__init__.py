@@ -89,9 +89,11 @@ def create_app(overrides=None):
 
 def _install_hooks(app):
     from pingyi.auth.models import User
+    from pingyi import downloads
     from pingyi.template_helpers import install as install_template_helpers
 
     install_template_helpers(app)
+    downloads.install(app)
 
     @login_manager.user_loader
     def load_user(user_id):
