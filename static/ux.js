@@ -87,10 +87,68 @@
     update();
   }
 
+  // The inspection form: a finding's 检查项 list shows only the chosen 评议方面's items (labels read
+  // "方面：检查项"), and its 问题来源 follows the 检查方式 until the user picks one.
+  function narrowItems(dimension) {
+    var items = dimension.form && dimension.form.elements[dimension.name.replace(/dimension_id$/, "item_id")];
+    if (!items) return;
+    var prefix = dimension.value !== "0" ? dimension.options[dimension.selectedIndex].text + "：" : null;
+    Array.prototype.forEach.call(items.options, function (option) {
+      option.hidden = option.value !== "0" && prefix !== null && option.text.indexOf(prefix) !== 0;
+    });
+    if (items.selectedOptions[0] && items.selectedOptions[0].hidden) items.value = "0";
+  }
+  function followMethod(onlyNew) {
+    var method = document.querySelector("form select[name=method]");
+    if (!method) return;
+    document.querySelectorAll('select[name$="-source"]').forEach(function (source) {
+      var follow = onlyNew ? !source.dataset.seen : !source.dataset.picked;
+      source.dataset.seen = "1";
+      if (follow && source.querySelector('option[value="' + method.value + '"]')) source.value = method.value;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (!el.name) return;
+    if (/-dimension_id$/.test(el.name)) narrowItems(el);
+    else if (/-source$/.test(el.name)) el.dataset.picked = "1";
+    else if (el.name === "method") followMethod(false);
+  });
+
+  // Rows that save on change (/units: group and key flag) ask first and say what the change means;
+  // "取消" puts the old value back and nothing is sent.
+  window.addEventListener("change", function (event) {
+    var el = event.target;
+    var form = el.form;
+    if (!form || !form.hasAttribute("data-confirm-change")) return;
+    var unit = form.getAttribute("data-confirm-change");
+    var message = null;
+    if (el.tagName === "SELECT") {
+      var old = Array.prototype.filter.call(el.options, function (o) { return o.defaultSelected; })[0];
+      var now = el.options[el.selectedIndex];
+      if (old && old.value !== "0") {
+        message = "将" + unit + "从“" + old.text + "”改到“" + now.text + "”：本年度该单位的检查清单评价、检查记录和反馈将由“" +
+          now.text + "”负责，“" + old.text + "”的成员将不再能查看和评价该单位。确定修改？";
+      }
+    } else if (el.type === "checkbox") {
+      message = el.checked ? "将" + unit + "设为本年度重点评议部门？综合评定时它将与其他重点评议部门一起排名。"
+        : "取消" + unit + "的本年度重点评议部门标记？综合评定时它将回到本类单位中排名。";
+    }
+    if (message && !window.confirm(message)) {
+      event.stopImmediatePropagation();
+      if (el.type === "checkbox") el.checked = el.defaultChecked;
+      else Array.prototype.forEach.call(el.options, function (o) { o.selected = o.defaultSelected; });
+    }
+  }, true);
+
   function init(root) {
     labelTables(root);
     root.querySelectorAll("textarea[maxlength], input[maxlength]").forEach(counter);
+    root.querySelectorAll('select[name$="-dimension_id"]').forEach(narrowItems);
   }
-  document.addEventListener("DOMContentLoaded", function () { init(document); });
-  document.addEventListener("htmx:after:swap", function () { init(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    init(document);
+    document.querySelectorAll('select[name$="-source"]').forEach(function (s) { s.dataset.seen = "1"; });
+  });
+  document.addEventListener("htmx:after:swap", function () { init(document); followMethod(true); });
 })();

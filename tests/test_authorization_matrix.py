@@ -69,6 +69,7 @@ MATRIX = {
     "board.delete": ({"POST"}, {OFFICE}),
     "board.move": ({"POST"}, {OFFICE}),
     "board.download": ({"GET"}, STAFF | {UNIT_OWN}),
+    "board.image": ({"GET"}, STAFF | {UNIT_OWN}),
     "unit_checklists.show": ({"GET"}, STAFF | {UNIT_OWN}),  # evaluators/supervisors: their units (县公安局 is)
     "unit_checklists.row": ({"GET"}, STAFF | {UNIT_OWN}),
     "unit_checklists.edit": ({"GET"}, {OFFICE, EVALUATOR, SUPERVISOR}),  # the evaluators' side ("review")

@@ -141,6 +141,7 @@ def create():
         if not form.findings.entries:
             form.findings.append_entry()
             _entry_choices(form.findings[-1].form, dims)
+            form.findings[-1].form.source.data = form.method.data or "unannounced"  # as the chosen method
     response = _save(campaign, form) if request.method == "POST" else None
     if response is not None:
         return response

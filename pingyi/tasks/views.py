@@ -1,11 +1,12 @@
 """The phase task board, a task's per-unit list, unit submissions, office review and task editing."""
+import io
 import json
 from collections import Counter
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from pingyi import once, policy
+from pingyi import images, once, policy
 from pingyi.auth.roles import OFFICE, UNIT, role_required
 from pingyi.campaigns.services import current_campaign
 from pingyi.errors import DomainError, StaleEdit
@@ -258,3 +259,21 @@ def download(file_id):
         abort(404)
     return send_file(file_path(stored), as_attachment=True, download_name=stored.original_name,
                      mimetype="application/octet-stream", max_age=0)
+
+
+@bp.get("/files/<int:file_id>/<any(thumb, view):size>.jpg")
+@login_required
+def image(file_id, size):
+    """A photo shown in the page: re-encoded by Pillow (a thumbnail or a larger view); other files download."""
+    stored = db.get_or_404(StoredFile, file_id)
+    if not policy.can_download(current_user, stored, current_campaign()):
+        abort(404)
+    if not images.is_photo(stored):
+        return redirect(url_for("board.download", file_id=stored.id))
+    try:
+        data = images.rendition(file_path(stored), size)
+    except (DomainError, OSError):
+        abort(404)
+    response = send_file(io.BytesIO(data), mimetype="image/jpeg", max_age=3600)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
