@@ -141,6 +141,52 @@
     }
   }, true);
 
+  // The answer to a click appears where the user clicked: after an htmx answer, the row acted on is brought
+  // back into view (it may have moved) and a message that landed at the top of the page, out of sight, is
+  // shown at the bottom of the screen; a page opened at an anchor (…#documents) shows its messages there.
+  var actedOn = null;
+  window.addEventListener("submit", function (event) {
+    var holder = event.target.closest && event.target.closest("tr[id], section[id], li[id]");
+    actedOn = holder ? holder.id : null;
+  }, true);
+  function offScreen(el) {
+    var box = el.getBoundingClientRect();
+    return box.bottom < 0 || box.top > window.innerHeight;
+  }
+  function toast(flash) {
+    var old = document.getElementById("toast");
+    if (old) old.remove();
+    var box = document.createElement("div");
+    box.id = "toast";
+    box.className = "toast";
+    box.setAttribute("role", "status");
+    Array.prototype.forEach.call(flash.querySelectorAll(".flash"), function (f) { box.appendChild(f.cloneNode(true)); });
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "link toast-close";
+    close.textContent = "关闭";
+    close.addEventListener("click", function () { box.remove(); });
+    box.appendChild(close);
+    document.body.appendChild(box);
+    setTimeout(function () { box.remove(); }, 10000);
+  }
+  document.addEventListener("htmx:after:settle", function () {
+    var row = actedOn && document.getElementById(actedOn);
+    if (row && offScreen(row)) row.scrollIntoView({block: "center"});
+    actedOn = null;
+    var flash = document.getElementById("flash");
+    if (flash && flash.querySelector(".flash") && offScreen(flash)) toast(flash);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    var target = location.hash.length > 1 && document.getElementById(location.hash.slice(1));
+    var flash = document.getElementById("flash");
+    if (!target || !flash || !flash.querySelector(".flash")) return;
+    var heading = target.querySelector("h2, h1");
+    Array.prototype.slice.call(flash.querySelectorAll(".flash")).forEach(function (f) {
+      if (heading) heading.insertAdjacentElement("afterend", f); else target.insertBefore(f, target.firstChild);
+    });
+  });
+
   function init(root) {
     labelTables(root);
     root.querySelectorAll("textarea[maxlength], input[maxlength]").forEach(counter);

@@ -166,7 +166,7 @@ def _url(app, rule, role):
     values = {"unit_id": unit_id, "scope": "campaign", "dim_id": dim.id,
               "item_id": dim.items[0].id, "group_id": group.id, "member_id": group.members[-1].id,
               "user_id": user("unit2").id, "task_id": task.id, "submission_id": submission.id,
-              "file_id": submission.current_files[0].id, "kind": "review",
+              "file_id": submission.current_files[0].id, "kind": "review", "size": "thumb",
               "inspection_id": police_inspection.id, "finding_id": police_inspection.findings[0].id,
               "opinion_id": db.session.scalar(select(Opinion.id))}
     notice = db.session.scalar(select(FeedbackNotice).where(FeedbackNotice.unit_id == unit_id))

@@ -37,17 +37,22 @@ def test_back_then_submit_files_one_inspection(live_server, browser):
     visible = page.locator("select[name='findings-0-item_id'] option:not([hidden])").all_inner_texts()
     assert len(visible) > 1 and all(t.startswith(chosen + "：") for t in visible[1:])  # 检查项 narrowed
     page.fill("textarea[name='findings-0-description']", "窗口工作人员玩手机，群众等候时间长")
+    token = page.locator("input[name=once_token]").input_value()
     page.click("#submit")
     page.wait_for_url(re.compile(r"/findings/inspections/\d+"))
     first = page.url.split("?")[0]
     page.go_back()
     page.wait_for_load_state()
-    if page.locator("#submit").count():  # the browser restored the filled form: submit it again
-        page.fill("textarea[name='findings-0-description']", "窗口工作人员玩手机，群众等候时间长")
-        page.click("#submit")
-        page.wait_for_load_state()
-        assert page.url.split("?")[0] == first
-        expect(page.locator(".flash")).to_contain_text("已经提交过")
+    # A phone restores the filled form from its cache, token included; headless Chromium fetches it again,
+    # so put back the token the restored page would carry, then press 提交 a second time.
+    page.evaluate("t => document.querySelector('input[name=once_token]').value = t", token)
+    page.select_option("#unit_id", label="县公安局")
+    page.locator("select[name='findings-0-dimension_id']").select_option(index=1)
+    page.fill("textarea[name='findings-0-description']", "窗口工作人员玩手机，群众等候时间长")
+    page.click("#submit")
+    page.wait_for_load_state()
+    assert page.url.split("?")[0] == first
+    expect(page.locator(".flash").first).to_contain_text("已经提交过")
     page.context.close()
 
 
