@@ -160,7 +160,7 @@
     box.id = "toast";
     box.className = "toast";
     box.setAttribute("role", "status");
-    Array.prototype.forEach.call(flash.querySelectorAll(".flash"), function (f) { box.appendChild(f.cloneNode(true)); });
+    Array.prototype.slice.call(flash.querySelectorAll(".flash")).forEach(function (f) { box.appendChild(f); });  // moved, not copied
     var close = document.createElement("button");
     close.type = "button";
     close.className = "link toast-close";
