@@ -127,3 +127,18 @@ def test_moving_a_unit_to_another_group_asks_first(live_server, browser):
     office.reload()
     expect(office.locator("tr", has_text="县司法局").locator("select")).to_have_value(before)
     office.context.close()
+
+
+def test_the_answer_appears_where_the_user_clicked(live_server, browser):
+    office = _page(browser, "office", live_server, viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    office.goto(live_server + "/board")
+    office.click(".task-card:has-text('书面承诺书报纠风办备案') .task-title")
+    buttons = office.locator("#task-detail button", has_text="确认")
+    expect(buttons.first).to_be_visible()
+    last = buttons.nth(buttons.count() - 1)
+    last.scroll_into_view_if_needed()
+    last.click()
+    message = office.locator(".flash-ok", has_text="已确认")
+    expect(message).to_be_visible()
+    assert message.evaluate("el => { const b = el.getBoundingClientRect(); return b.top >= 0 && b.bottom <= innerHeight; }")
+    office.context.close()
