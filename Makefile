@@ -32,11 +32,14 @@ system-packages:
 	if [ -n "$$missing" ]; then echo "apt-get install" $$missing; apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
+HOST ?= 127.0.0.1
+
 run: install
-	$(FLASK) db upgrade
-	$(FLASK) pingyi demo --if-empty
-	@echo "pingyi: http://127.0.0.1:$(PORT)  (演示账号 office / demo123)"
-	$(PY) -m pingyi.serve --port $(PORT)
+	@echo "pingyi: 检查并更新数据库结构…"
+	@$(FLASK) db upgrade
+	@$(FLASK) pingyi demo --if-empty
+	@echo "pingyi: http://$(HOST):$(PORT)  (演示账号 office / demo123；Ctrl+C 停止)"
+	$(PY) -m pingyi.serve --host $(HOST) --port $(PORT)
 
 test: install-dev system-packages test-sqlite test-postgresql
 

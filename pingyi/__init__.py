@@ -28,6 +28,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a commit no longer waits for the disk
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
 
@@ -120,9 +121,11 @@ def create_app(overrides=None):
 
 
 def _install_hooks(app):
+    from pingyi import downloads
     from pingyi.template_helpers import install as install_template_helpers
 
     install_template_helpers(app)
+    downloads.install(app)
 
     @login_manager.user_loader
     def load_user(user_id):
@@ -158,6 +161,14 @@ def _install_hooks(app):
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        """Mostly a session that timed out while a form stood open: say so and go to the sign-in page."""
+        from flask import flash
+        if "_user_id" not in session and request.endpoint != "auth.login":
+            flash("登录已超时，请重新登录", "error")
+            target = url_for("auth.login")
+            if request.headers.get("HX-Request"):
+                return "", 204, {"HX-Redirect": target}
+            return redirect(target)
         return render_template("errors/error.html", code=400, title="请求已失效",
                                message="页面已过期或请求不完整，请返回上一页、刷新后重新提交。"), 400
 

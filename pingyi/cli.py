@@ -35,7 +35,8 @@ def load_demo(if_empty):
             click.echo("数据库已有数据，跳过演示数据。")
             return
         raise click.ClickException("数据库中已有数据，演示数据只能载入空数据库。")
-    campaign = demo.load_demo()
+    click.echo("正在载入演示县（约需十几秒）：")
+    campaign = demo.load_demo(progress=lambda message: click.echo("  " + message))
     click.echo(f"已载入演示县：{campaign.title}，演示账号密码均为 {demo.DEMO_PASSWORD}")
 
 

@@ -36,5 +36,5 @@ from pingyi.surveys.models import (  # noqa: F401
                                           TallyCount,
                                           TallySheet,
 )
-from pingyi.tasks.models import Submission, Task  # noqa: F401
+from pingyi.tasks.models import Submission, SubmissionReturn, Task  # noqa: F401
 from pingyi.units.models import Unit  # noqa: F401

@@ -57,9 +57,9 @@ def todo(user, campaign):
             ("未整改到位、需继续整改", _count(failed), url_for("rectifications.index", status="failed"), "alert"),
             ("待提交的整改承诺书", 1 if _count(plans) and letter in (None, "draft") else 0,
              url_for("rectifications.commitment", unit_id=unit_id), "warn"),
-            ("被退回的任务材料", sum(1 for r in tasks if r["status"] == "returned"), url_for("board.index"), "alert"),
-            ("逾期未提交的任务", sum(1 for r in tasks if r["overdue"] and r["status"] != "returned"),
+            ("被退回、待补交的任务材料", sum(1 for r in tasks if r["status"] == "returned" and not r["overdue"]),
              url_for("board.index"), "alert"),
+            ("逾期未提交的任务", sum(1 for r in tasks if r["overdue"]), url_for("board.index"), "alert"),
         ]
     elif user.role == "office":
         days = current_app.config["FEEDBACK_RECEIPT_DAYS"]

@@ -1,7 +1,7 @@
 """Filters and globals every template may use."""
 from flask_login import current_user
 
-from pingyi import policy
+from pingyi import once, policy
 from pingyi.auth import roles
 from pingyi.exact import show2, show_exact
 from pingyi.timeutil import cn_date, cn_datetime, local, today
@@ -19,7 +19,7 @@ def install(app):
         from pingyi.campaigns.services import current_campaign
         campaign = current_campaign() if current_user.is_authenticated else None
         return {"current_campaign": campaign, "roles": roles, "policy": policy, "today": today(),
-                "todo_count": _todo_count}
+                "todo_count": _todo_count, "once_field": once.field}
 
     def _todo_count(items=None):
         """The badge: the page's own to-do list when it has one (the dashboards), else worked out here."""

@@ -81,6 +81,7 @@ MATRIX = {
     "board.delete": ({"POST"}, {OFFICE}),
     "board.move": ({"POST"}, {OFFICE}),
     "board.download": ({"GET"}, STAFF | {UNIT_OWN}),
+    "board.image": ({"GET"}, STAFF | {UNIT_OWN}),
     "unit_checklists.show": ({"GET"}, STAFF | {UNIT_OWN}),  # evaluators/supervisors: their units (县公安局 is)
     "unit_checklists.row": ({"GET"}, STAFF | {UNIT_OWN}),
     "unit_checklists.edit": ({"GET"}, {OFFICE, EVALUATOR, SUPERVISOR}),  # the evaluators' side ("review")
@@ -108,6 +109,7 @@ MATRIX = {
     "feedback.save_item": ({"POST"}, {OFFICE}),
     "feedback.delete_item": ({"POST"}, {OFFICE}),
     "feedback.send": ({"POST"}, {OFFICE}),
+    "feedback.delete": ({"POST"}, {OFFICE}),
     "feedback.revise": ({"POST"}, {OFFICE}),
     "feedback.receive": ({"POST"}, {UNIT_OWN}),
     "rectifications.index": ({"GET"}, EVERYONE),
@@ -186,7 +188,7 @@ def _url(app, rule, role):
     values = {"unit_id": unit_id, "scope": "campaign", "dim_id": dim.id,
               "item_id": dim.items[0].id, "group_id": group.id, "member_id": group.members[-1].id,
               "user_id": user("unit2").id, "task_id": task.id, "submission_id": submission.id,
-              "file_id": submission.current_files[0].id, "kind": "review",
+              "file_id": submission.current_files[0].id, "kind": "review", "size": "thumb",
               "inspection_id": police_inspection.id, "finding_id": police_inspection.findings[0].id,
               "opinion_id": db.session.scalar(select(Opinion.id)),
               "session_id": db.session.scalar(select(UserSession.id)) or 0,

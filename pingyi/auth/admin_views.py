@@ -3,6 +3,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import or_, select
 
+from pingyi import once
 from pingyi.auth import services
 from pingyi.auth.forms import ResetPasswordForm, UserForm
 from pingyi.auth.models import User
@@ -48,6 +49,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(OFFICE)
+@once.guard
 def create():
     form = _user_form(request.form if request.method == "POST" else None)
     if form.validate_on_submit():

@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from pingyi import once
 from pingyi.auth.models import User
 from pingyi.auth.roles import EVALUATOR, OFFICE, role_required
 from pingyi.campaigns import categories, services
@@ -42,6 +43,7 @@ def settings():
 
 @bp.post("/campaigns")
 @role_required(OFFICE)
+@once.guard
 def create():
     """Start next year's campaign from the current one."""
     source = services.current_campaign()
@@ -81,6 +83,7 @@ def groups():
 
 @bp.post("/groups")
 @role_required(OFFICE)
+@once.guard
 def create_group():
     campaign = campaign_or_404()
     form = GroupForm()
@@ -127,6 +130,7 @@ def delete_group(group_id):
 
 @bp.post("/groups/<int:group_id>/members")
 @role_required(OFFICE)
+@once.guard
 def create_member(group_id):
     group = db.get_or_404(EvaluationGroup, group_id)
     form = _member_form(request.form)

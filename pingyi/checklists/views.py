@@ -1,6 +1,7 @@
 """Office editing of the checklist: the template and the current campaign's copy."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from pingyi import once
 from pingyi.auth.roles import OFFICE, role_required
 from pingyi.campaigns.services import current_campaign
 from pingyi.checklists import services
@@ -53,6 +54,7 @@ def _item(scope, item_id):
 
 @bp.post("/<scope>/dimensions")
 @role_required(OFFICE)
+@once.guard
 def create_dimension(scope):
     campaign_id = _campaign_id(scope)
     form = DimensionForm()
@@ -102,6 +104,7 @@ def move_dimension(scope, dim_id):
 
 @bp.post("/<scope>/dimensions/<int:dim_id>/items")
 @role_required(OFFICE)
+@once.guard
 def create_item(scope, dim_id):
     dim = _dimension(scope, dim_id)
     form = ItemForm()

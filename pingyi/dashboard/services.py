@@ -60,7 +60,18 @@ def evaluator_overview(campaign, user):
         Participation.campaign_id == campaign.id, Participation.group_id.in_(group_ids), Unit.active)
         .order_by(Unit.category, Unit.sort_order)).all()
     return {"memberships": memberships, "units": units, "key_count": sum(1 for _, p in units if p.is_key),
-            "phase": current_phase(campaign)}
+            "phase": current_phase(campaign), **review_progress(campaign, [u.id for u, _ in units])}
+
+
+def review_progress(campaign, unit_ids):
+    """How many of the campaign's check items the evaluators have rated for each unit: {"rated": {id: n}, "items": N}."""
+    from pingyi.checklists.models import Assessment, CheckItem, Dimension
+    items = select(CheckItem.id).join(Dimension).where(Dimension.campaign_id == campaign.id)
+    rated = dict(db.session.execute(
+        select(Assessment.unit_id, func.count(func.distinct(Assessment.item_id)))
+        .where(Assessment.kind == "review", Assessment.unit_id.in_(unit_ids or [0]), Assessment.item_id.in_(items))
+        .group_by(Assessment.unit_id)).all())
+    return {"rated": rated, "items": db.session.scalar(select(func.count()).select_from(items.subquery()))}
 
 
 def supervisor_overview(campaign, user):

@@ -12,7 +12,7 @@ from pingyi.extensions import db
 from pingyi.feedback.assessment import overall_assessment
 from pingyi.feedback.models import ROUND_LABELS, FeedbackItem, FeedbackNotice
 from pingyi.findings.models import Finding, Opinion
-from pingyi.timeutil import today, utcnow
+from pingyi.timeutil import cn_datetime, today, utcnow
 from pingyi.units.models import Unit
 
 
@@ -57,9 +57,13 @@ def compile_notice(campaign, unit, round_, user):
     if latest_notice(campaign, unit, round_, ("draft",)):
         raise DomainError(f"{unit.name}已有本轮的反馈草稿，请直接修改")
     findings = unreported_findings(campaign, unit)
-    opinions = db.session.scalars(select(Opinion).where(
+    sent = latest_notice(campaign, unit, round_, ("sent",))
+    # Opinions go into a unit's first notice of a round; once one is sent, only new findings justify another.
+    opinions = [] if sent else db.session.scalars(select(Opinion).where(
         Opinion.campaign_id == campaign.id, Opinion.unit_id == unit.id, Opinion.status == "confirmed")).all()
     if not findings and not opinions:
+        if sent:
+            raise DomainError(f"{unit.name}本轮反馈通知书已发送，没有新的问题需要反馈；如需更正，请在通知书页发更正版")
         raise DomainError(f"{unit.name}没有尚未反馈的已确认问题或意见建议")
     deadline = default_deadline(campaign)
     overall = overall_assessment(campaign, unit, findings)
@@ -88,6 +92,17 @@ def compile_group(campaign, group, round_, user):
             db.session.rollback()
             skipped.append(part.unit)
     return made, skipped
+
+
+def delete_draft(notice, user):
+    """The office throws away a notice never sent (a first draft or an unsent correction)."""
+    if notice.status != "draft":
+        raise DomainError("已发送的反馈通知书不能删除；如需更正，请发更正版")
+    before = snapshot(notice)
+    record("delete", notice, before, unit_id=notice.unit_id, actor=user,
+           summary=f"删除{notice.unit.name}{notice.round_label}反馈通知书草稿（{len(notice.items)} 个问题）")
+    db.session.delete(notice)
+    db.session.commit()
 
 
 def _draft(notice):
@@ -226,7 +241,7 @@ def receive_notice(notice, user):
     if notice.status != "sent":
         raise DomainError("该反馈通知书不在可签收状态")
     if notice.received_at is not None:
-        raise DomainError(f"已于 {notice.received_at:%Y-%m-%d} 签收，不能重复签收")
+        raise DomainError(f"已于 {cn_datetime(notice.received_at)} 签收，不能重复签收")
     before = snapshot(notice)
     notice.received_at, notice.received_by_id = utcnow(), user.id
     record("update", notice, before, unit_id=notice.unit_id, summary=f"{notice.unit.name}签收{notice.round_label}反馈通知书", actor=user)
@@ -242,24 +257,28 @@ def receipt_overdue(notice, now=None):
 
 
 def overview(campaign, round_, unit_ids):
-    """Per unit of `unit_ids` (a select): its latest notice of the round and the findings still to feed back."""
+    """Per unit of `unit_ids` (a select): its latest sent notice of the round, its unsent draft (kept apart, so
+    a draft never hides a sent notice), the findings still to feed back and whether a new draft makes sense."""
     units = db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids)).order_by(Unit.category, Unit.sort_order)).all()
     notices = db.session.scalars(
         select(FeedbackNotice).where(FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.round == round_,
                                      FeedbackNotice.status.in_(("draft", "sent")))
         .options(selectinload(FeedbackNotice.items), selectinload(FeedbackNotice.received_by))
-        .order_by(FeedbackNotice.edition)).all()
-    latest = {}
+        .order_by(FeedbackNotice.edition, FeedbackNotice.id)).all()
+    sent, drafts = {}, {}
     for n in notices:
-        latest[n.unit_id] = n if n.unit_id not in latest or n.edition >= latest[n.unit_id].edition else latest[n.unit_id]
+        (sent if n.status == "sent" else drafts)[n.unit_id] = n
     used = select(FeedbackItem.finding_id).join(FeedbackNotice).where(
         FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.status.in_(("draft", "sent")),
         FeedbackItem.finding_id.is_not(None))
     waiting = dict(db.session.execute(
         select(Finding.unit_id, func.count()).where(Finding.campaign_id == campaign.id, Finding.status == "confirmed",
                                                    Finding.id.not_in(used)).group_by(Finding.unit_id)).all())
-    return [{"unit": u, "notice": latest.get(u.id), "waiting": waiting.get(u.id, 0),
-             "overdue": receipt_overdue(latest[u.id]) if u.id in latest else False} for u in units]
+    with_opinions = set(db.session.scalars(select(Opinion.unit_id).where(
+        Opinion.campaign_id == campaign.id, Opinion.status == "confirmed").distinct()))
+    return [{"unit": u, "notice": sent.get(u.id), "draft": drafts.get(u.id), "waiting": waiting.get(u.id, 0),
+             "can_compile": u.id not in drafts and bool(waiting.get(u.id) or (u.id not in sent and u.id in with_opinions)),
+             "overdue": receipt_overdue(sent[u.id]) if u.id in sent else False} for u in units]
 
 
 def unit_notices(campaign, unit):

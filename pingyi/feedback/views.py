@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from pingyi import policy
+from pingyi import once, policy
 from pingyi.auth.roles import OFFICE, UNIT, role_required
 from pingyi.campaigns.models import EvaluationGroup
 from pingyi.checklists.services import dimensions
@@ -45,10 +45,9 @@ def index():
     if current_user.role in ("evaluator", "supervisor"):
         unit_ids = unit_ids.where(Unit.id.in_(policy.inspected_unit_ids(current_user, campaign) or {0}))
     rows = services.overview(campaign, round_, unit_ids)
-    summary = {"sent": sum(1 for r in rows if r["notice"] and r["notice"].status == "sent"),
+    summary = {"sent": sum(1 for r in rows if r["notice"]),
                "received": sum(1 for r in rows if r["notice"] and r["notice"].received_at),
-               "overdue": sum(1 for r in rows if r["overdue"]), "drafts": sum(
-                   1 for r in rows if r["notice"] and r["notice"].status == "draft"),
+               "overdue": sum(1 for r in rows if r["overdue"]), "drafts": sum(1 for r in rows if r["draft"]),
                "waiting": sum(1 for r in rows if r["waiting"])}
     return render("feedback/index.html", "feedback/_overview.html", campaign=campaign, rows=rows, round=round_,
                   rounds=ROUND_LABELS, group_id=group_id, summary=summary,
@@ -155,6 +154,7 @@ def regenerate_overall(notice_id):
 
 @bp.post("/<int:notice_id>/items")
 @role_required(OFFICE)
+@once.guard
 def add_item(notice_id):
     notice = _notice(notice_id)
     form = _item_form(campaign_or_404(), formdata=request.form)
@@ -213,6 +213,20 @@ def send(notice_id):
         return _show(notice, error=str(e), status=422)
     flash(f"已发送{notice.unit.name}的反馈通知书（{notice.number_label(campaign_or_404().doc_prefix)}），等待单位签收")
     return redirect(url_for("feedback.show", notice_id=notice.id))
+
+
+@bp.post("/<int:notice_id>/delete")
+@role_required(OFFICE)
+def delete(notice_id):
+    notice = _notice(notice_id)
+    round_, unit_name = notice.round, notice.unit.name
+    try:
+        services.delete_draft(notice, current_user)
+    except DomainError as e:
+        flash(str(e), "error")
+        return redirect(url_for("feedback.show", notice_id=notice.id))
+    flash(f"已删除{unit_name}的反馈通知书草稿")
+    return redirect(url_for("feedback.index", round=round_))
 
 
 @bp.post("/<int:notice_id>/revise")

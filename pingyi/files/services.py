@@ -26,7 +26,7 @@ SIGNATURES = {  # extension -> accepted leading bytes (content must match the na
     "jpeg": (b"\xff\xd8\xff",),
     "png": (b"\x89PNG\r\n\x1a\n",),
 }
-ALLOWED_LABEL = "PDF、Word（doc/docx）、WPS、Excel（xls/xlsx）、JPG、PNG"
+ALLOWED_LABEL = "PDF、Word（doc/docx）、WPS、Excel（xls/xlsx）、JPG、PNG、HEIC（苹果手机照片）"
 
 
 def upload_dir():
@@ -43,6 +43,8 @@ def clean_name(filename):
 def check_upload(filename, data):
     """Return the file's kind, or raise with the Chinese reason it is refused."""
     name = clean_name(filename)
+    if name.rsplit(".", 1)[-1].lower() in ("heic", "heif") and data[4:8] == b"ftyp":
+        return "jpg"  # an iPhone photo: stored converted to JPEG (pingyi/images.py)
     limit = current_app.config["UPLOAD_MAX_BYTES"]
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in SIGNATURES:
@@ -64,7 +66,11 @@ def read_limited(stream):
 
 
 def store_file(filename, data, unit_id, user, **links):
-    """Write a checked upload under a random name and add its StoredFile row (caller commits)."""
+    """Write a checked upload under a random name and add its StoredFile row (caller commits).
+    HEIC photos are stored as JPEG and oversized photos shrunk (pingyi/images.py)."""
+    from pingyi.images import prepare_upload
+    check_upload(filename, data)
+    filename, data = prepare_upload(filename, data)
     kind = check_upload(filename, data)
     stored_name = secrets.token_hex(16)
     path = upload_dir() / stored_name

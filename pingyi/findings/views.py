@@ -3,7 +3,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from pingyi import policy
+from pingyi import once, policy
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, STAFF, SUPERVISOR, role_required
 from pingyi.checklists.models import CheckItem
 from pingyi.checklists.services import dimensions
@@ -131,6 +131,7 @@ def _save(campaign, form, inspection=None):
 
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(*INSPECTORS)
+@once.guard
 def create():
     campaign = campaign_or_404()
     form, dims = _inspection_form(campaign, blank=request.method == "GET")
@@ -141,6 +142,7 @@ def create():
         if not form.findings.entries:
             form.findings.append_entry()
             _entry_choices(form.findings[-1].form, dims)
+            form.findings[-1].form.source.data = form.method.data or "unannounced"  # as the chosen method
     response = _save(campaign, form) if request.method == "POST" else None
     if response is not None:
         return response

@@ -182,14 +182,14 @@ def request_extension(rect, user, new_deadline, reason):
         raise DomainError("已有待审批的延期申请")
     current = effective_deadline(rect)
     if new_deadline <= current:
-        raise DomainError(f"申请的时限应晚于现时限 {current:%Y-%m-%d}")
+        raise DomainError(f"申请的时限应晚于现时限 {cn_date(current)}")
     if not (reason or "").strip():
         raise DomainError("请填写延期理由")
     ext = Extension(rectification_id=rect.id, original_deadline=current, requested_deadline=new_deadline,
                     reason=reason.strip(), requested_by_id=user.id)
     db.session.add(ext)
     db.session.flush()
-    record("create", ext, unit_id=rect.unit_id, summary=f"{rect.unit.name}申请延期至 {new_deadline:%Y-%m-%d}", actor=user)
+    record("create", ext, unit_id=rect.unit_id, summary=f"{rect.unit.name}申请延期至 {cn_date(new_deadline)}", actor=user)
     db.session.commit()
     return ext
 
@@ -207,7 +207,7 @@ def decide_extension(ext, user, approve, comment):
     if approve:
         rect.deadline = ext.requested_deadline
     record("update", ext, before, unit_id=rect.unit_id,
-           summary=f"{'同意' if approve else '不同意'}{rect.unit.name}延期至 {ext.requested_deadline:%Y-%m-%d}", actor=user)
+           summary=f"{'同意' if approve else '不同意'}{rect.unit.name}延期至 {cn_date(ext.requested_deadline)}", actor=user)
     db.session.commit()
 
 

@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from pingyi import policy
+from pingyi import once, policy
 from pingyi.auth.roles import OFFICE, SUPERVISOR, UNIT, role_required
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError, StaleEdit
@@ -166,6 +166,7 @@ def verify(rect_id):
 
 @bp.post("/rectifications/<int:rect_id>/recheck")
 @role_required(OFFICE, SUPERVISOR)
+@once.guard
 def recheck(rect_id):
     rect = _rect(rect_id)
     form = RecheckForm()
@@ -175,6 +176,7 @@ def recheck(rect_id):
 
 @bp.post("/rectifications/<int:rect_id>/extensions")
 @role_required(UNIT)
+@once.guard
 def request_extension(rect_id):
     rect = _rect(rect_id)
     form = ExtensionForm()

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
+from pingyi import once
 from pingyi.auth.roles import LEADER, OFFICE, SUPERVISOR, role_required
 from pingyi.campaigns.services import current_campaign, supervised_unit_ids
 from pingyi.checklists.services import dimensions
@@ -169,6 +170,7 @@ def save_types():
 @bp.route("/surveys/questionnaires/new", methods=["GET", "POST"], defaults={"questionnaire_id": None})
 @bp.route("/surveys/questionnaires/<int:questionnaire_id>", methods=["GET", "POST"])
 @role_required(OFFICE)
+@once.guard
 def questionnaire(questionnaire_id):
     campaign = campaign_or_404()
     q = None
@@ -278,6 +280,7 @@ def _chosen(questionnaire):
 
 @bp.route("/units/<int:unit_id>/ballots", methods=["GET", "POST"])
 @login_required
+@once.guard
 def ballots(unit_id):
     campaign, unit = _entry_unit(unit_id)
     source = request.form if request.method == "POST" else request.args

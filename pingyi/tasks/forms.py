@@ -27,4 +27,5 @@ class SubmitForm(Form):
 
 class ReturnForm(Form):
     reason = TextAreaField("退回原因", validators=[DataRequired(message="请填写退回原因"), Length(max=1000)])
+    resubmit_due = DateField("补交期限", validators=[Optional()])
     submit = SubmitField("退回")

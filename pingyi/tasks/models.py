@@ -56,6 +56,7 @@ class Submission(db.Model):
     reviewed_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     reviewed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
     review_comment: Mapped[str] = mapped_column(Text, default="")
+    resubmit_due: Mapped[Optional[date]] = mapped_column(Date)  # 补交期限 of the latest return
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     task = relationship("Task", back_populates="submissions")
@@ -63,6 +64,8 @@ class Submission(db.Model):
     submitted_by = relationship("User", foreign_keys=[submitted_by_id])
     reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
     files = relationship("StoredFile", back_populates="submission", order_by="StoredFile.id")
+    returns = relationship("SubmissionReturn", back_populates="submission", order_by="SubmissionReturn.id",
+                           cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -74,3 +77,17 @@ class Submission(db.Model):
     def current_files(self):
         return [f for f in self.files if not f.superseded]
 
+
+
+class SubmissionReturn(db.Model):
+    """One return of a submission: when, by whom, why, and by when the unit is to resubmit (kept on the task)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    returned_at: Mapped[datetime] = mapped_column(DateTime)
+    returned_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    resubmit_due: Mapped[date] = mapped_column(Date)
+
+    submission = relationship("Submission", back_populates="returns")
+    returned_by = relationship("User")

@@ -1,9 +1,9 @@
 """Phase tasks from the plan, unit submissions and their review, progress and overdue on the board."""
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from pingyi.audit.services import record, snapshot
@@ -11,8 +11,8 @@ from pingyi.campaigns.models import Participation
 from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
 from pingyi.files.services import check_upload, store_file
-from pingyi.tasks.models import ACTOR_LABELS, STATUS_LABELS, Submission, Task
-from pingyi.timeutil import local, same_day_in, today, utcnow
+from pingyi.tasks.models import ACTOR_LABELS, STATUS_LABELS, Submission, SubmissionReturn, Task
+from pingyi.timeutil import cn_date, local, same_day_in, today, utcnow
 from pingyi.units.models import Unit
 
 # (phase, title, actor, requires_file, due: "end" of the phase, "report" deadline or (month, day), description)
@@ -58,9 +58,28 @@ def transition(status, action):
         raise DomainError(REFUSALS[action]) from None
 
 
-def is_overdue(task, status, on=None):
-    """A unit task is overdue when its due date has passed and nothing stands submitted."""
-    return task.for_units and status in ("pending", "returned") and task.due_date < (on or today())
+RESUBMIT_WORKING_DAYS = 5
+
+
+def add_working_days(start, days):
+    """`days` working days (Monday to Friday) after `start`."""
+    day = start
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
+def due_for(task, status, resubmit_due=None):
+    """The date a unit must act by: the task's due date, or after a return its 补交期限."""
+    return resubmit_due if status == "returned" and resubmit_due else task.due_date
+
+
+def is_overdue(task, status, on=None, resubmit_due=None):
+    """A unit task is overdue when its due date (after a return: the 补交期限) has passed and nothing
+    stands submitted."""
+    return task.for_units and status in ("pending", "returned") and due_for(task, status, resubmit_due) < (on or today())
 
 
 def deadline_state(due, done, on=None):
@@ -145,6 +164,11 @@ def board(campaign, on=None, **filters):
         .group_by(Submission.task_id, Submission.status))
     for task_id, status, count in rows:
         counts[task_id][status] = count
+    late_returns = dict(db.session.execute(
+        select(Submission.task_id, func.count()).join(Task, Task.id == Submission.task_id)
+        .where(Task.campaign_id == campaign.id, Submission.unit_id.in_(select(units.c.id)),
+               Submission.status == "returned", func.coalesce(Submission.resubmit_due, Task.due_date) < on)
+        .group_by(Submission.task_id)).all())
     columns = []
     tasks = campaign_tasks(campaign.id)
     for phase in campaign.phases:
@@ -153,7 +177,7 @@ def board(campaign, on=None, **filters):
             c = counts[task.id]
             submitted, confirmed, returned = c["submitted"], c["confirmed"], c["returned"]
             waiting = total - submitted - confirmed - returned
-            overdue = (waiting + returned) if task.for_units and task.due_date < on else 0
+            overdue = ((waiting if task.due_date < on else 0) + late_returns.get(task.id, 0)) if task.for_units else 0
             done = bool(task.completed_at) if not task.for_units else (total > 0 and confirmed == total)
             cards.append({"task": task, "total": total, "submitted": submitted, "confirmed": confirmed,
                           "returned": returned, "waiting": waiting, "overdue": overdue,
@@ -184,7 +208,7 @@ def task_units(task, campaign, sort="", on=None, **filters):
         status = sub.status if sub else "pending"
         late = sub is not None and sub.submitted_at is not None and local(sub.submitted_at).date() > task.due_date
         result.append({"unit": unit, "submission": sub, "status": status, "late": late,
-                       "overdue": is_overdue(task, status, on)})
+                       "overdue": is_overdue(task, status, on, sub.resubmit_due if sub else None)})
     key = SORTS.get(sort)
     if key:
         result.sort(key=key)
@@ -206,8 +230,10 @@ def unit_tasks(campaign, unit, on=None):
         sub = subs.get(task.id)
         status = sub.status if sub else "pending"
         open_ = status in ("pending", "returned")
-        rows.append({"task": task, "submission": sub, "status": status, "overdue": is_overdue(task, status, on),
-                     "state": deadline_state(task.due_date, not open_, on)})
+        resubmit_due = sub.resubmit_due if sub else None
+        rows.append({"task": task, "submission": sub, "status": status, "due": due_for(task, status, resubmit_due),
+                     "overdue": is_overdue(task, status, on, resubmit_due),
+                     "state": deadline_state(due_for(task, status, resubmit_due), not open_, on)})
     rows.sort(key=lambda r: (r["status"] not in ("pending", "returned"), r["task"].due_date, r["task"].sort_order))
     return rows
 
@@ -223,7 +249,8 @@ def overdue_pairs(campaign, unit=None, on=None):
     units = db.session.scalars(stmt.where(Unit.id == unit.id) if unit else stmt).all()
     done = set(db.session.execute(select(Submission.task_id, Submission.unit_id).where(
         Submission.task_id.in_([t.id for t in tasks]),
-        Submission.status.in_(("submitted", "confirmed")))).tuples())
+        or_(Submission.status.in_(("submitted", "confirmed")),
+            and_(Submission.status == "returned", Submission.resubmit_due >= on)))).tuples())
     return [(t, u) for t in tasks for u in units if (t.id, u.id) not in done]
 
 
@@ -250,6 +277,8 @@ def submit(task, unit, user, note, uploads, version=None):
     for filename, data in uploads:
         check_upload(filename, data)
     note = (note or "").strip()
+    if status == "returned" and not uploads and note == (sub.note or "").strip():
+        raise DomainError("重新提交时请上传修改后的文件，或在说明中写明已如何修改")
     kept = sub.current_files if sub else []
     if task.requires_file and not uploads and not kept:
         raise DomainError("该任务需要上传文件，请选择要提交的文件")
@@ -285,15 +314,27 @@ def confirm(sub, user, comment=""):
     db.session.commit()
 
 
-def return_submission(sub, user, reason):
-    """The office sends a submission back with the reason the unit will read."""
+def default_resubmit_due(on=None):
+    return add_working_days(on or today(), RESUBMIT_WORKING_DAYS)
+
+
+def return_submission(sub, user, reason, resubmit_due=None):
+    """The office sends a submission back with the reason the unit will read and a 补交期限 (five working
+    days unless set); the return stays in the submission's history."""
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("退回时请填写退回原因")
+    resubmit_due = resubmit_due or default_resubmit_due()
+    if resubmit_due < today():
+        raise DomainError("补交期限不能早于今天")
     before = snapshot(sub)
     sub.status = transition(sub.status, "return")
     sub.reviewed_at, sub.reviewed_by_id, sub.review_comment = utcnow(), user.id, reason
-    record("update", sub, before, unit_id=sub.unit_id, summary=f"退回{sub.unit.name}的“{sub.task.title}”：{reason}", actor=user)
+    sub.resubmit_due = resubmit_due
+    sub.returns.append(SubmissionReturn(returned_at=sub.reviewed_at, returned_by_id=user.id, reason=reason,
+                                        resubmit_due=resubmit_due))
+    record("update", sub, before, unit_id=sub.unit_id, actor=user,
+           summary=f"退回{sub.unit.name}的“{sub.task.title}”（补交期限 {cn_date(resubmit_due)}）：{reason}")
     db.session.commit()
 
 

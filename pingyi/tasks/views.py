@@ -1,11 +1,12 @@
 """The phase task board, a task's per-unit list, unit submissions, office review and task editing."""
+import io
 import json
 from collections import Counter
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from pingyi import policy
+from pingyi import images, once, policy
 from pingyi.auth.roles import OFFICE, UNIT, role_required
 from pingyi.campaigns.services import current_campaign
 from pingyi.errors import DomainError, StaleEdit
@@ -58,7 +59,8 @@ def _task_context(task, campaign):
             "counts": Counter(r["status"] for r in rows),
             "in_board": in_board,
             "filters": filters, "query": {k: v for k, v in request.args.items() if k != "sort"},
-            "return_form": ReturnForm(), "statuses": STATUS_LABELS}
+            "return_form": ReturnForm(), "statuses": STATUS_LABELS,
+            "resubmit_default": services.default_resubmit_due()}
 
 
 @bp.get("/board/tasks/<int:task_id>")
@@ -79,8 +81,10 @@ def _unit_task_page(task, unit, form=None, error=None, status=200):
         form = SubmitForm(obj=sub)
         form.version.data = sub.version if sub else ""
     return render_template("board/unit_task.html", task=task, unit=unit, sub=sub, form=form, error=error,
-                           state=services.deadline_state(task.due_date, sub is not None and sub.status in
-                                                         ("submitted", "confirmed"))), status
+                           due=services.due_for(task, sub.status if sub else "pending", sub.resubmit_due if sub else None),
+                           state=services.deadline_state(
+                               services.due_for(task, sub.status if sub else "pending", sub.resubmit_due if sub else None),
+                               sub is not None and sub.status in ("submitted", "confirmed"))), status
 
 
 @bp.post("/board/tasks/<int:task_id>/submit")
@@ -144,8 +148,8 @@ def return_(submission_id):
     form = ReturnForm()
     try:
         if not form.validate_on_submit():
-            raise DomainError("退回时请填写退回原因")
-        services.return_submission(sub, current_user, form.reason.data)
+            raise DomainError("补交期限不是有效的日期" if form.resubmit_due.errors else "退回时请填写退回原因")
+        services.return_submission(sub, current_user, form.reason.data, form.resubmit_due.data)
     except DomainError as e:
         db.session.rollback()
         return _after_review(task, None, f"{sub.unit.name}：{e}")
@@ -182,6 +186,7 @@ def _task_form(campaign, task=None):
 
 @bp.route("/board/tasks/new", methods=["GET", "POST"])
 @role_required(OFFICE)
+@once.guard
 def create():
     campaign = campaign_or_404()
     form = _task_form(campaign)
@@ -254,3 +259,21 @@ def download(file_id):
         abort(404)
     return send_file(file_path(stored), as_attachment=True, download_name=stored.original_name,
                      mimetype="application/octet-stream", max_age=0)
+
+
+@bp.get("/files/<int:file_id>/<any(thumb, view):size>.jpg")
+@login_required
+def image(file_id, size):
+    """A photo shown in the page: re-encoded by Pillow (a thumbnail or a larger view); other files download."""
+    stored = db.get_or_404(StoredFile, file_id)
+    if not policy.can_download(current_user, stored, current_campaign()):
+        abort(404)
+    if not images.is_photo(stored):
+        return redirect(url_for("board.download", file_id=stored.id))
+    try:
+        data = images.rendition(file_path(stored), size)
+    except (DomainError, OSError):
+        abort(404)
+    response = send_file(io.BytesIO(data), mimetype="image/jpeg", max_age=3600)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from pingyi import policy
+from pingyi import once, policy
 from pingyi.audit.models import AuditEntry
 from pingyi.audit.services import search_entries
 from pingyi.auth.models import User
@@ -86,9 +86,9 @@ def show(unit_id):
     tasks = task_services.unit_tasks(campaign, unit) if campaign and part else []
     story = rectification_services.unit_story(campaign, unit) if campaign and work else []
     letter = rectification_services.letter_for(campaign, unit) if campaign else None
-    issued = document_services.issued_documents(campaign, unit.id, limit=20) if campaign else []
+    issued = document_services.issued_documents(campaign, unit.id, limit=20) if campaign and work else []
     return render_template("units/show.html", unit=unit, campaign=campaign, part=part, liaisons=liaisons,
-                           timeline=timeline, tasks=tasks, story=story, letter=letter, issued=issued,
+                           timeline=timeline, tasks=tasks, story=story, letter=letter, issued=issued, work=work,
                            r_states={i.rectification.id: rectification_services.rect_state(i.rectification)
                                      for i in story if i.rectification},
                            phase=campaign_services.current_phase(campaign) if campaign else None)
@@ -96,6 +96,7 @@ def show(unit_id):
 
 @bp.route("/admin/units/new", methods=["GET", "POST"])
 @role_required(OFFICE)
+@once.guard
 def create():
     form = UnitForm()
     if form.validate_on_submit():

@@ -36,8 +36,11 @@ def test_key_flag_and_group_save_in_place(live_server, page):
     sign_in(page, live_server, "office")
     page.goto(live_server + "/units?q=县财政局")
     row = page.locator("#unit-list tbody tr").first
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.accept()))  # moving groups asks first
     row.locator("select").select_option(label="第三评议组")
     expect(row.locator(".ok-text")).to_have_text("已保存")
+    assert "改到“第三评议组”" in asked[0]
     page.goto(live_server + "/units?q=县财政局")
     expect(page.locator("#unit-list tbody tr").first.locator("select")).to_have_value(
         page.locator("#unit-list tbody tr").first.locator("option", has_text="第三评议组").get_attribute("value"))

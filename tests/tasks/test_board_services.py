@@ -64,7 +64,9 @@ def test_overdue_follows_the_date_across_phase_boundaries(county):
 
     # 征求意见 (due 6月10日) was handed in late, so it no longer counts as overdue
     assert overdue_titles(date(2026, 6, 30)) == {"组织义务监督员自查自评", "制订整改措施"}
-    assert "书面报告自查自评情况" in overdue_titles(date(2026, 7, 1))
+    # returned on 2 July with a 补交期限 five working days later (9 July): overdue only after that
+    assert "书面报告自查自评情况" not in overdue_titles(date(2026, 7, 9))
+    assert "书面报告自查自评情况" in overdue_titles(date(2026, 7, 10))
     assert "书面承诺书报纠风办备案" not in overdue_titles(date(2026, 8, 31))
     assert "书面承诺书报纠风办备案" in overdue_titles(date(2026, 9, 1))
     assert services.is_overdue(report, "returned", date(2026, 7, 1))
