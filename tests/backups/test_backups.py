@@ -19,14 +19,14 @@ from pingyi.backups import services as backups
 from pingyi.extensions import db
 from pingyi.jobs import services as jobs
 from pingyi.jobs.models import Job
-from tests.conftest import TEST_CONFIG, user
+from tests.conftest import TEST_CONFIG, fresh_database_url, user
 
 
 def _fresh(tmp_path, name, url=None):
     """An empty instance of its own: database, uploads and backup folder."""
     folder = tmp_path / name
     folder.mkdir()
-    return create_app(dict(TEST_CONFIG, SQLALCHEMY_DATABASE_URI=url or f"sqlite:///{folder / 'p.db'}",
+    return create_app(dict(TEST_CONFIG, SQLALCHEMY_DATABASE_URI=url or fresh_database_url(folder),
                            UPLOAD_DIR=str(folder / "uploads"), BACKUP_DIR=str(folder / "backups")))
 
 
@@ -47,7 +47,7 @@ def _files(folder):
 
 def _write_pairs(url, stop, written):
     """Another process writing all the time: each transaction adds an audit entry and a job together."""
-    engine = create_engine(url, connect_args={"timeout": 30})
+    engine = create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
     while not stop.is_set():
         with engine.begin() as connection:
             connection.execute(insert(AuditEntry).values(username="writer", action="create", object_type="job",
