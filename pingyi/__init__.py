@@ -86,10 +86,14 @@ def create_app(overrides=None):
     from pingyi.results.views import bp as results_bp
     from pingyi.surveys.views import bp as surveys_bp
     from pingyi.tasks.views import bp as board_bp
+    from pingyi.todo.views import bp as todo_bp
+    from pingyi.overview.views import bp as overview_bp
     from pingyi.units.views import bp as units_bp
 
     for blueprint in (auth_bp, dashboard_bp, board_bp, units_bp, unit_checklists_bp, findings_bp, feedback_bp,
                       rectifications_bp, surveys_bp, results_bp, documents_bp, campaigns_bp, checklists_bp, users_bp, audit_bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (todo_bp, overview_bp):  # the daily work (issue 13)
         app.register_blueprint(blueprint)
     app.cli.add_command(cli)
     _install_hooks(app)

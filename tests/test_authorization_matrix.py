@@ -134,6 +134,10 @@ MATRIX = {
     "results.export": ({"GET"}, STAFF),
     "results.settings": ({"GET", "POST"}, {OFFICE}),
     "results.example": ({"POST"}, {OFFICE}),
+    "todo.index": ({"GET"}, EVERYONE),  # each role its own queues
+    "todo.confirm_materials": ({"POST"}, {OFFICE}),
+    "todo.return_material": ({"POST"}, {OFFICE}),
+    "overview.index": ({"GET"}, {OFFICE, LEADER}),
 }
 # Office goes last so that its state changes cannot hide another role's refusal.
 ORDER = (ANON, UNIT_OTHER, UNIT_OWN, EVALUATOR, SUPERVISOR, LEADER, OFFICE)
