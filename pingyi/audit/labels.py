@@ -25,6 +25,7 @@ OBJECTS = {
     "feedback_item": "反馈问题", "rectification": "整改", "rectification_update": "整改进展",
     "extension": "延期申请", "recheck_record": "践诺核查", "commitment_letter": "整改承诺书",
     "issued_document": "文档", "document_batch": "批量文档", "stored_file": "上传文件",
+    "reminder": "催办", "reminder_notice": "催办通知",
 }
 ACTIONS = {"create": "新建", "update": "修改", "delete": "删除", "reset_password": "重置密码",
            "change_password": "修改密码"}

@@ -14,6 +14,8 @@ KIND_LABELS = {
     "rectification-notice": "整改通知书",
     "commitment": "整改承诺书",
     "bulletin": "评议结果通报",
+    "reminder-notice": "催办通知",
+    "dossier": "一户一档",
 }
 UNIT_KINDS = ("feedback-notice", "rectification-notice", "commitment")
 BATCH_STATUS = {"running": "生成中", "done": "已完成", "failed": "失败"}

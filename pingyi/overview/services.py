@@ -51,6 +51,8 @@ def _counts(campaign, on):
     c = defaultdict(lambda: defaultdict(int))
     due_tasks = select(Task.id).where(Task.campaign_id == campaign.id, Task.actor == "unit", Task.due_date < on)
     n_due = len(db.session.scalars(due_tasks).all())
+    if db.session.scalar(select(Submission.id).join(Task).where(Task.campaign_id == campaign.id).limit(1)) is None:
+        n_due = 0  # a year whose tasks were never kept in the board has no rate, not 0 %
     for unit_id, submitted_at, due in db.session.execute(
             select(Submission.unit_id, Submission.submitted_at, Task.due_date).join(Task)
             .where(Task.id.in_(due_tasks), Submission.status.in_(("submitted", "confirmed")))):
