@@ -19,7 +19,6 @@ from pingyi.reminders.models import METHOD_LABELS, Reminder, ReminderNotice
 from pingyi.tasks import services as task_services
 from pingyi.timeutil import cn_date, local, today
 from pingyi.todo.services import overdue_rectifications, unanswered_items, unsigned_notices
-from pingyi.units.models import Unit
 
 NOTE_MAX = 500
 
@@ -154,6 +153,3 @@ def notices(campaign):
                               .options(selectinload(ReminderNotice.unit), selectinload(ReminderNotice.document))
                               .order_by(ReminderNotice.number.desc())).all()
 
-
-def reminder_unit(unit_id):
-    return db.session.get(Unit, unit_id)

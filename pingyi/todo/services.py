@@ -1,14 +1,13 @@
 """The work queues of each role: every queue is its rows, so the count shown is always the number of rows."""
 from datetime import timedelta
 
-from flask import url_for
+from flask import current_app, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from pingyi import policy
 from pingyi.audit.services import record, snapshot
 from pingyi.auth.roles import EVALUATOR, OFFICE, SUPERVISOR, UNIT
-from pingyi.campaigns.models import Participation
 from pingyi.checklists.models import Assessment, CheckItem, Dimension
 from pingyi.errors import DomainError
 from pingyi.extensions import db
@@ -96,7 +95,6 @@ def unanswered_items(campaign, unit_ids=None):
 
 
 def _unsigned(campaign, user):
-    from flask import current_app
     days = current_app.config["FEEDBACK_RECEIPT_DAYS"]
     return [_row(n.unit, f"{n.round_label}评议意见反馈通知书", f"发出已超过 {days} 天", local(n.sent_at).date(),
                  url_for("feedback.show", notice_id=n.id)) for n in unsigned_notices(campaign, days=days)]
@@ -304,7 +302,3 @@ def confirm_submissions(campaign, submission_ids, user):
     db.session.commit()
     return len(subs)
 
-
-def participating(campaign, unit_id):
-    return db.session.scalar(select(Participation.id).where(Participation.campaign_id == campaign.id,
-                                                            Participation.unit_id == unit_id)) is not None
