@@ -105,6 +105,11 @@ def create_app(overrides=None):
     from pingyi.results.views import bp as results_bp
     from pingyi.surveys.views import bp as surveys_bp
     from pingyi.tasks.views import bp as board_bp
+    from pingyi.todo.views import bp as todo_bp
+    from pingyi.overview.views import bp as overview_bp
+    from pingyi.reminders.views import bp as reminders_bp
+    from pingyi.years.views import bp as years_bp
+    from pingyi.dossier.views import bp as dossier_bp
     from pingyi.units.views import bp as units_bp
 
     for blueprint in (auth_bp, dashboard_bp, board_bp, units_bp, unit_checklists_bp, findings_bp, feedback_bp,
@@ -112,6 +117,8 @@ def create_app(overrides=None):
         app.register_blueprint(blueprint)
     app.register_blueprint(backups_bp)
     app.register_blueprint(health_bp)
+    for blueprint in (todo_bp, overview_bp, reminders_bp, years_bp, dossier_bp):  # the daily work (issue 13)
+        app.register_blueprint(blueprint)
     app.cli.add_command(cli)
     _install_hooks(app)
     from pingyi.jobs.services import install as install_job_worker

@@ -6,7 +6,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from pingyi import demo_board, demo_feedback, demo_findings, demo_surveys, demo_trust
+from pingyi import demo_board, demo_feedback, demo_findings, demo_history, demo_surveys, demo_trust
 from pingyi.auth import services as auth_services
 from pingyi.auth.models import User
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT
@@ -157,6 +157,7 @@ def _load(progress):
         for member, (_, _, _, username) in zip(group.members, next(g[3] for g in GROUPS if g[0] == group.name)):
             member.user_id = accounts[username].id if username else None
     db.session.commit()
+    demo_history.load(last, units, accounts)
 
     campaign = campaign_services.start_campaign(2026, last)
     campaign.contact_name, campaign.contact_phone = "刘晓燕", "0791-8321456"

@@ -22,6 +22,7 @@ from pingyi.rectifications.models import (  # noqa: F401
                                           Rectification,
                                           RectificationUpdate,
 )
+from pingyi.reminders.models import Reminder, ReminderNotice  # noqa: F401
 from pingyi.results.models import ResultVersion, ScoringConfig, UnitResult  # noqa: F401
 from pingyi.surveys.models import (  # noqa: F401
                                           Ballot,

@@ -9,7 +9,7 @@ MANAGE = (OFFICE,)
 # unannounced and the office's internal steps stay with the office.
 UNIT_TIMELINE = ("unit", "participation", "submission", "assessment", "feedback_notice", "rectification",
                  "rectification_update",
-                 "extension", "commitment_letter")
+                 "extension", "commitment_letter", "reminder")
 VIEW_ALL_UNITS = (OFFICE, EVALUATOR, SUPERVISOR, LEADER)
 
 

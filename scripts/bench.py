@@ -200,6 +200,10 @@ def run(units, findings):
         (f"/units/{police_id}/documents/commitment.docx", f"/units/{police_id}/documents/commitment.docx"),
         ("/results (live: compute and render)", "/results"),
         (f"/results/units/{police_id} (explanation)", f"/results/units/{police_id}"),
+        ("/todo (materials queue)", "/todo?q=materials"),
+        ("/overview", "/overview"),
+        ("/reminders", "/reminders"),
+        (f"/units/{police_id}/dossier.zip", f"/units/{police_id}/dossier.zip"),
     )}
     results["ballots"] = ballots
     batch, total = batch_time(client, app, statements)

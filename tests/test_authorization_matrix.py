@@ -158,6 +158,19 @@ MATRIX = {
     "results.export": ({"GET"}, STAFF),
     "results.settings": ({"GET", "POST"}, {OFFICE}),
     "results.example": ({"POST"}, {OFFICE}),
+    "todo.index": ({"GET"}, EVERYONE),  # each role its own queues
+    "todo.confirm_materials": ({"POST"}, {OFFICE}),
+    "todo.return_material": ({"POST"}, {OFFICE}),
+    "overview.index": ({"GET"}, {OFFICE, LEADER}),
+    "reminders.index": ({"GET"}, {OFFICE, LEADER}),
+    "reminders.record": ({"POST"}, {OFFICE}),
+    "reminders.notice": ({"POST"}, {OFFICE}),
+    "reminders.unit_history": ({"GET"}, STAFF | {UNIT_OWN}),  # a unit: only its own reminders
+    "years.index": ({"GET"}, EVERYONE),
+    "years.show": ({"GET"}, EVERYONE),  # a unit sees its own result and documents of that year
+    "dossier.show": ({"GET"}, {OFFICE, UNIT_OWN}),  # a unit: only its own dossier
+    "dossier.download": ({"GET"}, {OFFICE, UNIT_OWN}),
+    "dossier.batch": ({"POST"}, {OFFICE}),
 }
 # Office goes last so that its state changes cannot hide another role's refusal.
 ORDER = (ANON, UNIT_OTHER, UNIT_OWN, EVALUATOR, SUPERVISOR, LEADER, OFFICE)
@@ -183,7 +196,8 @@ def _url(app, rule, role):
     task = next(t for t in campaign_tasks(campaign.id) if t.requires_file)
     submission = db.session.scalar(select(Submission).where(Submission.unit_id == unit_id,
                                                             Submission.task_id == task.id))
-    police_inspection = db.session.scalar(select(Inspection).where(Inspection.unit_id == own)
+    police_inspection = db.session.scalar(select(Inspection).where(Inspection.unit_id == own,
+                                                                   Inspection.campaign_id == campaign.id)
                                           .order_by(Inspection.id))
     values = {"unit_id": unit_id, "scope": "campaign", "dim_id": dim.id,
               "item_id": dim.items[0].id, "group_id": group.id, "member_id": group.members[-1].id,
@@ -192,7 +206,8 @@ def _url(app, rule, role):
               "inspection_id": police_inspection.id, "finding_id": police_inspection.findings[0].id,
               "opinion_id": db.session.scalar(select(Opinion.id)),
               "session_id": db.session.scalar(select(UserSession.id)) or 0,
-              "category_id": db.session.scalar(select(Category.id).where(Category.campaign_id == campaign.id))}
+              "category_id": db.session.scalar(select(Category.id).where(Category.campaign_id == campaign.id)),
+              "year": campaign.year}
     notice = db.session.scalar(select(FeedbackNotice).where(FeedbackNotice.unit_id == unit_id))
     rect = db.session.scalar(select(Rectification).where(Rectification.unit_id == (other if role == UNIT_OTHER
                                                                                      else own)).order_by(Rectification.id))

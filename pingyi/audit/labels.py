@@ -27,6 +27,7 @@ OBJECTS = {
     "issued_document": "文档", "document_batch": "批量文档", "stored_file": "上传文件",
     "user_session": "登录会话", "audit_entry": "操作日志", "document": "文档（预览）", "download": "下载文件",
     "job": "后台任务（备份、批量生成）",
+    "reminder": "催办", "reminder_notice": "催办通知",
 }
 ACTIONS = {"create": "新建", "update": "修改", "delete": "删除", "reset_password": "重置密码",
            "change_password": "修改密码", "sign_in": "登录", "sign_in_failed": "登录失败",

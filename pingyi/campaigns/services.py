@@ -1,7 +1,7 @@
 """Campaign settings, phases, participation (key flag and group), groups and their members."""
 from datetime import date
 
-from flask import g, has_request_context
+from flask import g, has_request_context, session
 from sqlalchemy import func, select
 
 from pingyi.audit.services import record, snapshot
@@ -27,10 +27,13 @@ from pingyi.units.models import Unit
 
 
 def current_campaign():
-    """The campaign of the latest year: the one every page works on (looked up once per request)."""
+    """The campaign every page works on: the latest year, or the past year the user chose to look at (read-only,
+    see pingyi/years); looked up once per request."""
     if has_request_context() and "current_campaign" in g:
         return g.current_campaign
-    campaign = db.session.scalar(select(Campaign).order_by(Campaign.year.desc()).limit(1))
+    viewed = session.get("viewed_year") if has_request_context() else None  # a past year chosen on /years
+    campaign = db.session.scalar(select(Campaign).where(Campaign.year == viewed)) if viewed else None
+    campaign = campaign or db.session.scalar(select(Campaign).order_by(Campaign.year.desc()).limit(1))
     if has_request_context() and campaign is not None:
         g.current_campaign = campaign
     return campaign

@@ -23,6 +23,7 @@ from pingyi.timeutil import today
 from pingyi.units import services
 from pingyi.units.forms import ImportForm, ParticipationForm, UnitForm
 from pingyi.units.models import Unit
+from pingyi.years.unit_page import unit_page
 
 bp = Blueprint("units", __name__)
 
@@ -91,7 +92,8 @@ def show(unit_id):
                            timeline=timeline, tasks=tasks, story=story, letter=letter, issued=issued, work=work,
                            r_states={i.rectification.id: rectification_services.rect_state(i.rectification)
                                      for i in story if i.rectification},
-                           phase=campaign_services.current_phase(campaign) if campaign else None)
+                           phase=campaign_services.current_phase(campaign) if campaign else None,
+                           **unit_page(campaign, unit, current_user))
 
 
 @bp.route("/admin/units/new", methods=["GET", "POST"])

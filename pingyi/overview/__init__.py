@@ -1,0 +1,1 @@
+"""The leader's one-page picture of the year."""

@@ -1,0 +1,191 @@
+"""The leader's one page: per unit the year's progress as figures with a colour, lagging units first, groups
+summed, the county total on top, and last year's figure beside each when a previous year exists."""
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from datetime import date
+
+from sqlalchemy import func, select
+
+from pingyi.campaigns import categories
+from pingyi.campaigns.models import Campaign, EvaluationGroup, Participation
+from pingyi.extensions import db
+from pingyi.feedback.models import FeedbackItem, FeedbackNotice
+from pingyi.rectifications.models import Rectification
+from pingyi.results import services as results
+from pingyi.tasks.models import Submission, Task
+from pingyi.timeutil import local, today
+from pingyi.units.models import Unit
+
+# key -> (heading, kind); "rate" figures are percentages, "score" a 0–100 mark, "rank" lower is better.
+COLUMNS = {
+    "tasks": ("任务按时完成率", "rate"),
+    "signed": ("反馈签收率", "rate"),
+    "answered": ("问题答复率", "rate"),
+    "verified": ("整改核实到位率", "rate"),
+    "satisfaction": ("满意度", "score"),
+    "total": ("综合得分", "score"),
+    "rank": ("组内排名", "rank"),
+}
+RATE_COLUMNS = ("tasks", "signed", "answered", "verified")
+GREEN, AMBER = Decimal(90), Decimal(70)  # a rate or score at or above GREEN is green, below AMBER red
+
+
+def percent(part, whole):
+    """part/whole as an exact percentage rounded half up to one decimal; None when nothing is due."""
+    if not whole:
+        return None
+    return (Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def colour(key, value):
+    """'ok', 'warn', 'bad' or '' (no figure yet) for a cell."""
+    if value is None:
+        return ""
+    if key == "rank":
+        return ""
+    value = Decimal(str(value))
+    return "ok" if value >= GREEN else "warn" if value >= AMBER else "bad"
+
+
+def _counts(campaign, on):
+    """Per unit the raw counts behind the rates, in four grouped queries."""
+    c = defaultdict(lambda: defaultdict(int))
+    due_tasks = select(Task.id).where(Task.campaign_id == campaign.id, Task.actor == "unit", Task.due_date < on)
+    n_due = len(db.session.scalars(due_tasks).all())
+    if db.session.scalar(select(Submission.id).join(Task).where(Task.campaign_id == campaign.id).limit(1)) is None:
+        n_due = 0  # a year whose tasks were never kept in the board has no rate, not 0 %
+    for unit_id, submitted_at, due in db.session.execute(
+            select(Submission.unit_id, Submission.submitted_at, Task.due_date).join(Task)
+            .where(Task.id.in_(due_tasks), Submission.status.in_(("submitted", "confirmed")))):
+        if submitted_at is not None and local(submitted_at).date() <= due:  # on time in county time
+            c[unit_id]["tasks_done"] += 1
+    for unit_id, signed, n in db.session.execute(
+            select(FeedbackNotice.unit_id, func.count(FeedbackNotice.received_at), func.count())
+            .where(FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.status == "sent")
+            .group_by(FeedbackNotice.unit_id)):
+        c[unit_id]["signed"], c[unit_id]["sent"] = signed, n
+    for unit_id, answered, n in db.session.execute(
+            select(FeedbackNotice.unit_id, func.count(Rectification.id), func.count(FeedbackItem.id))
+            .join(FeedbackItem, FeedbackItem.notice_id == FeedbackNotice.id)
+            .outerjoin(Rectification, Rectification.item_id == FeedbackItem.id)
+            .where(FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.status == "sent")
+            .group_by(FeedbackNotice.unit_id)):
+        c[unit_id]["answered"], c[unit_id]["items"] = answered, n
+    for unit_id, status, n in db.session.execute(
+            select(Rectification.unit_id, Rectification.status, func.count())
+            .where(Rectification.campaign_id == campaign.id, Rectification.status != "withdrawn")
+            .group_by(Rectification.unit_id, Rectification.status)):
+        c[unit_id]["rects"] += n
+        if status in ("verified", "explained"):
+            c[unit_id]["verified"] += n
+    return c, n_due
+
+
+def _scores(campaign):
+    """{unit_id: detail} from the published results of the year, else the live computation."""
+    version = results.latest_version(campaign)
+    data = results.version_results(version) if version else results.compute(campaign)
+    return data["details"], version is not None
+
+
+def _score(value):
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _figures(counts, n_due, detail):
+    sat = next((c["score"] for c in (detail or {}).get("components", []) if c["key"] == "satisfaction"), None)
+    total = (detail or {}).get("total")
+    return {
+        "tasks": percent(counts["tasks_done"], n_due),
+        "signed": percent(counts["signed"], counts["sent"]),
+        "answered": percent(counts["answered"], counts["items"]),
+        "verified": percent(counts["verified"], counts["rects"]),
+        "satisfaction": _score(sat),
+        "total": _score(total),
+        "rank": (detail or {}).get("rank"),
+    }
+
+
+def _raw(campaign, on):
+    """Every participating unit with its figures and the raw counts, for one campaign."""
+    parts = db.session.execute(select(Participation, Unit).join(Unit).where(
+        Participation.campaign_id == campaign.id, Unit.active).order_by(Unit.category, Unit.sort_order)).all()
+    counts, n_due = _counts(campaign, on)
+    details, published = _scores(campaign)
+    rows = []
+    for part, unit in parts:
+        c = counts[unit.id]
+        c["tasks_due"] = n_due
+        rows.append({"unit": unit, "group_id": part.group_id, "is_key": part.is_key, "counts": c,
+                     "figures": _figures(c, n_due, details.get(unit.id)),
+                     "group_size": (details.get(unit.id) or {}).get("group_size")})
+    return rows, published
+
+
+def _sum_counts(rows):
+    total = defaultdict(int)
+    for r in rows:
+        for k, v in r["counts"].items():
+            total[k] += v
+    return total
+
+
+def _summary(label, rows):
+    """A group's (or the county's) line: rates over the summed counts, the mean score of rated units."""
+    c = _sum_counts(rows)
+    rated = [r["figures"]["total"] for r in rows if r["figures"]["total"] is not None]
+    sats = [r["figures"]["satisfaction"] for r in rows if r["figures"]["satisfaction"] is not None]
+    mean = lambda xs: (sum(xs) / len(xs)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if xs else None  # noqa: E731
+    figures = {"tasks": percent(c["tasks_done"], c["tasks_due"]), "signed": percent(c["signed"], c["sent"]),
+               "answered": percent(c["answered"], c["items"]), "verified": percent(c["verified"], c["rects"]),
+               "satisfaction": mean(sats), "total": mean(rated), "rank": None}
+    return {"label": label, "units": len(rows), "figures": figures,
+            "colours": {k: colour(k, v) for k, v in figures.items()}}
+
+
+def previous_campaign(campaign):
+    return db.session.scalar(select(Campaign).where(Campaign.year < campaign.year).order_by(Campaign.year.desc())
+                             .limit(1))
+
+
+def _change(now, before):
+    if now is None or before is None:
+        return None
+    return now - before
+
+
+def overview(campaign, category="", group_id=None, sort="", descending=False, on=None):
+    """{"rows", "groups", "county", "previous", "published"}: each row has figures, colours, last year's figures
+    and the change; lagging units (any red cell) come first unless another sort is asked for."""
+    on = on or min(today(), date(campaign.year, 12, 31))
+    rows, published = _raw(campaign, on)
+    previous = previous_campaign(campaign)
+    before = {}
+    if previous is not None:
+        before = {r["unit"].id: r["figures"] for r in _raw(previous, date(previous.year, 12, 31))[0]}
+    for r in rows:
+        r["colours"] = {k: colour(k, v) for k, v in r["figures"].items()}
+        r["lagging"] = sum(1 for v in r["colours"].values() if v == "bad")
+        r["before"] = before.get(r["unit"].id)
+        r["change"] = ({k: _change(v, r["before"].get(k)) for k, v in r["figures"].items()}
+                       if r["before"] else {})
+    county = _summary("全县合计", rows)
+    if category:
+        rows = [r for r in rows if r["unit"].category == category]
+    if group_id:
+        rows = [r for r in rows if r["group_id"] == group_id]
+    if sort in COLUMNS:
+        present = [r for r in rows if r["figures"][sort] is not None]
+        missing = [r for r in rows if r["figures"][sort] is None]
+        present.sort(key=lambda r: r["figures"][sort], reverse=descending)
+        rows = present + missing
+    else:
+        rows.sort(key=lambda r: (-r["lagging"], r["unit"].category, r["unit"].sort_order))
+    groups = []
+    for group in db.session.scalars(select(EvaluationGroup).where(EvaluationGroup.campaign_id == campaign.id)
+                                    .order_by(EvaluationGroup.sort_order)):
+        members = [r for r in rows if r["group_id"] == group.id]
+        if members:
+            groups.append(dict(_summary(group.name, members), group=group))
+    return {"rows": rows, "groups": groups, "county": county, "previous": previous, "published": published,
+            "columns": COLUMNS, "categories": categories.labels(campaign), "as_of": on}

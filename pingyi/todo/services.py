@@ -1,0 +1,304 @@
+"""The work queues of each role: every queue is its rows, so the count shown is always the number of rows."""
+from datetime import timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from pingyi import policy
+from pingyi.audit.services import record, snapshot
+from pingyi.auth.roles import EVALUATOR, OFFICE, SUPERVISOR, UNIT
+from pingyi.checklists.models import Assessment, CheckItem, Dimension
+from pingyi.errors import DomainError
+from pingyi.extensions import db
+from pingyi.feedback.models import FeedbackItem, FeedbackNotice
+from pingyi.findings.models import Finding, Inspection, Opinion
+from pingyi.rectifications.models import CommitmentLetter, Extension, RecheckRecord, Rectification
+from pingyi.reminders.models import Reminder
+from pingyi.surveys.services import double_entry_state
+from pingyi.tasks import services as task_services
+from pingyi.tasks.models import Submission, Task
+from pingyi.timeutil import local, today, utcnow
+from pingyi.units.models import Unit
+
+# key -> (label, level); the order is the order on the page.
+QUEUES = {
+    "materials": ("待确认的任务材料", "warn"),
+    "unsigned": ("超期未签收的反馈", "alert"),
+    "unanswered": ("尚未答复的反馈问题", "warn"),
+    "verify": ("待核实的整改", "warn"),
+    "extensions": ("待审批的延期申请", "warn"),
+    "letters": ("待备案的整改承诺书", "warn"),
+    "findings": ("待审核的问题", "warn"),
+    "opinions": ("待审核的意见建议（含网上问卷留言）", "warn"),
+    "double-entry": ("双人录入待完成或不一致的测评票", "warn"),
+    "overdue-rects": ("逾期未完成的整改", "alert"),
+    "failed": ("未整改到位、需继续整改", "alert"),
+    "sign": ("待签收的反馈通知书", "alert"),
+    "answer": ("待答复的反馈问题", "warn"),
+    "returned": ("被退回的任务材料", "alert"),
+    "due": ("逾期或即将到期的任务", "alert"),
+    "commitment": ("待提交的整改承诺书", "warn"),
+    "reminded": ("纠风办的催办", "alert"),
+    "unrated": ("尚未评分的单位", "warn"),
+    "uninspected": ("尚未检查的单位", "warn"),
+    "drafts": ("未提交的检查草稿", "warn"),
+    "recheck": ("待践诺核查的承诺事项", "warn"),
+}
+ROLE_QUEUES = {
+    OFFICE: ("materials", "unsigned", "unanswered", "verify", "extensions", "letters", "findings", "opinions",
+             "double-entry", "overdue-rects"),
+    UNIT: ("reminded", "sign", "answer", "returned", "due", "overdue-rects", "failed", "commitment"),
+    EVALUATOR: ("unrated", "drafts"),
+    SUPERVISOR: ("uninspected", "drafts", "recheck"),
+}
+REMINDER_DAYS = 30  # a unit sees a 催办 in its to-dos for a month
+
+
+def _row(unit, title, detail="", when=None, url=None, **extra):
+    return {"unit": unit, "title": title, "detail": detail, "when": when, "url": url, **extra}
+
+
+def _materials(campaign, user):
+    subs = db.session.scalars(
+        select(Submission).join(Task).join(Unit, Unit.id == Submission.unit_id)
+        .where(Task.campaign_id == campaign.id, Submission.status == "submitted")
+        .options(selectinload(Submission.task), selectinload(Submission.unit), selectinload(Submission.files))
+        .order_by(Submission.submitted_at, Task.due_date, Unit.sort_order)).all()
+    return [_row(s.unit, s.task.title, s.note, local(s.submitted_at).date() if s.submitted_at else None,
+                 url_for("board.show", task_id=s.task_id, unit=s.unit_id), submission=s) for s in subs]
+
+
+def unsigned_notices(campaign, unit_ids=None, days=None):
+    """Sent notices without a receipt; with `days`, only those sent more than that many days ago."""
+    stmt = (select(FeedbackNotice).where(FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.status == "sent",
+                                         FeedbackNotice.received_at.is_(None))
+            .options(selectinload(FeedbackNotice.unit)).order_by(FeedbackNotice.sent_at))
+    if days is not None:
+        stmt = stmt.where(FeedbackNotice.sent_at < utcnow() - timedelta(days=days))
+    if unit_ids is not None:
+        stmt = stmt.where(FeedbackNotice.unit_id.in_(unit_ids))
+    return db.session.scalars(stmt).all()
+
+
+def unanswered_items(campaign, unit_ids=None):
+    """Items of signed notices that have no answer yet, oldest deadline first."""
+    stmt = (select(FeedbackItem).join(FeedbackNotice)
+            .outerjoin(Rectification, Rectification.item_id == FeedbackItem.id)
+            .where(FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.status == "sent",
+                   FeedbackNotice.received_at.is_not(None), Rectification.id.is_(None))
+            .options(selectinload(FeedbackItem.notice).selectinload(FeedbackNotice.unit))
+            .order_by(FeedbackNotice.answer_deadline, FeedbackItem.sort_order))
+    if unit_ids is not None:
+        stmt = stmt.where(FeedbackNotice.unit_id.in_(unit_ids))
+    return db.session.scalars(stmt).all()
+
+
+def _unsigned(campaign, user):
+    days = current_app.config["FEEDBACK_RECEIPT_DAYS"]
+    return [_row(n.unit, f"{n.round_label}评议意见反馈通知书", f"发出已超过 {days} 天", local(n.sent_at).date(),
+                 url_for("feedback.show", notice_id=n.id)) for n in unsigned_notices(campaign, days=days)]
+
+
+def _unanswered(campaign, user):
+    return [_row(i.notice.unit, i.problem, f"答复期限 {i.notice.answer_deadline:%Y-%m-%d}", i.notice.answer_deadline,
+                 url_for("feedback.show", notice_id=i.notice_id)) for i in unanswered_items(campaign)]
+
+
+def _rects(campaign, *conditions):
+    return db.session.scalars(select(Rectification).where(Rectification.campaign_id == campaign.id, *conditions)
+                              .options(selectinload(Rectification.unit), selectinload(Rectification.item))
+                              .order_by(Rectification.completed_at, Rectification.id)).all()
+
+
+def _verify(campaign, user):
+    return [_row(r.unit, r.item.problem, r.kind_label, local(r.completed_at).date() if r.completed_at else None,
+                 url_for("rectifications.show", rect_id=r.id))
+            for r in _rects(campaign, Rectification.status == "completed")]
+
+
+def _extensions(campaign, user):
+    rows = db.session.execute(select(Extension, Rectification).join(Rectification).where(
+        Rectification.campaign_id == campaign.id, Extension.status == "pending")
+        .options(selectinload(Rectification.unit), selectinload(Rectification.item))
+        .order_by(Extension.requested_at)).all()
+    return [_row(r.unit, r.item.problem, f"申请延期至 {e.requested_deadline:%Y-%m-%d}：{e.reason}",
+                 local(e.requested_at).date(), url_for("rectifications.show", rect_id=r.id)) for e, r in rows]
+
+
+def _letters(campaign, user):
+    letters = db.session.scalars(select(CommitmentLetter).join(Unit, Unit.id == CommitmentLetter.unit_id).where(
+        CommitmentLetter.campaign_id == campaign.id, CommitmentLetter.status == "submitted")
+        .order_by(CommitmentLetter.submitted_at)).all()
+    units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_([x.unit_id for x in letters])))}
+    return [_row(units[x.unit_id], "整改承诺书（已上传签章件）", "", local(x.submitted_at).date() if x.submitted_at else None,
+                 url_for("rectifications.commitment", unit_id=x.unit_id)) for x in letters]
+
+
+def overdue_rectifications(campaign, unit_ids=None):
+    """Answered (or failed) rectifications past their deadline, the extension included."""
+    stmt = (select(Rectification).join(FeedbackItem, FeedbackItem.id == Rectification.item_id)
+            .where(Rectification.campaign_id == campaign.id, Rectification.status.in_(("answered", "failed")),
+                   func.coalesce(Rectification.deadline, FeedbackItem.deadline) < today())
+            .options(selectinload(Rectification.unit), selectinload(Rectification.item))
+            .order_by(func.coalesce(Rectification.deadline, FeedbackItem.deadline), Rectification.id))
+    if unit_ids is not None:
+        stmt = stmt.where(Rectification.unit_id.in_(unit_ids))
+    return db.session.scalars(stmt).all()
+
+
+def _rect_rows(rects):
+    return [_row(r.unit, r.item.problem, f"{r.kind_label} · {r.status_label}", r.deadline or r.item.deadline,
+                 url_for("rectifications.show", rect_id=r.id)) for r in rects]
+
+
+def _overdue_rects(campaign, user):
+    return _rect_rows(overdue_rectifications(campaign, [user.unit_id] if user.role == UNIT else None))
+
+
+def _failed(campaign, user):
+    return _rect_rows(_rects(campaign, Rectification.unit_id == user.unit_id, Rectification.status == "failed"))
+
+
+def _drafts(campaign, user):
+    found = db.session.scalars(select(Inspection).where(
+        Inspection.campaign_id == campaign.id, Inspection.created_by_id == user.id, Inspection.status == "draft")
+        .options(selectinload(Inspection.unit)).order_by(Inspection.held_on)).all()
+    return [_row(i.unit, f"{i.method_label}（草稿）", i.summary, i.held_on,
+                 url_for("findings.edit_inspection", inspection_id=i.id)) for i in found]
+
+
+def _recheck(campaign, user):
+    scope = policy.inspected_unit_ids(user, campaign) or {0}
+    return _rect_rows(_rects(campaign, Rectification.unit_id.in_(scope), Rectification.kind == "plan",
+                             Rectification.id.not_in(select(RecheckRecord.rectification_id))))
+
+
+def _findings(campaign, user):
+    found = db.session.scalars(select(Finding).where(Finding.campaign_id == campaign.id, Finding.status == "submitted")
+                               .options(selectinload(Finding.unit)).order_by(Finding.id)).all()
+    return [_row(f.unit, f.description, "", None, url_for("findings.show_inspection", inspection_id=f.inspection_id))
+            for f in found]
+
+
+def _opinions(campaign, user):
+    found = db.session.scalars(select(Opinion).where(Opinion.campaign_id == campaign.id, Opinion.status == "submitted")
+                               .options(selectinload(Opinion.unit)).order_by(Opinion.id)).all()
+    return [_row(o.unit, o.text, "网上问卷留言" if o.source == "survey" else "", None,
+                 url_for("findings.index", unit=o.unit_id, _anchor="opinions")) for o in found]
+
+
+def _double_entry(campaign, user):
+    state = double_entry_state(campaign)
+    units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_({k[0] for k in state})))}
+    return [_row(units[unit_id], "测评票录入", label, None, url_for("surveys.tally", unit_id=unit_id))
+            for (unit_id, _, _, _), label in sorted(state.items(), key=lambda kv: units[kv[0][0]].sort_order)]
+
+
+def _sign(campaign, user):
+    return [_row(n.unit, f"{n.round_label}评议意见反馈通知书", "请阅读后签收", local(n.sent_at).date(),
+                 url_for("feedback.show", notice_id=n.id)) for n in unsigned_notices(campaign, [user.unit_id])]
+
+
+def _answer(campaign, user):
+    return [_row(i.notice.unit, i.problem, f"答复期限 {i.notice.answer_deadline:%Y-%m-%d}", i.notice.answer_deadline,
+                 url_for("rectifications.answer", item_id=i.id)) for i in unanswered_items(campaign, [user.unit_id])]
+
+
+def _unit_task_rows(campaign, user, keep):
+    return [_row(user.unit, r["task"].title, r["submission"].review_comment if r["status"] == "returned" else
+                 ("已逾期" if r["overdue"] else "即将到期"), r["task"].due_date,
+                 url_for("board.show", task_id=r["task"].id))
+            for r in task_services.unit_tasks(campaign, user.unit) if keep(r)]
+
+
+def _returned(campaign, user):
+    return _unit_task_rows(campaign, user, lambda r: r["status"] == "returned")
+
+
+def _due(campaign, user):
+    return _unit_task_rows(campaign, user, lambda r: r["status"] == "pending" and (r["overdue"] or r["state"] == "soon"))
+
+
+def _commitment(campaign, user):
+    plans = db.session.scalar(select(Rectification.id).where(
+        Rectification.campaign_id == campaign.id, Rectification.unit_id == user.unit_id, Rectification.kind == "plan")
+        .limit(1))
+    letter = db.session.scalar(select(CommitmentLetter.status).where(
+        CommitmentLetter.campaign_id == campaign.id, CommitmentLetter.unit_id == user.unit_id))
+    if plans is None or letter not in (None, "draft"):
+        return []
+    return [_row(user.unit, "整改承诺书", "下载、签章后上传备案", None,
+                 url_for("rectifications.commitment", unit_id=user.unit_id))]
+
+
+def _reminded(campaign, user):
+    found = db.session.scalars(select(Reminder).where(
+        Reminder.campaign_id == campaign.id, Reminder.unit_id == user.unit_id,
+        Reminder.reminded_on >= today() - timedelta(days=REMINDER_DAYS))
+        .options(selectinload(Reminder.unit)).order_by(Reminder.reminded_on.desc(), Reminder.id.desc())).all()
+    return [_row(r.unit, f"{r.method_label}催办", r.note, r.reminded_on,
+                 url_for("units.show", unit_id=user.unit_id, _anchor="reminders")) for r in found]
+
+
+def _scope_units(campaign, user):
+    ids = policy.inspected_unit_ids(user, campaign)
+    return db.session.scalars(select(Unit).where(Unit.id.in_(ids), Unit.active).order_by(Unit.category, Unit.sort_order)).all()
+
+
+def _unrated(campaign, user):
+    rated = set(db.session.scalars(select(Assessment.unit_id).join(CheckItem).join(Dimension).where(
+        Dimension.campaign_id == campaign.id, Assessment.kind == "review")))
+    return [_row(u, "检查清单评分", "本年度尚无评议组评分", None, url_for("unit_checklists.show", unit_id=u.id))
+            for u in _scope_units(campaign, user) if u.id not in rated]
+
+
+def _uninspected(campaign, user):
+    done = set(db.session.scalars(select(Inspection.unit_id).where(
+        Inspection.campaign_id == campaign.id, Inspection.created_by_id == user.id, Inspection.status != "draft")))
+    return [_row(u, "明察暗访或走访检查", "本年度您尚未提交对该单位的检查", None, url_for("findings.create", unit=u.id))
+            for u in _scope_units(campaign, user) if u.id not in done]
+
+
+ROWS = {"materials": _materials, "unsigned": _unsigned, "unanswered": _unanswered, "verify": _verify,
+        "extensions": _extensions, "letters": _letters, "findings": _findings, "opinions": _opinions,
+        "double-entry": _double_entry, "sign": _sign, "answer": _answer, "returned": _returned, "due": _due,
+        "commitment": _commitment, "reminded": _reminded, "unrated": _unrated, "uninspected": _uninspected,
+        "overdue-rects": _overdue_rects, "failed": _failed, "drafts": _drafts, "recheck": _recheck}
+
+
+def queue_keys(user):
+    return ROLE_QUEUES.get(user.role, ())
+
+
+def queue_rows(campaign, user, key):
+    """The rows of one of the user's queues; a queue that is not the user's is refused."""
+    if key not in queue_keys(user):
+        raise DomainError("没有这个待办事项")
+    return ROWS[key](campaign, user)
+
+
+def queues(campaign, user):
+    """[(key, label, level, count)] for every queue of the user's role, empty ones included."""
+    if campaign is None:
+        return []
+    return [(key, *QUEUES[key], len(ROWS[key](campaign, user))) for key in queue_keys(user)]
+
+
+def confirm_submissions(campaign, submission_ids, user):
+    """Confirm the chosen materials across tasks (those still submitted, in this campaign); return how many."""
+    ids = [i for i in submission_ids if isinstance(i, int)]
+    if not ids:
+        raise DomainError("请先勾选要确认的材料")
+    subs = db.session.scalars(select(Submission).join(Task).where(
+        Submission.id.in_(ids), Task.campaign_id == campaign.id, Submission.status == "submitted")
+        .options(selectinload(Submission.task), selectinload(Submission.unit))).all()
+    for sub in subs:
+        before = snapshot(sub)
+        sub.status = task_services.transition(sub.status, "confirm")
+        sub.reviewed_at, sub.reviewed_by_id, sub.review_comment = utcnow(), user.id, ""
+        record("update", sub, before, unit_id=sub.unit_id, actor=user,
+               summary=f"批量确认{sub.unit.name}的“{sub.task.title}”")
+    db.session.commit()
+    return len(subs)
+

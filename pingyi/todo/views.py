@@ -1,0 +1,57 @@
+"""/todo: the signed-in person's work queues; each count opens its list, where the work is done."""
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from pingyi.auth.roles import OFFICE, role_required
+from pingyi.errors import DomainError
+from pingyi.extensions import db
+from pingyi.forms import plain_int
+from pingyi.htmx import campaign_or_404, render
+from pingyi.tasks.models import Submission
+from pingyi.tasks.services import return_submission
+from pingyi.todo import services
+
+bp = Blueprint("todo", __name__)
+
+
+@bp.get("/todo")
+@login_required
+def index():
+    campaign = campaign_or_404()
+    queues = services.queues(campaign, current_user)
+    key = request.args.get("q", "")
+    if key not in services.queue_keys(current_user):
+        key = next((q[0] for q in queues if q[3]), "")
+    rows = services.queue_rows(campaign, current_user, key) if key else []
+    return render("todo/index.html", "todo/_queue.html", campaign=campaign, queues=queues, key=key, rows=rows,
+                  label=services.QUEUES[key][0] if key else "")
+
+
+@bp.post("/todo/materials/confirm")
+@role_required(OFFICE)
+def confirm_materials():
+    campaign = campaign_or_404()
+    ids = [plain_int(raw) for raw in request.form.getlist("submission")]
+    try:
+        count = services.confirm_submissions(campaign, ids, current_user)
+    except DomainError as e:
+        flash(str(e), "error")
+    else:
+        flash(f"已确认 {count} 份材料")
+    return redirect(url_for("todo.index", q="materials"))
+
+
+@bp.post("/todo/materials/<int:submission_id>/return")
+@role_required(OFFICE)
+def return_material(submission_id):
+    campaign = campaign_or_404()
+    sub = db.get_or_404(Submission, submission_id)
+    if sub.task.campaign_id != campaign.id:
+        return redirect(url_for("todo.index", q="materials"))
+    try:
+        return_submission(sub, current_user, request.form.get("reason", ""))
+    except DomainError as e:
+        flash(f"{sub.unit.name}“{sub.task.title}”：{e}", "error")
+    else:
+        flash(f"已退回{sub.unit.name}的“{sub.task.title}”")
+    return redirect(url_for("todo.index", q="materials"))

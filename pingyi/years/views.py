@@ -1,0 +1,63 @@
+"""/years: the campaigns by year; /years/<year> looks at one (a past year read-only, every page with it)."""
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from pingyi.auth.roles import UNIT
+from pingyi.campaigns.services import current_campaign
+from pingyi.forms import plain_int
+from pingyi.years import services
+
+bp = Blueprint("years", __name__)
+# What a signed-in person may still post while looking at a past year.
+ALWAYS_ALLOWED = {"auth.login", "auth.logout", "auth.password"}
+
+
+@bp.get("/years")
+@login_required
+def index():
+    year = plain_int(request.args.get("year"))
+    if year is not None:  # the header's switcher is a plain GET form
+        return redirect(url_for("years.show", year=year))
+    return render_template("years/index.html", years=services.years(), latest=services.latest_campaign())
+
+
+@bp.get("/years/<int:year>")
+@login_required
+def show(year):
+    campaign = services.campaign_of_year(year)
+    if campaign is None:
+        abort(404)
+    latest = services.latest_campaign()
+    if campaign.id == latest.id:
+        session.pop("viewed_year", None)
+    else:
+        session["viewed_year"] = campaign.year
+    unit_id = current_user.unit_id if current_user.role == UNIT else None
+    return render_template("years/show.html", year_campaign=campaign, latest=latest,
+                           read_only=services.is_read_only(campaign), **services.year_summary(campaign, unit_id))
+
+
+@bp.before_app_request
+def refuse_changes_to_a_past_year():
+    """While a past year is being looked at, every change is refused with a message (nothing is written)."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint in ALWAYS_ALLOWED:
+        return None
+    if not session.get("viewed_year"):  # only set by a signed-in user on /years/<year>; the user is not loaded here
+        return None
+    campaign = current_campaign()
+    if campaign is None or not services.is_read_only(campaign):
+        return None
+    latest = services.latest_campaign()
+    return render_template("errors/error.html", code=409, title="往年评议只能查看",
+                           message=f"您正在查看 {campaign.year} 年度（已结束）的记录，只能查看和下载，不能修改。"
+                                   f"请先回到 {latest.year} 年度再办理。"), 409
+
+
+@bp.app_context_processor
+def year_switcher():
+    """The header's year switcher and the past-year banner."""
+    if not current_user.is_authenticated:
+        return {}
+    campaign = current_campaign()
+    return {"switch_years": services.years_list(), "viewing_past": services.is_read_only(campaign),
+            "latest_campaign": services.latest_campaign()}

@@ -1,0 +1,111 @@
+"""催办: overdue work by unit, recording who chased whom, numbered notices in the register, the unit's view."""
+import io
+from datetime import timedelta
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from sqlalchemy import select
+
+from pingyi.documents.models import IssuedDocument
+from pingyi.errors import DomainError
+from pingyi.extensions import db
+from pingyi.reminders import services
+from pingyi.reminders.docx import reminder_docx
+from pingyi.reminders.models import Reminder
+from pingyi.timeutil import today
+from pingyi.todo import services as todo
+from tests.conftest import unit_named, user
+
+
+@pytest.fixture(autouse=True)
+def request_context(app):
+    with app.test_request_context():
+        yield
+
+
+def test_overdue_work_is_grouped_by_unit_with_days_and_liaison(county):
+    groups = services.overdue_work(county)
+    education = next(g for g in groups if g["unit"].name == "县教育局")
+    assert education["liaison"] == "吴婷" and education["phone"]
+    assert education["items"] and all(days > 0 for _, _, _, days in education["items"])
+    assert education["days"] == max(days for _, _, _, days in education["items"])
+    assert [g["days"] for g in groups] == sorted((g["days"] for g in groups), reverse=True)
+    assert "县教育局\t吴婷" in services.phone_list(groups)
+
+
+def test_record_a_reminder_and_the_unit_sees_it(county, client_for):
+    education = unit_named("县教育局")
+    response = client_for("office").post("/reminders/record", data={
+        "unit_id": education.id, "reminded_on": today().isoformat(), "method": "phone", "note": "已电话联系吴婷"})
+    assert response.status_code == 302
+    reminder = db.session.scalar(select(Reminder).where(Reminder.unit_id == education.id))
+    assert reminder.method_label == "电话" and reminder.created_by.username == "office"
+    assert [r["title"] for r in todo.queue_rows(county, user("unit2"), "reminded")] == ["电话催办"]
+    assert todo.queue_rows(county, user("unit"), "reminded") == []
+    page = client_for("unit2").get(f"/units/{education.id}").text
+    assert "催办记录" in page and "已电话联系吴婷" in page and "电话催办县教育局" in page  # history and timeline
+    assert client_for("unit").get(f"/units/{education.id}/reminders").status_code == 404
+
+
+@pytest.mark.parametrize("values,message", [
+    ({"method": "fax"}, "请选择催办方式"),
+    ({"reminded_on": "明天"}, "请填写催办日期"),
+    ({"reminded_on": "2099-01-01"}, "催办日期不能晚于今天"),
+    ({"note": "长" * 501}, "备注不能超过 500 字"),
+])
+def test_bad_input_is_refused_with_a_message(county, client_for, values, message):
+    data = {"unit_id": unit_named("县教育局").id, "reminded_on": today().isoformat(), "method": "phone", "note": ""}
+    response = client_for("office").post("/reminders/record", data=dict(data, **values))
+    assert response.status_code == 422 and message in response.text
+    assert db.session.scalar(select(Reminder.id)) is None
+
+
+def test_notice_per_unit_is_numbered_registered_and_recorded(county, client_for):
+    education = unit_named("县教育局")
+    first = client_for("office").post("/reminders/notice", data={"unit_id": education.id})
+    assert first.status_code == 200 and first.mimetype.endswith("wordprocessingml.document")
+    county_wide = client_for("office").post("/reminders/notice", data={})
+    docs = db.session.scalars(select(IssuedDocument).where(IssuedDocument.kind == "reminder-notice")
+                              .order_by(IssuedDocument.id)).all()
+    assert [d.unit_id for d in docs] == [education.id, None]
+    assert "_1号" in docs[0].filename and "_2号" in docs[1].filename
+    text = "\n".join(p.text for p in Document(io.BytesIO(first.data)).paragraphs)
+    assert f"{county.doc_prefix}函〔{county.year}〕1号" in text and "县教育局：" in text and "已逾期" in text
+    wide = Document(io.BytesIO(county_wide.data))
+    assert "各评议单位：" in "\n".join(p.text for p in wide.paragraphs)
+    assert "县教育局" in [row.cells[1].text for row in wide.tables[0].rows]
+    assert db.session.scalar(select(Reminder).where(Reminder.unit_id == education.id)).method == "notice"
+
+
+def test_reminder_notice_follows_gbt9704(county):
+    groups = services.overdue_work(county, unit_id=unit_named("县教育局").id)
+    doc = Document(io.BytesIO(reminder_docx(services.reminder_data(county, groups, 7, unit=groups[0]["unit"]))))
+    section = doc.sections[0]
+    assert (section.page_width.mm, section.page_height.mm) == pytest.approx((210, 297), abs=0.5)
+    assert section.top_margin.mm == pytest.approx(37, abs=0.5) and section.left_margin.mm == pytest.approx(28, abs=0.5)
+    red = doc.paragraphs[0].runs[0]
+    assert red.font.color.rgb is not None and str(red.font.color.rgb) in ("FF0000", "E60012", "FF0000")
+    assert any(p.text.endswith("7号") for p in doc.paragraphs)
+    for p in doc.paragraphs:
+        for run in p.runs:
+            fonts = run._r.rPr.find(qn("w:rFonts")) if run._r.rPr is not None else None
+            assert run.text.strip() == "" or fonts is None or fonts.get(qn("w:eastAsia")), run.text
+
+
+def test_nothing_overdue_is_said_not_produced_empty(county):
+    with pytest.raises(DomainError, match="没有逾期未办的事项"):
+        services.reminder_data(county, [], 1, unit=unit_named("县公安局"))
+
+
+def test_leader_reads_but_cannot_record(county, client_for):
+    assert client_for("leader").get("/reminders").status_code == 200
+    assert client_for("leader").post("/reminders/record", data={}).status_code == 403
+    assert client_for("unit").get("/reminders").status_code == 403
+
+
+def test_reminders_of_a_month_ago_leave_the_unit_todo(county):
+    education = unit_named("县教育局")
+    services.record_reminder(county, education, user("office"), today() - timedelta(days=40), "in_person", "")
+    assert todo.queue_rows(county, user("unit2"), "reminded") == []
+    assert len(services.unit_history(county, education)) == 1
