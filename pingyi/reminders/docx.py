@@ -1,6 +1,5 @@
-"""The 催办通知 laid out with the GB/T 9704 factory: plain data in, .docx bytes out.
-
-A minimal builder on the factory as it is; the documents area's 信函格式 builder replaces it when merged."""
+"""The 催办通知 from the 催办 page (信函格式, GB/T 9704): plain data in, .docx bytes out; to one unit its overdue
+items, or one county-wide letter listing every lagging unit."""
 from pingyi.documents.builders import numeral
 from pingyi.documents.gbt9704 import OfficialDocument
 
@@ -8,7 +7,7 @@ from pingyi.documents.gbt9704 import OfficialDocument
 def reminder_docx(d):
     """关于督促办理政风行风评议逾期事项的通知: to one unit (its overdue items) or to every unit (a table)."""
     doc = OfficialDocument()
-    doc.red_header(d["org_mark"], d["number"])
+    doc.letter_header(d["org_mark"], d["number"])
     doc.title("关于督促办理政风行风评议\n逾期事项的通知")
     doc.addressee(d["addressee"])
     if d["unit"]:

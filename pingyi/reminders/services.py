@@ -4,7 +4,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from pingyi.audit.services import record
@@ -14,6 +14,7 @@ from pingyi.documents.models import IssuedDocument
 from pingyi.documents.services import _store
 from pingyi.errors import DomainError
 from pingyi.extensions import db
+from pingyi.feedback.services import next_letter_number
 from pingyi.reminders.docx import reminder_docx
 from pingyi.reminders.models import METHOD_LABELS, Reminder, ReminderNotice
 from pingyi.tasks import services as task_services
@@ -119,12 +120,11 @@ def issue_notice(campaign, user, unit=None, on=None):
     if campaign.status == "closed":
         raise DomainError(f"{campaign.year}年度评议已结束，不能再发催办通知")
     groups = overdue_work(campaign, on=on, unit_id=unit.id if unit else None)
-    number = (db.session.scalar(select(func.max(ReminderNotice.number)).where(
-        ReminderNotice.campaign_id == campaign.id)) or 0) + 1
+    number = next_letter_number(campaign)  # the year's one 函 register, shared with feedback and 整改通知书
     data = reminder_docx(reminder_data(campaign, groups, number, on, unit))
     name = f"{unit.name + '_' if unit else '全县_'}催办通知_{campaign.year}_{number}号.docx"
     doc = IssuedDocument(campaign_id=campaign.id, unit_id=unit.id if unit else None, kind="reminder-notice",
-                         filename=name, stored_name=_store(data), sha256=hashlib.sha256(data).hexdigest(),
+                         doc_number=number, filename=name, stored_name=_store(data), sha256=hashlib.sha256(data).hexdigest(),
                          size=len(data), created_by_id=user.id)
     db.session.add(doc)
     db.session.flush()
