@@ -15,7 +15,6 @@ from pingyi.checklists.services import dimensions
 from pingyi.extensions import db
 from pingyi.files.models import StoredFile
 from pingyi.files.services import store_file, upload_dir
-from pingyi.findings import services as findings_services
 from pingyi.findings.models import Finding
 from pingyi.tasks.models import Task
 from pingyi.tasks.services import submission_for

@@ -19,7 +19,7 @@ from pingyi.backups import services as backups
 from pingyi.extensions import db
 from pingyi.jobs import services as jobs
 from pingyi.jobs.models import Job
-from tests.conftest import TEST_CONFIG, fresh_database_url, user
+from tests.conftest import TEST_CONFIG, fresh_database_url
 
 
 def _fresh(tmp_path, name, url=None):

@@ -20,7 +20,7 @@ from pingyi.documents.models import DocumentBatch
 from pingyi.extensions import db
 from pingyi.jobs import services as jobs
 from pingyi.jobs.models import Job
-from tests.conftest import TEST_CONFIG, unit_named, user
+from tests.conftest import TEST_CONFIG, user
 
 calls = []
 

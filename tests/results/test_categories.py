@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from pingyi.campaigns import categories
 from pingyi.campaigns.categories import same_name
 from pingyi.campaigns.models import Category
-from pingyi.campaigns.services import current_campaign, participation, start_campaign
+from pingyi.campaigns.services import participation, start_campaign
 from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.results import services as results
