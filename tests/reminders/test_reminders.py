@@ -10,6 +10,7 @@ from sqlalchemy import select
 from pingyi.documents.models import IssuedDocument
 from pingyi.errors import DomainError
 from pingyi.extensions import db
+from pingyi.feedback.services import next_letter_number
 from pingyi.reminders import services
 from pingyi.reminders.docx import reminder_docx
 from pingyi.reminders.models import Reminder
@@ -63,15 +64,17 @@ def test_bad_input_is_refused_with_a_message(county, client_for, values, message
 
 def test_notice_per_unit_is_numbered_registered_and_recorded(county, client_for):
     education = unit_named("县教育局")
+    number = next_letter_number(county)  # the year's one 函 register, after the feedback notices
     first = client_for("office").post("/reminders/notice", data={"unit_id": education.id})
     assert first.status_code == 200 and first.mimetype.endswith("wordprocessingml.document")
     county_wide = client_for("office").post("/reminders/notice", data={})
     docs = db.session.scalars(select(IssuedDocument).where(IssuedDocument.kind == "reminder-notice")
                               .order_by(IssuedDocument.id)).all()
     assert [d.unit_id for d in docs] == [education.id, None]
-    assert "_1号" in docs[0].filename and "_2号" in docs[1].filename
+    assert f"_{number}号" in docs[0].filename and f"_{number + 1}号" in docs[1].filename
+    assert [d.doc_number for d in docs] == [number, number + 1] and next_letter_number(county) == number + 2
     text = "\n".join(p.text for p in Document(io.BytesIO(first.data)).paragraphs)
-    assert f"{county.doc_prefix}函〔{county.year}〕1号" in text and "县教育局：" in text and "已逾期" in text
+    assert f"{county.doc_prefix}函〔{county.year}〕{number}号" in text and "县教育局：" in text and "已逾期" in text
     wide = Document(io.BytesIO(county_wide.data))
     assert "各评议单位：" in "\n".join(p.text for p in wide.paragraphs)
     assert "县教育局" in [row.cells[1].text for row in wide.tables[0].rows]
@@ -84,8 +87,10 @@ def test_reminder_notice_follows_gbt9704(county):
     section = doc.sections[0]
     assert (section.page_width.mm, section.page_height.mm) == pytest.approx((210, 297), abs=0.5)
     assert section.top_margin.mm == pytest.approx(37, abs=0.5) and section.left_margin.mm == pytest.approx(28, abs=0.5)
-    red = doc.paragraphs[0].runs[0]
-    assert red.font.color.rgb is not None and str(red.font.color.rgb) in ("FF0000", "E60012", "FF0000")
+    assert section.different_first_page_header_footer  # 信函格式: the red name on page 1 only, no page number there
+    red = section.first_page_header.paragraphs[0].runs[0]
+    assert red.text == county.office_full_name and str(red.font.color.rgb) == "FF0000"
+    assert "FF0000" in section.first_page_footer.paragraphs[0]._p.xml  # the red double line at the foot
     assert any(p.text.endswith("7号") for p in doc.paragraphs)
     for p in doc.paragraphs:
         for run in p.runs:
