@@ -111,15 +111,22 @@ def feedback_data(campaign, unit):
     notice = _latest_sent(campaign, unit)
     if notice is None:
         raise DocumentMissing(f"{unit.name}还没有已发送的评议意见反馈，请先在“反馈”中起草并发送")
+    return feedback_notice_text(campaign, notice)
+
+
+def feedback_notice_text(campaign, notice):
+    """The 反馈通知书's content for one notice (a draft is dated today, its number left blank): the Word file
+    and the preview on screen are both made from it, so they read the same."""
+    unit, on = notice.unit, local(notice.sent_at).date() if notice.sent_at else today()
     grouped = {}
     for item in notice.items:
         grouped.setdefault(item.dimension.name, []).append(item.problem)
     return _letter(campaign) | {
-        "number": notice.number_label(campaign.doc_prefix), "unit": unit.name, "round": notice.round_label,
-        "methods": _methods(campaign, unit, local(notice.sent_at).date()), "overall": notice.overall,
+        "number": notice.number_label(campaign.doc_prefix) or letter_number(campaign), "unit": unit.name,
+        "round": notice.round_label, "methods": _methods(campaign, unit, on), "overall": notice.overall,
         "problems": list(grouped.items()), "flat_problems": [i.problem for i in notice.items],
         "suggestions": [(i.suggestion, cn_date(i.deadline)) for i in notice.items],
-        "answer_deadline": cn_date(notice.answer_deadline), "date": local(notice.sent_at).date(),
+        "answer_deadline": cn_date(notice.answer_deadline), "date": on,
         "cc": ["县纪委", "县政府办公室"],
     }
 
@@ -251,6 +258,18 @@ def bulletin_data(campaign):
 DATA = {"notice": lambda campaign, unit: notice_data(campaign), "feedback-notice": feedback_data,
         "rectification-notice": rectification_data, "commitment": commitment_data,
         "bulletin": lambda campaign, unit: bulletin_data(campaign), "reminder": reminder_data}
+
+
+def refusal(kind, campaign, unit=None, for_unit=False):
+    """Why `kind` cannot be had now (None when it can), so its button is shown disabled with the reason beside it
+    instead of failing after the click. A unit (`for_unit`) gets a 信函 only once the office has issued it."""
+    if for_unit and kind in LETTER_KINDS:
+        return None if latest_issued(campaign, unit, kind) else f"纠风办尚未向你单位下发{KIND_LABELS[kind]}"
+    try:
+        DATA[kind](campaign, unit)
+    except DocumentMissing as e:  # the data functions only read: nothing to roll back
+        return str(e)
+    return None
 
 
 def filename(kind, campaign, unit=None):

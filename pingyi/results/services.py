@@ -302,14 +302,22 @@ def versions(campaign):
                               .order_by(ResultVersion.number.desc())).all()
 
 
+def publish_refusal(live):
+    """Why the live results (compute()) cannot be published now, or None; the 发布 button shows it beside itself."""
+    if live["blocked"]:
+        return f"尚有 {len(live['blocked'])} 批双人录入的测评票未核对一致或未完成第二遍录入，请先处理后再发布"
+    if not live["summary"]["rated"]:
+        return "还没有任何单位有有效测评票，无法发布结果"
+    return None
+
+
 def publish(campaign, user, show_ranking, note="", doc_number=None):
     """Freeze the live results as the next version; the previous one is kept, marked superseded."""
     config = config_for(campaign)
     live = compute(campaign, config)
-    if live["blocked"]:
-        raise DomainError(f"尚有 {len(live['blocked'])} 批双人录入的测评票未核对一致或未完成第二遍录入，请先处理后再发布")
-    if not live["summary"]["rated"]:
-        raise DomainError("还没有任何单位有有效测评票，无法发布结果")
+    reason = publish_refusal(live)
+    if reason:
+        raise DomainError(reason)
     previous = latest_version(campaign)
     number = (db.session.scalar(select(func.max(ResultVersion.number))
                                 .where(ResultVersion.campaign_id == campaign.id)) or 0) + 1
