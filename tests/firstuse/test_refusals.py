@@ -36,6 +36,7 @@ def test_documents_that_cannot_be_had_are_disabled_with_the_reason(county, clien
     page = client_for("unit2").get(f"/units/{education.id}").text
     assert "还没有“整改计划并承诺”的问题" in _refused(page, "整改承诺书")
     assert _refused(page, "整改通知书") == "纠风办尚未向你单位下发整改通知书"
+    assert _refused(page, "催办通知") == "纠风办尚未向你单位下发催办通知"
     assert _refused(page, "评议工作通知") is None
     page = office_client.get(f"/units/{education.id}").text
     assert "还没有“整改计划并承诺”的问题" in _refused(page, "整改承诺书")
@@ -52,3 +53,19 @@ def test_publish_is_disabled_with_the_reason_while_entries_are_pending(county, o
     assert '<button type="submit" class="primary">发布第' not in page
     unrated = live | {"blocked": {}, "summary": live["summary"] | {"rated": 0}}
     assert results.publish_refusal(unrated) == "还没有任何单位有有效测评票，无法发布结果"
+
+
+def test_an_issued_reminder_becomes_a_download_for_the_unit(county, client_for):
+    from datetime import timedelta
+
+    from pingyi.documents import services as documents
+    from pingyi.timeutil import today
+    education = unit_named("县教育局")
+    documents.issue("reminder", current_campaign(), education, user("office"), today() + timedelta(days=7))
+    liaison = client_for("unit2")
+    page = liaison.get(f"/units/{education.id}").text
+    assert _refused(page, "催办通知") is None
+    assert f'href="/units/{education.id}/documents/reminder.docx">催办通知</a>' in page
+    response = liaison.get(f"/units/{education.id}/documents/reminder.docx", follow_redirects=True)
+    assert response.status_code == 200 and response.data[:2] == b"PK"
+    response.close()
