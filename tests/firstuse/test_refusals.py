@@ -69,3 +69,12 @@ def test_an_issued_reminder_becomes_a_download_for_the_unit(county, client_for):
     response = liaison.get(f"/units/{education.id}/documents/reminder.docx", follow_redirects=True)
     assert response.status_code == 200 and response.data[:2] == b"PK"
     response.close()
+
+
+def test_the_campaign_notice_is_disabled_until_it_has_a_number(county, office_client):
+    assert _refused(office_client.get("/documents").text, "生成并下载") is None
+    county.notice_number = None
+    db.session.commit()
+    page = office_client.get("/documents").text
+    assert "发文序号和成文日期" in _refused(page, "生成并下载")
+    assert "/documents/notice.docx?preview=1" not in page
