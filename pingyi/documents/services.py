@@ -3,17 +3,15 @@ import hashlib
 import io
 import secrets
 import zipfile
-from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import case, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from pingyi.audit.services import record
 from pingyi.campaigns.models import Participation
-from pingyi.checklists.models import Dimension
 from pingyi.checklists.services import dimensions
 from pingyi.documents import builders, render
 from pingyi.documents.models import KIND_LABELS, LETTER_KINDS, DocumentBatch, IssuedDocument
@@ -21,7 +19,7 @@ from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem, FeedbackNotice
 from pingyi.feedback.services import next_letter_number
-from pingyi.findings.models import METHOD_LABELS, Finding, Inspection
+from pingyi.findings.models import METHOD_LABELS, Inspection
 from pingyi.jobs import services as jobs
 from pingyi.rectifications import services as rectification_services
 from pingyi.tasks.services import filtered_units
@@ -113,15 +111,22 @@ def feedback_data(campaign, unit):
     notice = _latest_sent(campaign, unit)
     if notice is None:
         raise DocumentMissing(f"{unit.name}还没有已发送的评议意见反馈，请先在“反馈”中起草并发送")
+    return feedback_notice_text(campaign, notice)
+
+
+def feedback_notice_text(campaign, notice):
+    """The 反馈通知书's content for one notice (a draft is dated today, its number left blank): the Word file
+    and the preview on screen are both made from it, so they read the same."""
+    unit, on = notice.unit, local(notice.sent_at).date() if notice.sent_at else today()
     grouped = {}
     for item in notice.items:
         grouped.setdefault(item.dimension.name, []).append(item.problem)
     return _letter(campaign) | {
-        "number": notice.number_label(campaign.doc_prefix), "unit": unit.name, "round": notice.round_label,
-        "methods": _methods(campaign, unit, local(notice.sent_at).date()), "overall": notice.overall,
+        "number": notice.number_label(campaign.doc_prefix) or letter_number(campaign), "unit": unit.name,
+        "round": notice.round_label, "methods": _methods(campaign, unit, on), "overall": notice.overall,
         "problems": list(grouped.items()), "flat_problems": [i.problem for i in notice.items],
         "suggestions": [(i.suggestion, cn_date(i.deadline)) for i in notice.items],
-        "answer_deadline": cn_date(notice.answer_deadline), "date": local(notice.sent_at).date(),
+        "answer_deadline": cn_date(notice.answer_deadline), "date": on,
         "cc": ["县纪委", "县政府办公室"],
     }
 
@@ -229,17 +234,8 @@ def bulletin_data(campaign):
                        "rows": [{"rank": d["rank"], "unit": d["unit"], "total": f"{d['total']:.2f}", "grade": d["grade"],
                                  "mark": "、".join(x for x in (MARK_LABELS[d["mark"]], "一票否决" if d["veto"] else "") if x)}
                                 for d in ranked]})
-    by_dimension, counts = defaultdict(list), defaultdict(int)
-    for dim_name, description in db.session.execute(
-            select(Dimension.name, Finding.description).join(Dimension, Finding.dimension_id == Dimension.id)
-            .where(Finding.campaign_id == campaign.id, Finding.status == "confirmed")
-            .order_by(case({"severe": 0, "major": 1}, value=Finding.severity, else_=2), Finding.id)):
-        text = description.rstrip("。；")
-        if text not in by_dimension[dim_name]:  # the same problem found in several units is named once
-            by_dimension[dim_name].append(text)
-        counts[dim_name] += 1
-    problems = [(f"{name}方面", f"{'；'.join(found[:2])}{'等' if len(found) > 2 else ''}，共{counts[name]}个问题")
-                for name, found in sorted(by_dimension.items(), key=lambda kv: -counts[kv[0]])[:5]]
+    # the problems frozen into the version when it was published; versions from before then read the live list
+    problems = [tuple(p) for p in summary["problems"]] if "problems" in summary else results.main_problems(campaign)
     config = data["config"]
     requirements = [
         ("抓好整改落实", "各单位要认真对照评议结果，深入查找问题根源，对评议中反馈的问题逐条整改，整改情况于通报下发之日起30日内"
@@ -262,6 +258,18 @@ def bulletin_data(campaign):
 DATA = {"notice": lambda campaign, unit: notice_data(campaign), "feedback-notice": feedback_data,
         "rectification-notice": rectification_data, "commitment": commitment_data,
         "bulletin": lambda campaign, unit: bulletin_data(campaign), "reminder": reminder_data}
+
+
+def refusal(kind, campaign, unit=None, for_unit=False):
+    """Why `kind` cannot be had now (None when it can), so its button is shown disabled with the reason beside it
+    instead of failing after the click. A unit (`for_unit`) gets a 信函 only once the office has issued it."""
+    if for_unit and kind in LETTER_KINDS:
+        return None if latest_issued(campaign, unit, kind) else f"纠风办尚未向你单位下发{KIND_LABELS[kind]}"
+    try:
+        DATA[kind](campaign, unit)
+    except DocumentMissing as e:  # the data functions only read: nothing to roll back
+        return str(e)
+    return None
 
 
 def filename(kind, campaign, unit=None):

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user, login_required
 
 from pingyi import policy
+from pingyi.campaigns import services as campaign_services
 from pingyi.auth.roles import OFFICE, UNIT, role_required
 from pingyi.documents import render as layout, services
 from pingyi.documents.models import KIND_LABELS, LETTER_KINDS, UNIT_KINDS, DocumentBatch, IssuedDocument
@@ -35,6 +36,15 @@ def _missing(error, unit=None):
 
 
 ISSUED_BY_GET = ("notice", "bulletin", "feedback-notice")   # the office issues these with one click
+
+
+@bp.app_template_global()
+def document_refusal(kind, unit=None):
+    """For templates: why the current viewer's button for this document cannot work now (None when it can)."""
+    campaign = campaign_services.current_campaign()
+    if campaign is None:
+        return "尚未设置评议年度"
+    return services.refusal(kind, campaign, unit, for_unit=current_user.role == UNIT)
 
 
 def _generate(kind, unit=None):

@@ -174,15 +174,23 @@ def delete_item(item):
     db.session.commit()
 
 
+def send_refusal(notice):
+    """Why a draft cannot be sent yet, or None; the 发送 button shows it beside itself."""
+    if not notice.items:
+        return "反馈通知书至少要有一个问题"
+    missing = [str(i) for i, item in enumerate(notice.items, 1) if not item.suggestion.strip()]
+    if missing:
+        return f"第 {'、'.join(missing)} 个问题还没有整改建议"
+    return None
+
+
 def send_notice(notice, user):
     """Send a draft: it gets its document number and is frozen; a correction replaces the old edition,
     whose receipt stays on record and whose answers move to the corrected items."""
     _draft(notice)
-    if not notice.items:
-        raise DomainError("反馈通知书至少要有一个问题")
-    missing = [str(i) for i, item in enumerate(notice.items, 1) if not item.suggestion.strip()]
-    if missing:
-        raise DomainError(f"第 {'、'.join(missing)} 个问题还没有整改建议")
+    reason = send_refusal(notice)
+    if reason:
+        raise DomainError(reason)
     before = snapshot(notice)
     notice.status, notice.doc_number = "sent", next_letter_number(notice.campaign)
     notice.sent_at, notice.sent_by_id = utcnow(), user.id

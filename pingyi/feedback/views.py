@@ -6,6 +6,7 @@ from pingyi import once, policy
 from pingyi.auth.roles import OFFICE, UNIT, role_required
 from pingyi.campaigns.models import EvaluationGroup
 from pingyi.checklists.services import dimensions
+from pingyi.documents import services as document_services
 from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.feedback import services
@@ -106,6 +107,7 @@ def _show(notice, notice_form=None, item_forms=None, new_form=None, error=None, 
     return render_template("feedback/show.html", notice=notice, campaign=campaign, editable=editable,
                            notice_form=notice_form, item_forms=item_forms or {}, new_form=new_form, error=error,
                            history=history, overdue=services.receipt_overdue(notice),
+                           send_refusal=services.send_refusal(notice) if editable else None,
                            number=notice.number_label(campaign.doc_prefix)), status
 
 
@@ -122,7 +124,7 @@ def preview(notice_id):
     notice = _notice(notice_id)
     campaign = campaign_or_404()
     return render_template("feedback/preview.html", notice=notice, campaign=campaign,
-                           number=notice.number_label(campaign.doc_prefix) or f"{campaign.doc_prefix}函〔{campaign.year}〕  号")
+                           text=document_services.feedback_notice_text(campaign, notice))
 
 
 @bp.post("/<int:notice_id>")

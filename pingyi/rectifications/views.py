@@ -5,10 +5,10 @@ from flask_login import current_user, login_required
 from pingyi import once, policy
 from pingyi.auth.roles import OFFICE, SUPERVISOR, UNIT, role_required
 from pingyi.checklists.services import dimensions
+from pingyi.documents import services as document_services
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem
-from pingyi.feedback.services import unit_notices
 from pingyi.files.services import read_limited
 from pingyi.forms import clean_text, plain_int
 from pingyi.htmx import campaign_or_404, render
@@ -226,10 +226,13 @@ def submit_commitment(unit_id):
 
 def _commitment_page(unit, form, status=200):
     campaign = campaign_or_404()
-    notices = [n for n in unit_notices(campaign, unit) if n.status == "sent"]
+    try:  # the screen shows the letter from the same data the Word file is built from
+        text = document_services.commitment_data(campaign, unit)
+    except document_services.DocumentMissing:
+        text = None
     return render_template("rectifications/commitment.html", unit=unit, campaign=campaign, form=form,
                            letter=services.letter_for(campaign, unit), items=services.letter_rows(campaign, unit),
-                           notice=notices[0] if notices else None), status
+                           text=text), status
 
 
 @bp.post("/units/<int:unit_id>/commitment/file")

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
-from sqlalchemy import func, select, tuple_, union_all
+from sqlalchemy import case, func, select, tuple_, union_all
 from sqlalchemy.orm import aliased
 
 from pingyi.audit.services import record, snapshot
@@ -302,14 +302,22 @@ def versions(campaign):
                               .order_by(ResultVersion.number.desc())).all()
 
 
+def publish_refusal(live):
+    """Why the live results (compute()) cannot be published now, or None; the 发布 button shows it beside itself."""
+    if live["blocked"]:
+        return f"尚有 {len(live['blocked'])} 批双人录入的测评票未核对一致或未完成第二遍录入，请先处理后再发布"
+    if not live["summary"]["rated"]:
+        return "还没有任何单位有有效测评票，无法发布结果"
+    return None
+
+
 def publish(campaign, user, show_ranking, note="", doc_number=None):
     """Freeze the live results as the next version; the previous one is kept, marked superseded."""
     config = config_for(campaign)
     live = compute(campaign, config)
-    if live["blocked"]:
-        raise DomainError(f"尚有 {len(live['blocked'])} 批双人录入的测评票未核对一致或未完成第二遍录入，请先处理后再发布")
-    if not live["summary"]["rated"]:
-        raise DomainError("还没有任何单位有有效测评票，无法发布结果")
+    reason = publish_refusal(live)
+    if reason:
+        raise DomainError(reason)
     previous = latest_version(campaign)
     number = (db.session.scalar(select(func.max(ResultVersion.number))
                                 .where(ResultVersion.campaign_id == campaign.id)) or 0) + 1
@@ -320,7 +328,8 @@ def publish(campaign, user, show_ranking, note="", doc_number=None):
     version = ResultVersion(campaign_id=campaign.id, number=number, show_ranking=show_ranking, note=note,
                             doc_number=doc_number,
                             config_json=dumps(_config_snapshot(campaign, config)),
-                            summary_json=dumps(live["summary"]), created_by_id=user.id)
+                            summary_json=dumps({**live["summary"], "problems": main_problems(campaign)}),
+                            created_by_id=user.id)
     db.session.add(version)
     db.session.flush()
     db.session.execute(db.insert(UnitResult), [
@@ -331,6 +340,22 @@ def publish(campaign, user, show_ranking, note="", doc_number=None):
                                       f"{'，向各单位公开排名' if show_ranking else '，各单位只看本单位结果'}）", actor=user)
     db.session.commit()
     return version
+
+
+def main_problems(campaign):
+    """存在的主要问题 for the 通报: confirmed findings by dimension, the most frequent dimension first, at most five,
+    each naming its two gravest problems (the same problem found in several units is named once)."""
+    by_dimension, counts = defaultdict(list), defaultdict(int)
+    for dim_name, description in db.session.execute(
+            select(Dimension.name, Finding.description).join(Dimension, Finding.dimension_id == Dimension.id)
+            .where(Finding.campaign_id == campaign.id, Finding.status == "confirmed")
+            .order_by(case({"severe": 0, "major": 1}, value=Finding.severity, else_=2), Finding.id)):
+        text = description.rstrip("。；")
+        if text not in by_dimension[dim_name]:
+            by_dimension[dim_name].append(text)
+        counts[dim_name] += 1
+    return [[f"{name}方面", f"{'；'.join(found[:2])}{'等' if len(found) > 2 else ''}，共{counts[name]}个问题"]
+            for name, found in sorted(by_dimension.items(), key=lambda kv: -counts[kv[0]])[:5]]
 
 
 def _config_snapshot(campaign, config):

@@ -74,7 +74,10 @@ def index():
     else:
         explainable = policy.inspected_unit_ids(current_user, campaign)
     config = data.get("config") or services.config_as_dict(services.config_for(campaign))
-    return render_template("results/index.html", campaign=campaign, data=data, version=version,
+    refusal = None
+    if current_user.role == OFFICE:  # publishing freezes the live figures, whichever version is on screen
+        refusal = services.publish_refusal(data if version is None else services.compute(campaign))
+    return render_template("results/index.html", campaign=campaign, data=data, version=version, refusal=refusal,
                            rule_note=_rule_note(config), explainable=explainable,
                            ranking=[r for i, r in enumerate(ranking) if i in visible], own=own,
                            versions=services.versions(campaign) if current_user.role in (OFFICE, LEADER) else [],

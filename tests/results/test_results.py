@@ -285,3 +285,25 @@ def test_published_figures_read_back_exact_and_the_bulletin_data_states_boundari
         tuple(data["config"]["boundaries"]["grades"][0]) == ("满意", "90 分以上（含 90 分）")
     bulletin = bulletin_data(county)
     assert all("." in r["total"] for g in bulletin["groups"] for r in g["rows"])
+
+
+def test_bulletin_names_the_problems_frozen_with_its_version(county):
+    """The 通报's 存在的主要问题 come from the published version, like its figures; a version published before the
+    problems were frozen falls back to the live list."""
+    from pingyi.documents.services import bulletin_data
+    from pingyi.findings.models import Finding
+    version = services.publish(county, user("office"), show_ranking=False)
+    published = bulletin_data(county)["problems"]
+    assert published and published == [tuple(p) for p in json.loads(version.summary_json)["problems"]]
+    finding = db.session.scalar(select(Finding).where(Finding.campaign_id == county.id, Finding.status == "confirmed")
+                                .order_by(Finding.id))
+    finding.description = "发布后才改写的问题描述"
+    finding.severity = "severe"
+    db.session.commit()
+    assert bulletin_data(county)["problems"] == published
+    assert not any("发布后才改写" in text for _, text in published)
+    summary = json.loads(version.summary_json)
+    del summary["problems"]  # as stored before the problems were frozen
+    version.summary_json = json.dumps(summary)
+    db.session.commit()
+    assert any("发布后才改写的问题描述" in text for _, text in bulletin_data(county)["problems"])
