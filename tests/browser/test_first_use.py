@@ -21,7 +21,8 @@ def test_a_sent_notice_offers_no_new_draft(live_server, browser):
     office.goto(live_server + "/feedback?round=june")
     row = office.locator("tr", has_text="县公安局")
     expect(row.locator("a", has_text=re.compile(r"〔2026〕\d+号"))).to_be_visible()
-    expect(row.locator("button", has_text="起草")).to_have_count(0)
+    # other browser tests on this server may confirm new findings for it: then only 起草补充反馈 is offered
+    expect(row.locator("button", has_text=re.compile(r"^\s*起草反馈\s*$"))).to_have_count(0)
     office.context.close()
 
 
