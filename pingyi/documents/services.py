@@ -367,12 +367,18 @@ def start_batch(campaign, kind, user, category="", key="", group_id=None, run_as
     unit_ids = list(db.session.scalars(filtered_units(campaign, category, key, group_id)))
     if not unit_ids:
         raise DomainError("没有符合条件的单位")
+    return queue_batch(campaign, kind, "document-batch", unit_ids, user, run_async)
+
+
+def queue_batch(campaign, kind, job_kind, unit_ids, user, run_async=True):
+    """The batch record of `kind` for these units and its background job of `job_kind` (document
+    batches and 一户一档 alike); run_async=False builds it at once in this thread."""
     batch = DocumentBatch(campaign_id=campaign.id, kind=kind, total=len(unit_ids), created_by_id=user.id,
                           status="queued", description=f"{KIND_LABELS[kind]}，{len(unit_ids)} 个单位")
     db.session.add(batch)
     db.session.flush()
-    batch.job = jobs.enqueue("document-batch", {"batch_id": batch.id, "campaign_id": campaign.id,
-                                                "unit_ids": unit_ids}, user, total=len(unit_ids))
+    batch.job = jobs.enqueue(job_kind, {"batch_id": batch.id, "campaign_id": campaign.id,
+                                        "unit_ids": unit_ids}, user, total=len(unit_ids))
     record("create", batch, actor=user, summary=f"批量生成{batch.description}")
     db.session.commit()
     if not run_async:

@@ -198,21 +198,7 @@ def start_dossier_batch(campaign, user, unit_ids, run_async=True):
     unit_ids = [u for u in unit_ids if isinstance(u, int)]
     if not unit_ids:
         raise DomainError("没有符合条件的单位")
-    batch = DocumentBatch(campaign_id=campaign.id, kind=DOSSIER_KIND, total=len(unit_ids), created_by_id=user.id,
-                          status="queued", description=f"一户一档，{len(unit_ids)} 个单位")
-    db.session.add(batch)
-    db.session.flush()
-    batch.job = jobs.enqueue("dossier-batch", {"batch_id": batch.id, "campaign_id": campaign.id,
-                                               "unit_ids": unit_ids}, user, total=len(unit_ids))
-    record("create", batch, actor=user, summary=f"批量生成{batch.description}")
-    db.session.commit()
-    if not run_async:
-        owner = jobs.worker_name()
-        job = jobs.claim(owner, batch.job_id)
-        if job is not None:
-            jobs.run_job(job, owner)
-        db.session.refresh(batch)
-    return batch
+    return documents.queue_batch(campaign, DOSSIER_KIND, "dossier-batch", unit_ids, user, run_async)
 
 
 @jobs.handler("dossier-batch", finish=documents._batch_ended)
