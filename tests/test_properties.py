@@ -54,7 +54,8 @@ def _unit():
 
 
 def _group(county):
-    return db.session.scalar(select(EvaluationGroup).where(EvaluationGroup.campaign_id == county.id))
+    return db.session.scalar(select(EvaluationGroup).where(EvaluationGroup.campaign_id == county.id)
+                             .order_by(EvaluationGroup.id))  # unordered, PostgreSQL returns an updated row last
 
 
 def _dimension(county):
@@ -70,7 +71,8 @@ def _item(county):
 
 
 def _questionnaire(county):
-    return db.session.scalar(select(Questionnaire).where(Questionnaire.campaign_id == county.id))
+    return db.session.scalar(select(Questionnaire).where(Questionnaire.campaign_id == county.id)
+                             .order_by(Questionnaire.id))
 
 
 def _assessment(county):
