@@ -13,11 +13,13 @@ from sqlalchemy import select
 from pingyi.campaigns.models import EvaluationGroup
 from pingyi.checklists import services as checklists
 from pingyi.extensions import db
+from pingyi.feedback.models import FeedbackItem, FeedbackNotice
 from pingyi.findings.models import Finding, Opinion
 from pingyi.surveys import services as surveys
 from pingyi.surveys.models import Questionnaire
 from pingyi.tasks import services as tasks
 from pingyi.text import clean_line, clean_text
+from pingyi.timeutil import today
 from pingyi.units.models import Unit
 from tests.conftest import unit_named, user
 
@@ -118,6 +120,36 @@ def _finding(county):
     return finding
 
 
+def _draft_item(county):
+    """A problem of a draft feedback notice (the office still edits it); one is drafted for 县财政局 if none is."""
+    item = db.session.scalar(select(FeedbackItem).join(FeedbackNotice).where(
+        FeedbackNotice.campaign_id == county.id, FeedbackNotice.status == "draft").order_by(FeedbackItem.id))
+    if item is None:
+        notice = FeedbackNotice(campaign_id=county.id, unit_id=unit_named("县财政局").id, round="november",
+                                created_by_id=user("office").id, overall="", answer_deadline=date(2026, 12, 31))
+        notice.items.append(FeedbackItem(dimension_id=_dimension(county).id, problem="窗口办事指南未及时更新",
+                                         suggestion="", deadline=date(2026, 12, 31), sort_order=1))
+        db.session.add(notice)
+        db.session.commit()
+        item = notice.items[0]
+    return item
+
+
+def _answerable_item(county):
+    """A problem of 县公安局's received notice that it may still answer (open, or not yet answered)."""
+    items = db.session.scalars(select(FeedbackItem).join(FeedbackNotice).where(
+        FeedbackNotice.campaign_id == county.id, FeedbackNotice.unit_id == unit_named("县公安局").id,
+        FeedbackNotice.status == "sent", FeedbackNotice.received_at.is_not(None)).order_by(FeedbackItem.id))
+    return next(item for item in items if item.rectification is None or item.rectification.status in ("answered", "failed"))
+
+
+def _answer_base(county):
+    item = _answerable_item(county)
+    rect = item.rectification
+    return {"kind": "fix", "measures": "建立首问负责台账，每周通报", "owner": "张警官",
+            "deadline": max(item.deadline, today()).isoformat(), "version": str(rect.version) if rect else ""}
+
+
 CASES = {
     "unit": Case(
         "office", lambda c: f"/admin/units/{_unit().id}/edit",
@@ -182,6 +214,21 @@ CASES = {
                                          ("dimension", str(question.dimension_id or "")))}},
         {"title": (False, True, None, 100), "intro": (True, False, None, None)},
         lambda c, name: getattr(_questionnaire(c), name)),
+    "feedback item": Case(  # a problem added to a draft notice (the form's fields carry the prefix "new-")
+        "office", lambda c: f"/feedback/{_draft_item(c).notice_id}/items",
+        lambda c: {"new-dimension_id": str(_dimension(c).id), "new-problem": "办事指南未及时更新",
+                   "new-deadline": "2026-12-31"},
+        {"new-problem": (True, True, 2000, None), "new-suggestion": (True, False, 2000, None)},
+        lambda c, name: getattr(db.session.scalar(select(FeedbackItem).where(
+            FeedbackItem.notice_id == _draft_item(c).notice_id).order_by(FeedbackItem.id.desc()).limit(1)),
+            name.removeprefix("new-"))),
+    "rectification answer": Case(
+        "unit", lambda c: f"/feedback/items/{_answerable_item(c).id}/answer", _answer_base,
+        {"measures": (True, True, 3000, None), "commitment": (True, False, 2000, None),
+         "owner": (False, True, 100, None), "leader": (False, False, 100, None),
+         "department": (False, False, 100, None)},
+        lambda c, name: getattr(_answerable_item(c).rectification, name, None) if _answerable_item(c).rectification
+        else None),
 }
 
 
