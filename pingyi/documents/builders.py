@@ -3,7 +3,9 @@
 Each builder takes a dict made by pingyi.documents.services from the database, so building needs no
 request and no query: the batch export and `make bench` call the same functions.
 """
-from pingyi.documents.gbt9704 import OfficialDocument
+from bisect import bisect_right
+
+from pingyi.documents.gbt9704 import OfficialDocument, set_width
 
 NUMERALS = "一二三四五六七八九十"
 CC = ["县委办公室", "县人大常委会办公室", "县政府办公室", "县政协办公室", "县纪委"]
@@ -19,15 +21,75 @@ def numeral(n):
     return str(n)
 
 
+TITLE_LINE = 20  # 小标宋 二号 characters on the 156 mm line
+_NAME_ENDS = set("局委办院所厅处队站部会室馆行司社心团校场署庭")
+_BEFORE = ("政风行风", "限期", "的反馈", "的通知", "的函", "整改", "有关工作", "评议工作", "评议结果", "评议意见")
+_WORDS = ("评议", "工作", "通知书", "有限公司", "分公司", "委员会", "办公室", "服务中心", "银行", "年度")
+
+
+def _title_breaks(text):
+    """Where a title may break (index of the next line's first character), best places first: after 关于,
+    before the subject (政风行风…, 限期…), after a unit name's last character (…局, …大队); never inside a
+    run of Latin letters or digits."""
+    good = {len("关于")} if text.startswith("关于") else set()
+    for marker in _BEFORE:
+        at = text.find(marker, 1)
+        while at > 0:
+            good.add(at)
+            at = text.find(marker, at + 1)
+    good |= {i + 1 for i, ch in enumerate(text[:-1]) if ch in _NAME_ENDS}
+    inside = set()
+    for word in _BEFORE + _WORDS:
+        at = text.find(word)
+        while at >= 0:
+            inside |= set(range(at + 1, at + len(word)))
+            at = text.find(word, at + 1)
+    anywhere = {i for i in range(1, len(text)) if not (text[i - 1].isascii() and text[i].isascii())} - inside
+    return {i for i in good if 0 < i < len(text)} - inside, anywhere
+
+
+def _split(text, breaks, width):
+    """Fewest lines no wider than `width`, then the narrowest widest line and the widest narrowest one (an
+    even block): [line, …] or None. Dynamic programming from the end; a line never spans more than
+    `width` characters, so it is linear in the title's length."""
+    points = sorted(breaks | {len(text)})
+    best = {len(text): (0, 0, -width, None)}  # start -> (lines, widest, -narrowest, end of its first line)
+    for position in reversed([0] + [p for p in points if p < len(text)]):
+        for index in range(bisect_right(points, position), len(points)):
+            end = points[index]
+            line_width = set_width(text[position:end])
+            if line_width > width:
+                break
+            rest = best.get(end)
+            if rest is not None:
+                cost = (rest[0] + 1, max(rest[1], line_width), max(rest[2], -line_width), end)
+                if position not in best or cost[:3] < best[position][:3]:
+                    best[position] = cost
+    if 0 not in best:
+        return None
+    lines, position = [], 0
+    while position < len(text):
+        end = best[position][3]
+        lines.append(text[position:end])
+        position = end
+    return lines
+
+
 def _title_lines(text, width=18):
-    """Break a long title after 关于…/at the unit name so it forms a trapezoid, never inside a word."""
+    """Break a long title into centred lines of at most 20 characters at word boundaries (after 关于,
+    before 政风行风…, after a unit name), as even as they can be; anywhere else (never inside a run of
+    Latin letters or digits, nor inside 政风行风, 评议, 有限公司 …) only when a name alone is wider than a line."""
     if len(text) <= width:
         return text
-    for marker in ("政风行风", "的反馈", "整改"):
+    for marker in ("政风行风", "的反馈", "整改"):  # the usual two-line trapezoid
         at = text.find(marker)
-        if 6 <= at <= len(text) - 4:
+        if 6 <= at <= len(text) - 4 and max(set_width(text[:at]), set_width(text[at:])) <= TITLE_LINE:
             return text[:at] + "\n" + text[at:]
-    return text
+    if set_width(text) <= TITLE_LINE:
+        return text
+    good, anywhere = _title_breaks(text)
+    lines = _split(text, good, TITLE_LINE) or _split(text, good | anywhere, TITLE_LINE)
+    return "\n".join(lines) if lines else text
 
 
 def _closing(doc, d):
