@@ -71,7 +71,7 @@ def test_starting_a_year_records_that_the_old_one_closed(county):
     from sqlalchemy import select
 
     from pingyi.audit.models import AuditEntry
-    from pingyi.campaigns.services import start_campaign
+    from pingyi.years.lifecycle import start_campaign
     from pingyi.extensions import db
     start_campaign(2027, county)
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.object_type == "campaign",

@@ -18,6 +18,7 @@ from pingyi.extensions import db
 from pingyi.tasks import services as task_services
 from pingyi.timeutil import acting_at
 from pingyi.units.models import Unit
+from pingyi.years import lifecycle
 
 COUNTY = "青山县"
 KEY = ("县国土资源局", "县建设局", "县卫生局", "县劳动人事和社会保障局", "县教育局", "县公安局", "县民政局", "县林业局")
@@ -126,7 +127,7 @@ def _load(progress):
     last.contact_name, last.contact_phone = "刘晓燕", "0791-8321456"
     checklist_services.copy_checklist(None, last)
     task_services.create_plan_tasks(last)
-    campaign_services.set_up_scoring(last)
+    lifecycle.set_up_scoring(last)
     groups = {}
     for i, (name, scope, description, members) in enumerate(GROUPS, 1):
         group = EvaluationGroup(campaign=last, name=name, scope=scope, description=description, sort_order=i)
@@ -159,7 +160,7 @@ def _load(progress):
     db.session.commit()
     history.load(last, units, accounts)
 
-    campaign = campaign_services.start_campaign(2026, last)
+    campaign = lifecycle.start_campaign(2026, last)
     campaign.contact_name, campaign.contact_phone = "刘晓燕", "0791-8321456"
     campaign.notice_number, campaign.notice_date = 3, date(2026, 3, 28)
     for name in SUPERVISED:

@@ -116,19 +116,6 @@ def _setup_page(campaign, option_rows=None, type_rows=None, errors=None, status=
                            set_up=services.is_set_up(campaign)), status
 
 
-@bp.post("/surveys/setup/defaults")
-@role_required(OFFICE)
-def set_up_defaults():
-    try:
-        services.set_up_defaults(campaign_or_404(), current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        flash("已建立默认的测评选项、测评对象类别、问卷和综合评定办法", "success")
-    return redirect(url_for("surveys.setup"))
-
-
 def _save_set(campaign, prefix, name, number, label, length, save, what):
     """Read an option/type table (name, a number, hidden id and version per row), save it, or show it again
     with the message beside the table or the row and everything typed kept."""
