@@ -58,7 +58,7 @@ def test_unit_timeline_hides_who_inspects_it(county, office_client, unit_client)
 
 
 def test_statuses_read_in_chinese_for_every_kind_of_record():
-    from pingyi.audit.labels import OBJECTS, value_label
+    from pingyi.auditlog.labels import OBJECTS, value_label
     assert value_label("status", "verified", "rectification") == "已整改到位"
     assert value_label("status", "sent", "feedback_notice") == "已发送"
     assert value_label("status", "confirmed", "finding") == "已确认"
@@ -107,7 +107,7 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 from openpyxl import load_workbook  # noqa: E402
 
-from pingyi.audit import labels  # noqa: E402
+from pingyi.auditlog import labels  # noqa: E402
 from pingyi.audit.models import AuditEntryImmutable  # noqa: E402
 from pingyi.audit.services import record_event  # noqa: E402
 

@@ -1,11 +1,10 @@
 """Campaign settings, phases, participation (key flag and group), groups and their members."""
 from datetime import date
 
-from flask import g, has_request_context, session
+from flask import abort, g, has_request_context, session
 from sqlalchemy import func, select
 
 from pingyi.audit.services import record, snapshot
-from pingyi.auth.roles import SUPERVISOR
 from pingyi.campaigns.models import (
     GROUP_SCOPE_LABELS,
     MEMBER_ROLE_LABELS,
@@ -20,7 +19,6 @@ from pingyi.campaigns.models import (
 from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
 from pingyi.timeutil import today
-from pingyi.units.models import Unit
 
 
 def current_campaign():
@@ -33,6 +31,14 @@ def current_campaign():
     campaign = campaign or db.session.scalar(select(Campaign).order_by(Campaign.year.desc()).limit(1))
     if has_request_context() and campaign is not None:
         g.current_campaign = campaign
+    return campaign
+
+
+def campaign_or_404():
+    """The current campaign for a view that cannot work without one (a fresh deployment has none)."""
+    campaign = current_campaign()
+    if campaign is None:
+        abort(404)
     return campaign
 
 
@@ -217,27 +223,3 @@ def delete_member(member):
 def supervised_unit_ids(campaign, user):
     return set(db.session.scalars(select(SupervisorAssignment.unit_id).where(
         SupervisorAssignment.campaign_id == campaign.id, SupervisorAssignment.user_id == user.id)))
-
-
-def set_supervised_units(campaign, user, unit_ids):
-    """Assign a supervisor exactly these units for the campaign; each change is audited."""
-    if user.role != SUPERVISOR:
-        raise DomainError("只有义务监督员可以分配联系单位")
-    wanted = set(unit_ids)
-    valid = set(db.session.scalars(select(Unit.id).where(Unit.id.in_(wanted), Unit.active)))
-    if valid != wanted:
-        raise DomainError("所选单位不存在或已停用")
-    current = {a.unit_id: a for a in db.session.scalars(select(SupervisorAssignment).where(
-        SupervisorAssignment.campaign_id == campaign.id, SupervisorAssignment.user_id == user.id))}
-    for unit_id in wanted - set(current):
-        assignment = SupervisorAssignment(campaign_id=campaign.id, user_id=user.id, unit_id=unit_id)
-        db.session.add(assignment)
-        record("create", assignment, summary=f"义务监督员 {user.display_name} 联系 {db.session.get(Unit, unit_id).name}",
-               unit_id=unit_id)
-    for unit_id in set(current) - wanted:
-        assignment = current[unit_id]
-        before = snapshot(assignment)
-        db.session.delete(assignment)
-        record("delete", assignment, before, unit_id=unit_id,
-               summary=f"义务监督员 {user.display_name} 不再联系 {assignment.unit.name}")
-    db.session.commit()

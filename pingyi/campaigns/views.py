@@ -8,10 +8,11 @@ from pingyi.auth.roles import EVALUATOR, OFFICE, role_required
 from pingyi.campaigns import categories, services
 from pingyi.campaigns.forms import GroupForm, MemberForm, NewCampaignForm, SettingsForm
 from pingyi.campaigns.models import Category, EvaluationGroup, GroupMember
+from pingyi.campaigns.services import campaign_or_404
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
 from pingyi.forms import save_versioned
-from pingyi.htmx import campaign_or_404, is_partial
+from pingyi.htmx import is_partial
 
 bp = Blueprint("campaigns", __name__, url_prefix="/admin")
 

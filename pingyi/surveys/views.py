@@ -9,13 +9,12 @@ from sqlalchemy.orm import selectinload
 
 from pingyi import once
 from pingyi.auth.roles import LEADER, OFFICE, SUPERVISOR, role_required
-from pingyi.campaigns.services import current_campaign, supervised_unit_ids
+from pingyi.campaigns.services import campaign_or_404, current_campaign, supervised_unit_ids
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.exact import exact_text, read_number
 from pingyi.extensions import db
 from pingyi.forms import clean_line, clean_text, plain_int
-from pingyi.htmx import campaign_or_404
 from pingyi.surveys import services
 from pingyi.surveys.models import ROUND_LABELS, Ballot, CodeBatch, Questionnaire, TallySheet
 from pingyi.units.models import Unit

@@ -5,11 +5,10 @@ from flask_login import current_user, login_required
 from pingyi import once
 from pingyi.auth.roles import OFFICE, UNIT, role_required
 from pingyi.campaigns.forms import NewCampaignForm
-from pingyi.campaigns.services import current_campaign
+from pingyi.campaigns.services import campaign_or_404, current_campaign
 from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.forms import plain_int
-from pingyi.htmx import campaign_or_404
 from pingyi.years import lifecycle, services
 
 bp = Blueprint("years", __name__)
