@@ -88,17 +88,17 @@ def create_app(overrides=None):
     login_manager.session_protection = "strong"
 
     from pingyi import models  # noqa: F401  (registers every table)
-    from pingyi.audit.views import bp as audit_bp
-    from pingyi.auth.admin_views import bp as users_bp
+    from pingyi.auditlog.views import bp as audit_bp
     from pingyi.auth.views import bp as auth_bp
     from pingyi.backups.views import bp as backups_bp
     from pingyi.campaigns.views import bp as campaigns_bp
-    from pingyi.checklists.unit_views import bp as unit_checklists_bp
     from pingyi.checklists.views import bp as checklists_bp
     from pingyi.cli import cli
     from pingyi.dashboard.views import bp as dashboard_bp
     from pingyi.documents.views import bp as documents_bp
+    from pingyi.documents import letter_views  # noqa: F401  (two letter pages, on the feedback and rectifications blueprints)
     from pingyi.feedback.views import bp as feedback_bp
+    from pingyi.findings.unit_checklist_views import bp as unit_checklists_bp
     from pingyi.findings.views import bp as findings_bp
     from pingyi.health import bp as health_bp
     from pingyi.rectifications.views import bp as rectifications_bp
@@ -109,8 +109,10 @@ def create_app(overrides=None):
     from pingyi.overview.views import bp as overview_bp
     from pingyi.reminders.views import bp as reminders_bp
     from pingyi.years.views import bp as years_bp
+    from pingyi.years import unit_views  # noqa: F401  (a unit's page, on the units blueprint)
     from pingyi.dossier.views import bp as dossier_bp
     from pingyi.units.views import bp as units_bp
+    from pingyi.users.views import bp as users_bp
 
     for blueprint in (auth_bp, dashboard_bp, board_bp, units_bp, unit_checklists_bp, findings_bp, feedback_bp,
                       rectifications_bp, surveys_bp, results_bp, documents_bp, campaigns_bp, checklists_bp, users_bp, audit_bp):

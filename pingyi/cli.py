@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from pingyi import demo
 from pingyi.auth import services as auth_services
 from pingyi.auth.roles import OFFICE
+from pingyi.backups import services as backups
 from pingyi.errors import DomainError
 
 cli = AppGroup("pingyi", help="pingyi 管理命令")
@@ -45,7 +46,6 @@ def load_demo(if_empty):
 @click.option("--keep", type=click.IntRange(min=1), help="只保留最新的 N 个备份，删除更早的")
 def backup(folder, keep):
     """Write one archive (database snapshot, uploaded files, manifest) while the app keeps running."""
-    from pingyi.backups import services as backups
     started = time.monotonic()
     try:
         path = backups.create_backup(folder, keep)
@@ -61,7 +61,6 @@ def backup(folder, keep):
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False))
 def restore(archive):
     """Restore an archive into this empty instance, checking every file's sha256 first."""
-    from pingyi.backups import services as backups
     started = time.monotonic()
     try:
         manifest = backups.restore_backup(archive)

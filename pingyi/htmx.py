@@ -1,5 +1,5 @@
 """Serve a page or, to htmx swaps, only its fragment, from one view."""
-from flask import abort, make_response, render_template, request
+from flask import make_response, render_template, request
 
 
 def is_partial():
@@ -13,12 +13,3 @@ def render(page_template, fragment_template, **context):
     response = make_response(render_template(template, is_fragment=is_partial(), **context))
     response.vary.add("HX-Request-Type")
     return response
-
-
-def campaign_or_404():
-    """The current campaign for a view that cannot work without one (a fresh deployment has none)."""
-    from pingyi.campaigns.services import current_campaign
-    campaign = current_campaign()
-    if campaign is None:
-        abort(404)
-    return campaign

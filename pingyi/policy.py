@@ -1,8 +1,11 @@
 """Who may do what: the one place that decides object-level access."""
 from flask import abort
 from flask_login import current_user
+from sqlalchemy import select
 
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT
+from pingyi.campaigns.models import EvaluationGroup, GroupMember, Participation, SupervisorAssignment
+from pingyi.extensions import db
 
 MANAGE = (OFFICE,)
 # The audit entries a unit may read about itself: inspections, findings under review, who inspects it
@@ -35,10 +38,6 @@ def require_unit(unit_id):
 
 def inspected_unit_ids(user, campaign):
     """Units an evaluator (through its groups) or a supervisor (through assignments) inspects this campaign."""
-    from sqlalchemy import select
-
-    from pingyi.campaigns.models import EvaluationGroup, GroupMember, Participation
-    from pingyi.extensions import db
     if campaign is None:
         return set()
     if user.role == EVALUATOR:
@@ -47,8 +46,8 @@ def inspected_unit_ids(user, campaign):
         return set(db.session.scalars(select(Participation.unit_id).where(
             Participation.campaign_id == campaign.id, Participation.group_id.in_(groups))))
     if user.role == SUPERVISOR:
-        from pingyi.campaigns.services import supervised_unit_ids
-        return supervised_unit_ids(campaign, user)
+        return set(db.session.scalars(select(SupervisorAssignment.unit_id).where(
+            SupervisorAssignment.campaign_id == campaign.id, SupervisorAssignment.user_id == user.id)))
     return set()
 
 

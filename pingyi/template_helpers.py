@@ -3,7 +3,9 @@ from flask_login import current_user
 
 from pingyi import once, policy
 from pingyi.auth import roles
+from pingyi.campaigns.services import current_campaign
 from pingyi.exact import show2, show_exact
+from pingyi.notifications import todo
 from pingyi.timeutil import cn_date, cn_datetime, local, today
 
 
@@ -16,15 +18,12 @@ def install(app):
 
     @app.context_processor
     def globals_():
-        from pingyi.campaigns.services import current_campaign
         campaign = current_campaign() if current_user.is_authenticated else None
         return {"current_campaign": campaign, "roles": roles, "policy": policy, "today": today(),
                 "todo_count": _todo_count, "once_field": once.field}
 
     def _todo_count(items=None):
         """The badge: the page's own to-do list when it has one (the dashboards), else worked out here."""
-        from pingyi.campaigns.services import current_campaign
-        from pingyi.notifications import todo
         if not current_user.is_authenticated:
             return 0
         if items is None:

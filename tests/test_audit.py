@@ -58,7 +58,7 @@ def test_unit_timeline_hides_who_inspects_it(county, office_client, unit_client)
 
 
 def test_statuses_read_in_chinese_for_every_kind_of_record():
-    from pingyi.audit.labels import OBJECTS, value_label
+    from pingyi.auditlog.labels import OBJECTS, value_label
     assert value_label("status", "verified", "rectification") == "已整改到位"
     assert value_label("status", "sent", "feedback_notice") == "已发送"
     assert value_label("status", "confirmed", "finding") == "已确认"
@@ -71,7 +71,7 @@ def test_starting_a_year_records_that_the_old_one_closed(county):
     from sqlalchemy import select
 
     from pingyi.audit.models import AuditEntry
-    from pingyi.campaigns.services import start_campaign
+    from pingyi.years.lifecycle import start_campaign
     from pingyi.extensions import db
     start_campaign(2027, county)
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.object_type == "campaign",
@@ -107,7 +107,7 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 from openpyxl import load_workbook  # noqa: E402
 
-from pingyi.audit import labels  # noqa: E402
+from pingyi.auditlog import labels  # noqa: E402
 from pingyi.audit.models import AuditEntryImmutable  # noqa: E402
 from pingyi.audit.services import record_event  # noqa: E402
 

@@ -43,7 +43,7 @@ MATRIX = {
     "campaigns.save_category": ({"POST"}, {OFFICE}),
     "campaigns.move_category": ({"POST"}, {OFFICE}),
     "campaigns.settings": ({"GET", "POST"}, {OFFICE}),
-    "campaigns.create": ({"POST"}, {OFFICE}),
+    "years.start": ({"POST"}, {OFFICE}),
     "campaigns.groups": ({"GET"}, {OFFICE}),
     "campaigns.create_group": ({"POST"}, {OFFICE}),
     "campaigns.edit_group": ({"GET", "POST"}, {OFFICE}),
@@ -142,7 +142,7 @@ MATRIX = {
     "documents.bulletin": ({"GET"}, EVERYONE),  # units are its addressees
     "surveys.index": ({"GET"}, {OFFICE, SUPERVISOR, LEADER}),
     "surveys.setup": ({"GET"}, {OFFICE}),
-    "surveys.set_up_defaults": ({"POST"}, {OFFICE}),
+    "years.set_up_scoring_defaults": ({"POST"}, {OFFICE}),
     "surveys.save_options": ({"POST"}, {OFFICE}),
     "surveys.save_types": ({"POST"}, {OFFICE}),
     "surveys.questionnaire": ({"GET", "POST"}, {OFFICE}),

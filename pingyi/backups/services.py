@@ -17,9 +17,11 @@ from pathlib import Path, PurePosixPath
 from flask import current_app
 from sqlalchemy import MetaData, create_engine, func, inspect, select, table, text
 
+from pingyi.audit.services import record
 from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.jobs import services as jobs
+from pingyi.jobs.models import Job
 
 FORMAT = 1
 NAME = re.compile(r"^pingyi-backup-\d{8}-\d{6}(-\d+)?\.zip$")
@@ -334,7 +336,6 @@ def _restore_postgres(dump):
 def _close_interrupted_backup(manifest):
     """The snapshot was taken while the backup job that made it was running: in the restored instance
     that job is over (its archive is the one restored), so the worker must not run it again."""
-    from pingyi.jobs.models import Job
     if not inspect(db.engine).has_table("job"):
         return
     for job in db.session.scalars(select(Job).where(Job.kind == "backup", Job.status == "running")):
@@ -353,8 +354,6 @@ def _run_backup(context, keep=None):
 
 def start_backup(user):
     """Queue a backup for the worker (the 立即备份 button); one at a time."""
-    from pingyi.audit.services import record
-    from pingyi.jobs.models import Job
     if db.session.scalar(select(Job.id).where(Job.kind == "backup", Job.status.in_(("queued", "running")))):
         raise DomainError("已有一个备份正在进行，请稍候")
     job = jobs.enqueue("backup", {}, user, total=1)
@@ -364,5 +363,4 @@ def start_backup(user):
 
 
 def recent_backup_jobs(limit=10):
-    from pingyi.jobs.models import Job
     return db.session.scalars(select(Job).where(Job.kind == "backup").order_by(Job.id.desc()).limit(limit)).all()

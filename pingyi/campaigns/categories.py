@@ -7,10 +7,11 @@ from flask import g, has_request_context
 from sqlalchemy import func, select
 
 from pingyi.audit.services import record, snapshot
-from pingyi.campaigns.models import Campaign, Category
+from pingyi.campaigns.models import CATEGORY_LABELS, Campaign, Category
+from pingyi.campaigns.services import current_campaign
 from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
-from pingyi.units.models import CATEGORY_LABELS
+from pingyi.tables import table
 
 MAX_NAME = 50
 
@@ -41,7 +42,6 @@ def label_for(key):
     if has_request_context():
         cached = g.get("category_labels")
         if cached is None:
-            from pingyi.campaigns.services import current_campaign
             cached = g.category_labels = _all_labels(current_campaign())
     else:
         cached = _all_labels(None)
@@ -130,8 +130,9 @@ def move(campaign, category, step, user=None):
 
 def unit_counts(campaign):
     """{key: number of active units} for the category list."""
-    from pingyi.units.models import Unit
-    return dict(db.session.execute(select(Unit.category, func.count()).where(Unit.active).group_by(Unit.category)).all())
+    unit = table("unit")  # units sit above campaigns
+    return dict(db.session.execute(select(unit.c.category, func.count()).where(unit.c.active)
+                                   .group_by(unit.c.category)).all())
 
 
 def match(campaign, label):

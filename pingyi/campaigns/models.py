@@ -9,6 +9,11 @@ from pingyi.extensions import db
 from pingyi.timeutil import utcnow
 
 STATUS_LABELS = {"open": "进行中", "closed": "已结束"}
+CATEGORY_LABELS = {  # the plan's three: the default categories of a new deployment (keys kept by old data)
+    "department": "县政府部门",
+    "institution": "县直企事业单位",
+    "stationed": "驻县单位",
+}
 GROUP_SCOPE_LABELS = {
     "general": "县政府各部门、县直各企事业单位",
     "stationed": "驻县单位",

@@ -1,11 +1,10 @@
 """Campaign settings, phases, participation (key flag and group), groups and their members."""
 from datetime import date
 
-from flask import g, has_request_context, session
+from flask import abort, g, has_request_context, session
 from sqlalchemy import func, select
 
 from pingyi.audit.services import record, snapshot
-from pingyi.auth.roles import SUPERVISOR
 from pingyi.campaigns.models import (
     GROUP_SCOPE_LABELS,
     MEMBER_ROLE_LABELS,
@@ -17,13 +16,9 @@ from pingyi.campaigns.models import (
     Phase,
     SupervisorAssignment,
 )
-from pingyi.checklists import services as checklist_services
 from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
-from pingyi.rectifications import services as rectification_services
-from pingyi.tasks import services as task_services
-from pingyi.timeutil import same_day_in, today
-from pingyi.units.models import Unit
+from pingyi.timeutil import today
 
 
 def current_campaign():
@@ -36,6 +31,14 @@ def current_campaign():
     campaign = campaign or db.session.scalar(select(Campaign).order_by(Campaign.year.desc()).limit(1))
     if has_request_context() and campaign is not None:
         g.current_campaign = campaign
+    return campaign
+
+
+def campaign_or_404():
+    """The current campaign for a view that cannot work without one (a fresh deployment has none)."""
+    campaign = current_campaign()
+    if campaign is None:
+        abort(404)
     return campaign
 
 
@@ -217,103 +220,6 @@ def delete_member(member):
     db.session.commit()
 
 
-def start_campaign(year, source=None, checklist="previous"):
-    """Start the campaign of `year`, copying the source campaign's settings, units, groups and checklist.
-
-    Without a source (the first campaign of a deployment) it takes the plan's defaults, the
-    checklist template and every active unit.
-    """
-    if source is None:
-        campaign = create_campaign(**default_settings(year, "", "县纠正行业不正之风办公室", "纠风办"))
-        checklist_services.load_default_template()  # a fresh deployment has no template yet: the plan's six
-        checklist_services.copy_checklist(None, campaign)
-        task_services.create_plan_tasks(campaign)
-        set_up_scoring(campaign)
-        for unit in db.session.scalars(select(Unit).where(Unit.active)):
-            db.session.add(Participation(campaign=campaign, unit=unit, is_key=False))
-        db.session.commit()
-        return campaign
-    if year <= source.year:
-        raise DomainError(f"新年度应晚于 {source.year} 年")
-    settings = default_settings(year, source.county_name, source.office_full_name, source.doc_prefix)
-    settings.update(office_name=source.office_name, contact_name=source.contact_name,
-                    contact_phone=source.contact_phone)
-    campaign = create_campaign(**settings)
-    for old_phase, phase in zip(source.phases, campaign.phases):
-        phase.name = old_phase.name
-        phase.start_date = same_day_in(old_phase.start_date, year)
-        phase.end_date = same_day_in(old_phase.end_date, year)
-    for key in ("report_deadline", "round1_start", "round1_end", "round2_start", "round2_end"):
-        setattr(campaign, key, same_day_in(getattr(source, key), year))
-    group_map = {}
-    for old in source.groups:
-        group = EvaluationGroup(campaign=campaign, name=old.name, scope=old.scope,
-                                description=old.description, sort_order=old.sort_order)
-        db.session.add(group)
-        for m in list(old.members):
-            group.members.append(GroupMember(name=m.name, title=m.title, member_role=m.member_role,
-                                             user_id=m.user_id, sort_order=m.sort_order))
-        group_map[old.id] = group
-    previous = {p.unit_id: p for p in source.participations}
-    for unit in db.session.scalars(select(Unit).where(Unit.active)):
-        old = previous.get(unit.id)
-        db.session.add(Participation(campaign=campaign, unit=unit, is_key=bool(old and old.is_key),
-                                     group=group_map.get(old.group_id) if old else None))
-    if checklist != "previous":
-        checklist_services.load_default_template()
-    checklist_services.copy_checklist(source.id if checklist == "previous" else None, campaign)
-    task_services.create_plan_tasks(campaign, source)
-    set_up_scoring(campaign, source)
-    for old in db.session.scalars(select(SupervisorAssignment).where(SupervisorAssignment.campaign_id == source.id)):
-        if old.unit.active and old.user.active:
-            db.session.add(SupervisorAssignment(campaign_id=campaign.id, user_id=old.user_id, unit_id=old.unit_id))
-    rectification_services.carry_over(source, campaign)
-    source_before = snapshot(source)
-    source.status = "closed"
-    record("update", source, source_before, summary=f"{source.year}年度评议结束（已开始 {year} 年度）")
-    if has_request_context():
-        g.pop("current_campaign", None)
-    db.session.flush()
-    what = "检查清单" if checklist == "previous" else "（检查清单取自模板）"
-    record("create", campaign, summary=f"新建 {campaign.title}（复制 {source.year} 年度的单位、评议组、义务监督员分工和{what}）")
-    db.session.commit()
-    return campaign
-
-
-def set_up_scoring(campaign, source=None):
-    """The campaign's questionnaires and scoring rules, copied from the source campaign or the defaults."""
-    from pingyi.campaigns import categories
-    from pingyi.results import services as results
-    from pingyi.surveys import services as surveys
-    categories.set_up(campaign, source)
-    surveys.set_up(campaign, source)
-    results.set_up(campaign, source)
-
-
 def supervised_unit_ids(campaign, user):
     return set(db.session.scalars(select(SupervisorAssignment.unit_id).where(
         SupervisorAssignment.campaign_id == campaign.id, SupervisorAssignment.user_id == user.id)))
-
-
-def set_supervised_units(campaign, user, unit_ids):
-    """Assign a supervisor exactly these units for the campaign; each change is audited."""
-    if user.role != SUPERVISOR:
-        raise DomainError("只有义务监督员可以分配联系单位")
-    wanted = set(unit_ids)
-    valid = set(db.session.scalars(select(Unit.id).where(Unit.id.in_(wanted), Unit.active)))
-    if valid != wanted:
-        raise DomainError("所选单位不存在或已停用")
-    current = {a.unit_id: a for a in db.session.scalars(select(SupervisorAssignment).where(
-        SupervisorAssignment.campaign_id == campaign.id, SupervisorAssignment.user_id == user.id))}
-    for unit_id in wanted - set(current):
-        assignment = SupervisorAssignment(campaign_id=campaign.id, user_id=user.id, unit_id=unit_id)
-        db.session.add(assignment)
-        record("create", assignment, summary=f"义务监督员 {user.display_name} 联系 {db.session.get(Unit, unit_id).name}",
-               unit_id=unit_id)
-    for unit_id in set(current) - wanted:
-        assignment = current[unit_id]
-        before = snapshot(assignment)
-        db.session.delete(assignment)
-        record("delete", assignment, before, unit_id=unit_id,
-               summary=f"义务监督员 {user.display_name} 不再联系 {assignment.unit.name}")
-    db.session.commit()

@@ -8,10 +8,11 @@ from pingyi.auth.roles import EVALUATOR, OFFICE, role_required
 from pingyi.campaigns import categories, services
 from pingyi.campaigns.forms import GroupForm, MemberForm, NewCampaignForm, SettingsForm
 from pingyi.campaigns.models import Category, EvaluationGroup, GroupMember
+from pingyi.campaigns.services import campaign_or_404
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
 from pingyi.forms import save_versioned
-from pingyi.htmx import campaign_or_404, is_partial
+from pingyi.htmx import is_partial
 
 bp = Blueprint("campaigns", __name__, url_prefix="/admin")
 
@@ -39,28 +40,6 @@ def settings():
     return render_template("campaigns/settings.html", form=form, campaign=campaign, conflict=conflict,
                            campaigns=services.list_campaigns(), new_form=NewCampaignForm(
                                year=campaign.year + 1)), 422 if failed else 200
-
-
-@bp.post("/campaigns")
-@role_required(OFFICE)
-@once.guard
-def create():
-    """Start next year's campaign from the current one."""
-    source = services.current_campaign()
-    form = NewCampaignForm()
-    if form.validate_on_submit():
-        try:
-            campaign = services.start_campaign(form.year.data, source, form.checklist.data)
-        except DomainError as e:
-            db.session.rollback()
-            form.year.errors.append(str(e))
-        else:
-            copied = f"已复制 {source.year} 年度的单位、评议组和检查清单" if source else "已载入默认检查清单和全部在用单位"
-            flash(f"已开始“{campaign.title}”，{copied}，请核对各项设置和阶段日期")
-            return redirect(url_for("campaigns.settings"))
-    message = "；".join(e for errors in form.errors.values() for e in errors)
-    flash(f"未能开始新年度评议：{message}", "error")
-    return redirect(url_for("campaigns.settings"))
 
 
 def _member_form(formdata=None, member=None):

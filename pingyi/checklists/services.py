@@ -2,11 +2,14 @@
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from pingyi import policy
 from pingyi.audit.services import record, snapshot
+from pingyi.campaigns.models import Campaign
 from pingyi.checklists.models import ASSESSMENT_KINDS, POLARITY_LABELS, RATING_LABELS, Assessment, CheckItem, Dimension
 from pingyi.errors import DomainError, StaleEdit, check_version
 from pingyi.extensions import db
 from pingyi.files.services import check_upload, store_file
+from pingyi.tables import count_rows
 from pingyi.timeutil import today, utcnow
 
 DEFAULT_CHECKLIST = (
@@ -95,13 +98,10 @@ def save_dimension(campaign_id, dim, version, name):
 
 
 def delete_dimension(dim):
-    from pingyi.feedback.models import FeedbackItem
-    from pingyi.findings.models import Finding
-    from pingyi.surveys.models import SurveyQuestion
-    if (db.session.scalar(select(func.count(Finding.id)).where(Finding.dimension_id == dim.id))
-            or db.session.scalar(select(func.count(FeedbackItem.id)).where(FeedbackItem.dimension_id == dim.id))):
+    # findings, feedback and surveys are above the checklist: their tables are read by name
+    if count_rows("finding", dimension_id=dim.id) or count_rows("feedback_item", dimension_id=dim.id):
         raise DomainError(f"“{dim.name}”下已有问题记录，不能删除")
-    if db.session.scalar(select(func.count(SurveyQuestion.id)).where(SurveyQuestion.dimension_id == dim.id)):
+    if count_rows("survey_question", dimension_id=dim.id):
         raise DomainError(f"测评问卷中有关于“{dim.name}”的问题，请先在“测评 → 问卷与选项设置”中改为其他方面或删除该问题")
     if dim.items:
         raise DomainError(f"“{dim.name}”下还有 {len(dim.items)} 个检查项，请先删除检查项")
@@ -130,9 +130,8 @@ def save_item(dim, item, version, text, polarity):
 
 def delete_item(item):
     """Delete a check item nobody has rated yet (ratings and findings refer to it)."""
-    from pingyi.findings.models import Finding
     used = db.session.scalar(select(func.count(Assessment.id)).where(Assessment.item_id == item.id))
-    used += db.session.scalar(select(func.count(Finding.id)).where(Finding.item_id == item.id))
+    used += count_rows("finding", item_id=item.id)
     if used:
         raise DomainError("该检查项已有自查、评价或问题记录，不能删除；可修改其内容")
     before = snapshot(item)
@@ -220,7 +219,6 @@ def may_edit(user, kind, unit, campaign):
     """(allowed, why not) for `user` editing this side of the unit's checklist: the self-check is the
     unit's (and the office's on its behalf), closed to the unit after phase 2; the rating is for the
     office, the unit's evaluation group and its assigned supervisors."""
-    from pingyi import policy
     if kind == "self":
         if not policy.can_self_check(user, unit.id):
             return False, "自查由被评议单位填写"
@@ -239,7 +237,6 @@ def save_assessment(unit, item, kind, user, rating, explanation, version, upload
     user may (may_edit). A save made from an outdated row is refused with the other person's saved value
     attached, so nothing anyone typed is lost; evidence files are added to those already there.
     """
-    from pingyi.campaigns.models import Campaign
     allowed, why_not = may_edit(user, kind, unit, db.session.get(Campaign, item.dimension.campaign_id))
     if not allowed:
         raise DomainError(why_not)

@@ -7,6 +7,9 @@ from pingyi.auth.models import User
 from pingyi.auth.roles import UNIT
 from pingyi.campaigns.models import EvaluationGroup, GroupMember, Participation, SupervisorAssignment
 from pingyi.campaigns.services import current_phase
+from pingyi.checklists.models import Assessment
+from pingyi.checklists.models import CheckItem
+from pingyi.checklists.models import Dimension
 from pingyi.extensions import db
 from pingyi.tasks import services as task_services
 from pingyi.campaigns.categories import labels as category_labels
@@ -65,7 +68,6 @@ def evaluator_overview(campaign, user):
 
 def review_progress(campaign, unit_ids):
     """How many of the campaign's check items the evaluators have rated for each unit: {"rated": {id: n}, "items": N}."""
-    from pingyi.checklists.models import Assessment, CheckItem, Dimension
     items = select(CheckItem.id).join(Dimension).where(Dimension.campaign_id == campaign.id)
     rated = dict(db.session.execute(
         select(Assessment.unit_id, func.count(func.distinct(Assessment.item_id)))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from pingyi.audit.services import record
-from pingyi.campaigns.models import Participation
+from pingyi.campaigns.models import Campaign, Participation
 from pingyi.checklists.services import dimensions
 from pingyi.documents import builders, render
 from pingyi.documents.models import KIND_LABELS, LETTER_KINDS, DocumentBatch, IssuedDocument
@@ -22,7 +22,9 @@ from pingyi.feedback.services import next_letter_number
 from pingyi.findings.models import METHOD_LABELS, Inspection
 from pingyi.jobs import services as jobs
 from pingyi.rectifications import services as rectification_services
-from pingyi.tasks.services import filtered_units
+from pingyi.results import services as results
+from pingyi.results.models import MARK_LABELS
+from pingyi.tasks.services import filtered_units, overdue_pairs
 from pingyi.timeutil import cn_date, local, today, utcnow
 from pingyi.units.models import Unit
 
@@ -179,7 +181,6 @@ def rectification_data(campaign, unit, deadline=None, number=None, on=None):
 
 def reminder_data(campaign, unit, deadline=None, number=None, on=None):
     """催办通知: the unit's tasks past their deadline, feedback notices not signed, problems not answered."""
-    from pingyi.tasks.services import overdue_pairs
     on = on or today()
     tasks = [(t.title, cn_date(t.due_date), (on - t.due_date).days) for t, _ in overdue_pairs(campaign, unit, on)]
     sent = db.session.scalars(select(FeedbackNotice).where(
@@ -218,8 +219,6 @@ def bulletin_number(campaign, version):
 def bulletin_data(campaign):
     """评议结果通报 from the latest published results: the published ranking groups, grades, the notable
     problems (confirmed findings, by dimension, the most frequent first) and the year's requirements."""
-    from pingyi.results import services as results
-    from pingyi.results.models import MARK_LABELS
     version = results.latest_version(campaign)
     if version is None:
         raise DocumentMissing("评议结果尚未发布：请先在“结果”页面发布评议结果，再生成通报")
@@ -418,7 +417,6 @@ def _run_batch(context, batch_id, campaign_id, unit_ids):
     record (who, when, filter, sha256 and size of the zip, units skipped and why). A unit whose document
     cannot be built is skipped with the reason (listed on the page and in 未生成的单位说明.txt); the others
     are still built. Runs again from the start when a restarted worker takes the job over."""
-    from pingyi.campaigns.models import Campaign
     batch = db.session.get(DocumentBatch, batch_id)
     campaign = db.session.get(Campaign, campaign_id)
     units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))}

@@ -7,12 +7,13 @@ from flask_login import current_user, login_required
 from pingyi import policy
 from pingyi.campaigns import services as campaign_services
 from pingyi.auth.roles import OFFICE, UNIT, role_required
+from pingyi.campaigns.services import campaign_or_404
 from pingyi.documents import render as layout, services
 from pingyi.documents.models import KIND_LABELS, LETTER_KINDS, UNIT_KINDS, DocumentBatch, IssuedDocument
 from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.forms import plain_int
-from pingyi.htmx import campaign_or_404, render
+from pingyi.htmx import render
 from pingyi.results.services import latest_version
 from pingyi.campaigns.categories import labels as category_labels
 from pingyi.units.models import Unit

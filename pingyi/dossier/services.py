@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from pingyi.audit.services import record
+from pingyi.campaigns.models import Campaign
 from pingyi.documents import services as documents
 from pingyi.documents.models import DocumentBatch, IssuedDocument
 from pingyi.errors import DomainError
@@ -205,7 +206,6 @@ def start_dossier_batch(campaign, user, unit_ids, run_async=True):
 def _run_dossier_batch(context, batch_id, campaign_id, unit_ids):
     """Build the dossiers into one zip, reporting progress; runs again from the start when a restarted
     worker takes the job over."""
-    from pingyi.campaigns.models import Campaign
     batch = db.session.get(DocumentBatch, batch_id)
     campaign = db.session.get(Campaign, campaign_id)
     units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))}

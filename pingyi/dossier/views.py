@@ -5,10 +5,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user, login_required
 
 from pingyi.auth.roles import OFFICE, UNIT, role_required
+from pingyi.campaigns.services import campaign_or_404
 from pingyi.dossier import services
 from pingyi.errors import DomainError
 from pingyi.extensions import db
-from pingyi.htmx import campaign_or_404
 from pingyi.tasks.services import filtered_units
 from pingyi.units.models import Unit
 

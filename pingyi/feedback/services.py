@@ -12,6 +12,7 @@ from pingyi.extensions import db
 from pingyi.feedback.assessment import overall_assessment
 from pingyi.feedback.models import ROUND_LABELS, FeedbackItem, FeedbackNotice
 from pingyi.findings.models import Finding, Opinion
+from pingyi.tables import table
 from pingyi.timeutil import cn_datetime, today, utcnow
 from pingyi.units.models import Unit
 
@@ -133,11 +134,11 @@ def regenerate_overall(notice, version, user):
 def next_letter_number(campaign):
     """The next number of the year's 函 register: feedback notices, 整改通知书 and 催办通知 share it, given in
     the order of sending."""
-    from pingyi.documents.models import IssuedDocument
+    issued = table("issued_document")  # the documents' register: documents sit above feedback
     last = max(db.session.scalar(select(func.max(FeedbackNotice.doc_number)).where(
         FeedbackNotice.campaign_id == campaign.id)) or 0,
-        db.session.scalar(select(func.max(IssuedDocument.doc_number)).where(
-            IssuedDocument.campaign_id == campaign.id)) or 0)
+        db.session.scalar(select(func.max(issued.c.doc_number)).where(
+            issued.c.campaign_id == campaign.id)) or 0)
     return last + 1
 
 

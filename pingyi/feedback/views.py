@@ -5,15 +5,15 @@ from flask_login import current_user, login_required
 from pingyi import once, policy
 from pingyi.auth.roles import OFFICE, UNIT, role_required
 from pingyi.campaigns.models import EvaluationGroup
+from pingyi.campaigns.services import campaign_or_404
 from pingyi.checklists.services import dimensions
-from pingyi.documents import services as document_services
 from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.feedback import services
 from pingyi.feedback.forms import ItemForm, NoticeForm
 from pingyi.feedback.models import ROUND_LABELS, FeedbackItem, FeedbackNotice
 from pingyi.forms import plain_int, save_versioned
-from pingyi.htmx import campaign_or_404, render
+from pingyi.htmx import render
 from pingyi.tasks.services import filtered_units
 from pingyi.units.models import Unit
 
@@ -115,16 +115,6 @@ def _show(notice, notice_form=None, item_forms=None, new_form=None, error=None, 
 @login_required
 def show(notice_id):
     return _show(_notice(notice_id))
-
-
-@bp.get("/<int:notice_id>/preview")
-@login_required
-def preview(notice_id):
-    """The notice laid out as the printed document (评议意见反馈通知书)."""
-    notice = _notice(notice_id)
-    campaign = campaign_or_404()
-    return render_template("feedback/preview.html", notice=notice, campaign=campaign,
-                           text=document_services.feedback_notice_text(campaign, notice))
 
 
 @bp.post("/<int:notice_id>")

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from pingyi import once, policy
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, STAFF, SUPERVISOR, role_required
+from pingyi.campaigns.services import campaign_or_404
 from pingyi.checklists.models import CheckItem
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError
@@ -14,7 +15,8 @@ from pingyi.findings import services
 from pingyi.findings.forms import FindingEntry, InspectionForm, ReasonForm
 from pingyi.findings.models import METHOD_LABELS, SEVERITY_LABELS, STATUS_LABELS, Finding, Inspection, Opinion
 from pingyi.forms import clean_text, plain_int
-from pingyi.htmx import campaign_or_404, is_partial, render
+from pingyi.htmx import is_partial, render
+from pingyi.tasks.services import filtered_units
 from pingyi.timeutil import today
 from pingyi.campaigns.categories import labels as category_labels
 from pingyi.units.models import Unit
@@ -60,7 +62,6 @@ def _my_drafts(campaign):
 
 def _unit_choices(campaign):
     """Units the user may record findings for (all for office and leaders' filters)."""
-    from pingyi.tasks.services import filtered_units
     stmt = select(Unit).where(Unit.id.in_(filtered_units(campaign))).order_by(Unit.category, Unit.sort_order)
     if current_user.role in (EVALUATOR, SUPERVISOR):
         stmt = stmt.where(Unit.id.in_(policy.inspected_unit_ids(current_user, campaign) or {0}))

@@ -3,8 +3,9 @@ from flask import Blueprint, request
 
 from pingyi.auth.roles import LEADER, OFFICE, role_required
 from pingyi.campaigns import categories
+from pingyi.campaigns.services import campaign_or_404
 from pingyi.forms import plain_int
-from pingyi.htmx import campaign_or_404, render
+from pingyi.htmx import render
 from pingyi.overview import services
 
 bp = Blueprint("overview", __name__)

@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 from pingyi import policy
 from pingyi.audit.services import record, snapshot
 from pingyi.auth.roles import OFFICE, SUPERVISOR, UNIT
+from pingyi.campaigns.models import Campaign
 from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem, FeedbackNotice
@@ -169,7 +170,6 @@ def recheck(rect, user, result, note, checked_on):
 
 
 def _campaign(rect):
-    from pingyi.campaigns.models import Campaign
     return db.session.get(Campaign, rect.campaign_id)
 
 

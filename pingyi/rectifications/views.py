@@ -4,20 +4,19 @@ from flask_login import current_user, login_required
 
 from pingyi import once, policy
 from pingyi.auth.roles import OFFICE, SUPERVISOR, UNIT, role_required
+from pingyi.campaigns.services import campaign_or_404
 from pingyi.checklists.services import dimensions
-from pingyi.documents import services as document_services
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem
 from pingyi.files.services import read_limited
 from pingyi.forms import clean_text, plain_int
-from pingyi.htmx import campaign_or_404, render
+from pingyi.htmx import render
 from pingyi.rectifications import services
 from pingyi.rectifications.forms import (
     AnswerForm,
     DecisionForm,
     ExtensionForm,
-    LetterForm,
     RecheckForm,
     UpdateForm,
     VerifyForm,
@@ -198,41 +197,6 @@ def decide_extension(extension_id):
     else:
         flash("已处理延期申请")
     return redirect(url_for("rectifications.show", rect_id=rect.id))
-
-
-@bp.get("/units/<int:unit_id>/commitment")
-@login_required
-def commitment(unit_id):
-    """The unit's commitment letter: its content from the 整改计划并承诺 items, the scan, its filing."""
-    _visible_unit(unit_id)
-    return _commitment_page(db.get_or_404(Unit, unit_id), LetterForm(formdata=None))
-
-
-@bp.post("/units/<int:unit_id>/commitment")
-@role_required(UNIT)
-def submit_commitment(unit_id):
-    _visible_unit(unit_id)
-    unit = db.get_or_404(Unit, unit_id)
-    form = LetterForm()
-    try:
-        services.submit_letter(campaign_or_404(), unit, current_user, _uploads(form.files))
-    except DomainError as e:
-        db.session.rollback()
-        form.files.errors = [str(e)]
-        return _commitment_page(unit, form, 422)
-    flash("已提交承诺书扫描件，等待纠风办备案")
-    return redirect(url_for("rectifications.commitment", unit_id=unit.id))
-
-
-def _commitment_page(unit, form, status=200):
-    campaign = campaign_or_404()
-    try:  # the screen shows the letter from the same data the Word file is built from
-        text = document_services.commitment_data(campaign, unit)
-    except document_services.DocumentMissing:
-        text = None
-    return render_template("rectifications/commitment.html", unit=unit, campaign=campaign, form=form,
-                           letter=services.letter_for(campaign, unit), items=services.letter_rows(campaign, unit),
-                           text=text), status
 
 
 @bp.post("/units/<int:unit_id>/commitment/file")

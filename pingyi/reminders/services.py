@@ -4,7 +4,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from pingyi.audit.services import record
@@ -14,14 +14,52 @@ from pingyi.documents.models import IssuedDocument
 from pingyi.documents.services import _store
 from pingyi.errors import DomainError
 from pingyi.extensions import db
+from pingyi.feedback.models import FeedbackItem, FeedbackNotice
 from pingyi.feedback.services import next_letter_number
+from pingyi.rectifications.models import Rectification
 from pingyi.reminders.docx import reminder_docx
 from pingyi.reminders.models import METHOD_LABELS, Reminder, ReminderNotice
 from pingyi.tasks import services as task_services
-from pingyi.timeutil import cn_date, local, today
-from pingyi.todo.services import overdue_rectifications, unanswered_items, unsigned_notices
+from pingyi.timeutil import cn_date, local, today, utcnow
 
 NOTE_MAX = 500
+
+
+def unsigned_notices(campaign, unit_ids=None, days=None):
+    """Sent notices without a receipt; with `days`, only those sent more than that many days ago."""
+    stmt = (select(FeedbackNotice).where(FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.status == "sent",
+                                         FeedbackNotice.received_at.is_(None))
+            .options(selectinload(FeedbackNotice.unit)).order_by(FeedbackNotice.sent_at))
+    if days is not None:
+        stmt = stmt.where(FeedbackNotice.sent_at < utcnow() - timedelta(days=days))
+    if unit_ids is not None:
+        stmt = stmt.where(FeedbackNotice.unit_id.in_(unit_ids))
+    return db.session.scalars(stmt).all()
+
+
+def unanswered_items(campaign, unit_ids=None):
+    """Items of signed notices that have no answer yet, oldest deadline first."""
+    stmt = (select(FeedbackItem).join(FeedbackNotice)
+            .outerjoin(Rectification, Rectification.item_id == FeedbackItem.id)
+            .where(FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.status == "sent",
+                   FeedbackNotice.received_at.is_not(None), Rectification.id.is_(None))
+            .options(selectinload(FeedbackItem.notice).selectinload(FeedbackNotice.unit))
+            .order_by(FeedbackNotice.answer_deadline, FeedbackItem.sort_order))
+    if unit_ids is not None:
+        stmt = stmt.where(FeedbackNotice.unit_id.in_(unit_ids))
+    return db.session.scalars(stmt).all()
+
+
+def overdue_rectifications(campaign, unit_ids=None):
+    """Answered (or failed) rectifications past their deadline, the extension included."""
+    stmt = (select(Rectification).join(FeedbackItem, FeedbackItem.id == Rectification.item_id)
+            .where(Rectification.campaign_id == campaign.id, Rectification.status.in_(("answered", "failed")),
+                   func.coalesce(Rectification.deadline, FeedbackItem.deadline) < today())
+            .options(selectinload(Rectification.unit), selectinload(Rectification.item))
+            .order_by(func.coalesce(Rectification.deadline, FeedbackItem.deadline), Rectification.id))
+    if unit_ids is not None:
+        stmt = stmt.where(Rectification.unit_id.in_(unit_ids))
+    return db.session.scalars(stmt).all()
 
 
 def overdue_work(campaign, on=None, unit_id=None):

@@ -7,10 +7,10 @@ from flask_login import current_user, login_required
 
 from pingyi import policy
 from pingyi.auth.roles import LEADER, OFFICE, role_required
+from pingyi.campaigns.services import campaign_or_404
 from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.forms import plain_int
-from pingyi.htmx import campaign_or_404
 from pingyi.reminders import services
 from pingyi.reminders.models import METHOD_LABELS
 from pingyi.units.models import Unit

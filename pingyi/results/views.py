@@ -6,13 +6,13 @@ from flask_login import current_user
 from pingyi import policy
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT, role_required
 from pingyi.campaigns.categories import labels as category_labels
+from pingyi.campaigns.services import campaign_or_404
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.exact import exact_text, parse_exact
 from pingyi.extensions import db
 from pingyi.findings.models import SEVERITY_LABELS
 from pingyi.forms import clean_text, cleaned_form, plain_int
-from pingyi.htmx import campaign_or_404
 from pingyi.results import services
 from pingyi.results import settings as settings_form
 from pingyi.results.groups import KEY_RULES, uncovered

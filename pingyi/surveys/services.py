@@ -94,17 +94,6 @@ def set_up(campaign, source=None):
     db.session.add(q)
 
 
-def set_up_defaults(campaign, user):
-    """The office's button for a campaign that has neither questionnaires nor scoring rules yet."""
-    from pingyi.campaigns.services import set_up_scoring
-    from pingyi.results.services import config_for
-    if is_set_up(campaign) and config_for(campaign) is not None:
-        raise DomainError("本年度的测评问卷和综合评定办法已经建立")
-    set_up_scoring(campaign)
-    record("update", campaign, summary="按默认设置建立本年度测评问卷和综合评定办法", actor=user)
-    db.session.commit()
-
-
 # ---- set-up edits -------------------------------------------------------------------------------------
 
 def _used_option_ids(campaign_id):

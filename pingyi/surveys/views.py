@@ -9,13 +9,12 @@ from sqlalchemy.orm import selectinload
 
 from pingyi import once
 from pingyi.auth.roles import LEADER, OFFICE, SUPERVISOR, role_required
-from pingyi.campaigns.services import current_campaign, supervised_unit_ids
+from pingyi.campaigns.services import campaign_or_404, current_campaign, supervised_unit_ids
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.exact import exact_text, read_number
 from pingyi.extensions import db
 from pingyi.forms import clean_line, clean_text, plain_int
-from pingyi.htmx import campaign_or_404
 from pingyi.surveys import services
 from pingyi.surveys.models import ROUND_LABELS, Ballot, CodeBatch, Questionnaire, TallySheet
 from pingyi.units.models import Unit
@@ -114,19 +113,6 @@ def _setup_page(campaign, option_rows=None, type_rows=None, errors=None, status=
     return render_template("surveys/setup.html", campaign=campaign, option_rows=option_rows, type_rows=type_rows,
                            errors=errors or {}, questionnaires=services.questionnaires(campaign.id),
                            set_up=services.is_set_up(campaign)), status
-
-
-@bp.post("/surveys/setup/defaults")
-@role_required(OFFICE)
-def set_up_defaults():
-    try:
-        services.set_up_defaults(campaign_or_404(), current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        flash("已建立默认的测评选项、测评对象类别、问卷和综合评定办法", "success")
-    return redirect(url_for("surveys.setup"))
 
 
 def _save_set(campaign, prefix, name, number, label, length, save, what):

@@ -8,13 +8,13 @@ from flask_login import current_user, login_required
 
 from pingyi import images, once, policy
 from pingyi.auth.roles import OFFICE, UNIT, role_required
-from pingyi.campaigns.services import current_campaign
+from pingyi.campaigns.services import campaign_or_404, current_campaign
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
 from pingyi.files.models import StoredFile
 from pingyi.files.services import file_path, read_limited
 from pingyi.forms import plain_int, save_versioned
-from pingyi.htmx import campaign_or_404, is_partial, render
+from pingyi.htmx import is_partial, render
 from pingyi.tasks import services
 from pingyi.tasks.forms import ReturnForm, SubmitForm, TaskForm
 from pingyi.tasks.models import STATUS_LABELS, Submission, Task

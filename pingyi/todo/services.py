@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from pingyi import policy
@@ -11,10 +11,10 @@ from pingyi.auth.roles import EVALUATOR, OFFICE, SUPERVISOR, UNIT
 from pingyi.checklists.models import Assessment, CheckItem, Dimension
 from pingyi.errors import DomainError
 from pingyi.extensions import db
-from pingyi.feedback.models import FeedbackItem, FeedbackNotice
 from pingyi.findings.models import Finding, Inspection, Opinion
 from pingyi.rectifications.models import CommitmentLetter, Extension, RecheckRecord, Rectification
 from pingyi.reminders.models import Reminder
+from pingyi.reminders.services import overdue_rectifications, unanswered_items, unsigned_notices
 from pingyi.surveys.services import double_entry_state
 from pingyi.tasks import services as task_services
 from pingyi.tasks.models import Submission, Task
@@ -69,31 +69,6 @@ def _materials(campaign, user):
                  url_for("board.show", task_id=s.task_id, unit=s.unit_id), submission=s) for s in subs]
 
 
-def unsigned_notices(campaign, unit_ids=None, days=None):
-    """Sent notices without a receipt; with `days`, only those sent more than that many days ago."""
-    stmt = (select(FeedbackNotice).where(FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.status == "sent",
-                                         FeedbackNotice.received_at.is_(None))
-            .options(selectinload(FeedbackNotice.unit)).order_by(FeedbackNotice.sent_at))
-    if days is not None:
-        stmt = stmt.where(FeedbackNotice.sent_at < utcnow() - timedelta(days=days))
-    if unit_ids is not None:
-        stmt = stmt.where(FeedbackNotice.unit_id.in_(unit_ids))
-    return db.session.scalars(stmt).all()
-
-
-def unanswered_items(campaign, unit_ids=None):
-    """Items of signed notices that have no answer yet, oldest deadline first."""
-    stmt = (select(FeedbackItem).join(FeedbackNotice)
-            .outerjoin(Rectification, Rectification.item_id == FeedbackItem.id)
-            .where(FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.status == "sent",
-                   FeedbackNotice.received_at.is_not(None), Rectification.id.is_(None))
-            .options(selectinload(FeedbackItem.notice).selectinload(FeedbackNotice.unit))
-            .order_by(FeedbackNotice.answer_deadline, FeedbackItem.sort_order))
-    if unit_ids is not None:
-        stmt = stmt.where(FeedbackNotice.unit_id.in_(unit_ids))
-    return db.session.scalars(stmt).all()
-
-
 def _unsigned(campaign, user):
     days = current_app.config["FEEDBACK_RECEIPT_DAYS"]
     return [_row(n.unit, f"{n.round_label}评议意见反馈通知书", f"发出已超过 {days} 天", local(n.sent_at).date(),
@@ -133,18 +108,6 @@ def _letters(campaign, user):
     units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_([x.unit_id for x in letters])))}
     return [_row(units[x.unit_id], "整改承诺书（已上传签章件）", "", local(x.submitted_at).date() if x.submitted_at else None,
                  url_for("rectifications.commitment", unit_id=x.unit_id)) for x in letters]
-
-
-def overdue_rectifications(campaign, unit_ids=None):
-    """Answered (or failed) rectifications past their deadline, the extension included."""
-    stmt = (select(Rectification).join(FeedbackItem, FeedbackItem.id == Rectification.item_id)
-            .where(Rectification.campaign_id == campaign.id, Rectification.status.in_(("answered", "failed")),
-                   func.coalesce(Rectification.deadline, FeedbackItem.deadline) < today())
-            .options(selectinload(Rectification.unit), selectinload(Rectification.item))
-            .order_by(func.coalesce(Rectification.deadline, FeedbackItem.deadline), Rectification.id))
-    if unit_ids is not None:
-        stmt = stmt.where(Rectification.unit_id.in_(unit_ids))
-    return db.session.scalars(stmt).all()
 
 
 def _rect_rows(rects):

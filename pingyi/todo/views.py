@@ -3,10 +3,11 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from pingyi.auth.roles import OFFICE, role_required
+from pingyi.campaigns.services import campaign_or_404
 from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.forms import plain_int
-from pingyi.htmx import campaign_or_404, render
+from pingyi.htmx import render
 from pingyi.tasks.models import Submission
 from pingyi.tasks.services import return_submission
 from pingyi.todo import services

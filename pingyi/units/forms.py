@@ -3,6 +3,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from pingyi.campaigns.categories import label_for, labels
+from pingyi.campaigns.services import current_campaign
 from pingyi.forms import Form
 from pingyi.units.models import CATEGORY_LABELS
 
@@ -25,8 +27,6 @@ class UnitForm(Form):
     def __init__(self, *args, **kwargs):
         """The category choices are the current campaign's active categories (and a unit's retired one)."""
         super().__init__(*args, **kwargs)
-        from pingyi.campaigns.categories import label_for, labels
-        from pingyi.campaigns.services import current_campaign
         choices = labels(current_campaign(), include_retired=False)
         unit = kwargs.get("obj")
         if unit is not None and unit.category and unit.category not in choices:

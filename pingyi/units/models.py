@@ -4,14 +4,11 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from pingyi.campaigns.categories import label_for
+from pingyi.campaigns.models import CATEGORY_LABELS
 from pingyi.extensions import db
 from pingyi.timeutil import utcnow
 
-CATEGORY_LABELS = {  # the plan's three: the default categories of a new deployment (keys kept by old data)
-    "department": "县政府部门",
-    "institution": "县直企事业单位",
-    "stationed": "驻县单位",
-}
 CATEGORY_BY_LABEL = {label: key for key, label in CATEGORY_LABELS.items()}
 
 
@@ -38,5 +35,4 @@ class Unit(db.Model):
     @property
     def category_label(self):
         """The name of the unit's category in the current campaign (categories are data: pingyi.campaigns.categories)."""
-        from pingyi.campaigns.categories import label_for
         return label_for(self.category)

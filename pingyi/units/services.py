@@ -14,9 +14,11 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import func, or_, select
 
 from pingyi.audit.services import record, snapshot
+from pingyi.auth.roles import SUPERVISOR
 from pingyi.campaigns import categories
 from pingyi.campaigns.categories import same_name
-from pingyi.campaigns.models import Participation
+from pingyi.campaigns.models import Participation, SupervisorAssignment
+from pingyi.campaigns.services import current_campaign
 from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
 from pingyi.text import clean_line, clean_text
@@ -86,7 +88,6 @@ def _check_values(values, unit_id=None, campaign=None):
 
 
 def _latest_campaign():
-    from pingyi.campaigns.services import current_campaign
     return current_campaign()
 
 
@@ -393,3 +394,27 @@ def kept_file(token):
 def discard_kept(token):
     if _TOKEN.match(token or ""):
         (_preview_dir() / token).unlink(missing_ok=True)
+
+
+def set_supervised_units(campaign, user, unit_ids):
+    """Assign a supervisor exactly these units for the campaign; each change is audited."""
+    if user.role != SUPERVISOR:
+        raise DomainError("只有义务监督员可以分配联系单位")
+    wanted = set(unit_ids)
+    valid = set(db.session.scalars(select(Unit.id).where(Unit.id.in_(wanted), Unit.active)))
+    if valid != wanted:
+        raise DomainError("所选单位不存在或已停用")
+    current = {a.unit_id: a for a in db.session.scalars(select(SupervisorAssignment).where(
+        SupervisorAssignment.campaign_id == campaign.id, SupervisorAssignment.user_id == user.id))}
+    for unit_id in wanted - set(current):
+        assignment = SupervisorAssignment(campaign_id=campaign.id, user_id=user.id, unit_id=unit_id)
+        db.session.add(assignment)
+        record("create", assignment, summary=f"义务监督员 {user.display_name} 联系 {db.session.get(Unit, unit_id).name}",
+               unit_id=unit_id)
+    for unit_id in set(current) - wanted:
+        assignment = current[unit_id]
+        before = snapshot(assignment)
+        db.session.delete(assignment)
+        record("delete", assignment, before, unit_id=unit_id,
+               summary=f"义务监督员 {user.display_name} 不再联系 {assignment.unit.name}")
+    db.session.commit()

@@ -1,29 +1,22 @@
-"""The unit list, a unit's page, and the office's unit administration (edit, import, export)."""
+"""The unit list and the office's unit administration (edit, import, export).
+
+A unit's page (units.show, /units/<id>) draws on every area: it is in pingyi/years/unit_views.py, on this blueprint."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from pingyi import once, policy
-from pingyi.audit.models import AuditEntry
-from pingyi.audit.services import search_entries
-from pingyi.auth.models import User
+from pingyi import once
 from pingyi.auth.roles import OFFICE, STAFF, UNIT, role_required
 from pingyi.campaigns import services as campaign_services
 from pingyi.campaigns.categories import labels as category_labels
 from pingyi.campaigns.categories import same_name
-from pingyi.documents import services as document_services
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
 from pingyi.forms import plain_int, save_versioned
 from pingyi.htmx import is_partial, render
-from pingyi.rectifications import services as rectification_services
-from pingyi.tasks import services as task_services
 from pingyi.timeutil import today
 from pingyi.units import services
 from pingyi.units.forms import ImportForm, ParticipationForm, UnitForm
 from pingyi.units.models import Unit
-from pingyi.years.unit_page import unit_page
 
 bp = Blueprint("units", __name__)
 
@@ -70,30 +63,6 @@ def _participation_form(campaign, part, formdata=None):
         form.group_id.data = part.group_id or 0
         form.version.data = part.version
     return form
-
-
-@bp.get("/units/<int:unit_id>")
-@login_required
-def show(unit_id):
-    policy.require_unit(unit_id)
-    unit = db.get_or_404(Unit, unit_id)
-    campaign = campaign_services.current_campaign()
-    part = campaign_services.participation(campaign, unit) if campaign else None
-    liaisons = db.session.scalars(select(User).where(User.unit_id == unit.id, User.role == UNIT)).all()
-    work = policy.can_see_unit_work(current_user, unit.id, campaign)
-    only = policy.UNIT_TIMELINE if current_user.role == UNIT else () if work else ("unit", "participation")
-    timeline = db.session.scalars(search_entries(unit_id=unit.id, only_types=only).limit(50)
-                                  .options(selectinload(AuditEntry.user))).all()
-    tasks = task_services.unit_tasks(campaign, unit) if campaign and part else []
-    story = rectification_services.unit_story(campaign, unit) if campaign and work else []
-    letter = rectification_services.letter_for(campaign, unit) if campaign else None
-    issued = document_services.issued_documents(campaign, unit.id, limit=20) if campaign and work else []
-    return render_template("units/show.html", unit=unit, campaign=campaign, part=part, liaisons=liaisons,
-                           timeline=timeline, tasks=tasks, story=story, letter=letter, issued=issued, work=work,
-                           r_states={i.rectification.id: rectification_services.rect_state(i.rectification)
-                                     for i in story if i.rectification},
-                           phase=campaign_services.current_phase(campaign) if campaign else None,
-                           **unit_page(campaign, unit, current_user))
 
 
 @bp.route("/admin/units/new", methods=["GET", "POST"])

@@ -1,11 +1,15 @@
 """/years: the campaigns by year; /years/<year> looks at one (a past year read-only, every page with it)."""
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from pingyi.auth.roles import UNIT
-from pingyi.campaigns.services import current_campaign
+from pingyi import once
+from pingyi.auth.roles import OFFICE, UNIT, role_required
+from pingyi.campaigns.forms import NewCampaignForm
+from pingyi.campaigns.services import campaign_or_404, current_campaign
+from pingyi.errors import DomainError
+from pingyi.extensions import db
 from pingyi.forms import plain_int
-from pingyi.years import services
+from pingyi.years import lifecycle, services
 
 bp = Blueprint("years", __name__)
 # What a signed-in person may still post while looking at a past year.
@@ -35,6 +39,42 @@ def show(year):
     unit_id = current_user.unit_id if current_user.role == UNIT else None
     return render_template("years/show.html", year_campaign=campaign, latest=latest,
                            read_only=services.is_read_only(campaign), **services.year_summary(campaign, unit_id))
+
+
+@bp.post("/admin/campaigns")
+@role_required(OFFICE)
+@once.guard
+def start():
+    """Start next year's campaign from the current one (the form is on the campaign settings page)."""
+    source = current_campaign()
+    form = NewCampaignForm()
+    if form.validate_on_submit():
+        try:
+            campaign = lifecycle.start_campaign(form.year.data, source, form.checklist.data)
+        except DomainError as e:
+            db.session.rollback()
+            form.year.errors.append(str(e))
+        else:
+            copied = f"已复制 {source.year} 年度的单位、评议组和检查清单" if source else "已载入默认检查清单和全部在用单位"
+            flash(f"已开始“{campaign.title}”，{copied}，请核对各项设置和阶段日期")
+            return redirect(url_for("campaigns.settings"))
+    message = "；".join(e for errors in form.errors.values() for e in errors)
+    flash(f"未能开始新年度评议：{message}", "error")
+    return redirect(url_for("campaigns.settings"))
+
+
+@bp.post("/surveys/setup/defaults")
+@role_required(OFFICE)
+def set_up_scoring_defaults():
+    """The survey set-up page's button: the default questionnaires and scoring rules for this year."""
+    try:
+        lifecycle.set_up_scoring_defaults(campaign_or_404(), current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        flash("已建立默认的测评选项、测评对象类别、问卷和综合评定办法", "success")
+    return redirect(url_for("surveys.setup"))
 
 
 @bp.before_app_request

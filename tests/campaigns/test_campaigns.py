@@ -12,6 +12,7 @@ from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.units import services as unit_services
+from pingyi.years import lifecycle
 from tests.conftest import unit_named, user
 
 
@@ -97,14 +98,14 @@ def test_new_campaign_copies_units_groups_and_checklist(county, office_client):
 
 def test_new_campaign_must_be_a_later_year(county):
     with pytest.raises(DomainError, match="新年度应晚于 2026 年"):
-        services.start_campaign(2026, current_campaign())
+        lifecycle.start_campaign(2026, current_campaign())
 
 
 def test_first_campaign_of_a_fresh_deployment(empty_app):
     unit_services.create_unit({"name": "县档案局", "category": "department"})
     from pingyi.checklists.services import load_default_template
     load_default_template()
-    campaign = services.start_campaign(2026)
+    campaign = lifecycle.start_campaign(2026)
     assert len(campaign.participations) == 1 and len(dimensions(campaign.id)) == 6
 
 

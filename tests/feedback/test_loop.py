@@ -7,7 +7,7 @@ import time_machine
 from sqlalchemy import select
 
 from pingyi.auth.models import User
-from pingyi.campaigns.services import current_campaign, start_campaign
+from pingyi.campaigns.services import current_campaign
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError
 from pingyi.extensions import db
@@ -18,6 +18,7 @@ from pingyi.findings.services import confirm_finding
 from pingyi.notifications import todo
 from pingyi.rectifications import services as rect
 from pingyi.rectifications.models import Rectification
+from pingyi.years.lifecycle import start_campaign
 from tests.conftest import unit_named, user
 
 PDF = [("整改佐证.pdf", b"%PDF-1.4 evidence")]

@@ -9,13 +9,14 @@ from sqlalchemy import func, select
 from pingyi.campaigns import categories
 from pingyi.campaigns.categories import same_name
 from pingyi.campaigns.models import Category
-from pingyi.campaigns.services import participation, start_campaign
+from pingyi.campaigns.services import participation
 from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.results import services as results
 from pingyi.results.groups import describe, group_index, normalize, overlap, uncovered
 from pingyi.units import services as units
 from pingyi.units.models import Unit
+from pingyi.years.lifecycle import start_campaign
 from tests.conftest import unit_named
 
 HEADER = ["单位名称", "类别", "重点评议部门"]

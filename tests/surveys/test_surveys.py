@@ -228,7 +228,7 @@ def test_option_form_shows_errors_next_to_the_row(county, office_client):
 
 
 def test_a_new_campaign_copies_the_surveys_with_its_own_dimensions(county):
-    from pingyi.campaigns.services import start_campaign
+    from pingyi.years.lifecycle import start_campaign
     from pingyi.results.services import config_for
     new = start_campaign(2027, county)
     qs = services.questionnaires(new.id)

@@ -129,7 +129,7 @@ def test_task_with_submissions_cannot_be_deleted_but_an_empty_one_can(county):
 
 
 def test_new_campaign_gets_the_task_list(county):
-    from pingyi.campaigns.services import start_campaign
+    from pingyi.years.lifecycle import start_campaign
     new = start_campaign(2027, current_campaign())
     tasks = services.campaign_tasks(new.id)
     assert len(tasks) == 17 and tasks[-1].due_date.year == 2027

@@ -7,7 +7,7 @@ confirmed receipt of its notice, so it is flagged; the other units spread over t
 from datetime import date, datetime, timedelta
 
 from pingyi.checklists.services import dimensions
-from pingyi.demo_board import _pdf
+from pingyi.demo.board import _pdf
 from pingyi.feedback import services as feedback
 from pingyi.rectifications import services as rect
 from pingyi.timeutil import acting_at

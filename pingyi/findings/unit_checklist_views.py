@@ -1,4 +1,6 @@
-"""A unit's six-dimension checklist: self-check and evaluators' rating side by side, edited row by row."""
+"""A unit's six-dimension checklist: self-check and evaluators' rating side by side, edited row by row.
+
+It shows each item's confirmed findings beside the ratings, so it sits here above the checklist area."""
 import json
 
 from flask import Blueprint, abort, flash, redirect, request, url_for

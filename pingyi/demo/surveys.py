@@ -11,6 +11,7 @@ import random
 from datetime import datetime
 
 from pingyi.extensions import db
+from pingyi.findings.models import Opinion
 from pingyi.findings.services import confirm_opinion
 from pingyi.results import services as results
 from pingyi.surveys import services as surveys
@@ -114,7 +115,6 @@ def load(campaign, units, accounts, supervised):
             surveys.answer_with_code(code, answers, COMMENTS[n // 4] if n in (0, 4) else "")
 
     with acting_at(_at(11, 24, 17)):
-        from pingyi.findings.models import Opinion
         first_comment = db.session.scalar(db.select(Opinion).where(Opinion.source == "survey").order_by(Opinion.id))
         confirm_opinion(first_comment, office)
 

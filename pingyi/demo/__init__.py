@@ -6,18 +6,19 @@ from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from pingyi import demo_board, demo_feedback, demo_findings, demo_history, demo_surveys, demo_trust
 from pingyi.auth import services as auth_services
 from pingyi.auth.models import User
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT
 from pingyi.campaigns import services as campaign_services
 from pingyi.campaigns.models import EvaluationGroup, GroupMember, Participation, SupervisorAssignment
 from pingyi.checklists import services as checklist_services
+from pingyi.demo import board, feedback, findings, history, surveys, trust
 from pingyi.documents import services as document_services
 from pingyi.extensions import db
 from pingyi.tasks import services as task_services
 from pingyi.timeutil import acting_at
 from pingyi.units.models import Unit
+from pingyi.years import lifecycle
 
 COUNTY = "青山县"
 KEY = ("县国土资源局", "县建设局", "县卫生局", "县劳动人事和社会保障局", "县教育局", "县公安局", "县民政局", "县林业局")
@@ -126,7 +127,7 @@ def _load(progress):
     last.contact_name, last.contact_phone = "刘晓燕", "0791-8321456"
     checklist_services.copy_checklist(None, last)
     task_services.create_plan_tasks(last)
-    campaign_services.set_up_scoring(last)
+    lifecycle.set_up_scoring(last)
     groups = {}
     for i, (name, scope, description, members) in enumerate(GROUPS, 1):
         group = EvaluationGroup(campaign=last, name=name, scope=scope, description=description, sort_order=i)
@@ -157,23 +158,23 @@ def _load(progress):
         for member, (_, _, _, username) in zip(group.members, next(g[3] for g in GROUPS if g[0] == group.name)):
             member.user_id = accounts[username].id if username else None
     db.session.commit()
-    demo_history.load(last, units, accounts)
+    history.load(last, units, accounts)
 
-    campaign = campaign_services.start_campaign(2026, last)
+    campaign = lifecycle.start_campaign(2026, last)
     campaign.contact_name, campaign.contact_phone = "刘晓燕", "0791-8321456"
     campaign.notice_number, campaign.notice_date = 3, date(2026, 3, 28)
     for name in SUPERVISED:
         db.session.add(SupervisorAssignment(campaign_id=campaign.id, user=accounts["supervisor"], unit=units[name]))
     db.session.commit()
     progress("任务看板和各单位提交的材料…")
-    demo_board.load(campaign, units, liaisons, accounts["office"])
+    board.load(campaign, units, liaisons, accounts["office"])
     progress("检查记录和发现的问题…")
-    demo_findings.load(campaign, units, accounts)
+    findings.load(campaign, units, accounts)
     progress("反馈通知书和整改答复…")
-    demo_feedback.load(campaign, units, liaisons, accounts)
+    feedback.load(campaign, units, liaisons, accounts)
     progress("满意度测评和评议结果…")
-    demo_surveys.load(campaign, units, accounts, SUPERVISED)
-    demo_trust.load(accounts)
+    surveys.load(campaign, units, accounts, SUPERVISED)
+    trust.load(accounts)
     with acting_at(datetime(2026, 11, 20, 16, 10)):  # the office printed the key units' notices in one zip
         document_services.start_batch(campaign, "feedback-notice", accounts["office"], key="1", run_async=False)
     return campaign

@@ -13,6 +13,7 @@ from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.forms import plain_int, save_versioned
 from pingyi.htmx import render
+from pingyi.units import services as unit_services
 from pingyi.units.models import Unit
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
@@ -137,7 +138,7 @@ def supervised_units(user_id):
         abort(404)
     ids = [plain_int(v) for v in request.form.getlist("unit_id") if plain_int(v) is not None]
     try:
-        campaign_services.set_supervised_units(campaign, user, ids)
+        unit_services.set_supervised_units(campaign, user, ids)
     except DomainError as e:
         db.session.rollback()
         flash(str(e), "error")

@@ -5,7 +5,8 @@ from flask import Blueprint, request, send_file
 from sqlalchemy import select
 from werkzeug.http import parse_options_header
 
-from pingyi.audit import labels, services
+from pingyi.audit import services
+from pingyi.auditlog import labels
 from pingyi.auth.models import User
 from pingyi.auth.roles import LEADER, OFFICE, role_required
 from pingyi.extensions import db

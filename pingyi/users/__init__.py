@@ -1,0 +1,1 @@
+"""User administration (the office): accounts, roles, passwords, sessions, a supervisor's units."""
