@@ -224,7 +224,7 @@ def _url(app, rule, role):
         values["name"] = _backup_name()
     if rule.endpoint.startswith("documents."):
         values["kind"] = "feedback-notice"  # a document type there, a checklist side elsewhere
-        values["kind"] = {"documents.issue_letter": "reminder", "documents.preview": "notice"}.get(
+        values["kind"] = {"documents.issue_letter": "rectification-notice", "documents.preview": "notice"}.get(
             rule.endpoint, values["kind"])
         if rule.endpoint == "documents.page_image":
             values.update(_page_image(app))
