@@ -29,6 +29,7 @@ MATRIX = {
     "auth.end_session": ({"POST"}, EVERYONE),  # only one's own sessions end (service-checked)
     "auth.end_other_sessions": ({"POST"}, EVERYONE),
     "dashboard.index": ({"GET"}, EVERYONE),
+    "dashboard.home": ({"GET"}, EVERYONE),
     "units.index": ({"GET"}, EVERYONE),  # a unit user is redirected to its own page
     "units.show": ({"GET"}, STAFF | {UNIT_OWN}),
     "units.export": ({"GET"}, STAFF),
