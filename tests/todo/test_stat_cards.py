@@ -97,3 +97,11 @@ def test_reminders_heading_counts_the_units_listed(county, client_for):
     page = client_for("office").get("/reminders").text
     count = int(re.search(r"逾期未办事项（(\d+) 个单位）", page).group(1))
     assert count == page.count('class="card reminder-unit"') > 0
+
+
+def test_results_unit_card_counts_the_rows_of_the_results_tables(county, client_for):
+    page = client_for("office").get("/results").text
+    match = re.search(r'<a class="stat" href="#results-tables" data-count="units"><span class="num">(\d+)</span>', page)
+    tables = element(page, "results-tables").split('class="card">', 1)[0]
+    rows = sum(len(re.findall(r"<tr[ >]", body.split("</tbody>", 1)[0])) for body in tables.split("<tbody>")[1:])
+    assert match and int(match.group(1)) == rows > 0
