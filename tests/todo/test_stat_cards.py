@@ -105,3 +105,16 @@ def test_results_unit_card_counts_the_rows_of_the_results_tables(county, client_
     tables = element(page, "results-tables").split('class="card">', 1)[0]
     rows = sum(len(re.findall(r"<tr[ >]", body.split("</tbody>", 1)[0])) for body in tables.split("<tbody>")[1:])
     assert match and int(match.group(1)) == rows > 0
+
+
+def test_matrix_totals_open_the_units_confirmed_problems(county, client_for):
+    office = client_for("office")
+    page = office.get("/findings/matrix").text
+    links = re.findall(r'<td class="cell total"><a href="([^"]+)">(\d+)</a>', page)
+    assert links
+    for href, count in links[:3]:
+        listed = office.get(unescape(href)).text
+        total = re.search(r"共 (\d+) 条", listed)
+        body = listed.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+        rows = int(total.group(1)) if total else len(re.findall(r"<tr[ >]", body)) - body.count("colspan=")
+        assert rows == int(count), href
