@@ -29,6 +29,7 @@ MATRIX = {
     "auth.end_session": ({"POST"}, EVERYONE),  # only one's own sessions end (service-checked)
     "auth.end_other_sessions": ({"POST"}, EVERYONE),
     "dashboard.index": ({"GET"}, EVERYONE),
+    "dashboard.home": ({"GET"}, EVERYONE),
     "units.index": ({"GET"}, EVERYONE),  # a unit user is redirected to its own page
     "units.show": ({"GET"}, STAFF | {UNIT_OWN}),
     "units.export": ({"GET"}, STAFF),
@@ -224,7 +225,7 @@ def _url(app, rule, role):
         values["name"] = _backup_name()
     if rule.endpoint.startswith("documents."):
         values["kind"] = "feedback-notice"  # a document type there, a checklist side elsewhere
-        values["kind"] = {"documents.issue_letter": "reminder", "documents.preview": "notice"}.get(
+        values["kind"] = {"documents.issue_letter": "rectification-notice", "documents.preview": "notice"}.get(
             rule.endpoint, values["kind"])
         if rule.endpoint == "documents.page_image":
             values.update(_page_image(app))

@@ -14,7 +14,7 @@ bp = Blueprint("auth", __name__)
 def _safe_next(target):
     if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
         return target
-    return url_for("dashboard.index")
+    return url_for("dashboard.home")
 
 
 def _begin(user):
@@ -27,7 +27,7 @@ def _begin(user):
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("dashboard.index"))
+        return redirect(url_for("dashboard.home"))
     form = LoginForm()
     error = None
     if form.validate_on_submit():
@@ -66,7 +66,7 @@ def password():
         else:
             _begin(user)
             flash("密码已修改；该账号在其他设备上的登录均已结束")
-            return redirect(url_for("dashboard.index"))
+            return redirect(url_for("dashboard.home"))
     status = 422 if form.errors else 200
     return render_template("auth/password.html", form=form), status
 

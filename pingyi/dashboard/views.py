@@ -1,8 +1,8 @@
 """The dashboard: one page, figures chosen by the signed-in role."""
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from pingyi.auth.roles import EVALUATOR, SUPERVISOR, UNIT
+from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT
 from pingyi.campaigns.forms import NewCampaignForm
 from pingyi.campaigns.services import current_campaign, phase_state
 from pingyi.dashboard import services
@@ -19,6 +19,16 @@ def notifications():
     return render_template("dashboard/notifications.html", todo=todo(current_user, current_campaign()))
 
 
+@bp.get("/home")
+@login_required
+def home():
+    """Where signing in lands: the overview for the office and the leader once there is a year, else the dashboard."""
+    if current_user.role in (OFFICE, LEADER) and current_campaign() is not None:
+        return redirect(url_for("overview.index"))
+    return redirect(url_for("dashboard.index"))
+
+
+@bp.get("/dashboard")
 @bp.get("/")
 @login_required
 def index():

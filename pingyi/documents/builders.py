@@ -213,29 +213,45 @@ def rectification_notice_docx(d):
 
 
 def reminder_docx(d):
-    """催办通知 (信函格式): what a unit has left undone (tasks past their deadline, an unsigned feedback
-    notice, problems not answered), a new deadline and whom to ask."""
+    """催办通知 (信函格式): to one unit what it has left undone (tasks past their deadline, unsigned feedback
+    notices, problems not answered, rectifications past their deadline), or, without `unit`, one county-wide
+    letter listing every lagging unit; a new deadline and whom to ask."""
     doc = OfficialDocument()
     doc.letter_header(d["org"], d["number"])
-    doc.title(_title_lines(f"关于督促{d['unit']}限期完成政风行风评议有关工作的函"))
-    doc.addressee(f"{d['unit']}：")
     cited = f"（{d['notice_number']}）" if d["notice_number"] else ""
-    doc.paragraph(f"按照《关于开展{d['year']}年度政风行风评议工作的通知》{cited}要求，各单位应按时完成评议各阶段工作。"
-                  f"经查，截至{d['as_of']}，你单位下列工作尚未完成：")
-    section = iter(range(1, 10))
-    if d["tasks"]:
-        doc.heading2(f"（{numeral(next(section))}）逾期未完成的工作。")
-        for n, (task, deadline, days) in enumerate(d["tasks"], 1):
-            doc.paragraph(f"{n}.{task.rstrip('。')}（完成时限：{deadline}，已逾期{days}天）。")
-    if d["unsigned"]:
-        doc.heading2(f"（{numeral(next(section))}）未签收的反馈通知书。",
-                     "、".join(d["unsigned"]) + "已发送你单位，至今未签收。")
-    if d["unanswered"]:
-        doc.heading2(f"（{numeral(next(section))}）未答复整改的问题。",
-                     f"反馈通知书所列{len(d['unanswered'])}个问题尚未逐条答复整改措施：" +
-                     "；".join(p.rstrip("。；") for p in d["unanswered"]) + "。")
-    doc.paragraph(f"请你单位高度重视，于{d['deadline']}前完成上述工作，并将完成情况报{d['office_short']}。"
-                  "逾期仍未完成的，将在全县通报，并在年度评议结果中予以扣分。")
+    basis = (f"按照《关于开展{d['year']}年度政风行风评议工作的通知》{cited}要求，各单位应按时完成评议各阶段工作。"
+             f"经查，截至{d['as_of']}，")
+    if not d["unit"]:
+        doc.title(_title_lines("关于督促有关单位限期完成政风行风评议有关工作的函"))
+        doc.addressee("各有关单位：")
+        doc.paragraph(basis + f"仍有{len(d['units'])}个单位存在逾期未完成的工作（见下表）。")
+        doc.table(["序号", "单位", "逾期事项", "最长逾期天数"],
+                  [[str(n), name, f"{count}项", f"{days}天"] for n, (name, count, days) in enumerate(d["units"], 1)],
+                  [700, 4800, 1600, 1745])
+        doc.paragraph(f"请上述单位高度重视，于{d['deadline']}前完成逾期工作，并将完成情况报{d['office_short']}。"
+                      "逾期仍未完成的，将在全县通报，并在年度评议结果中予以扣分。")
+    else:
+        doc.title(_title_lines(f"关于督促{d['unit']}限期完成政风行风评议有关工作的函"))
+        doc.addressee(f"{d['unit']}：")
+        doc.paragraph(basis + "你单位下列工作尚未完成：")
+        section = iter(range(1, 10))
+        if d["tasks"]:
+            doc.heading2(f"（{numeral(next(section))}）逾期未完成的工作。")
+            for n, (task, deadline, days) in enumerate(d["tasks"], 1):
+                doc.paragraph(f"{n}.{task.rstrip('。')}（完成时限：{deadline}，已逾期{days}天）。")
+        if d["unsigned"]:
+            doc.heading2(f"（{numeral(next(section))}）未签收的反馈通知书。",
+                         "、".join(d["unsigned"]) + "已发送你单位，至今未签收。")
+        if d["unanswered"]:
+            doc.heading2(f"（{numeral(next(section))}）未答复整改的问题。",
+                         f"反馈通知书所列{len(d['unanswered'])}个问题已过答复期限，尚未逐条答复整改措施：" +
+                         "；".join(p.rstrip("。；") for p in d["unanswered"]) + "。")
+        if d.get("rects"):
+            doc.heading2(f"（{numeral(next(section))}）逾期未完成的整改。")
+            for n, (problem, deadline, days) in enumerate(d["rects"], 1):
+                doc.paragraph(f"{n}.{problem.rstrip('。；')}（整改时限：{deadline}，已逾期{days}天）。")
+        doc.paragraph(f"请你单位高度重视，于{d['deadline']}前完成上述工作，并将完成情况报{d['office_short']}。"
+                      "逾期仍未完成的，将在全县通报，并在年度评议结果中予以扣分。")
     doc.signature(d["office"], d["date"])
     if d["contact"]:
         doc.note(f"（联系人：{d['contact']}，电话：{d['phone']}）")

@@ -15,7 +15,6 @@ KIND_LABELS = {
     "commitment": "整改承诺书",
     "bulletin": "评议结果通报",
     "reminder": "催办通知",
-    "reminder-notice": "催办通知",
     "dossier": "一户一档",
 }
 UNIT_KINDS = ("feedback-notice", "rectification-notice", "commitment")

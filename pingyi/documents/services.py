@@ -21,10 +21,11 @@ from pingyi.feedback.models import FeedbackItem, FeedbackNotice
 from pingyi.feedback.services import next_letter_number
 from pingyi.findings.models import METHOD_LABELS, Inspection
 from pingyi.jobs import services as jobs
+from pingyi.overdue import overdue_groups
 from pingyi.rectifications import services as rectification_services
 from pingyi.results import services as results
 from pingyi.results.models import MARK_LABELS
-from pingyi.tasks.services import filtered_units, overdue_pairs
+from pingyi.tasks.services import filtered_units
 from pingyi.timeutil import cn_date, local, today, utcnow
 from pingyi.units.models import Unit
 
@@ -179,23 +180,25 @@ def rectification_data(campaign, unit, deadline=None, number=None, on=None):
         "items": items, "deadline": cn_date(deadline or on + timedelta(days=15)), "date": on, "cc": ["县纪委"]}
 
 
-def reminder_data(campaign, unit, deadline=None, number=None, on=None):
-    """催办通知: the unit's tasks past their deadline, feedback notices not signed, problems not answered."""
+def reminder_data(campaign, unit=None, deadline=None, number=None, on=None):
+    """催办通知: what the 催办 page lists as overdue for the unit (tasks, notices not signed in time, problems
+    past their answer deadline, rectifications past theirs; pingyi.overdue), or without `unit` every lagging
+    unit with its count."""
     on = on or today()
-    tasks = [(t.title, cn_date(t.due_date), (on - t.due_date).days) for t, _ in overdue_pairs(campaign, unit, on)]
-    sent = db.session.scalars(select(FeedbackNotice).where(
-        FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.unit_id == unit.id, FeedbackNotice.status == "sent")
-        .options(selectinload(FeedbackNotice.items).selectinload(FeedbackItem.rectification))
-        .order_by(FeedbackNotice.sent_at)).all()
-    unsigned = [f"《关于{unit.name}政风行风评议意见的反馈通知书》（{n.number_label(campaign.doc_prefix)}）"
-                for n in sent if n.received_at is None]
-    unanswered = [i.problem for n in sent if n.received_at is not None for i in n.items if i.rectification is None]
-    if not (tasks or unsigned or unanswered):
-        raise DocumentMissing(f"{unit.name}没有逾期的工作，无需催办")
+    groups = overdue_groups(campaign, on=on, unit_id=unit.id if unit else None)
+    if not groups:
+        raise DocumentMissing(f"{unit.name if unit else '全县'}目前没有逾期未办的事项，无需催办")
+    items = groups[0]["items"] if unit else []
+
+    def of(kind):
+        return [(what, cn_date(due), days) for k, what, due, days in items if k == kind]
     return _letter(campaign) | {
-        "number": letter_number(campaign, number), "unit": unit.name, "as_of": cn_date(on), "tasks": tasks,
-        "unsigned": unsigned, "unanswered": unanswered, "deadline": cn_date(deadline or on + timedelta(days=7)),
-        "date": on, "contact": campaign.contact_name, "phone": campaign.contact_phone}
+        "number": letter_number(campaign, number), "unit": unit.name if unit else None, "as_of": cn_date(on),
+        "tasks": of("任务"), "unsigned": [what for what, _, _ in of("未签收")],
+        "unanswered": [what for what, _, _ in of("未答复")], "rects": of("整改逾期"),
+        "units": [(g["unit"].name, len(g["items"]), g["days"]) for g in groups] if unit is None else [],
+        "deadline": cn_date(deadline or on + timedelta(days=7)), "date": on,
+        "contact": campaign.contact_name, "phone": campaign.contact_phone}
 
 
 def commitment_data(campaign, unit):
@@ -298,18 +301,21 @@ def _store(data, folder="documents"):
     return name
 
 
-def issue(kind, campaign, unit, user, deadline=None):
+def issue(kind, campaign, unit, user, deadline=None, commit=True):
     """The office issues a document: build it, keep a frozen copy and enter it in the issued-documents
     register (type, unit, who, when, sha256, size). The 整改通知书 and the 催办通知 take the next 函 number
     of the register they share with the feedback notices, and the new deadline the office sets."""
     options = {}
     if kind in LETTER_KINDS:
         if deadline is None or deadline <= today():
-            raise DomainError("请设定新的整改时限（须晚于今天）")
+            raise DomainError(f"请设定新的{'整改' if kind == 'rectification-notice' else '完成'}时限（须晚于今天）")
         options = {"deadline": deadline, "number": next_letter_number(campaign)}
     data = build(kind, campaign, unit, **options)
+    name = filename(kind, campaign, unit)
+    if options:  # numbered letters: several a year to the same unit, told apart by their number
+        name = f"{unit.name if unit else '全县'}_{KIND_LABELS[kind]}_{campaign.year}_{options['number']}号.docx"
     doc = IssuedDocument(campaign_id=campaign.id, unit_id=unit.id if unit else None, kind=kind,
-                         filename=filename(kind, campaign, unit), stored_name=_store(data),
+                         filename=name, stored_name=_store(data),
                          sha256=hashlib.sha256(data).hexdigest(), size=len(data),
                          created_by_id=user.id if user else None, doc_number=options.get("number"),
                          deadline=options.get("deadline"))
@@ -317,7 +323,8 @@ def issue(kind, campaign, unit, user, deadline=None):
     db.session.flush()
     number = f"（{letter_number(campaign, doc.doc_number)}）" if doc.doc_number else ""
     record("create", doc, unit_id=doc.unit_id, actor=user, summary=f"印发{doc.kind_label}{number}（{doc.filename}）")
-    db.session.commit()
+    if commit:  # the 催办 page commits the notice together with its 催办 record
+        db.session.commit()
     return doc, data
 
 

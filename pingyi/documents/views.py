@@ -114,10 +114,11 @@ def unit_document(unit_id, kind):
 @bp.post(f"/units/<int:unit_id>/documents/{UNIT_DOCUMENT}")
 @role_required(OFFICE)
 def issue_letter(unit_id, kind):
-    """Issue a 整改通知书 or 催办通知: the next 函 number and the new deadline the office sets."""
+    """Issue a 整改通知书: the next 函 number and the new deadline the office sets. 催办通知 are issued through
+    /reminders/notice, which also records the 催办."""
     campaign = campaign_or_404()
     unit = db.get_or_404(Unit, unit_id)
-    if kind not in LETTER_KINDS:
+    if kind != "rectification-notice":
         abort(404)
     try:
         deadline = datetime.date.fromisoformat(request.form.get("deadline", ""))

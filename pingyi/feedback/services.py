@@ -265,6 +265,24 @@ def receipt_overdue(notice, now=None):
     return now - notice.sent_at > timedelta(days=current_app.config["FEEDBACK_RECEIPT_DAYS"])
 
 
+# The overview's stat cards: which rows (units) each counts; a card opens the overview showing only those.
+OVERVIEW_CARDS = {
+    "sent": ("已发送", lambda r: r["notice"] is not None),
+    "received": ("已签收", lambda r: r["notice"] is not None and r["notice"].received_at is not None),
+    "overdue": ("超期未签收", lambda r: bool(r["overdue"])),
+    "drafts": ("草稿", lambda r: r["draft"] is not None),
+    "waiting": ("有待反馈问题的单位", lambda r: bool(r["waiting"])),
+}
+
+
+def overview_cards(rows, show=""):
+    """({card: count} over all rows, the rows the card `show` counts, or all rows)."""
+    counts = {key: sum(1 for r in rows if keep(r)) for key, (_, keep) in OVERVIEW_CARDS.items()}
+    if show in OVERVIEW_CARDS:
+        rows = [r for r in rows if OVERVIEW_CARDS[show][1](r)]
+    return counts, rows
+
+
 def overview(campaign, round_, unit_ids):
     """Per unit of `unit_ids` (a select): its latest sent notice of the round, its unsent draft (kept apart, so
     a draft never hides a sent notice), the findings still to feed back and whether a new draft makes sense."""

@@ -45,13 +45,13 @@ def index():
     unit_ids = filtered_units(campaign, group_id=group_id)
     if current_user.role in ("evaluator", "supervisor"):
         unit_ids = unit_ids.where(Unit.id.in_(policy.inspected_unit_ids(current_user, campaign) or {0}))
-    rows = services.overview(campaign, round_, unit_ids)
-    summary = {"sent": sum(1 for r in rows if r["notice"]),
-               "received": sum(1 for r in rows if r["notice"] and r["notice"].received_at),
-               "overdue": sum(1 for r in rows if r["overdue"]), "drafts": sum(1 for r in rows if r["draft"]),
-               "waiting": sum(1 for r in rows if r["waiting"])}
+    show = request.args.get("show", "")
+    show = show if show in services.OVERVIEW_CARDS else ""
+    all_rows = services.overview(campaign, round_, unit_ids)
+    summary, rows = services.overview_cards(all_rows, show)
     return render("feedback/index.html", "feedback/_overview.html", campaign=campaign, rows=rows, round=round_,
-                  rounds=ROUND_LABELS, group_id=group_id, summary=summary,
+                  rounds=ROUND_LABELS, group_id=group_id, summary=summary, show=show, cards=services.OVERVIEW_CARDS,
+                  total=len(all_rows),
                   query={k: v for k, v in request.args.items()})
 
 

@@ -1,7 +1,7 @@
 """Answer feedback items, report progress, verify, re-check, extend deadlines, and the commitment letter."""
 from collections import Counter
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from pingyi import policy
@@ -289,7 +289,8 @@ def tracked_units(campaign, user):
 
 def tracker(campaign, user, unit_id=None, group_id=None, dimension_id=None, kind="", status="", overdue="",
             extension=""):
-    """Filtered rectifications with their items and notices loaded, plus counts by status."""
+    """Filtered rectifications with their items and notices loaded, and the counts of the stat cards: by status
+    and overdue ("all" the total), under the other filters, so each card's link lists as many rows as it says."""
     stmt = visible(campaign, user).join(FeedbackItem, FeedbackItem.id == Rectification.item_id)
     if unit_id:
         stmt = stmt.where(Rectification.unit_id == unit_id)
@@ -299,28 +300,34 @@ def tracker(campaign, user, unit_id=None, group_id=None, dimension_id=None, kind
         stmt = stmt.where(FeedbackItem.dimension_id == dimension_id)
     if kind in KIND_LABELS:
         stmt = stmt.where(Rectification.kind == kind)
+    if extension == "pending":
+        stmt = stmt.where(Rectification.id.in_(select(Extension.rectification_id).where(Extension.status == "pending")))
+    late = and_(Rectification.status.in_(OPEN), or_(
+        Rectification.deadline < today(), (Rectification.deadline.is_(None)) & (FeedbackItem.deadline < today())))
+    counts = Counter(dict(db.session.execute(stmt.with_only_columns(Rectification.status, func.count())
+                                             .group_by(Rectification.status)).tuples().all()))
+    counts["all"] = sum(counts.values())
+    counts["overdue"] = db.session.scalar(stmt.with_only_columns(func.count()).where(late))
     if status in STATUS_LABELS:
         stmt = stmt.where(Rectification.status == status)
     if overdue == "1":
-        stmt = stmt.where(Rectification.status.in_(OPEN), or_(
-            Rectification.deadline < today(), (Rectification.deadline.is_(None)) & (FeedbackItem.deadline < today())))
-    if extension == "pending":
-        stmt = stmt.where(Rectification.id.in_(select(Extension.rectification_id).where(Extension.status == "pending")))
+        stmt = stmt.where(late)
     rows = db.session.scalars(stmt.options(
         selectinload(Rectification.item).selectinload(FeedbackItem.dimension),
         selectinload(Rectification.item).selectinload(FeedbackItem.notice),
         selectinload(Rectification.unit), selectinload(Rectification.extensions))
         .order_by(Rectification.unit_id, Rectification.id)).all()
-    counts = Counter(r.status for r in rows)
     return rows, counts
 
 
 def unanswered_items(campaign, unit_ids=None):
-    """Items of received, current notices that have no answer yet."""
+    """Items of received, current notices that have no answer yet (those of unsigned notices wait for the
+    receipt first): the same rows as the to-do lists 尚未答复的反馈问题 and 待答复的反馈问题."""
     stmt = (select(FeedbackItem).join(FeedbackNotice)
             .outerjoin(Rectification, Rectification.item_id == FeedbackItem.id)
             .where(FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.status == "sent",
-                   Rectification.id.is_(None)).options(selectinload(FeedbackItem.notice)))
+                   FeedbackNotice.received_at.is_not(None), Rectification.id.is_(None))
+            .options(selectinload(FeedbackItem.notice)))
     if unit_ids is not None:
         stmt = stmt.where(FeedbackNotice.unit_id.in_(unit_ids))
     return db.session.scalars(stmt).all()

@@ -26,6 +26,8 @@ from pingyi.timeutil import today
 from pingyi.units.models import Unit
 
 bp = Blueprint("rectifications", __name__)
+# The filters a stat card keeps when it opens its list; it sets the status or 逾期 itself.
+CARD_FILTERS = ("unit", "group", "dimension", "kind", "extension")
 
 
 def _visible_unit(unit_id):
@@ -60,7 +62,10 @@ def index():
     return render("rectifications/index.html", "rectifications/_list.html", campaign=campaign, rows=rows,
                   counts=counts, states=states, filters=filters, kinds=KIND_LABELS, statuses=STATUS_LABELS,
                   dims=dimensions(campaign.id), units=units, query=request.args.to_dict(),
-                  unanswered=services.unanswered_items(campaign, _scope(campaign)))
+                  card_filters={k: v for k, v in request.args.items() if k in CARD_FILTERS and v},
+                  # only those with a to-do list of them: the office (to chase) and the unit (to answer)
+                  unanswered=services.unanswered_items(campaign, _scope(campaign))
+                  if current_user.role in (OFFICE, UNIT) else [])
 
 
 def _scope(campaign):

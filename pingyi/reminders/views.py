@@ -1,6 +1,6 @@
 """/reminders: overdue work by unit, recording 催办 and issuing 催办通知; a unit's history of reminders."""
 import io
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -13,6 +13,7 @@ from pingyi.extensions import db
 from pingyi.forms import plain_int
 from pingyi.reminders import services
 from pingyi.reminders.models import METHOD_LABELS
+from pingyi.timeutil import today
 from pingyi.units.models import Unit
 
 bp = Blueprint("reminders", __name__)
@@ -22,11 +23,15 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 @bp.get("/reminders")
 @role_required(OFFICE, LEADER)
 def index():
-    campaign = campaign_or_404()
+    return _page(campaign_or_404())
+
+
+def _page(campaign, errors=None, form=None):
     groups = services.overdue_work(campaign)
     return render_template("reminders/index.html", campaign=campaign, groups=groups, methods=METHOD_LABELS,
                            phones=services.phone_list(groups), notices=services.notices(campaign),
-                           errors={}, form={})
+                           errors=errors or {}, form=form or {},
+                           deadline=(today() + timedelta(days=services.NOTICE_DAYS)).isoformat())
 
 
 def _unit_from_form():
@@ -51,10 +56,7 @@ def record():
         services.record_reminder(campaign, unit, current_user, on, request.form.get("method", ""),
                                  request.form.get("note", ""))
     except DomainError as e:
-        groups = services.overdue_work(campaign)
-        return render_template("reminders/index.html", campaign=campaign, groups=groups, methods=METHOD_LABELS,
-                               phones=services.phone_list(groups), notices=services.notices(campaign),
-                               errors={unit.id: str(e)}, form=request.form), 422
+        return _page(campaign, {unit.id: str(e)}, request.form), 422
     flash(f"已登记对{unit.name}的催办")
     return redirect(url_for("reminders.index", _anchor=f"unit-{unit.id}"))
 
@@ -62,17 +64,28 @@ def record():
 @bp.post("/reminders/notice")
 @role_required(OFFICE)
 def notice():
-    """Issue a 催办通知 to one unit (unit_id) or county-wide (none) and hand over the Word file."""
+    """Issue a 催办通知 to one unit (unit_id) or county-wide (none), with the new deadline the office sets; the
+    Word file is handed over, or, issued from the unit's page (back=unit), listed there for download."""
     campaign = campaign_or_404()
     unit = _unit_from_form()
     if unit is None and request.form.get("unit_id"):
         flash("请选择要催办的单位", "error")
         return redirect(url_for("reminders.index"))
+    back = url_for("units.show", unit_id=unit.id, _anchor="documents") if unit and request.form.get("back") == "unit" \
+        else url_for("reminders.index")
     try:
-        issued, data = services.issue_notice(campaign, current_user, unit)
+        deadline = date.fromisoformat(request.form.get("deadline", "").strip())
+    except ValueError:
+        deadline = None
+    try:
+        issued, data = services.issue_notice(campaign, current_user, unit, deadline)
     except DomainError as e:
+        db.session.rollback()
         flash(str(e), "error")
-        return redirect(url_for("reminders.index"))
+        return redirect(back)
+    if request.form.get("back") == "unit":
+        flash(f"已印发催办通知（{services.notice_number(campaign, issued.number)}），可在下方下载")
+        return redirect(back)
     return send_file(io.BytesIO(data), as_attachment=True, download_name=issued.document.filename, mimetype=DOCX,
                      max_age=0)
 

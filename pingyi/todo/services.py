@@ -14,7 +14,7 @@ from pingyi.extensions import db
 from pingyi.findings.models import Finding, Inspection, Opinion
 from pingyi.rectifications.models import CommitmentLetter, Extension, RecheckRecord, Rectification
 from pingyi.reminders.models import Reminder
-from pingyi.reminders.services import overdue_rectifications, unanswered_items, unsigned_notices
+from pingyi.overdue import overdue_rectifications, unanswered_items, unsigned_notices
 from pingyi.surveys.services import double_entry_state
 from pingyi.tasks import services as task_services
 from pingyi.tasks.models import Submission, Task

@@ -58,7 +58,7 @@ def year_summary(campaign, unit_id=None):
     if unit_id is not None:
         docs = docs.where((IssuedDocument.unit_id == unit_id) | (IssuedDocument.unit_id.is_(None)),
                           IssuedDocument.kind.in_(("notice", "bulletin", "feedback-notice", "rectification-notice",
-                                                   "commitment", "reminder-notice")))
+                                                   "commitment", "reminder")))
     documents = db.session.scalars(docs.options(selectinload(IssuedDocument.unit))
                                    .order_by(IssuedDocument.created_at.desc())).all()
     return {"version": version, "ranking": ranking, "own": own, "by_dimension": by_dimension,

@@ -17,11 +17,15 @@ def _login(client, username, password):
     return client.post("/login", data={"username": username, "password": password})
 
 
-def test_demo_account_signs_in_and_lands_on_its_dashboard(county, app):
+def test_demo_account_signs_in_and_lands_on_its_home(county, app):
     client = app.test_client()
     response = _login(client, "office", "demo123")
-    assert response.status_code == 302 and response.location == "/"
-    assert "参评单位" in client.get("/").text
+    assert response.status_code == 302 and response.location == "/home"
+    assert client.get("/home").location == "/overview"  # the office's and the leader's home
+    assert "参评单位" in client.get("/").text and "参评单位" in client.get("/dashboard").text  # the 工作台
+    unit = app.test_client()
+    _login(unit, "unit", "demo123")
+    assert unit.get("/home").location == "/"
 
 
 def test_wrong_password_says_so_in_chinese_and_keeps_the_username(county, app):
@@ -92,7 +96,7 @@ def test_reset_password_by_office_forces_a_change(county, office_client):
 def test_open_redirects_are_refused(county, app):
     response = app.test_client().post("/login?next=//evil.example/", data={"username": "office",
                                                                            "password": "demo123"})
-    assert response.location == "/"
+    assert response.location == "/home"
 
 
 def test_logout_ends_the_session(county, office_client):

@@ -46,7 +46,9 @@ DATA = {
     "reminder": st.fixed_dictionaries(LETTER | {
         "as_of": TEXT, "deadline": TEXT, "tasks": st.lists(st.tuples(LONG, TEXT, st.integers(0, 999)), max_size=3),
         "unsigned": st.lists(TEXT, max_size=2), "unanswered": st.lists(LONG, max_size=3), "contact": TEXT,
-        "phone": TEXT}),
+        "phone": TEXT, "unit": st.one_of(st.none(), LONG),  # None: the county-wide 催办通知
+        "rects": st.lists(st.tuples(LONG, TEXT, st.integers(0, 999)), max_size=2),
+        "units": st.lists(st.tuples(LONG, st.integers(1, 99), st.integers(1, 999)), max_size=3)}),
     "commitment": st.fixed_dictionaries({
         "unit": LONG, "office": TEXT, "date": TEXT, "feedback_number": TEXT,
         "items": st.lists(st.lists(LONG, min_size=4, max_size=4), max_size=4)}),

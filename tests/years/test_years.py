@@ -1,6 +1,8 @@
 """Past years: the list, looking at a closed year read-only with a banner and a way back, a unit across years."""
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
+from pingyi.audit.models import AuditEntry
 from pingyi.campaigns.models import Campaign
 from pingyi.documents.models import IssuedDocument
 from pingyi.extensions import db
@@ -62,3 +64,47 @@ def test_unit_page_shows_its_years_and_look_back(county, client_for):
 def test_switcher_goes_to_the_year(county, client_for):
     assert client_for("leader").get("/years?year=2025").location.endswith("/years/2025")
     assert client_for("leader").get("/years/1999").status_code == 404
+
+
+TABS = ["/", "/board", "/units", "/admin/checklist/campaign", "/findings", "/feedback", "/rectifications",
+        "/results", "/documents", "/overview", "/todo", "/reminders", "/findings/matrix"]
+
+
+def test_the_chosen_past_year_applies_to_every_tab(county, client_for):
+    office = client_for("office")
+    office.get("/years/2025")
+    for url in TABS:
+        page = office.get(url)
+        assert page.status_code == 200, url
+        assert "您正在查看 2025 年度" in page.text and 'href="/years/2026">回到 2026 年度' in page.text, url
+        assert "2025" in page.text.split('class="year-banner"', 1)[1].split("</main>", 1)[0], url
+    overview = office.get("/overview").text
+    assert "2025 年度评议 · 全县概览" in overview
+    office.get("/years/2026")
+    assert "2026 年度评议 · 全县概览" in office.get("/overview").text and "您正在查看" not in office.get("/todo").text
+
+
+def test_a_unit_looking_at_a_past_year_sees_its_own_pages_of_that_year(county, client_for):
+    unit = client_for("unit")
+    unit.get("/years/2025")
+    police = unit_named("县公安局")
+    for url in ("/", "/board", f"/units/{police.id}", f"/units/{police.id}/checklist", "/findings", "/feedback", "/rectifications", "/results", "/todo"):
+        page = unit.get(url, follow_redirects=True)
+        assert page.status_code == 200 and "您正在查看 2025 年度" in page.text, url
+
+
+@pytest.mark.parametrize("username,url,data", [
+    ("office", "/reminders/record", {"method": "phone"}),
+    ("office", "/todo/materials/confirm", {"submission": ["1"]}),
+    ("office", "/feedback/compile", {"round": "june"}),
+    ("unit", "/rectifications/1/updates", {"note": "已整改"}),
+])
+def test_any_post_to_a_closed_year_is_refused_with_a_message(county, client_for, username, url, data):
+    client = client_for(username)
+    client.get("/years/2025")
+    before = db.session.scalar(select(func.count(AuditEntry.id)))
+    for headers in ({}, {"HX-Request": "true", "HX-Request-Type": "partial"}):
+        refused = client.post(url, data=data, headers=headers)
+        assert refused.status_code == 409 and "往年评议只能查看" in refused.text, url
+        assert "您正在查看 2025 年度（已结束）的记录，只能查看和下载，不能修改。请先回到 2026 年度再办理。" in refused.text
+    assert db.session.scalar(select(func.count(AuditEntry.id))) == before  # nothing was written
