@@ -5,6 +5,7 @@ one by appending its function (e.g. direct-score components still empty). A chec
 or must be ticked as seen; publish() records the checks, the ticks and the changes with the version.
 """
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from functools import cached_property
 
 from sqlalchemy import select
@@ -161,7 +162,7 @@ def refusal(checks, seen):
 
 INPUTS = (  # (name shown, how to read it from a scoring detail)
     ("测评票", lambda d: [(t.get("name"), t.get("ballots"), t.get("valid"), t.get("total")) for t in d.get("types", [])]),
-    ("问卷发放", lambda d: (d.get("returns") or {}).get("issued")),
+    ("问卷发放", lambda d: (d.get("returns") or {}).get("issued") or 0),
     ("检查评价", lambda d: [(r.get("label"), r.get("n")) for r in d.get("ratings", [])]),
     ("整改落实", lambda d: d.get("rectification")),
     ("问题扣分", lambda d: [(x.get("severity"), x.get("n")) for x in d.get("deduction_lines", [])]),
@@ -184,7 +185,12 @@ def changed_inputs(before, after):
 
 
 def _text(value):
-    return "" if value is None else str(value)
+    """A figure as shown: totals with two decimals (95.2 read back from JSON shows as 95.20)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return str(value)
 
 
 def changes(previous, previous_config, live, live_config):

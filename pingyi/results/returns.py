@@ -64,7 +64,7 @@ def apply(detail, inputs, rules):
             detail.update(total=None, grade=UNRATED, grade_before_veto=UNRATED,
                           unrated_reason="；".join(reasons) + "（评定办法规定此时不评定）")
             detail.setdefault("exact", {})["total"] = None
-    elif reasons:
+    elif reasons and detail.get("total") is not None:
         detail["return_flag"] = "回收不足"
     return detail
 
