@@ -219,6 +219,7 @@ def changes(previous, previous_config, live, live_config):
             rows.append({"unit_id": uid, "unit": before["unit"], "rank": [_text(before.get("rank")), ""],
                          "grade": [before.get("grade"), ""], "mark": [before.get("mark"), ""],
                          "total": [_text(before.get("total")), ""], "inputs": ["不再参加评定"]})
+    rows.sort(key=lambda r: (all(r[k][0] == r[k][1] for k in ("rank", "grade", "mark")), r["unit"]))
     skip = {"boundaries"}
     scheme_changed = ({k: v for k, v in previous_config.items() if k not in skip}
                       != {k: v for k, v in live_config.items() if k not in skip})
