@@ -115,11 +115,13 @@ def read_cell(raw):
     return n, None
 
 
-def save_grid(campaign, typed, user):
-    """Save the grid as typed: {(unit_id, type_id): text}. Returns ({(unit_id, type_id): message}, changed);
-    with any message nothing is saved."""
+def save_grid(campaign, typed, user, opened=None):
+    """Save the grid as typed: {(unit_id, type_id): text}; `opened` {(unit_id, type_id): text} holds each cell as
+    the page showed it, so that a cell someone else changed meanwhile is not overwritten unseen. Returns
+    ({(unit_id, type_id): message}, changed); with any message nothing is saved."""
     allowed_units = {u.id for u in units(campaign)}
     allowed_types = {t.id for t in respondent_types(campaign.id)}
+    stored = {(u, t): n for u, t, n in issued_counts(campaign)}
     errors, values = {}, {}
     for key, raw in typed.items():
         if key[0] not in allowed_units or key[1] not in allowed_types:
@@ -127,6 +129,10 @@ def save_grid(campaign, typed, user):
         n, message = read_cell(raw)
         if message:
             errors[key] = message
+        elif opened is not None and key in opened and n != stored.get(key) \
+                and (opened[key] or "") != ("" if stored.get(key) is None else str(stored[key])):
+            errors[key] = (f"他人已在您打开本页后改为 {stored.get(key) if stored.get(key) is not None else '空'}，"
+                           "请核对后再次保存（将以您填写的为准）")
         values[key] = n
     if errors:
         return errors, 0

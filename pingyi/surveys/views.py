@@ -393,13 +393,13 @@ def issuance_page():
     """The grid of questionnaires issued per unit × respondent type, typed in, with the return rate beside."""
     from pingyi.surveys import issuance
     campaign = campaign_or_404()
-    errors, typed = {}, {}
+    errors, typed, opened = {}, {}, {}
     if request.method == "POST":
         for key, raw in request.form.items():
             parts = key.split("-")
-            if len(parts) == 3 and parts[0] == "i" and plain_int(parts[1]) and plain_int(parts[2]):
-                typed[(int(parts[1]), int(parts[2]))] = clean_line(raw)
-        errors, changed = issuance.save_grid(campaign, typed, current_user)
+            if len(parts) == 3 and parts[0] in ("i", "o") and plain_int(parts[1]) and plain_int(parts[2]):
+                (typed if parts[0] == "i" else opened)[(int(parts[1]), int(parts[2]))] = clean_line(raw)
+        errors, changed = issuance.save_grid(campaign, typed, current_user, opened)
         if not errors:
             flash(f"已保存问卷发放数（{changed} 处有变化）", "success")
             return redirect(url_for("surveys.issuance_page"))

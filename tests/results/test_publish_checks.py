@@ -180,3 +180,16 @@ def test_the_check_page_shows_what_changes_against_the_last_version(county, offi
     kept = services.publication_record(version)["changes"]
     assert next(r for r in kept["rows"] if r["unit_id"] == police.id)["inputs"] == ["测评票"]
     assert db.session.get(ResultVersion, version.id).changes_json
+
+
+def test_a_cell_changed_by_someone_else_meanwhile_is_not_overwritten_unseen(county, office_client):
+    police, public = unit_named("县公安局"), surveys.respondent_types(county.id)[0]
+    shown = str(_issued(police, public.id))
+    issuance.save_grid(county, {(police.id, public.id): "300"}, user("office"))  # someone else, meanwhile
+    key = f"{police.id}-{public.id}"
+    page = office_client.post("/surveys/issuance", data={f"i-{key}": "250", f"o-{key}": shown})
+    assert page.status_code == 422 and "他人已在您打开本页后改为 300" in page.text and 'value="250"' in page.text
+    assert _issued(police, public.id) == 300
+    # saved again from the page that now shows 300: the typed value wins
+    assert office_client.post("/surveys/issuance", data={f"i-{key}": "250", f"o-{key}": "300"}).status_code == 302
+    assert _issued(police, public.id) == 250
