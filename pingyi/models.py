@@ -30,6 +30,7 @@ from pingyi.surveys.models import (  # noqa: F401
                                           BallotCount,
                                           CodeBatch,
                                           Questionnaire,
+                                          QuestionnaireIssue,
                                           RespondentType,
                                           SurveyCode,
                                           SurveyOption,

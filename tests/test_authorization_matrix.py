@@ -151,11 +151,14 @@ MATRIX = {
     "surveys.ballots": ({"GET", "POST"}, {OFFICE, SUPERVISOR}),
     "surveys.delete_ballot": ({"POST"}, {OFFICE, SUPERVISOR}),
     "surveys.issue_codes": ({"POST"}, {OFFICE}),
+    "surveys.issuance_page": ({"GET", "POST"}, {OFFICE}),
+    "surveys.issuance_import": ({"POST"}, {OFFICE}),
     "surveys.code_sheet": ({"GET"}, {OFFICE}),
     "surveys.answer": ({"GET", "POST"}, EVERYONE | {ANON}),  # the public questionnaire: a one-time code, no account
     "results.index": ({"GET"}, EVERYONE),  # a unit: its own published result (and the ranking if published to it)
     "results.unit": ({"GET"}, STAFF | {UNIT_OWN}),
     "results.publish": ({"POST"}, {OFFICE}),
+    "results.check": ({"GET"}, {OFFICE}),
     "results.export": ({"GET"}, STAFF),
     "results.settings": ({"GET", "POST"}, {OFFICE}),
     "results.example": ({"POST"}, {OFFICE}),

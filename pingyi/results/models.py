@@ -43,13 +43,13 @@ class ScoringConfig(db.Model):
     veto_severity: Mapped[str] = mapped_column(String(10), default="severe")
     veto_dimensions: Mapped[str] = mapped_column(String(200), default="")
     veto_grade: Mapped[str] = mapped_column(String(20), default="基本满意")
-    top_count: Mapped[int] = mapped_column(Integer, default=3)
-    top_share: Mapped[Fraction] = mapped_column(Exact, default=Fraction(30))
-    top_min_score: Mapped[Fraction] = mapped_column(Exact, default=Fraction(90))
-    top_min_inclusive: Mapped[bool] = mapped_column(Boolean, default=True)  # 以上 (≥) or 高于 (>)
     missing_rule: Mapped[str] = mapped_column(String(20), default="redistribute")  # scoring.MISSING_RULES
+    # The return-rate minimum (pingyi.results.returns): a rate in % and/or a number of questionnaires, and
+    # whether a unit short of it is left unrated or only flagged. 先进/末位 quotas live in each group (quotas.py).
+    min_return_rate: Mapped[Optional[Fraction]] = mapped_column(Exact)
+    min_valid_ballots: Mapped[int] = mapped_column(Integer, default=0)
+    return_shortfall: Mapped[str] = mapped_column(String(10), default="flag")
     top_text: Mapped[str] = mapped_column(Text, default="")
-    bottom_count: Mapped[int] = mapped_column(Integer, default=1)
     bottom_text: Mapped[str] = mapped_column(Text, default="")
     grades_json: Mapped[str] = mapped_column(Text, default="[]")
     groups_json: Mapped[str] = mapped_column(Text, default="[]")
@@ -87,6 +87,10 @@ class ResultVersion(db.Model):
     doc_number: Mapped[Optional[int]] = mapped_column(Integer)  # the bulletin's 发文序号, when the office gave one
     config_json: Mapped[str] = mapped_column(Text)
     summary_json: Mapped[str] = mapped_column(Text)
+    # The checks before publishing, with who ticked which (pingyi.results.checks), and what changed against
+    # the version before: JSON, "" for versions published before checks existed.
+    checks_json: Mapped[str] = mapped_column(Text, default="")
+    changes_json: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -23,6 +23,7 @@ from fractions import Fraction
 from pingyi.checklists.models import RATING_LABELS
 from pingyi.exact import exact_text, half_up, parse_exact
 from pingyi.findings.models import SEVERITY_LABELS
+from pingyi.results import quotas, returns
 
 SOURCES = (("satisfaction", "满意度测评"), ("checklist", "评议组检查评价"), ("rectification", "整改落实"))
 UNRATED = "未评定"
@@ -54,12 +55,10 @@ class Rules:
     veto_grade: str
     grades: list             # [{"name", "min", "inclusive"}] best first, the last one's min is None
     groups: list             # [{"name", "categories", "key", "published"}] (pingyi.results.groups)
-    top_count: int = 0
-    top_share: Fraction = ZERO
-    top_min_score: Fraction = ZERO
-    bottom_count: int = 0
-    top_min_inclusive: bool = True
     missing_rule: str = "redistribute"  # a key of MISSING_RULES
+    min_return_rate: Fraction | None = None  # % of issued questionnaires returned (pingyi.results.returns)
+    min_valid_ballots: int = 0
+    return_shortfall: str = "flag"  # a key of returns.SHORTFALL_RULES
 
 
 @dataclass
@@ -76,6 +75,7 @@ class UnitInputs:
     fulfilled: int = 0
     due: int = 0
     pending: int = 0
+    issued: dict = field(default_factory=dict)          # type_id -> questionnaires issued (surveys.issuance)
 
 
 def option_rate(votes, options):
@@ -163,38 +163,6 @@ def competition_ranks(totals):
     return ranks
 
 
-def named_top(ranks, totals, vetoed, rules):
-    """先进: by rank, at most top_count units and top_share % of the group (rounded down), each reaching
-    top_min_score (以上 or 高于 as set); a vetoed unit is passed over. Units tied on a rank are named
-    together or not at all."""
-    limit = min(rules.top_count, int(len(ranks) * rules.top_share / 100))
-    named = []
-    for rank in sorted(set(ranks.values())):
-        tied = [k for k, r in ranks.items() if r == rank]
-        if not reaches(totals[tied[0]], rules.top_min_score, rules.top_min_inclusive):
-            break
-        candidates = [k for k in tied if k not in vetoed]
-        if len(named) + len(candidates) > limit:
-            break
-        named += candidates
-    return set(named)
-
-
-def named_bottom(ranks, rules, exclude=()):
-    """末位: the last bottom_count places; units tied on a place are all named."""
-    if not rules.bottom_count or not ranks:
-        return set()
-    places = sorted(set(ranks.values()), reverse=True)
-    named, taken = set(), 0
-    for rank in places:
-        if taken >= rules.bottom_count:
-            break
-        tied = {k for k, r in ranks.items() if r == rank}
-        named |= tied
-        taken += len(tied)
-    return named - set(exclude)
-
-
 def score_unit(inputs, rules):
     """Everything about one unit's score except its rank: a JSON-able dict that explains itself. Shown
     figures are Decimals rounded half up to 2 places; "exact" keeps the unrounded values as text."""
@@ -258,15 +226,14 @@ def exact_total(detail):
 
 def evaluate(units, rules):
     """Score every unit, rank each group on exact totals, name its 先进 and 末位. Details keyed by unit id."""
-    details = {u.unit_id: score_unit(u, rules) for u in units}
-    for index in range(len(rules.groups)):
+    details = {u.unit_id: returns.apply(score_unit(u, rules), u, rules) for u in units}
+    for index, group in enumerate(rules.groups):
         members = {uid: exact_total(d) for uid, d in details.items() if d["group"] == index and d["total"] is not None}
         ranks = competition_ranks(members)
         vetoed = {uid for uid in members if details[uid]["veto"]}
-        top = named_top(ranks, members, vetoed, rules)
-        bottom = named_bottom(ranks, rules, exclude=top)
+        top, bottom = quotas.named(ranks, members, vetoed, group.get("quota"))
         for uid, rank in ranks.items():
-            details[uid].update(rank=rank, group_size=len(ranks),
+            details[uid].update(rank=rank, group_size=len(ranks), both_marks=uid in top and uid in bottom,
                                 mark="top" if uid in top else "bottom" if uid in bottom else "")
     return details
 
@@ -278,7 +245,6 @@ def rules_from_config(config, options, types):
     x = parse_exact
     grades = [dict(g, min=None if g["min"] in (None, "") else x(g["min"])) for g in get("grades")]
     veto_dims = get("veto_dimension_ids")
-    top_min_inclusive = get("top_min_inclusive") if not isinstance(config, dict) else config.get("top_min_inclusive", True)
     return Rules(
         options={k: dict(o, score=x(o["score"])) for k, o in options.items()},
         types={k: dict(t, weight=x(t["weight"])) for k, t in types.items()},
@@ -290,9 +256,8 @@ def rules_from_config(config, options, types):
                     "severe": x(get("deduct_severe"))},
         deduct_cap=x(get("deduct_cap")), veto_severity=get("veto_severity") or "", veto_dimensions=set(veto_dims),
         veto_grade=get("veto_grade"), grades=grades, groups=get("groups"),
-        top_count=get("top_count"), top_share=x(get("top_share")), top_min_score=x(get("top_min_score")),
-        bottom_count=get("bottom_count"), top_min_inclusive=bool(top_min_inclusive),
-        missing_rule=(config.get("missing_rule", "redistribute") if isinstance(config, dict) else config.missing_rule))
+        missing_rule=(config.get("missing_rule", "redistribute") if isinstance(config, dict) else config.missing_rule),
+        **returns.rules_values(config))
 
 
 def at_least_words(bound, inclusive):
@@ -324,8 +289,9 @@ def grade_words(grades):
 
 def boundary_words(config):
     """Every threshold of a scheme in words, for the settings page, the worked example and the bulletin:
-    {"grades": [(name, words)], "top_min": words}. `config`: a ScoringConfig or its dict (config_as_dict)."""
+    {"grades": [(name, words)], "quotas": [(group name, 先进 words, 末位 words, condition)], "returns": words}.
+    `config`: a ScoringConfig or its dict (config_as_dict)."""
     get = config.get if isinstance(config, dict) else lambda k: getattr(config, k)
-    inclusive = get("top_min_inclusive") if not isinstance(config, dict) else config.get("top_min_inclusive", True)
     return {"grades": grade_words(get("grades")),
-            "top_min": "综合得分" + at_least_words(parse_exact(get("top_min_score")), bool(inclusive))}
+            "quotas": [(g["name"], *quotas.words(g.get("quota"))) for g in get("groups")],
+            "returns": returns.words(config)}

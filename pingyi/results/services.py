@@ -21,7 +21,9 @@ from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem, FeedbackNotice
 from pingyi.findings.models import SEVERITY_LABELS, Finding
 from pingyi.rectifications.models import Rectification
+from pingyi.results import checks, quotas, returns
 from pingyi.results.groups import describe, group_index
+from pingyi.results.quotas import DEFAULT_QUOTA
 from pingyi.results.models import MARK_LABELS, ResultVersion, ScoringConfig, UnitResult
 from pingyi.results.scoring import (
     SOURCES,
@@ -34,6 +36,7 @@ from pingyi.results.scoring import (
     rules_from_config,
     score_unit,
 )
+from pingyi.surveys import issuance
 from pingyi.surveys import services as surveys
 from pingyi.surveys.models import Ballot, BallotCount, SurveyQuestion, TallyCount, TallySheet
 from pingyi.timeutil import today
@@ -42,14 +45,15 @@ from pingyi.xlsx import append_row, sheet_title
 
 DEFAULT_GRADES = [{"name": "满意", "min": "90", "inclusive": True}, {"name": "比较满意", "min": "80", "inclusive": True},
                   {"name": "基本满意", "min": "60", "inclusive": True}, {"name": "不满意", "min": None, "inclusive": True}]
-DEFAULT_GROUPS = [  # the plan's three groups, over its three default categories
-    {"name": "县政府部门和县直企事业单位", "categories": ["department", "institution"], "key": "exclude", "published": True},
-    {"name": "驻县单位", "categories": ["stationed"], "key": "exclude", "published": True},
-    {"name": "重点评议部门", "categories": [], "key": "only", "published": True}]
+DEFAULT_GROUPS = [  # the plan's three groups, over its three default categories, each with the default quota
+    {"name": "县政府部门和县直企事业单位", "categories": ["department", "institution"], "key": "exclude", "published": True,
+     "quota": DEFAULT_QUOTA},
+    {"name": "驻县单位", "categories": ["stationed"], "key": "exclude", "published": True, "quota": DEFAULT_QUOTA},
+    {"name": "重点评议部门", "categories": [], "key": "only", "published": True, "quota": DEFAULT_QUOTA}]
 CONFIG_FIELDS = ("weight_satisfaction", "weight_checklist", "weight_rectification", "checklist_meets",
                  "checklist_basic", "checklist_problem", "deduct_minor", "deduct_major", "deduct_severe", "deduct_cap",
-                 "veto_severity", "veto_dimensions", "veto_grade", "top_count", "top_share", "top_min_score",
-                 "top_min_inclusive", "missing_rule", "top_text", "bottom_count", "bottom_text", "grades_json", "groups_json")
+                 "veto_severity", "veto_dimensions", "veto_grade", "missing_rule", "top_text", "bottom_text",
+                 "grades_json", "groups_json", "min_return_rate", "min_valid_ballots", "return_shortfall")
 
 
 def config_for(campaign):
@@ -80,6 +84,24 @@ def save_config(campaign, config, version, values, user):
     config.updated_by_id = user.id
     record("update", config, before, summary="修改综合评定办法（权重、等次、排名分组等）", actor=user)
     db.session.commit()
+
+
+def quota_refusals(campaign, values):
+    """{form field: message} for 先进/末位 quotas that cannot work (`values`: settings.rules_values() of the form):
+    for any number of ranked units a group could have (up to every participating unit) the rule itself must
+    not name a unit both 先进 and 末位 nor every unit 末位, and neither may the live data."""
+    largest = db.session.scalar(select(func.count()).select_from(Participation).join(Unit).where(
+        Participation.campaign_id == campaign.id, Unit.active)) or 0
+    errors = {}
+    for index, group in enumerate(values["groups"]):
+        message = quotas.refusals(group.get("quota"), largest)
+        if message:
+            errors[index] = f"“{group['name']}”：{message}"
+    if not errors:
+        rules = _rules(campaign, values)
+        details = evaluate(gather(campaign, rules), rules)
+        errors = {i: m for i, m in quotas.data_refusals(rules.groups, details).items()}
+    return errors
 
 
 def config_as_dict(config):
@@ -140,6 +162,9 @@ def gather(campaign, rules, blocked=None):
     for unit_id, type_id, n in db.session.execute(returned):
         if unit_id in units:
             units[unit_id].ballots[type_id] = units[unit_id].ballots.get(type_id, 0) + n
+    for unit_id, type_id, n in issuance.issued_counts(campaign):
+        if unit_id in units:
+            units[unit_id].issued[type_id] = n
     # Votes per unit × respondent type × option, and per unit × dimension × option: paper tallies and the
     # running counts of individual ballots, summed in the database (a few thousand rows for a county).
     for key_column, target, joined in ((TallySheet.respondent_type_id, "votes", False),
@@ -220,7 +245,7 @@ def worked_example(campaign, config, unit_id=None):
         return None
     if unit_id not in inputs:
         unit_id = next((uid for uid, u in inputs.items() if u.votes), next(iter(inputs)))
-    return {"d": score_unit(inputs[unit_id], rules), "units": [(uid, u.name) for uid, u in inputs.items()],
+    return {"d": returns.apply(score_unit(inputs[unit_id], rules), inputs[unit_id], rules), "units": [(uid, u.name) for uid, u in inputs.items()],
             "unit_id": unit_id, "boundaries": boundary_words(config)}
 
 
@@ -311,14 +336,41 @@ def publish_refusal(live):
     return None
 
 
-def publish(campaign, user, show_ranking, note="", doc_number=None):
-    """Freeze the live results as the next version; the previous one is kept, marked superseded."""
+def publish_preview(campaign):
+    """What the check page shows before publishing: {"live", "checks", "changes", "refusal", "previous"}."""
     config = config_for(campaign)
     live = compute(campaign, config)
-    reason = publish_refusal(live)
+    found = checks.run(campaign, live)
+    previous = latest_version(campaign)
+    return {"live": live, "checks": found, "previous": previous, "refusal": checks.refusal(found, ()),
+            "changes": _changes(campaign, config, live, previous)}
+
+
+def _changes(campaign, config, live, previous):
+    """checks.changes() on JSON round-tripped figures, so that live and frozen values compare alike."""
+    if previous is None:
+        return checks.changes(None, None, live, None)
+    old = version_results(previous)
+    old["number"] = previous.number
+    now = {"details": {uid: loads(dumps(d)) for uid, d in live["details"].items()}}
+    return checks.changes(old, old["config"], now, loads(dumps(config_as_dict(config) | _config_extra(campaign))))
+
+
+def publish(campaign, user, show_ranking, note="", doc_number=None, seen=None):
+    """Freeze the live results as the next version; the previous one is kept, marked superseded. The checks
+    before publishing are run again: a blocking one refuses, and every other one must be in `seen` (the keys
+    the office ticked on the check page; None when a script publishes and acknowledges them all itself).
+    The checks, the ticks and the changes against the previous version are kept with the version."""
+    config = config_for(campaign)
+    live = compute(campaign, config)
+    found = checks.run(campaign, live)
+    reason = checks.refusal(found, seen)
     if reason:
         raise DomainError(reason)
     previous = latest_version(campaign)
+    changes = _changes(campaign, config, live, previous)
+    checked = {"by": user.display_name, "via": "page" if seen is not None else "script",
+               "checks": [dict(c.as_dict(), ticked=not c.blocks) for c in found]}
     number = (db.session.scalar(select(func.max(ResultVersion.number))
                                 .where(ResultVersion.campaign_id == campaign.id)) or 0) + 1
     if previous is not None:
@@ -329,7 +381,7 @@ def publish(campaign, user, show_ranking, note="", doc_number=None):
                             doc_number=doc_number,
                             config_json=dumps(_config_snapshot(campaign, config)),
                             summary_json=dumps({**live["summary"], "problems": main_problems(campaign)}),
-                            created_by_id=user.id)
+                            checks_json=dumps(checked), changes_json=dumps(changes), created_by_id=user.id)
     db.session.add(version)
     db.session.flush()
     db.session.execute(db.insert(UnitResult), [
@@ -337,7 +389,8 @@ def publish(campaign, user, show_ranking, note="", doc_number=None):
          "total": exact_total(d), "grade": d["grade"], "rank": d["rank"], "mark": d["mark"],
          "vetoed": bool(d["veto"]), "detail_json": dumps(d)} for uid, d in live["details"].items()])
     record("create", version, summary=f"发布第 {number} 版评议结果（{live['summary']['rated']} 个单位参加评定"
-                                      f"{'，向各单位公开排名' if show_ranking else '，各单位只看本单位结果'}）", actor=user)
+                                      f"{'，向各单位公开排名' if show_ranking else '，各单位只看本单位结果'}）", actor=user,
+           extra={"ticked": [c.title for c in found if not c.blocks]})
     db.session.commit()
     return version
 
@@ -359,7 +412,11 @@ def main_problems(campaign):
 
 
 def _config_snapshot(campaign, config):
-    data = config_as_dict(config)
+    return config_as_dict(config) | _config_extra(campaign)
+
+
+def _config_extra(campaign):
+    data = {}
     data["options"] = [{"label": o.label, "score": exact_text(o.score), "valid": o.counts_valid}
                        for o in surveys.options(campaign.id)]
     data["types"] = [{"name": t.name, "weight": exact_text(t.weight)} for t in surveys.respondent_types(campaign.id)]
@@ -374,6 +431,13 @@ def version_results(version):
     config.setdefault("boundaries", boundary_words(config))  # versions published before boundaries were kept
     return {"details": details, "summary": loads(version.summary_json), "config": config,
             "groups": config["groups"], "blocked": {}}
+
+
+def publication_record(version):
+    """The checks (with ticks) and the changes a version was published with; None for older versions."""
+    if not version.checks_json:
+        return None
+    return {"checks": loads(version.checks_json), "changes": loads(version.changes_json or "{}")}
 
 
 def unit_result(version, unit_id):

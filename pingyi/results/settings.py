@@ -5,6 +5,8 @@ from pingyi.exact import exact_text, parse_exact, read_number
 from pingyi.findings.models import SEVERITY_LABELS
 from pingyi.forms import plain_int
 from pingyi.results.groups import KEY_RULES, describe, overlap
+from pingyi.results import quotas
+from pingyi.results.returns import SHORTFALL_RULES
 from pingyi.results.scoring import MISSING_RULES
 
 NUMBER_FIELDS = {
@@ -13,9 +15,8 @@ NUMBER_FIELDS = {
     "checklist_basic": ("“基本符合”得分", 0, 100), "checklist_problem": ("“存在问题”得分", 0, 100),
     "deduct_minor": ("一般问题扣分", 0, 100), "deduct_major": ("较重问题扣分", 0, 100),
     "deduct_severe": ("严重问题扣分", 0, 100), "deduct_cap": ("扣分上限", 0, 100),
-    "top_share": ("先进比例上限", 0, 100), "top_min_score": ("先进最低分", 0, 100),
 }
-INT_FIELDS = {"top_count": ("先进单位数", 0, 50), "bottom_count": ("末位单位数", 0, 50)}
+INT_FIELDS = {}
 TEXT_FIELDS = ("top_text", "bottom_text")
 
 
@@ -26,10 +27,11 @@ def form_from_config(config):
     values.update({k: getattr(config, k) for k in TEXT_FIELDS})
     values.update(veto_severity=config.veto_severity, veto_grade=config.veto_grade,
                   veto_dimensions=sorted(config.veto_dimension_ids), version=config.version,
-                  top_min_inclusive=config.top_min_inclusive, missing_rule=config.missing_rule,
+                  missing_rule=config.missing_rule, **returns_form(config),
                   grades=[{"name": g["name"], "min": "" if g["min"] is None else exact_text(parse_exact(g["min"])),
                            "inclusive": g["inclusive"]} for g in config.grades],
-                  groups=[dict(g) for g in config.groups])
+                  groups=[dict(g, quota=quotas.form_values(g.get("quota")), clean_quota=quotas.quota_of(g))
+                          for g in config.groups])
     return values
 
 
@@ -98,7 +100,10 @@ def parse(form, dimension_ids, categories):
         key_rule = form.get(f"group-{n}-key", "")
         published = form.get(f"group-{n}-published") == "y"
         if name:
-            groups.append({"name": name, "categories": chosen, "key": key_rule, "published": published, "n": n})
+            typed_quota, quota, quota_errors = quotas.parse(form, n)
+            groups.append({"name": name, "categories": chosen, "key": key_rule, "published": published, "n": n,
+                           "quota": typed_quota, "clean_quota": None if quota_errors else quota})
+            errors.update({f"group-{n}-{k}": message for k, message in quota_errors.items()})
         n += 1
     typed["groups"] = groups
     for g in groups:
@@ -111,7 +116,7 @@ def parse(form, dimension_ids, categories):
         errors["groups"] = "至少设一个排名分组"
     elif len(set(group_names)) != len(group_names):
         errors["groups"] = "排名分组的名称不能重复"
-    elif not any(k.startswith("group-") for k in errors):
+    elif not any(k.startswith("group-") and k.count("-") == 1 for k in errors):
         for i, a in enumerate(groups):
             clash = next((b for b in groups[:i] if overlap(a, b)), None)
             if clash is not None:
@@ -120,10 +125,6 @@ def parse(form, dimension_ids, categories):
     typed["missing_rule"] = clean["missing_rule"] = form.get("missing_rule", "")
     if typed["missing_rule"] not in MISSING_RULES:
         errors["missing_rule"] = "请选择某项无数据时的处理办法"
-    typed["top_min_inclusive"] = form.get("top_min_inclusive") != "n"
-    clean["top_min_inclusive"] = typed["top_min_inclusive"]
-    if form.get("top_min_inclusive") not in ("y", "n"):
-        errors["top_min_score"] = "请选择先进分数线是否含本数（以上／高于）"
     typed["veto_severity"] = form.get("veto_severity", "")
     typed["veto_grade"] = form.get("veto_grade", "").strip()
     typed["veto_dimensions"] = [plain_int(x) for x in form.getlist("veto_dimensions") if plain_int(x) is not None]
@@ -137,9 +138,37 @@ def parse(form, dimension_ids, categories):
     clean.update(veto_severity=typed["veto_severity"], veto_grade=typed["veto_grade"],
                  veto_dimensions=",".join(str(d) for d in typed["veto_dimensions"]),
                  grades_json=json.dumps(clean_grades, ensure_ascii=False),
-                 groups_json=json.dumps([{k: g[k] for k in ("name", "categories", "key", "published")} for g in groups],
-                                        ensure_ascii=False))
+                 groups_json=json.dumps([{**{k: g[k] for k in ("name", "categories", "key", "published")},
+                                          "quota": g["clean_quota"]} for g in groups], ensure_ascii=False))
+    parse_returns(form, typed, clean, errors)
     return typed, clean, errors
+
+
+def returns_form(config):
+    """The return-rate minimum as the form shows it."""
+    return {"min_return_rate": exact_text(config.min_return_rate) if config.min_return_rate is not None else "",
+            "min_valid_ballots": str(config.min_valid_ballots or ""), "return_shortfall": config.return_shortfall}
+
+
+def parse_returns(form, typed, clean, errors):
+    """The return-rate minimum: a rate in % (blank: none), a number of questionnaires (blank: none), and
+    whether a unit short of it is unrated or flagged."""
+    typed["min_return_rate"] = form.get("min_return_rate", "").strip()
+    clean["min_return_rate"] = None
+    if typed["min_return_rate"]:
+        clean["min_return_rate"], message = read_number(typed["min_return_rate"], "最低回收率", 0, 100)
+        if message:
+            errors["min_return_rate"] = message + "（不设请留空）"
+    typed["min_valid_ballots"] = form.get("min_valid_ballots", "").strip()
+    clean["min_valid_ballots"] = 0
+    if typed["min_valid_ballots"]:
+        clean["min_valid_ballots"] = plain_int(typed["min_valid_ballots"], 100_000)
+        if clean["min_valid_ballots"] is None:
+            errors["min_valid_ballots"] = "最少有效问卷数应为 0 至 100000 的整数（不设请留空）"
+            clean["min_valid_ballots"] = 0
+    typed["return_shortfall"] = clean["return_shortfall"] = form.get("return_shortfall", "")
+    if typed["return_shortfall"] not in SHORTFALL_RULES:
+        errors["return_shortfall"] = "请选择达不到最低回收要求时的处理办法"
 
 
 def rules_values(clean):

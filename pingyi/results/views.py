@@ -13,10 +13,11 @@ from pingyi.exact import exact_text, parse_exact
 from pingyi.extensions import db
 from pingyi.findings.models import SEVERITY_LABELS
 from pingyi.forms import clean_text, cleaned_form, plain_int
-from pingyi.results import services
+from pingyi.results import quotas, services
 from pingyi.results import settings as settings_form
 from pingyi.results.groups import KEY_RULES, uncovered
 from pingyi.results.models import MARK_LABELS, ResultVersion
+from pingyi.results.returns import SHORTFALL_RULES
 from pingyi.results.scoring import MISSING_RULES, SOURCES, boundary_words
 from pingyi.timeutil import today
 
@@ -78,23 +79,30 @@ def index():
     if current_user.role == OFFICE:  # publishing freezes the live figures, whichever version is on screen
         refusal = services.publish_refusal(data if version is None else services.compute(campaign))
     return render_template("results/index.html", campaign=campaign, data=data, version=version, refusal=refusal,
-                           rule_note=_rule_note(config), explainable=explainable,
-                           ranking=[r for i, r in enumerate(ranking) if i in visible], own=own,
+                           rule_note=_rule_note(config)[0], explainable=explainable,
+                           quota_notes=_rule_note(config)[1],
+                           ranking=[(i, r) for i, r in enumerate(ranking) if i in visible], own=own,
+                           record=services.publication_record(version) if version and current_user.role in (OFFICE, LEADER) else None,
                            versions=services.versions(campaign) if current_user.role in (OFFICE, LEADER) else [],
                            marks=MARK_LABELS, sources=SOURCES)
 
 
 def _rule_note(config):
     """How grades, 先进 and 末位 were set, in the words of the rules they were set by (以上/以下 include the
-    line, 高于/低于 do not)."""
+    line, 高于/低于 do not): (grades note, [先进/末位 note per group])."""
     words = config.get("boundaries") or boundary_words(config)
-    parts = ["等次：" + "；".join(f"{name} {text}" for name, text in words["grades"]) + "。"]
-    if config["top_count"]:
-        parts.append(f"先进：每组最多 {config['top_count']} 个，且不超过本组排名单位数的 {exact_text(config['top_share'])}%"
-                     f"（向下取整），{words['top_min']}且未被一票否决；同分单位一并评或一并不评。")
-    if config["bottom_count"]:
-        parts.append(f"末位：每组最后 {config['bottom_count']} 名（同分并列的一并列入）。")
-    return "".join(parts)
+    grades = "等次：" + "；".join(f"{name} {text}" for name, text in words["grades"]) + "。"
+    if "top_count" in config:  # a version published while 先进/末位 were one rule for every group
+        rule = [f"先进：每组最多 {config['top_count']} 个，且不超过本组排名单位数的 {exact_text(config['top_share'])}%"
+                f"（向下取整），{words.get('top_min', '')}且未被一票否决；同分单位一并评或一并不评。"
+                if config["top_count"] else "",
+                f"末位：每组最后 {config['bottom_count']} 名（同分并列的一并列入）。" if config["bottom_count"] else ""]
+        return grades, ["".join(rule) for _ in config["groups"]]
+    notes = []
+    for group in config["groups"]:
+        top, bottom, condition = quotas.words(group.get("quota"))
+        notes.append("；".join(x for x in (condition, top, bottom) if x) + "。")
+    return grades, notes
 
 
 @bp.get("/results/units/<int:unit_id>")
@@ -118,21 +126,35 @@ def unit(unit_id):
                            dims=dims, group=group, marks=MARK_LABELS, county=data["summary"])
 
 
+def _check_page(campaign, form=None, error="", status=200):
+    preview = services.publish_preview(campaign)
+    return render_template("results/publish.html", campaign=campaign, p=preview, f=form or {}, error=error,
+                           seen=set((form or {}).get("seen", [])), marks=MARK_LABELS), status
+
+
+@bp.get("/results/publish")
+@role_required(OFFICE)
+def check():
+    """The checks before publishing and what would change against the last published version."""
+    return _check_page(campaign_or_404())
+
+
 @bp.post("/results/publish")
 @role_required(OFFICE)
 def publish():
     campaign = campaign_or_404()
     raw_number = request.form.get("doc_number", "").strip()
+    typed = {"doc_number": raw_number, "note": request.form.get("note", ""), "seen": request.form.getlist("seen"),
+             "show_ranking": request.form.get("show_ranking") == "y"}
     if raw_number and not 0 < (plain_int(raw_number) or 0) < 10000:
-        flash(f"通报的发文序号应为正整数（您填写的是“{raw_number}”），未发布", "error")
-        return redirect(url_for("results.index"))
+        return _check_page(campaign, typed, f"通报的发文序号应为 1 至 9999 的整数（您填写的是“{raw_number}”），未发布", 422)
     try:
-        version = services.publish(campaign, current_user, request.form.get("show_ranking") == "y",
-                                   clean_text(request.form.get("note", ""))[:500].rstrip(), plain_int(raw_number))
+        version = services.publish(campaign, current_user, typed["show_ranking"],
+                                   clean_text(typed["note"])[:500].rstrip(), plain_int(raw_number),
+                                   seen=set(typed["seen"]))
     except DomainError as error:
         db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("results.index"))
+        return _check_page(campaign, typed, str(error), 422)
     flash(f"已发布第 {version.number} 版评议结果：各单位现在可以查看", "success")
     return redirect(url_for("results.index", version=version.number))
 
@@ -157,7 +179,7 @@ def _settings_page(campaign, config, typed, errors, example, status=200, conflic
                            boundaries=_typed_boundaries(typed),
                            example=example, dims=dimensions(campaign.id), severities=SEVERITY_LABELS,
                            categories=category_labels(campaign), key_rules=KEY_RULES, sources=SOURCES,
-                           missing_rules=MISSING_RULES,
+                           missing_rules=MISSING_RULES, ties=quotas.TIES, shortfall_rules=SHORTFALL_RULES,
                            uncovered=uncovered(typed.get("groups") or [], category_labels(campaign, include_retired=False)),
                            conflict=conflict), status
 
@@ -165,11 +187,14 @@ def _settings_page(campaign, config, typed, errors, example, status=200, conflic
 def _typed_boundaries(typed):
     """The thresholds as typed, in words (None while one of them is not a number yet)."""
     grades = [g for g in typed.get("grades", []) if g["name"]]
-    if any(parse_exact(g["min"]) is None for g in grades[:-1]) or parse_exact(typed.get("top_min_score")) is None:
+    if any(parse_exact(g["min"]) is None for g in grades[:-1]):
         return None
     grades = [dict(g, min=None if i == len(grades) - 1 else g["min"]) for i, g in enumerate(grades)]
-    return boundary_words({"grades": grades, "top_min_score": typed["top_min_score"],
-                           "top_min_inclusive": typed.get("top_min_inclusive", True)})
+    groups = [{"name": g["name"], "quota": g["clean_quota"]} for g in typed.get("groups", []) if g.get("clean_quota")]
+    return boundary_words({"grades": grades, "groups": groups,
+                           "min_valid_ballots": plain_int(typed.get("min_valid_ballots")) or 0,
+                           "return_shortfall": typed.get("return_shortfall"),
+                           "min_return_rate": parse_exact(typed.get("min_return_rate"))})
 
 
 @bp.route("/results/settings", methods=["GET", "POST"])
@@ -185,6 +210,10 @@ def settings():
                               services.worked_example(campaign, config))
     typed, clean, errors = settings_form.parse(cleaned_form(request.form, settings_form.TEXT_FIELDS),
                                                {d.id for d in dimensions(campaign.id)}, category_labels(campaign))
+    if not errors:
+        rows = {i: g["n"] for i, g in enumerate(typed["groups"])}
+        errors = {f"group-{rows[i]}-quota": message for i, message in
+                  services.quota_refusals(campaign, settings_form.rules_values(clean)).items()}
     if errors:
         return _settings_page(campaign, config, typed, errors, None, 400)
     try:

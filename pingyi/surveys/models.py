@@ -200,3 +200,24 @@ class BallotCount(db.Model):
     question_id: Mapped[int] = mapped_column(ForeignKey("survey_question.id"))
     option_id: Mapped[int] = mapped_column(ForeignKey("survey_option.id"))
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class QuestionnaireIssue(db.Model):
+    """How many questionnaires the office issued (发放) for one unit and respondent type, all rounds together:
+    the denominator of the unit's return rate (pingyi.surveys.issuance)."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "unit_id", "respondent_type_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    respondent_type_id: Mapped[int] = mapped_column(ForeignKey("respondent_type.id"))
+    issued: Mapped[int] = mapped_column(Integer, default=0)
+    updated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    unit = relationship("Unit")
+    respondent_type = relationship("RespondentType")
+
+    __mapper_args__ = {"version_id_col": version}

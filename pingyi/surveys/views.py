@@ -369,3 +369,49 @@ def answer(code):
                            first_missing=next((x.id for x in q.questions if x.id in errors), None),
                            chosen=chosen, comment=comment, unit=db.session.get(Unit, batch.unit_id)), \
         400 if errors else 200
+
+
+# ---- questionnaires issued (return rate) ------------------------------------------------------------------
+
+@bp.route("/surveys/issuance", methods=["GET", "POST"])
+@role_required(OFFICE)
+def issuance_page():
+    """The grid of questionnaires issued per unit × respondent type, typed in, with the return rate beside."""
+    from pingyi.surveys import issuance
+    campaign = campaign_or_404()
+    errors, typed, opened = {}, {}, {}
+    if request.method == "POST":
+        for key, raw in request.form.items():
+            parts = key.split("-")
+            if len(parts) == 3 and parts[0] in ("i", "o") and plain_int(parts[1]) and plain_int(parts[2]):
+                (typed if parts[0] == "i" else opened)[(int(parts[1]), int(parts[2]))] = clean_line(raw)
+        errors, changed = issuance.save_grid(campaign, typed, current_user, opened)
+        if not errors:
+            flash(f"已保存问卷发放数（{changed} 处有变化）", "success")
+            return redirect(url_for("surveys.issuance_page"))
+        db.session.rollback()
+    return render_template("surveys/issuance.html", campaign=campaign, data=issuance.grid(campaign), errors=errors,
+                           typed=typed, problems=None), 422 if errors else 200
+
+
+@bp.post("/surveys/issuance/import")
+@role_required(OFFICE)
+def issuance_import():
+    from pingyi.surveys import issuance
+    campaign = campaign_or_404()
+    upload = request.files.get("file")
+    problems = None
+    if upload is None or not upload.filename:
+        problems = [(None, None, "请选择要导入的 .xlsx 或 .csv 文件")]
+    else:
+        data = upload.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
+        try:
+            changed = issuance.import_file(campaign, upload.filename, data, current_user)
+        except issuance.IssuanceRefused as refused:
+            db.session.rollback()
+            problems = refused.problems
+        else:
+            flash(f"已导入问卷发放数（{changed} 处有变化）", "success")
+            return redirect(url_for("surveys.issuance_page"))
+    return render_template("surveys/issuance.html", campaign=campaign, data=issuance.grid(campaign), errors={},
+                           typed={}, problems=problems), 422

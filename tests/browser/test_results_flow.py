@@ -136,9 +136,12 @@ def test_tallies_publish_and_unit_breakdown(live_server, page):
     page.get_by_role("link", name="结果", exact=True).click()
     expect(page.locator("h1")).to_contain_text("实时计算（按当前录入，未发布）")
     card = page.locator("section.card", has=page.get_by_role("heading", name="发布结果"))
-    publish = card.get_by_role("button", name=re.compile(r"^发布第 \d+ 版$"))
+    card.get_by_role("link", name=re.compile(r"^发布前检查（第 \d+ 版）$")).click()  # the check page first
+    publish = page.get_by_role("button", name=re.compile(r"^发布第 \d+ 版$"))
     number = int(re.search(r"\d+", publish.inner_text()).group())
-    card.get_by_label("向各单位公开各排名分组的完整排名").check()
+    page.get_by_label("向各单位公开各排名分组的完整排名").check()
+    for box in page.locator("input[name=seen]").all():  # every finding of the checks seen
+        box.check()
     publish.click()
     expect(page.locator("#flash .flash-ok")).to_have_text(f"已发布第 {number} 版评议结果：各单位现在可以查看")
     expect(page).to_have_url(re.compile(rf"/results\?version={number}$"))

@@ -45,12 +45,16 @@ def test_documents_that_cannot_be_had_are_disabled_with_the_reason(county, clien
 def test_publish_is_disabled_with_the_reason_while_entries_are_pending(county, office_client, monkeypatch):
     live = results.compute(county)
     assert results.publish_refusal(live) is None
-    assert '<button type="submit" class="primary">发布第' in office_client.get("/results").text
-    pending = live | {"blocked": {1: "x", 2: "y"}}
+    assert 'href="/results/publish">发布前检查（第' in office_client.get("/results").text
+    assert '<button type="submit" class="primary">发布第' in office_client.get("/results/publish").text
+    pending = live | {"blocked": {(1, 1, 1, "november"): "x", (2, 1, 1, "november"): "y"}}
     monkeypatch.setattr(results, "compute", lambda campaign, config=None: pending)
     page = office_client.get("/results").text
-    assert re.search(r'disabled title="[^"]*">发布第 \d+ 版</button>\s*<span class="refusal small muted">尚有 2 批双人录入', page)
-    assert '<button type="submit" class="primary">发布第' not in page
+    assert re.search(r'disabled title="[^"]*">发布前检查（第 \d+ 版）</button>\s*<span class="refusal small muted">尚有 2 批双人录入', page)
+    assert 'href="/results/publish"' not in page
+    check = office_client.get("/results/publish").text  # the check page names the block and cannot submit
+    assert re.search(r'disabled title="[^"]*">发布第 \d+ 版</button>\s*<span class="refusal small muted">尚有 2 批双人录入', check)
+    assert '<button type="submit" class="primary">发布第' not in check
     unrated = live | {"blocked": {}, "summary": live["summary"] | {"rated": 0}}
     assert results.publish_refusal(unrated) == "还没有任何单位有有效测评票，无法发布结果"
 

@@ -17,6 +17,7 @@ from pingyi.results.groups import describe, group_index, normalize, overlap, unc
 from pingyi.units import services as units
 from pingyi.units.models import Unit
 from pingyi.years.lifecycle import start_campaign
+from tests.results.form_data import quota_fields, return_fields
 from tests.conftest import unit_named
 
 HEADER = ["单位名称", "类别", "重点评议部门"]
@@ -184,14 +185,14 @@ def _settings_form(config, groups):
     from pingyi.exact import exact_text
     data = {k: exact_text(getattr(config, k)) for k in (
         "weight_satisfaction", "weight_checklist", "weight_rectification", "checklist_meets", "checklist_basic",
-        "checklist_problem", "deduct_minor", "deduct_major", "deduct_severe", "deduct_cap", "top_share", "top_min_score")}
-    data.update(top_count="3", bottom_count="1", veto_severity=config.veto_severity, veto_grade=config.veto_grade,
-                version=config.version, top_text="", bottom_text="", top_min_inclusive="y", missing_rule="redistribute")
+        "checklist_problem", "deduct_minor", "deduct_major", "deduct_severe", "deduct_cap")}
+    data.update(**return_fields(), veto_severity=config.veto_severity, veto_grade=config.veto_grade,
+                version=config.version, top_text="", bottom_text="", missing_rule="redistribute")
     for n, g in enumerate(config.grades):
         data.update({f"grade-{n}-name": g["name"], f"grade-{n}-min": g["min"] or "", f"grade-{n}-inclusive": "y"})
     for n, (name, cats, key) in enumerate(groups):
         data.update({f"group-{n}-name": name, f"group-{n}-categories": cats, f"group-{n}-key": key,
-                     f"group-{n}-published": "y"})
+                     f"group-{n}-published": "y", **quota_fields(n)})
     return data
 
 

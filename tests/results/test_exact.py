@@ -14,9 +14,9 @@ from pingyi.results.scoring import (
     evaluate,
     grade_for,
     grade_words,
-    named_top,
     score_unit,
 )
+from pingyi.results import quotas
 from tests.results.test_scoring import SAT, rules
 
 GRADES = [{"name": "优秀", "min": "90", "inclusive": True}, {"name": "良好", "min": "80", "inclusive": False},
@@ -99,7 +99,7 @@ def test_ranks_in_a_group_use_exact_totals():
                        2: {"label": "不满意", "score": F(0), "valid": True},
                        3: {"label": "较满意", "score": parse_exact("66.67"), "valid": True}},
               types={1: {"name": "群众", "weight": F(1)}},
-              weights={"satisfaction": F(1), "checklist": F(0), "rectification": F(0)}, bottom_count=0)
+              weights={"satisfaction": F(1), "checklist": F(0), "rectification": F(0)})
     details = evaluate([UnitInputs(1, "甲", 0, votes={1: {SAT: 2, 2: 1}}), UnitInputs(2, "乙", 0, votes={1: {3: 1}})], r)
     assert details[1]["total"] == details[2]["total"] == D("66.67")
     assert (details[2]["rank"], details[1]["rank"]) == (1, 2)
@@ -108,9 +108,9 @@ def test_ranks_in_a_group_use_exact_totals():
 def test_top_minimum_score_inclusive_or_exclusive_on_the_line():
     totals = {"a": F(90), "b": F(85)}
     ranks = competition_ranks(totals)
-    assert named_top(ranks, totals, set(), rules(top_count=1, top_share=F(50), top_min_score=F(90))) == {"a"}
-    assert named_top(ranks, totals, set(), rules(top_count=1, top_share=F(50), top_min_score=F(90),
-                                                  top_min_inclusive=False)) == set()
+    q = dict(quotas.DEFAULT_QUOTA, top_count=1, top_share="50", top_min="90", min_size=1)
+    assert quotas.named(ranks, totals, set(), q)[0] == {"a"}
+    assert quotas.named(ranks, totals, set(), dict(q, top_inclusive=False))[0] == set()
 
 
 def test_thresholds_in_words():
@@ -121,8 +121,9 @@ def test_thresholds_in_words():
         ("较差", "低于 75 分"),
     ]
     assert at_least_words(parse_exact("92.5"), False) == "高于 92.5 分（不含 92.5 分）"
-    words = boundary_words({"grades": GRADES, "top_min_score": "90", "top_min_inclusive": False})
-    assert words["top_min"] == "综合得分高于 90 分（不含 90 分）"
+    words = boundary_words({"grades": GRADES, "groups": [{"name": "县直", "quota": dict(
+        quotas.DEFAULT_QUOTA, top_inclusive=False)}]})
+    assert "综合得分须高于 90 分（不含 90 分）" in words["quotas"][0][1]
 
 
 @pytest.mark.parametrize("rule, total, grade", [

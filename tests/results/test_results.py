@@ -15,6 +15,7 @@ from pingyi.extensions import db
 from pingyi.results import services
 from pingyi.results.models import ResultVersion, UnitResult
 from pingyi.surveys import services as surveys
+from tests.results.form_data import quota_fields, return_fields
 from tests.conftest import unit_named, user
 
 
@@ -150,15 +151,15 @@ def test_settings_reject_bad_thresholds_and_keep_the_typed_values(county, office
     data = {k: exact_text(getattr(config, k)) for k in ("weight_satisfaction", "weight_checklist", "weight_rectification",
                                                    "checklist_meets", "checklist_basic", "checklist_problem",
                                                    "deduct_minor", "deduct_major", "deduct_severe", "deduct_cap",
-                                                   "top_share", "top_min_score")}
-    data.update(top_count="3", bottom_count="1", veto_severity="severe", veto_grade="基本满意", version=config.version,
-                top_text="", bottom_text="", top_min_inclusive="y", missing_rule="redistribute")
+                                                   )}
+    data.update(**return_fields(), veto_severity="severe", veto_grade="基本满意", version=config.version,
+                top_text="", bottom_text="", missing_rule="redistribute")
     grades = [("满意", "90"), ("比较满意", "95"), ("基本满意", "60"), ("不满意", "")]
     for n, (name, low) in enumerate(grades):
         data.update({f"grade-{n}-name": name, f"grade-{n}-min": low, f"grade-{n}-inclusive": "y"})
     for n, g in enumerate(config.groups):
         data.update({f"group-{n}-name": g["name"], f"group-{n}-categories": g["categories"], f"group-{n}-key": g["key"],
-                     f"group-{n}-published": "y"})
+                     f"group-{n}-published": "y", **quota_fields(n)})
     response = office_client.post("/results/settings", data=data)
     assert response.status_code == 400 and "分数线应从高到低排列" in response.text and 'value="95"' in response.text
     data["grade-1-min"] = "80"
@@ -241,25 +242,25 @@ def test_settings_round_trip_and_show_boundaries_in_words(county, office_client)
     config = services.config_for(county)
     page = office_client.get("/results/settings").text
     assert "满意：90 分以上（含 90 分）" in page and "比较满意：80 分以上（含 80 分）、低于 90 分" in page
-    assert "不满意：低于 60 分" in page and "综合得分90 分以上（含 90 分）的单位才可评先进" in page
+    assert "不满意：低于 60 分" in page and "综合得分须90 分以上（含 90 分）" in page
     data = {k: exact_text(getattr(config, k)) for k in settings_keys()}
-    data.update(top_count="3", bottom_count="1", veto_severity="severe", veto_grade="基本满意", version=config.version,
-                top_text="", bottom_text="", top_min_inclusive="n", missing_rule="zero", deduct_minor="0.1", checklist_basic="250/3")
+    data.update(**return_fields(), veto_severity="severe", veto_grade="基本满意", version=config.version,
+                top_text="", bottom_text="", missing_rule="zero", deduct_minor="0.1", checklist_basic="250/3")
     for n, g in enumerate(config.grades):
         data.update({f"grade-{n}-name": g["name"], f"grade-{n}-min": g["min"] or "",
                      f"grade-{n}-inclusive": "n" if g["name"] == "比较满意" else "y"})
     for n, g in enumerate(config.groups):
         data.update({f"group-{n}-name": g["name"], f"group-{n}-categories": g["categories"], f"group-{n}-key": g["key"],
-                     f"group-{n}-published": "y"})
+                     f"group-{n}-published": "y", **quota_fields(n, top_inclusive=False)})
     example = office_client.post("/results/settings/example", data=data).text
     assert "比较满意 高于 80 分（不含 80 分）、低于 90 分" in example  # the worked example states them too
     assert office_client.post("/results/settings", data=data).status_code == 302
     db.session.expire_all()
     config = services.config_for(county)
     assert config.deduct_minor == Fraction(1, 10) and config.checklist_basic == Fraction(250, 3)
-    assert config.top_min_inclusive is False and config.grades[1]["inclusive"] is False and config.missing_rule == "zero"
+    assert config.groups[0]["quota"]["top_inclusive"] is False and config.grades[1]["inclusive"] is False and config.missing_rule == "zero"
     page = office_client.get("/results/settings").text
-    assert 'value="250/3"' in page and 'value="0.1"' in page and "综合得分高于 90 分（不含 90 分）" in page
+    assert 'value="250/3"' in page and 'value="0.1"' in page and "综合得分须高于 90 分（不含 90 分）" in page
     del data["grade-1-inclusive"]  # the boundary is chosen, never assumed
     data["version"] = config.version
     response = office_client.post("/results/settings", data=data)
@@ -268,8 +269,7 @@ def test_settings_round_trip_and_show_boundaries_in_words(county, office_client)
 
 def settings_keys():
     return ("weight_satisfaction", "weight_checklist", "weight_rectification", "checklist_meets", "checklist_basic",
-            "checklist_problem", "deduct_minor", "deduct_major", "deduct_severe", "deduct_cap", "top_share",
-            "top_min_score")
+            "checklist_problem", "deduct_minor", "deduct_major", "deduct_severe", "deduct_cap")
 
 
 def test_published_figures_read_back_exact_and_the_bulletin_data_states_boundaries(county):

@@ -3,14 +3,13 @@ from decimal import Decimal as D
 
 import pytest
 
+from pingyi.results import quotas
 from pingyi.results.scoring import (
     Rules,
     UnitInputs,
     competition_ranks,
     evaluate,
     grade_for,
-    named_bottom,
-    named_top,
     round2,
     satisfaction,
     score_unit,
@@ -33,8 +32,7 @@ def rules(basic=80.0, **overrides):
         checklist_points={"meets": 100.0, "basic": 80.0, "problem": 0.0},
         deductions={"minor": 0.5, "major": 1.0, "severe": 3.0}, deduct_cap=4.0,
         veto_severity="severe", veto_dimensions=set(), veto_grade="基本满意",
-        grades=GRADES, groups=[{"name": "县直部门", "scope": "general", "published": True}],
-        top_count=3, top_share=30.0, top_min_score=90.0, bottom_count=1)
+        grades=GRADES, groups=[{"name": "县直部门", "scope": "general", "published": True}])
     values.update(overrides)
     return Rules(**values)
 
@@ -91,7 +89,8 @@ def test_ties_share_a_rank_and_the_next_is_skipped():
 def test_unit_without_ballots_is_not_rated_nor_ranked():
     units = [UnitInputs(1, "甲", 0, votes={1: {SAT: 10}}), UnitInputs(2, "乙", 0, votes={1: {UNKNOWN: 7}}),
              UnitInputs(3, "丙", 0)]
-    details = evaluate(units, rules(bottom_count=0))
+    details = evaluate(units, rules(groups=[{"name": "县直部门", "scope": "general", "published": True,
+                                            "quota": dict(quotas.DEFAULT_QUOTA, bottom_count=None)}]))
     assert details[1]["rank"] == 1 and details[1]["group_size"] == 1
     for uid in (2, 3):  # only 不了解, or nothing at all
         assert details[uid]["total"] is None and details[uid]["grade"] == "未评定" and details[uid]["rank"] is None
@@ -107,20 +106,21 @@ def test_veto_caps_the_grade():
 
 
 def test_top_share_cap_min_score_and_ties():
-    r = rules(top_count=3, top_share=30.0, top_min_score=90.0)
+    q = dict(quotas.DEFAULT_QUOTA, top_count=3, top_share="30", top_min="90")
     totals = {i: t for i, t in enumerate([98, 95, 93, 93, 91, 88, 85, 80, 70, 60])}
     ranks = competition_ranks(totals)
     # 30 % of 10 = 3, but places 3 and 4 are tied: both or neither, so only two are named
-    assert named_top(ranks, totals, set(), r) == {0, 1}
-    assert named_top(ranks, totals, {1}, r) == {0, 2, 3}  # a vetoed unit is passed over
-    assert named_top(ranks, totals, set(), rules(top_min_score=96.0)) == {0}
+    assert quotas.named(ranks, totals, set(), q)[0] == {0, 1}
+    assert quotas.named(ranks, totals, {1}, q)[0] == {0, 2, 3}  # a vetoed unit is passed over
+    assert quotas.named(ranks, totals, set(), dict(q, top_min="96"))[0] == {0}
     totals[9] = 70  # tie for last place: both are named 末位
-    assert named_bottom(competition_ranks(totals), r) == {8, 9}
+    assert quotas.named(competition_ranks(totals), totals, set(), q)[1] == {8, 9}
 
 
 def test_groups_are_ranked_separately():
-    r = rules(groups=[{"name": "县直", "scope": "general", "published": True},
-                      {"name": "驻县", "scope": "stationed", "published": True}], bottom_count=0)
+    no_bottom = dict(quotas.DEFAULT_QUOTA, bottom_count=None)
+    r = rules(groups=[{"name": "县直", "scope": "general", "published": True, "quota": no_bottom},
+                      {"name": "驻县", "scope": "stationed", "published": True, "quota": no_bottom}])
     units = [UnitInputs(1, "甲", 0, votes={1: {SAT: 9, NOT: 1}}), UnitInputs(2, "乙", 1, votes={1: {SAT: 5, NOT: 5}}),
              UnitInputs(3, "丙", 1, votes={1: {SAT: 10}})]
     details = evaluate(units, r)
