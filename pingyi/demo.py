@@ -6,6 +6,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+from pingyi import demo_reach  # noqa: I001  (issue 17: sampled respondents)
 from pingyi import demo_board, demo_feedback, demo_findings, demo_history, demo_surveys, demo_trust
 from pingyi.auth import services as auth_services
 from pingyi.auth.models import User
@@ -174,6 +175,7 @@ def _load(progress):
     progress("满意度测评和评议结果…")
     demo_surveys.load(campaign, units, accounts, SUPERVISED)
     demo_trust.load(accounts)
+    demo_reach.load(campaign, units, accounts)
     with acting_at(datetime(2026, 11, 20, 16, 10)):  # the office printed the key units' notices in one zip
         document_services.start_batch(campaign, "feedback-notice", accounts["office"], key="1", run_async=False)
     return campaign
