@@ -12,7 +12,8 @@ import secrets
 from calendar import monthrange
 from collections import defaultdict
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import aliased
 
 from pingyi.audit.services import record, record_event, snapshot
 from pingyi.campaigns.models import Participation
@@ -57,36 +58,38 @@ def campaign_units(campaign):
 
 
 def candidates(campaign, pool, unit_ids, type_ids, exclude_months, as_of, before_draw_id=None):
-    """{(unit_id, type_id): [respondent ids, ascending]} of the register's people who may be drawn `as_of`:
+    """{(unit_id, type_id): [respondent ids]} of the register's people who may be drawn `as_of`:
     in the register by then, of the type (an empty type counts as the campaign's first type), serving the
     unit (no unit listed: every unit), and not sampled by a current draw in the `exclude_months` before.
     Also returns how many were left out by the exclusion window."""
     types = surveys.respondent_types(campaign.id)
     by_name = {t.name: t.id for t in types if t.id in type_ids}
     default_type = types[0].id if types and types[0].id in type_ids else None
-    people = db.session.execute(select(Respondent.id, Respondent.phone, Respondent.type_name)
-                                .where(Respondent.pool_id == pool.id, Respondent.created_at <= as_of)
-                                .order_by(Respondent.id)).all()
+    in_register = (Respondent.pool_id == pool.id, Respondent.created_at <= as_of)
     since = months_before(as_of, exclude_months)
-    recent = select(Respondent.phone).join(SampledPerson, SampledPerson.respondent_id == Respondent.id).join(
+    sampled = aliased(Respondent)  # not correlated with the outer query's Respondent
+    recent = select(sampled.phone).join(SampledPerson, SampledPerson.respondent_id == sampled.id).join(
         SampleDraw, SampleDraw.id == SampledPerson.draw_id).where(
         SampleDraw.status == "current", SampleDraw.drawn_at >= since, SampleDraw.drawn_at < as_of)
     if before_draw_id is not None:
         recent = recent.where(SampleDraw.id < before_draw_id)
-    excluded = set(db.session.scalars(recent)) if exclude_months > 0 else set()
+    left_out = 0
+    free = select(Respondent.id, Respondent.type_name).where(*in_register)
+    if exclude_months > 0:
+        left_out = db.session.scalar(select(func.count(Respondent.id)).where(*in_register, Respondent.phone.in_(recent)))
+        if left_out:
+            free = free.where(Respondent.phone.not_in(recent))
+    people = db.session.execute(free).all()
     links = defaultdict(list)
     for respondent_id, unit_id in db.session.execute(
             select(respondent_unit.c.respondent_id, respondent_unit.c.unit_id)
             .join(Respondent, Respondent.id == respondent_unit.c.respondent_id).where(Respondent.pool_id == pool.id)):
         links[respondent_id].append(unit_id)
     wanted = set(unit_ids)
-    out, left_out = defaultdict(list), 0
-    for respondent_id, phone, type_name in people:
+    out = defaultdict(list)
+    for respondent_id, type_name in people:
         type_id = by_name.get(type_name) if type_name else default_type
         if type_id is None:
-            continue
-        if phone in excluded:
-            left_out += 1
             continue
         for unit_id in (wanted.intersection(links[respondent_id]) if links[respondent_id] else wanted):
             out[(unit_id, type_id)].append(respondent_id)
@@ -110,12 +113,15 @@ def _strata_sizes(sizes, unit_ids):
     return {(u, int(t)): n for u in unit_ids for t, n in sizes.items() if n > 0}
 
 
-def _new_code(existing):
-    while True:
-        code = "".join(secrets.choice(surveys.CODE_ALPHABET) for _ in range(10))
-        if code not in existing:
-            existing.add(code)
-            return code
+def _new_codes(count):
+    """`count` distinct random codes of the one-time code alphabet, from one read of the system's randomness
+    (bytes past the largest multiple of the alphabet's size are dropped, so every letter is equally likely)."""
+    alphabet, codes = surveys.CODE_ALPHABET, set()
+    limit = 256 - 256 % len(alphabet)
+    while len(codes) < count:
+        letters = [alphabet[b % len(alphabet)] for b in secrets.token_bytes(12 * (count - len(codes)) + 16) if b < limit]
+        codes.update("".join(letters[i:i + 10]) for i in range(0, len(letters) - 9, 10))
+    return list(codes)[:count]
 
 
 def current_draw(campaign, pool, questionnaire_id, round_):
@@ -165,19 +171,28 @@ def _make_draw(campaign, pool, questionnaire, round_, sizes, unit_ids, exclude_m
                       replaces_id=replaces.id if replaces else None, reason=reason, drawn_by_id=user.id,
                       drawn_at=drawn_at)
     db.session.add(draw)
-    existing = set()
-    for (unit_id, type_id), people in sorted(chosen.items()):
-        if not people:
-            continue
-        batch = CodeBatch(campaign_id=campaign.id, unit_id=unit_id, questionnaire_id=questionnaire.id,
-                          respondent_type_id=type_id, round=round_, created_by_id=user.id)
-        codes = [SurveyCode(code=_new_code(existing)) for _ in people]
-        batch.codes = codes
-        db.session.add(batch)
-        for respondent_id, code in zip(people, codes):
-            db.session.add(SampledPerson(draw=draw, respondent_id=respondent_id, unit_id=unit_id,
-                                         respondent_type_id=type_id, code=code))
+    strata = [(key, people) for key, people in sorted(chosen.items()) if people]
+    batches = [CodeBatch(campaign_id=campaign.id, unit_id=unit_id, questionnaire_id=questionnaire.id,
+                         respondent_type_id=type_id, round=round_, created_by_id=user.id)
+               for (unit_id, type_id), _ in strata]
+    db.session.add_all(batches)
     db.session.flush()
+    # Thousands of rows: plain executemany INSERTs, not one ORM object each.
+    fresh, codes = iter(_new_codes(sum(len(people) for _, people in strata))), []
+    for batch, (_, people) in zip(batches, strata):
+        codes.extend({"batch_id": batch.id, "code": next(fresh)} for _ in people)
+    if codes:
+        db.session.execute(insert(SurveyCode), codes)
+        ids = dict(db.session.execute(select(SurveyCode.code, SurveyCode.id).where(
+            SurveyCode.batch_id.in_([b.id for b in batches]))).all())
+        rows, position = [], 0
+        for (unit_id, type_id), people in strata:
+            for respondent_id in people:
+                rows.append({"draw_id": draw.id, "respondent_id": respondent_id, "unit_id": unit_id,
+                             "respondent_type_id": type_id, "code_id": ids[codes[position]["code"]],
+                             "links_sent": 0, "reminders": 0, "call_attempts": 0, "call_outcome": ""})
+                position += 1
+        db.session.execute(insert(SampledPerson), rows)
     what = "、".join(f"{types[t].name}每单位 {n} 人" for t, n in sizes.items() if n)
     record("create", draw, summary=(f"{'重新' if replaces else ''}从名册“{pool.name}”抽样（{ROUND_LABELS[round_]}，{len(unit_ids)} 个单位，"
                                     f"{what}；抽中 {draw.drawn_count} 人，种子 {seed}；排除近 {exclude_months} 个月已抽中的 {left_out} 人）"),

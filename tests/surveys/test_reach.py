@@ -152,7 +152,7 @@ def test_a_draw_is_stratified_recorded_and_verifiable(county, pool):
                            Respondent.id.not_in([p.respondent_id for p in people]), Respondent.pool_id == pool.id))))
     assert not sampling.verify(draw)  # a tampered record no longer matches its seed
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.object_type == "sample_draw",
-                                                       AuditEntry.action == "create"))
+                                                       AuditEntry.object_id == draw.id, AuditEntry.action == "create"))
     assert draw.seed in entry.summary and "抽中 24 人" in entry.summary
 
 
@@ -248,8 +248,12 @@ def test_links_go_to_the_gateway_and_an_answer_is_counted_without_saying_which_b
 
 def test_failed_links_can_be_sent_again_and_reminders_stop_after_two(app, county, pool):
     draw = _draw(county, pool, units=("县财政局",))
+    reminders = select(func.count(OutboundMessage.id)).where(OutboundMessage.purpose == "survey-reminder")
+    before = db.session.scalar(reminders)
     sampling.send_links(draw, county, "http://x", user("office"))  # channel off: logged only
-    assert db.session.scalar(select(func.count(OutboundMessage.id)).where(OutboundMessage.status == "logged")) == 5
+    assert db.session.scalar(select(func.count(OutboundMessage.id)).join(
+        SampledPerson, SampledPerson.message_id == OutboundMessage.id).where(
+        SampledPerson.draw_id == draw.id, OutboundMessage.status == "logged")) == 5
     person = db.session.scalar(select(SampledPerson).where(SampledPerson.draw_id == draw.id))
     person.message.status = "failed"
     db.session.commit()
@@ -259,8 +263,10 @@ def test_failed_links_can_be_sent_again_and_reminders_stop_after_two(app, county
     assert sampling.send_reminders(draw, county, "http://x", user("office")) == 4
     with pytest.raises(DomainError, match="已提醒 2 次"):
         sampling.send_reminders(draw, county, "http://x", user("office"))
-    texts = db.session.scalars(select(OutboundMessage.text).where(OutboundMessage.purpose == "survey-reminder")).all()
-    assert len(texts) == 8 and all("提醒" in t for t in texts)
+    assert db.session.scalar(reminders) == before + 8
+    texts = db.session.scalars(select(OutboundMessage.text).where(OutboundMessage.purpose == "survey-reminder")
+                               .order_by(OutboundMessage.id.desc()).limit(8)).all()
+    assert all("提醒" in t and "县财政局" in t for t in texts)
 
 
 # ---- phone interviews ------------------------------------------------------------------------------------
@@ -288,6 +294,7 @@ def test_a_completed_interview_is_a_phone_ballot_naming_nobody(county, pool, off
     draw = _draw(county, pool, units=("县教育局",))
     person = sampling.next_call(draw)
     phone_ballots = select(func.count(Ballot.id)).where(Ballot.channel == "phone")
+    earlier = db.session.scalar(phone_ballots)
     counted = select(func.coalesce(func.sum(BallotCount.count), 0)).where(BallotCount.unit_id == person.unit_id)
     before = db.session.scalar(counted)
     partial = office_client.post(f"/surveys/sampled/{person.id}/call", data={"outcome": "completed"})
@@ -295,12 +302,13 @@ def test_a_completed_interview_is_a_phone_ballot_naming_nobody(county, pool, off
     data = {"outcome": "completed"} | {f"q-{k}": v for k, v in _answers(county).items()}
     assert office_client.post(f"/surveys/sampled/{person.id}/call", data=data).status_code == 302
     db.session.expire_all()
-    ballot = db.session.scalar(select(Ballot).where(Ballot.channel == "phone"))
-    assert db.session.scalar(phone_ballots) == 1 and ballot.entered_by_id is None
+    ballot = db.session.scalar(select(Ballot).where(Ballot.channel == "phone").order_by(Ballot.id.desc()))
+    assert db.session.scalar(phone_ballots) == earlier + 1 and ballot.entered_by_id is None
     assert ballot.created_at.hour == 16 and ballot.created_at.minute == 0  # midnight in the county: the day only
     assert db.session.scalar(counted) == before + len(_answers(county))
     assert person.call_outcome == "completed" and person.code.used_on is not None
-    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.summary.like("电话回访完成问卷%")))
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.summary.like("电话回访完成问卷%"))
+                              .order_by(AuditEntry.id.desc()))
     assert entry.object_id is None and person.respondent.phone[-4:] not in entry.summary
     assert not db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.object_type == "ballot",
                                                                          AuditEntry.object_id == ballot.id))
