@@ -398,9 +398,11 @@ def slips(draw, user, unit_id=None):
 
 
 def next_call(draw, unit_id=None):
-    """The next person to telephone: not answered, no final outcome, fewest attempts first."""
+    """The next person to telephone: not answered, no final outcome, fewest attempts first, otherwise at random.
+    Not in a fixed order: with one, the order of the calls (and so of the phone ballots' ids) could be
+    worked out from the sampled rows, and a ballot matched to a person."""
     query = _open_people(draw, unit_id).where(SampledPerson.call_attempts < MAX_CALL_ATTEMPTS)
-    return db.session.scalar(query.order_by(None).order_by(SampledPerson.call_attempts, SampledPerson.id).limit(1))
+    return db.session.scalar(query.order_by(None).order_by(SampledPerson.call_attempts, func.random()).limit(1))
 
 
 def call_script(campaign, unit):
