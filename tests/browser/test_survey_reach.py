@@ -39,7 +39,7 @@ def reach_server(tmp_path_factory, gateway):
     server = subprocess.Popen([sys.executable, "-m", "waitress", "--host", "127.0.0.1", f"--port={port}", "app:app"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    for _ in range(600):  # a busy machine may take a while to start the server
         try:
             urlopen(base + "/login", timeout=1)
             break

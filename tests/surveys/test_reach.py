@@ -14,7 +14,7 @@ from pingyi.outbound.models import OutboundMessage
 from pingyi.surveys import pools, sampling
 from pingyi.surveys import services as surveys
 from pingyi.surveys.models import Ballot, BallotCount, SurveyCode
-from pingyi.surveys.reach_models import Respondent, RespondentPool, SampleDraw, SampledPerson
+from pingyi.surveys.reach_models import Respondent, SampleDraw, SampledPerson
 from pingyi.timeutil import utcnow
 from tests.conftest import unit_named, user
 from tests.outbound.fake_gateway import FakeGateway
