@@ -118,6 +118,10 @@ def create_app(overrides=None):
                       rectifications_bp, surveys_bp, results_bp, documents_bp, campaigns_bp, checklists_bp, users_bp, audit_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(backups_bp)
+    from pingyi.outbound.views import bp as outbound_bp
+    from pingyi.surveys.reach_views import bp as reach_bp
+    for blueprint in (reach_bp, outbound_bp):  # sampled respondents and outbound messages (issue 17)
+        app.register_blueprint(blueprint)
     app.register_blueprint(health_bp)
     for blueprint in (todo_bp, overview_bp, reminders_bp, years_bp, dossier_bp):  # the daily work (issue 13)
         app.register_blueprint(blueprint)

@@ -48,3 +48,20 @@ class Config:
     DEADLINE_WARN_DAYS = 10
     FEEDBACK_RECEIPT_DAYS = 5
     PASSWORD_HASH_METHOD = "scrypt"
+    # Outbound messages (pingyi/outbound, README "Outbound messages"): a channel whose URL is empty is off,
+    # and its messages are only logged.
+    OUTBOUND_SMS_URL = ""  # PINGYI_OUTBOUND_SMS_URL: the SMS gateway's HTTP address
+    OUTBOUND_SMS_METHOD = "POST"  # POST (body) or GET (body template appended as the query string)
+    OUTBOUND_SMS_FORMAT = "json"  # json or form: how {phone}, {text}, {user}, {password} are escaped
+    OUTBOUND_SMS_BODY = '{"mobile": "{phone}", "content": "{text}", "account": "{user}", "password": "{password}"}'
+    OUTBOUND_SMS_USER = ""
+    OUTBOUND_SMS_PASSWORD = ""
+    OUTBOUND_SMS_AUTH_HEADER = ""  # e.g. "Bearer …": sent as the Authorization header when set
+    OUTBOUND_SMS_OK_TEXT = ""  # when set, a reply must contain it to count as sent (besides HTTP 2xx)
+    OUTBOUND_SMS_DELIVERED_TEXT = ""  # when set and found in the reply, the message counts as delivered
+    OUTBOUND_WECOM_URL = ""  # 企业微信/政务微信 group robot webhook (…/cgi-bin/webhook/send?key=…)
+    OUTBOUND_TIMEOUT = 10  # seconds per attempt
+    OUTBOUND_MAX_ATTEMPTS = 5
+    OUTBOUND_RETRY_SECONDS = 60  # back-off: 1, 2, 4, 8 … times this after each failure
+    SMS_SIGNATURE = ""  # PINGYI_SMS_SIGNATURE, e.g. 【某县纠风办】: opens every survey text; default the office name
+    SAMPLE_EXCLUDE_MONTHS = 12  # people sampled within this many months are left out of a new draw

@@ -15,6 +15,7 @@ from pingyi.feedback.models import FeedbackItem, FeedbackNotice  # noqa: F401
 from pingyi.files.models import StoredFile  # noqa: F401
 from pingyi.findings.models import Finding, Inspection, Opinion  # noqa: F401
 from pingyi.jobs.models import Job  # noqa: F401
+from pingyi.outbound.models import OutboundMessage  # noqa: F401
 from pingyi.rectifications.models import (  # noqa: F401
                                           CommitmentLetter,
                                           Extension,
@@ -37,6 +38,12 @@ from pingyi.surveys.models import (  # noqa: F401
                                           SurveyQuestion,
                                           TallyCount,
                                           TallySheet,
+)
+from pingyi.surveys.reach_models import (  # noqa: F401
+                                          Respondent,
+                                          RespondentPool,
+                                          SampleDraw,
+                                          SampledPerson,
 )
 from pingyi.tasks.models import Submission, SubmissionReturn, Task  # noqa: F401
 from pingyi.units.models import Unit  # noqa: F401

@@ -155,6 +155,21 @@ MATRIX = {
     "surveys.issuance_import": ({"POST"}, {OFFICE}),
     "surveys.code_sheet": ({"GET"}, {OFFICE}),
     "surveys.answer": ({"GET", "POST"}, EVERYONE | {ANON}),  # the public questionnaire: a one-time code, no account
+    "reach.pools": ({"GET"}, {OFFICE}),  # registers, draws and calls: the office only, never units or supervisors
+    "reach.create_pool": ({"POST"}, {OFFICE}),
+    "reach.pool": ({"GET"}, {OFFICE}),
+    "reach.import_register": ({"POST"}, {OFFICE}),
+    "reach.export_register": ({"GET"}, {OFFICE}),
+    "reach.new_draw": ({"GET", "POST"}, {OFFICE}),
+    "reach.draw": ({"GET"}, {OFFICE}),
+    "reach.send_links": ({"POST"}, {OFFICE}),
+    "reach.remind": ({"POST"}, {OFFICE}),
+    "reach.redraw": ({"POST"}, {OFFICE}),
+    "reach.slips": ({"GET"}, {OFFICE}),
+    "reach.calls": ({"GET"}, {OFFICE}),
+    "reach.record_call": ({"POST"}, {OFFICE}),
+    "outbound.index": ({"GET"}, {OFFICE}),
+    "outbound.retry": ({"POST"}, {OFFICE}),
     "results.index": ({"GET"}, EVERYONE),  # a unit: its own published result (and the ranking if published to it)
     "results.unit": ({"GET"}, STAFF | {UNIT_OWN}),
     "results.publish": ({"POST"}, {OFFICE}),
@@ -224,6 +239,8 @@ def _url(app, rule, role):
                   batch_id=_batch().id if "batch_id" in rule.arguments else 0)
     if rule.endpoint.startswith(("surveys.", "results.")):
         values.update(_survey_values(own))
+    if rule.endpoint.startswith(("reach.", "outbound.")):
+        values.update(_reach_values())
     if "name" in rule.arguments:
         values["name"] = _backup_name()
     if rule.endpoint.startswith("documents."):
@@ -248,6 +265,16 @@ def _survey_values(own):
     return {"questionnaire_id": db.session.scalar(select(Questionnaire.id).where(Questionnaire.campaign_id == campaign.id)),
             "ballot_id": db.session.scalar(select(Ballot.id).where(Ballot.unit_id == own, Ballot.channel == "paper")),
             "code": code.code, "batch_id": code.batch_id}
+
+
+def _reach_values():
+    """The demo's register, its current draw, a sampled person still to be called, and a logged message."""
+    from pingyi.outbound.models import OutboundMessage
+    from pingyi.surveys import sampling
+    from pingyi.surveys.reach_models import RespondentPool, SampleDraw
+    draw = db.session.scalar(select(SampleDraw).where(SampleDraw.status == "current").order_by(SampleDraw.id))
+    return {"pool_id": db.session.scalar(select(RespondentPool.id)), "draw_id": draw.id,
+            "person_id": sampling.next_call(draw).id, "message_id": db.session.scalar(select(OutboundMessage.id))}
 
 
 def _page_image(app):

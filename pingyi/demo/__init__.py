@@ -12,7 +12,7 @@ from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT
 from pingyi.campaigns import services as campaign_services
 from pingyi.campaigns.models import EvaluationGroup, GroupMember, Participation, SupervisorAssignment
 from pingyi.checklists import services as checklist_services
-from pingyi.demo import board, feedback, findings, history, publish, surveys, trust
+from pingyi.demo import board, feedback, findings, history, publish, reach, surveys, trust
 from pingyi.documents import services as document_services
 from pingyi.extensions import db
 from pingyi.tasks import services as task_services
@@ -176,6 +176,7 @@ def _load(progress):
     surveys.load(campaign, units, accounts, SUPERVISED)
     publish.load(campaign, units, accounts)
     trust.load(accounts)
+    reach.load(campaign, units, accounts)
     with acting_at(datetime(2026, 11, 20, 16, 10)):  # the office printed the key units' notices in one zip
         document_services.start_batch(campaign, "feedback-notice", accounts["office"], key="1", run_async=False)
     return campaign

@@ -26,6 +26,7 @@ class Job(db.Model):
     lease_owner: Mapped[str] = mapped_column(String(100), default="")
     lease_expires: Mapped[Optional[datetime]] = mapped_column(DateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_after: Mapped[Optional[datetime]] = mapped_column(DateTime)  # not claimed before (a retry's back-off)
     error: Mapped[str] = mapped_column(Text, default="")
     result: Mapped[str] = mapped_column(String(300), default="")
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))

@@ -51,11 +51,13 @@ def _lease():
     return timedelta(seconds=current_app.config["JOB_LEASE_SECONDS"])
 
 
-def enqueue(kind, arguments, user=None, total=0):
-    """Add a queued job; the caller commits it together with its own record."""
+def enqueue(kind, arguments, user=None, total=0, run_after=None):
+    """Add a queued job (claimed no earlier than `run_after`, naive UTC, when given); the caller commits it
+    together with its own record."""
     if kind not in HANDLERS:
         raise ValueError(f"unknown job kind {kind}")
-    job = Job(kind=kind, arguments=arguments, total=total, created_by_id=user.id if user else None)
+    job = Job(kind=kind, arguments=arguments, total=total, created_by_id=user.id if user else None,
+              run_after=run_after)
     db.session.add(job)
     db.session.flush()
     return job
@@ -76,7 +78,8 @@ def cancel(job):
 
 
 def _claimable(now):
-    return or_(Job.status == "queued", (Job.status == "running") & (Job.lease_expires < now))
+    return or_((Job.status == "queued") & or_(Job.run_after.is_(None), Job.run_after <= now),
+               (Job.status == "running") & (Job.lease_expires < now))
 
 
 def claim(owner, job_id=None):

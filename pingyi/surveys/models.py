@@ -13,7 +13,7 @@ from pingyi.extensions import db
 from pingyi.feedback.models import ROUND_LABELS  # noqa: F401  (the rounds of feedback and surveys)
 from pingyi.timeutil import utcnow
 
-CHANNEL_LABELS = {"paper": "纸质问卷逐张录入", "online": "网上问卷"}
+CHANNEL_LABELS = {"paper": "纸质问卷逐张录入", "online": "网上问卷", "phone": "电话回访"}
 DEFAULT_OPTIONS = (("满意", 100.0, True), ("基本满意", 80.0, True), ("不满意", 0.0, True), ("不了解", 0.0, False))
 DEFAULT_TYPES = (("服务对象/群众", 40.0), ("义务监督员", 30.0), ("人大代表/政协委员", 20.0), ("机关内部", 10.0))
 

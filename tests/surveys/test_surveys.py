@@ -133,7 +133,7 @@ def test_individual_ballots_need_every_question(setup):
     assert errors == {q.questions[-1].id: "请选择一项（问卷上未填的选“未作答”）"}
     answers[q.questions[-1].id] = opts[3].id
     assert services.add_ballot(campaign, unit, q, types[0], "november", answers, user("office")) == {}
-    assert db.session.scalar(select(func.count(Ballot.id)).where(Ballot.unit_id == unit.id)) == 1
+    assert db.session.scalar(select(func.count(Ballot.id)).where(Ballot.unit_id == unit.id, Ballot.channel == "paper")) == 1
 
 
 def test_a_code_answers_once_and_the_comment_goes_to_the_opinions(county, client_for):
@@ -252,7 +252,8 @@ def test_running_counts_match_a_recount_of_the_ballots(setup):
     unit, office = unit_named("县司法局"), user("office")
     for n in range(3):
         services.add_ballot(campaign, unit, q, types[1], "june", {x.id: opts[n].id for x in q.questions}, office)
-    services.delete_ballot(db.session.scalar(select(Ballot).where(Ballot.unit_id == unit.id)), office)
+    services.delete_ballot(db.session.scalar(select(Ballot).where(Ballot.unit_id == unit.id, Ballot.channel == "paper")),
+                           office)
 
     def counts():
         return {tuple(getattr(c, k) for k in services.COUNT_KEY): c.count
@@ -340,7 +341,7 @@ def test_a_question_left_blank_on_paper_is_entered_as_such(setup):
     unit = unit_named("县司法局")
     answers = {x.id: opts[0].id for x in q.questions} | {q.questions[1].id: services.BLANK}
     assert services.add_ballot(campaign, unit, q, types[0], "november", answers, user("office")) == {}
-    ballot = db.session.scalar(select(Ballot).where(Ballot.unit_id == unit.id))
+    ballot = db.session.scalar(select(Ballot).where(Ballot.unit_id == unit.id, Ballot.channel == "paper"))
     assert len(ballot.answers) == len(q.questions) - 1
 
 
@@ -368,7 +369,7 @@ def test_a_questionnaire_returned_with_every_question_blank(setup):
     answers = {x.id: services.BLANK for x in q.questions}
     assert services.add_ballot(campaign, unit, q, types[0], "november", answers, user("office")) == {}
     assert db.session.scalar(counted) == before  # returned, but no vote to count
-    assert db.session.scalar(select(func.count(Ballot.id)).where(Ballot.unit_id == unit.id)) == 1
+    assert db.session.scalar(select(func.count(Ballot.id)).where(Ballot.unit_id == unit.id, Ballot.channel == "paper")) == 1
 
 
 def test_tally_changes_are_audited_with_readable_counts(setup):
