@@ -173,6 +173,7 @@ def _load(progress):
     demo_feedback.load(campaign, units, liaisons, accounts)
     progress("满意度测评和评议结果…")
     demo_surveys.load(campaign, units, accounts, SUPERVISED)
+    from pingyi import demo_integrity; demo_integrity.load(campaign, units, accounts)  # noqa: E702 (issue 17)
     demo_trust.load(accounts)
     with acting_at(datetime(2026, 11, 20, 16, 10)):  # the office printed the key units' notices in one zip
         document_services.start_batch(campaign, "feedback-notice", accounts["office"], key="1", run_async=False)

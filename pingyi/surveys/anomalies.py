@@ -11,7 +11,7 @@ import secrets
 from collections import Counter, defaultdict
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import String, cast, delete, func, literal, select, update
 
 from pingyi.audit.services import record, snapshot
 from pingyi.errors import DomainError, check_version
@@ -64,11 +64,18 @@ def network_of(address):
     return str(ip)
 
 
+def hasher(campaign_id, round_):
+    """A function address -> the round's salted hash of its network ("" for no address)."""
+    key = bytes.fromhex(_salt(campaign_id, round_))
+
+    def digest(address):
+        network = network_of(address)
+        return hmac.new(key, network.encode(), hashlib.sha256).hexdigest()[:16] if network else ""
+    return digest
+
+
 def network_hash(campaign_id, round_, address):
-    network = network_of(address)
-    if not network:
-        return ""
-    return hmac.new(bytes.fromhex(_salt(campaign_id, round_)), network.encode(), hashlib.sha256).hexdigest()[:16]
+    return hasher(campaign_id, round_)(address) if network_of(address) else ""
 
 
 def bucket_of(moment):
@@ -95,17 +102,20 @@ def _windows(marks, width, minimum, factor=None):
     """Groups of ballots whose arrivals crowd into `width` consecutive buckets: [(from, to, [ballot ids])].
     `marks`: [(bucket, ballot_id)]. With `factor`, a window must also hold `factor` times the pace of the
     rest of the marks (answers per `width` buckets over their span)."""
+    if len(marks) < minimum:
+        return []
     by_bucket = defaultdict(list)
     for bucket, ballot_id in marks:
         by_bucket[bucket].append(ballot_id)
-    if len(marks) < minimum:
-        return []
+    sizes = {b: len(ids) for b, ids in by_bucket.items()}
     buckets = sorted(by_bucket)
     span = max(1, (buckets[-1] - buckets[0]) // BUCKET + 1)
+    steps = [BUCKET * i for i in range(width)]
     hot = []
     for start in buckets:
-        inside = [start + BUCKET * i for i in range(width)]
-        count = sum(len(by_bucket.get(b, ())) for b in inside)
+        count = 0
+        for step in steps:
+            count += sizes.get(start + step, 0)
         if count < minimum:
             continue
         if factor is not None:
@@ -143,6 +153,13 @@ def _runs(ballots, patterns):
     return found
 
 
+def _joined(text):
+    """Every answer of a ballot as one "question:option,…" text (in any order), aggregated in the database."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.string_agg(text, ",")
+    return func.group_concat(text, ",")
+
+
 def _fingerprint(*parts):
     return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
 
@@ -161,14 +178,13 @@ def detect(campaign):
         .order_by(Ballot.id)).all()
     if not rows:
         return []
-    patterns = defaultdict(list)
-    for ballot_id, question_id, option_id in db.session.execute(
-            select(BallotAnswer.ballot_id, BallotAnswer.question_id, BallotAnswer.option_id)
-            .join(Ballot, Ballot.id == BallotAnswer.ballot_id)
-            .where(Ballot.campaign_id == campaign.id, Ballot.channel.in_(CHECKED_CHANNELS))
-            .order_by(BallotAnswer.ballot_id, BallotAnswer.question_id)):
-        patterns[ballot_id].append((question_id, option_id))
-    patterns = {b: tuple(p) for b, p in patterns.items()}
+    patterns = {ballot_id: tuple(sorted(sheet.split(","))) for ballot_id, sheet in db.session.execute(
+        select(BallotAnswer.ballot_id, _joined(cast(BallotAnswer.question_id, String) + literal(":")
+                                          + cast(BallotAnswer.option_id, String)))
+        .join(Ballot, Ballot.id == BallotAnswer.ballot_id)
+        .where(Ballot.campaign_id == campaign.id, Ballot.channel.in_(CHECKED_CHANNELS))
+        .group_by(BallotAnswer.ballot_id))}
+    days, windows = {}, {r: _round_window(campaign, r) for r in ROUND_LABELS}
 
     by_unit, by_network, late = defaultdict(list), defaultdict(list), defaultdict(list)
     order = defaultdict(list)
@@ -178,8 +194,8 @@ def detect(campaign):
             by_unit[(unit_id, round_)].append((bucket, ballot_id))
             if network:
                 by_network[(unit_id, round_, network)].append((bucket, ballot_id))
-        start, end = _round_window(campaign, round_)
-        day = local(created_at).date()
+        start, end = windows[round_]
+        day = days.get(created_at) or days.setdefault(created_at, local(created_at).date())
         if not start <= day <= end:
             late[(unit_id, round_, day)].append(ballot_id)
 
