@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pingyi import create_app, demo  # noqa: E402
 from pingyi.auth.models import User  # noqa: E402
+from pingyi.auth.services import start_session  # noqa: E402
 from pingyi.campaigns.models import Participation  # noqa: E402
 from pingyi.campaigns.services import current_campaign  # noqa: E402
 from pingyi.extensions import db, login_manager  # noqa: E402
@@ -42,12 +43,13 @@ def main():
             added, _ = anomalies.scan(campaign)
         print(f"anomaly scan over {BALLOTS + 40} online ballots: {time.perf_counter() - wall:.2f} s wall, "
               f"{time.process_time() - cpu:.2f} s CPU, {added} new flag(s)")
-        office_id = db.session.scalar(select(User.id).where(User.username == "office"))
-    client = app.test_client()
-    with app.test_request_context():
-        identifier = login_manager._session_identifier_generator()
-    with client.session_transaction() as sess:
-        sess["_user_id"], sess["_fresh"], sess["_id"] = str(office_id), True, identifier
+        office = db.session.scalar(select(User).where(User.username == "office"))
+        client = app.test_client()
+        with app.test_request_context():
+            identifier = login_manager._session_identifier_generator()
+            token = start_session(office)
+        with client.session_transaction() as sess:
+            sess["_sid"], sess["_user_id"], sess["_fresh"], sess["_id"] = token, office.get_id(), True, identifier
     medians = {}
     for path in ("/account/password", "/surveys/anomalies", "/appeals"):
         times = []
