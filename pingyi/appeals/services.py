@@ -174,3 +174,14 @@ def score_notes(campaign):
 
 def excluded_count(note):
     return sum(row["n"] for row in note["excluded"])
+
+
+def unit_integrity(campaign, unit, user):
+    """The unit page's 申诉与群众意见 box: its appeals and its online comments, for the office, leaders and the
+    unit itself (None for others)."""
+    if user.role not in ("office", "leader") and not (user.role == "unit" and user.unit_id == unit.id):
+        return None
+    from pingyi.surveys.follow_ups import follow_ups, overdue
+    items = follow_ups(campaign, unit.id)
+    return {"appeals": appeals(campaign, unit.id), "comments": items, "open_items": [i for i in items if i.status != "closed"],
+            "overdue": [i for i in items if overdue(i)]}

@@ -10,7 +10,7 @@ from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
 from pingyi.files.services import read_limited
 from pingyi.findings.models import SEVERITY_LABELS, Finding
-from pingyi.forms import clean_text, plain_int
+from pingyi.forms import clean_text
 from pingyi.htmx import campaign_or_404
 from pingyi.surveys import follow_ups, throttle
 from pingyi.surveys.integrity_models import OUTCOME_LABELS, FollowUp
@@ -34,14 +34,13 @@ def index():
     return _index(campaign_or_404())
 
 
-@bp.route("/appeals/new", methods=["GET", "POST"])
+@bp.route("/appeals/new/<any(finding, follow_up):kind>/<int:subject_id>", methods=["GET", "POST"])
 @role_required(UNIT)
-def new():
+def new(kind, subject_id):
+    """Appeal one confirmed finding or one 不满意 follow-up of the user's own unit."""
     campaign = campaign_or_404()
-    source = request.form if request.method == "POST" else request.args
-    finding_id, follow_up_id = plain_int(source.get("finding")), plain_int(source.get("follow_up"))
-    subject = (db.session.get(Finding, finding_id) if finding_id
-               else db.session.get(FollowUp, follow_up_id) if follow_up_id else None)
+    finding_id, follow_up_id = (subject_id, None) if kind == "finding" else (None, subject_id)
+    subject = db.session.get(Finding, finding_id) if finding_id else db.session.get(FollowUp, follow_up_id)
     if subject is None or subject.unit_id != current_user.unit_id or subject.campaign_id != campaign.id:
         abort(404)
     error, grounds = "", ""
@@ -50,8 +49,7 @@ def new():
         uploads = [(f.filename, read_limited(f.stream)) for f in request.files.getlist("files") if f.filename]
         try:
             appeal = services.file_appeal(campaign, current_user.unit_id, current_user, grounds,
-                                          finding_id=finding_id, follow_up_id=None if finding_id else follow_up_id,
-                                          uploads=uploads)
+                                          finding_id=finding_id, follow_up_id=follow_up_id, uploads=uploads)
         except DomainError as e:
             db.session.rollback()
             error = str(e)

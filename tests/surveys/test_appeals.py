@@ -169,6 +169,9 @@ def test_units_see_only_their_own_appeals_and_the_office_decides_through_the_pag
     assert client_for("evaluator").get("/appeals").status_code == 403
     office_page = office.get("/appeals")
     assert "县公安局" in office_page.text and "回访核实" in office_page.text
+    police = unit_named("县公安局")
+    assert "申诉与群众意见" in unit.get(f"/units/{police.id}").text and "维持" in office.get(f"/units/{police.id}").text
+    assert "申诉与群众意见" not in client_for("evaluator").get(f"/units/{police.id}").text
     shown = office.get(f"/appeals/{police_appeals[0].id}")
     assert "证明材料" in shown.text and ".pdf" in shown.text
 
@@ -182,18 +185,18 @@ def test_a_unit_files_an_appeal_with_evidence_through_the_page(county, client_fo
     db.session.commit()
     unit = client_for("unit")
     with acting_at(datetime(2026, 11, 30, 9, 0)):
-        form = unit.get(f"/appeals/new?finding={finding.id}")
+        form = unit.get(f"/appeals/new/finding/{finding.id}")
         assert form.status_code == 200 and finding.description in form.text
-        refused = unit.post("/appeals/new", data={"finding": finding.id, "grounds": ""})
+        refused = unit.post(f"/appeals/new/finding/{finding.id}", data={"grounds": ""})
         assert refused.status_code == 400 and "请写明申诉理由" in refused.text
         from io import BytesIO
-        done = unit.post("/appeals/new", data={"finding": finding.id, "grounds": "已整改到位",
+        done = unit.post(f"/appeals/new/finding/{finding.id}", data={"grounds": "已整改到位",
                                                "files": (BytesIO(PDF), "整改说明.pdf")},
                          content_type="multipart/form-data")
     assert done.status_code == 302
     appeal = db.session.scalar(select(Appeal).where(Appeal.finding_id == finding.id))
     assert appeal.unit_id == police.id and [f.original_name for f in appeal.files] == ["整改说明.pdf"]
-    assert client_for("unit2").get(f"/appeals/new?finding={finding.id}").status_code == 404
+    assert client_for("unit2").get(f"/appeals/new/finding/{finding.id}").status_code == 404
     decided = client_for("office").post(f"/appeals/{appeal.id}/decide", data={
         "decision": "maintained", "reason": "", "version": appeal.version})
     assert decided.status_code == 400 and "请写明裁决理由" in decided.text
