@@ -31,6 +31,7 @@ OBJECTS = {
     "job": "后台任务（备份、批量生成）",
     "reminder": "催办", "reminder_notice": "催办通知",
     "anomaly_flag": "网上答卷异常", "follow_up": "群众网上意见", "appeal": "申诉",
+    "arrival_mark": "网上答卷到达时段和网络摘要",
 }
 ACTIONS = {"create": "新建", "update": "修改", "delete": "删除", "reset_password": "重置密码",
            "change_password": "修改密码", "sign_in": "登录", "sign_in_failed": "登录失败",

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy import String, cast, delete, func, literal, select, update
 
-from pingyi.audit.services import record, snapshot
+from pingyi.audit.services import record, record_event, snapshot
 from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
 from pingyi.jobs import services as jobs
@@ -265,10 +265,21 @@ def purge_closed_rounds(campaign, on=None):
     on = on or today()
     closed = [r for r in ROUND_LABELS if campaign.status == "closed" or _round_window(campaign, r)[1] < on]
     if closed:
-        db.session.execute(delete(ArrivalMark).where(ArrivalMark.campaign_id == campaign.id,
-                                                     ArrivalMark.round.in_(closed)))
-        db.session.execute(delete(RoundSalt).where(RoundSalt.campaign_id == campaign.id, RoundSalt.round.in_(closed)))
+        marks = db.session.execute(delete(ArrivalMark).where(ArrivalMark.campaign_id == campaign.id,
+                                                             ArrivalMark.round.in_(closed))).rowcount
+        salts = db.session.execute(delete(RoundSalt).where(RoundSalt.campaign_id == campaign.id,
+                                                           RoundSalt.round.in_(closed))).rowcount
+        if marks or salts:
+            record_event("delete", "arrival_mark", None, unit_id=None, summary=(
+                f"测评期已结束：删除{'、'.join(ROUND_LABELS[r] for r in closed)} {marks} 份网上答卷的到达时段和网络摘要及其密钥"))
     return closed
+
+
+def awaiting_purge(campaign, on=None):
+    """Closed rounds whose arrival marks are still kept (they go with the next scan): [round]."""
+    on = on or today()
+    kept = set(db.session.scalars(select(ArrivalMark.round).where(ArrivalMark.campaign_id == campaign.id).distinct()))
+    return [r for r in ROUND_LABELS if r in kept and (campaign.status == "closed" or _round_window(campaign, r)[1] < on)]
 
 
 @jobs.handler("anomaly-scan")

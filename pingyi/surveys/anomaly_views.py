@@ -24,7 +24,7 @@ def index():
     status = request.args.get("status") if request.args.get("status") in FLAG_STATUS_LABELS else None
     return render_template("surveys/anomalies.html", campaign=campaign, flags=anomalies.flags(campaign, status),
                            counts=anomalies.counts(campaign), status=status, statuses=FLAG_STATUS_LABELS,
-                           job=anomalies.last_scan(), rounds=ROUND_LABELS)
+                           job=anomalies.last_scan(), rounds=ROUND_LABELS, purge=anomalies.awaiting_purge(campaign))
 
 
 @bp.post("/surveys/anomalies/scan")

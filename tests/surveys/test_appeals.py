@@ -61,16 +61,22 @@ def test_a_comment_gives_a_query_code_that_follows_its_handling_and_not_its_writ
     assert client_for("unit2").post(f"/follow-ups/{item.id}/reply", data={"reply": "x"}).status_code == 404
 
 
-def test_the_public_pages_are_rate_limited_per_address(app, county):
+def test_guessing_codes_is_slowed_per_address_but_valid_codes_never_are(app, county):
     throttle.reset()
-    app.config["PUBLIC_PAGE_LIMIT"] = 3
+    app.config["PUBLIC_MISS_LIMIT"] = 3
     client = app.test_client()
-    statuses = [client.get("/s/status/AAAABBBBCCCC").status_code for _ in range(3)]
-    assert statuses == [404] * 3
-    assert client.get("/s/status/AAAABBBBCCCC").status_code == 429
-    assert client.get("/s/NOSUCHCODE").status_code == 429
-    other = client.get("/s/status/AAAABBBBCCCC", environ_base={"REMOTE_ADDR": "10.0.0.9"})
-    assert other.status_code == 404
+    assert [client.get(f"/s/status/AAAABBBBCCC{n}").status_code for n in range(3)] == [404] * 3
+    assert client.get("/s/status/AAAABBBBCCCD").status_code == 429
+    assert client.get("/s/NOSUCHCODE").status_code == 429  # the same address, the other public page
+    assert client.get("/s/NOSUCHCODE", environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 404
+    office = app.test_client()  # one office address: many valid codes in a row are all answered
+    codes = db.session.scalars(select(SurveyCode).where(SurveyCode.used_on.is_(None)).limit(5)).all()
+    q = surveys.questionnaires(county.id)[0]
+    opts = surveys.options(county.id)
+    for code in codes:
+        page = office.post(f"/s/{code.code}", data={f"q-{x.id}": opts[0].id for x in q.questions},
+                           environ_base={"REMOTE_ADDR": "10.0.0.20"})
+        assert page.status_code == 200
     throttle.reset()
 
 

@@ -145,10 +145,13 @@ def test_marks_and_salt_are_deleted_when_the_round_closes(county, justice):
     _scanned_burst(county, justice)
     assert db.session.scalar(select(func.count()).select_from(ArrivalMark)) > 0
     with acting_at(datetime(2026, 12, 1, 9, 0)):
+        assert anomalies.awaiting_purge(county) == ["november"]
         anomalies.scan(county)  # the November round ended on 30 November
     assert db.session.scalar(select(func.count()).select_from(ArrivalMark)) == 0
     assert db.session.scalar(select(func.count()).select_from(RoundSalt)) == 0
     assert db.session.scalar(select(func.count()).select_from(AnomalyFlag).where(AnomalyFlag.unit_id == justice.id)) == 1
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.object_type == "arrival_mark"))
+    assert "测评期已结束" in entry.summary and "11月集中评议" in entry.summary
 
 
 def test_the_page_lists_flags_and_the_scan_runs_in_the_background(county, justice, office_client, client_for):
