@@ -110,7 +110,7 @@ def _rules(campaign, config):
 
 
 def gather(campaign, rules, blocked=None):
-    """Every participating unit's inputs: eight queries whatever the number of units and ballots. Batches of
+    """Every participating unit's inputs: nine queries whatever the number of units and ballots. Batches of
     double entry not yet in agreement (`blocked`, from surveys.double_entry_state) are left out."""
     units = {}
     for unit_id, name, category, is_key in db.session.execute(

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from datetime import timedelta
 
 from sqlalchemy import String, cast, delete, func, literal, select, update
+from sqlalchemy.exc import IntegrityError
 
 from pingyi.audit.services import record, record_event, snapshot
 from pingyi.errors import DomainError, check_version
@@ -44,8 +45,11 @@ REASON_MAX = 500
 def _salt(campaign_id, round_):
     salt = db.session.scalar(select(RoundSalt.salt).where(RoundSalt.campaign_id == campaign_id, RoundSalt.round == round_))
     if salt is None:
-        with db.session.begin_nested():  # two first answers at once: one salt wins, the other reads it
-            db.session.add(RoundSalt(campaign_id=campaign_id, round=round_, salt=secrets.token_hex(32)))
+        try:  # two first answers at once: one salt wins, the other reads it
+            with db.session.begin_nested():
+                db.session.add(RoundSalt(campaign_id=campaign_id, round=round_, salt=secrets.token_hex(32)))
+        except IntegrityError:
+            pass
         salt = db.session.scalar(select(RoundSalt.salt).where(RoundSalt.campaign_id == campaign_id,
                                                               RoundSalt.round == round_))
     return salt

@@ -16,7 +16,7 @@ from pingyi.surveys import anomalies
 from pingyi.surveys import services as surveys
 from pingyi.surveys import throttle
 from pingyi.surveys.integrity_models import AnomalyFlag, ArrivalMark, RoundSalt
-from pingyi.surveys.models import Ballot, BallotCount, SurveyCode
+from pingyi.surveys.models import BallotCount, SurveyCode
 from pingyi.timeutil import acting_at
 from tests.conftest import unit_named, user
 from tests.surveys import stream
