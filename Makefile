@@ -55,6 +55,7 @@ clean:
 
 bench: install-dev
 	$(PY) scripts/bench.py
+	$(PY) scripts/bench_integrity.py
 
 # 50 users on the server `make run` starts, then a crowd on the public questionnaire (figures, no pass/fail).
 load: install-dev

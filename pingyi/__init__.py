@@ -125,6 +125,10 @@ def create_app(overrides=None):
     app.register_blueprint(health_bp)
     for blueprint in (todo_bp, overview_bp, reminders_bp, years_bp, dossier_bp):  # the daily work (issue 13)
         app.register_blueprint(blueprint)
+    from pingyi.appeals.views import bp as appeals_bp
+    from pingyi.surveys.anomaly_views import bp as anomalies_bp
+    for blueprint in (anomalies_bp, appeals_bp):  # survey integrity (issue 17)
+        app.register_blueprint(blueprint)
     app.cli.add_command(cli)
     _install_hooks(app)
     from pingyi.jobs.services import install as install_job_worker

@@ -47,6 +47,9 @@ class Config:
     PAGE_SIZE = 20
     DEADLINE_WARN_DAYS = 10
     FEEDBACK_RECEIPT_DAYS = 5
+    FOLLOW_UP_WORKING_DAYS = 5  # a 不满意 comment is verified (回访核实) within this many working days
+    APPEAL_WORKING_DAYS = 10  # a unit may appeal a finding or a 不满意 follow-up within this many working days
+    PUBLIC_MISS_LIMIT = 20  # /s/… pages: unknown codes per minute from one address before it waits a minute
     PASSWORD_HASH_METHOD = "scrypt"
     # Outbound messages (pingyi/outbound, README "Outbound messages"): a channel whose URL is empty is off,
     # and its messages are only logged.

@@ -1,4 +1,5 @@
 """Import every model so that metadata (and Alembic) knows every table."""
+from pingyi.appeals.models import Appeal, AppealFile  # noqa: F401
 from pingyi.audit.models import AuditEntry  # noqa: F401
 from pingyi.auth.models import LoginFailure, User, UserSession  # noqa: F401
 from pingyi.campaigns.models import (  # noqa: F401
@@ -45,5 +46,6 @@ from pingyi.surveys.reach_models import (  # noqa: F401
                                           SampleDraw,
                                           SampledPerson,
 )
+from pingyi.surveys.integrity_models import AnomalyFlag, ArrivalMark, FlaggedBallot, FollowUp, RoundSalt  # noqa: F401
 from pingyi.tasks.models import Submission, SubmissionReturn, Task  # noqa: F401
 from pingyi.units.models import Unit  # noqa: F401

@@ -20,7 +20,8 @@ from pingyi.extensions import db, login_manager
 from pingyi.units.models import Unit
 
 TEST_CONFIG = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "WTF_CSRF_ENABLED": False,
-               "SECRET_KEY": "test", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+               "SECRET_KEY": "test", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+               "PUBLIC_MISS_LIMIT": 100000}  # tests of the limit itself set it low
 
 
 class LoginClient(FlaskClient):

@@ -190,6 +190,17 @@ MATRIX = {
     "dossier.show": ({"GET"}, {OFFICE, UNIT_OWN}),  # a unit: only its own dossier
     "dossier.download": ({"GET"}, {OFFICE, UNIT_OWN}),
     "dossier.batch": ({"POST"}, {OFFICE}),
+    "anomalies.index": ({"GET"}, {OFFICE}),  # units never see anomalies
+    "anomalies.scan": ({"POST"}, {OFFICE}),
+    "anomalies.show": ({"GET"}, {OFFICE}),
+    "anomalies.decide": ({"POST"}, {OFFICE}),
+    "appeals.index": ({"GET"}, {OFFICE, LEADER, UNIT_OWN, UNIT_OTHER}),  # a unit: only its own appeals and comments
+    "appeals.new": ({"GET", "POST"}, {UNIT_OWN}),  # a unit appeals only its own findings and 不满意 comments
+    "appeals.show": ({"GET"}, {OFFICE, LEADER, UNIT_OWN}),
+    "appeals.decide": ({"POST"}, {OFFICE}),
+    "appeals.verify": ({"POST"}, {OFFICE}),
+    "appeals.reply": ({"POST"}, {UNIT_OWN}),
+    "appeals.comment_status": ({"GET"}, EVERYONE | {ANON}),  # public: the query code is the key
 }
 # Office goes last so that its state changes cannot hide another role's refusal.
 ORDER = (ANON, UNIT_OTHER, UNIT_OWN, EVALUATOR, SUPERVISOR, LEADER, OFFICE)
@@ -241,6 +252,8 @@ def _url(app, rule, role):
         values.update(_survey_values(own))
     if rule.endpoint.startswith(("reach.", "outbound.")):
         values.update(_reach_values())
+    if rule.endpoint.startswith(("anomalies.", "appeals.")):
+        values.update(_integrity_values(app, own, role == UNIT_OTHER))
     if "name" in rule.arguments:
         values["name"] = _backup_name()
     if rule.endpoint.startswith("documents."):
@@ -275,6 +288,46 @@ def _reach_values():
     draw = db.session.scalar(select(SampleDraw).where(SampleDraw.status == "current").order_by(SampleDraw.id))
     return {"pool_id": db.session.scalar(select(RespondentPool.id)), "draw_id": draw.id,
             "person_id": sampling.next_call(draw).id, "message_id": db.session.scalar(select(OutboundMessage.id))}
+def _integrity_values(app, own, other):
+    """The demo's anomaly flag, an appeal and a 不满意 follow-up of 县公安局 (of another unit for UNIT_OTHER), and
+    a query code of a comment made for the request."""
+    from pingyi.appeals.models import Appeal
+    from pingyi.surveys.integrity_models import AnomalyFlag, FollowUp
+    if other:  # another unit's appeal and comment: 县城市管理行政执法局's, made through the real services
+        appeal = db.session.scalar(select(Appeal).where(Appeal.unit_id != own))
+        item = db.session.scalar(select(FollowUp).where(FollowUp.unit_id != own))
+        if item is None:
+            item = _other_follow_up(own)
+        if appeal is None:
+            from pingyi.appeals import services as appeals
+            appeal = appeals.file_appeal(current_campaign(), item.unit_id, user("office"), "申诉理由", follow_up_id=item.id)
+    else:
+        appeal = db.session.scalar(select(Appeal).where(Appeal.unit_id == own).order_by(Appeal.id))
+        item = db.session.scalar(select(FollowUp).where(FollowUp.unit_id == own, FollowUp.dissatisfied)
+                                 .order_by(FollowUp.id))
+    query = {}
+    from pingyi.surveys import services as surveys
+    from pingyi.surveys.models import SurveyCode
+    code = db.session.scalar(select(SurveyCode).where(SurveyCode.used_on.is_(None)))
+    q = surveys.questionnaires(current_campaign().id)[0]
+    surveys.answer_with_code(code, {x.id: surveys.options(current_campaign().id)[0].id for x in q.questions}, "意见",
+                             receipt=query)
+    return {"flag_id": db.session.scalar(select(AnomalyFlag.id)), "appeal_id": appeal.id, "follow_up_id": item.id,
+            "query": query["query"], "kind": "follow_up", "subject_id": item.id}
+
+
+def _other_follow_up(own):
+    """A 不满意 comment for a unit other than 县公安局."""
+    from pingyi.surveys import services as surveys
+    from pingyi.surveys.integrity_models import FollowUp
+    from pingyi.surveys.models import CodeBatch
+    campaign = current_campaign()
+    batch = db.session.scalar(select(CodeBatch).where(CodeBatch.unit_id != own, CodeBatch.campaign_id == campaign.id))
+    code = next(c for c in batch.codes if c.used_on is None)
+    unhappy = next(o for o in surveys.options(campaign.id) if o.label == "不满意")
+    q = surveys.questionnaires(campaign.id)[0]
+    surveys.answer_with_code(code, {x.id: unhappy.id for x in q.questions}, "不满意的意见")
+    return db.session.scalar(select(FollowUp).where(FollowUp.unit_id == batch.unit_id))
 
 
 def _page_image(app):

@@ -1,4 +1,5 @@
 """Chinese names for the audit log's objects, fields and stored values."""
+from pingyi.appeals.models import APPEAL_STATUS_LABELS
 from pingyi.auth.roles import ROLE_LABELS
 from pingyi.campaigns.models import GROUP_SCOPE_LABELS, MEMBER_ROLE_LABELS
 from pingyi.campaigns.models import STATUS_LABELS as CAMPAIGN_STATUS
@@ -10,6 +11,7 @@ from pingyi.findings.models import STATUS_LABELS as FINDING_STATUS
 from pingyi.rectifications.models import EXTENSION_LABELS, LETTER_LABELS
 from pingyi.rectifications.models import STATUS_LABELS as RECTIFICATION_STATUS
 from pingyi.results.models import VERSION_STATUS_LABELS
+from pingyi.surveys.integrity_models import FLAG_STATUS_LABELS, FOLLOW_STATUS_LABELS, OUTCOME_LABELS
 from pingyi.tasks.models import ACTOR_LABELS
 from pingyi.tasks.models import STATUS_LABELS as SUBMISSION_STATUS
 from pingyi.units.models import CATEGORY_LABELS
@@ -28,6 +30,8 @@ OBJECTS = {
     "user_session": "登录会话", "audit_entry": "操作日志", "document": "文档（预览）", "download": "下载文件",
     "job": "后台任务（备份、批量生成）",
     "reminder": "催办", "reminder_notice": "催办通知",
+    "anomaly_flag": "网上答卷异常", "follow_up": "群众网上意见", "appeal": "申诉",
+    "arrival_mark": "网上答卷到达时段和网络摘要",
 }
 ACTIONS = {"create": "新建", "update": "修改", "delete": "删除", "reset_password": "重置密码",
            "change_password": "修改密码", "sign_in": "登录", "sign_in_failed": "登录失败",
@@ -54,11 +58,14 @@ FIELDS = {
     "entered_by_id": "录入人", "remote_addr": "来源地址", "user_agent": "浏览器", "ended_at": "结束时间",
     "end_reason": "结束原因", "filename": "文件名", "endpoint": "功能", "filters": "筛选条件", "rows": "行数",
     "failures": "失败次数", "wait_minutes": "须等待（分钟）", "reason": "原因", "sessions": "结束的会话数",
+    "decision_reason": "裁决理由", "new_severity": "调整后的程度", "grounds": "申诉理由", "decided_at": "裁决时间",
+    "decided_by_id": "裁决人", "outcome": "核实结果", "outcome_note": "核实情况", "verified_at": "核实时间",
+    "verified_by_id": "核实人", "public_reply": "公开答复", "replied_at": "答复时间",
 }
 VALUES = {
     "category": CATEGORY_LABELS, "role": ROLE_LABELS, "scope": GROUP_SCOPE_LABELS, "member_role": MEMBER_ROLE_LABELS,
     "polarity": POLARITY_LABELS, "actor": ACTOR_LABELS, "rating": RATING_LABELS, "severity": SEVERITY_LABELS,
-    "round": ROUND_LABELS,
+    "round": ROUND_LABELS, "outcome": OUTCOME_LABELS, "new_severity": SEVERITY_LABELS,
 }
 SECRET_ACTIONS = ("reset_password", "change_password")
 
@@ -69,6 +76,7 @@ STATUSES = {
     "opinion": FINDING_STATUS, "feedback_notice": NOTICE_STATUS_LABELS, "rectification": RECTIFICATION_STATUS,
     "extension": EXTENSION_LABELS, "commitment_letter": LETTER_LABELS, "result_version": VERSION_STATUS_LABELS,
     "document_batch": BATCH_STATUS,
+    "anomaly_flag": FLAG_STATUS_LABELS, "follow_up": FOLLOW_STATUS_LABELS, "appeal": APPEAL_STATUS_LABELS,
 }
 
 

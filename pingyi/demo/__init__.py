@@ -12,7 +12,7 @@ from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT
 from pingyi.campaigns import services as campaign_services
 from pingyi.campaigns.models import EvaluationGroup, GroupMember, Participation, SupervisorAssignment
 from pingyi.checklists import services as checklist_services
-from pingyi.demo import board, feedback, findings, history, publish, reach, surveys, trust
+from pingyi.demo import board, feedback, findings, history, integrity, publish, reach, surveys, trust
 from pingyi.documents import services as document_services
 from pingyi.extensions import db
 from pingyi.tasks import services as task_services
@@ -174,9 +174,10 @@ def _load(progress):
     feedback.load(campaign, units, liaisons, accounts)
     progress("满意度测评和评议结果…")
     surveys.load(campaign, units, accounts, SUPERVISED)
-    publish.load(campaign, units, accounts)
-    trust.load(accounts)
+    integrity.load(campaign, units, accounts)
     reach.load(campaign, units, accounts)
+    publish.load(campaign, units, accounts)  # issuance from what came back through every channel
+    trust.load(accounts)
     with acting_at(datetime(2026, 11, 20, 16, 10)):  # the office printed the key units' notices in one zip
         document_services.start_batch(campaign, "feedback-notice", accounts["office"], key="1", run_async=False)
     return campaign

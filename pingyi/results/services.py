@@ -10,6 +10,7 @@ from openpyxl.styles import Alignment, Font
 from sqlalchemy import case, func, select, tuple_, union_all
 from sqlalchemy.orm import aliased
 
+from pingyi.appeals import services as appeals
 from pingyi.audit.services import record, snapshot
 from pingyi.campaigns.categories import labels as category_labels
 from pingyi.campaigns.models import Participation
@@ -131,7 +132,7 @@ def _rules(campaign, config):
 
 
 def gather(campaign, rules, blocked=None):
-    """Every participating unit's inputs: eight queries whatever the number of units and ballots. Batches of
+    """Every participating unit's inputs: nine queries whatever the number of units and ballots. Batches of
     double entry not yet in agreement (`blocked`, from surveys.double_entry_state) are left out."""
     units = {}
     for unit_id, name, category, is_key in db.session.execute(
@@ -157,7 +158,8 @@ def gather(campaign, rules, blocked=None):
     returned = union_all(
         sheets(select(TallySheet.unit_id, TallySheet.respondent_type_id, func.sum(TallySheet.ballots))
                .group_by(TallySheet.unit_id, TallySheet.respondent_type_id)),
-        select(Ballot.unit_id, Ballot.respondent_type_id, func.count()).where(Ballot.campaign_id == campaign.id)
+        select(Ballot.unit_id, Ballot.respondent_type_id, func.count())
+        .where(Ballot.campaign_id == campaign.id, Ballot.excluded_as.is_(None))  # excluded: out of BallotCount too
         .group_by(Ballot.unit_id, Ballot.respondent_type_id))
     for unit_id, type_id, n in db.session.execute(returned):
         if unit_id in units:
@@ -189,10 +191,12 @@ def gather(campaign, rules, blocked=None):
         if unit_id in units:
             units[unit_id].ratings[rating] = n
 
-    for unit_id, severity, dim_id, description in db.session.execute(
-            select(Finding.unit_id, Finding.severity, Finding.dimension_id, Finding.description)
+    overrides = appeals.finding_overrides(campaign)  # accepted appeals: withdrawn (None) or a new severity
+    for finding_id, unit_id, severity, dim_id, description in db.session.execute(
+            select(Finding.id, Finding.unit_id, Finding.severity, Finding.dimension_id, Finding.description)
             .where(Finding.campaign_id == campaign.id, Finding.status == "confirmed")):
-        if unit_id not in units:
+        severity = overrides.get(finding_id, severity)
+        if unit_id not in units or severity is None:
             continue
         inputs = units[unit_id]
         inputs.findings[severity] = inputs.findings.get(severity, 0) + 1
@@ -232,6 +236,9 @@ def compute(campaign, config=None):
     blocked = surveys.double_entry_state(campaign)
     inputs = gather(campaign, rules, blocked)
     details = evaluate(inputs, rules)
+    for unit_id, note in appeals.score_notes(campaign).items():  # excluded ballots and appeals, explained
+        if unit_id in details:
+            details[unit_id]["integrity"] = note
     return {"details": details, "summary": summarize(campaign, rules, inputs, details), "groups": rules.groups,
             "rules": rules, "blocked": blocked}
 

@@ -37,12 +37,13 @@ def issued_counts(campaign):
 
 
 def returned_counts(campaign):
-    """{(unit_id, type_id): questionnaires returned}: paper tallies (first entry), ballots one by one, online."""
+    """{(unit_id, type_id): questionnaires returned}: paper tallies (first entry), ballots one by one, online;
+    a ballot excluded (a flagged burst, an upheld appeal) is left out here as in the results."""
     rows = union_all(
         select(TallySheet.unit_id, TallySheet.respondent_type_id, func.sum(TallySheet.ballots))
         .where(TallySheet.campaign_id == campaign.id, TallySheet.entry == 1)
         .group_by(TallySheet.unit_id, TallySheet.respondent_type_id),
-        select(Ballot.unit_id, Ballot.respondent_type_id, func.count()).where(Ballot.campaign_id == campaign.id)
+        select(Ballot.unit_id, Ballot.respondent_type_id, func.count()).where(Ballot.campaign_id == campaign.id, Ballot.excluded_as.is_(None))
         .group_by(Ballot.unit_id, Ballot.respondent_type_id))
     out = defaultdict(int)
     for unit_id, type_id, n in db.session.execute(rows):

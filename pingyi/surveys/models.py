@@ -165,6 +165,8 @@ class Ballot(db.Model):
     channel: Mapped[str] = mapped_column(String(10), default="paper")
     entered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Set when the ballot stops counting: "anomaly" (a flag the office excluded), "appeal" (an upheld appeal)
+    excluded_as: Mapped[Optional[str]] = mapped_column(String(20))
 
     answers = relationship("BallotAnswer", back_populates="ballot", cascade="all, delete-orphan")
     respondent_type = relationship("RespondentType")

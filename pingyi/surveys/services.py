@@ -7,12 +7,13 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
-from pingyi.audit.services import record, snapshot
+from pingyi.audit.services import record, record_event, snapshot
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError, StaleEdit, check_version
 from pingyi.extensions import db
 from pingyi.findings.models import Opinion
 from pingyi.forms import plain_int
+from pingyi.surveys import anomalies, follow_ups
 from pingyi.surveys.models import (
     DEFAULT_OPTIONS,
     DEFAULT_TYPES,
@@ -391,7 +392,8 @@ def recount(campaign):
     db.session.execute(delete(BallotCount).where(BallotCount.campaign_id == campaign.id))
     grouped = (select(Ballot.campaign_id, Ballot.unit_id, Ballot.questionnaire_id, Ballot.respondent_type_id,
                       Ballot.round, BallotAnswer.question_id, BallotAnswer.option_id, func.count())
-               .join(Ballot, BallotAnswer.ballot_id == Ballot.id).where(Ballot.campaign_id == campaign.id)
+               .join(Ballot, BallotAnswer.ballot_id == Ballot.id)
+               .where(Ballot.campaign_id == campaign.id, Ballot.excluded_as.is_(None))
                .group_by(Ballot.campaign_id, Ballot.unit_id, Ballot.questionnaire_id, Ballot.respondent_type_id,
                          Ballot.round, BallotAnswer.question_id, BallotAnswer.option_id))
     db.session.execute(insert(BallotCount).from_select(["campaign_id", *COUNT_KEY, "count"], grouped))
@@ -437,7 +439,8 @@ def add_ballot(campaign, unit, questionnaire, rtype, round_, answers, user):
 
 def delete_ballot(ballot, user):
     before = snapshot(ballot) | {"answers": {a.question_id: a.option_id for a in ballot.answers}}
-    _count(ballot, -1)
+    if ballot.excluded_as is None:  # an excluded ballot's answers are already out of the counts
+        _count(ballot, -1)
     db.session.delete(ballot)
     db.session.flush()
     record("delete", ballot, before, summary="删除逐张录入的问卷 1 张", unit_id=before["unit_id"], actor=user)
@@ -479,10 +482,12 @@ class CodeSpent(DomainError):
         super().__init__(SPENT)
 
 
-def answer_with_code(code, answers, comment):
+def answer_with_code(code, answers, comment, address=None, receipt=None):
     """Record an online answer and spend the code in one transaction. The code is spent by a conditional
     UPDATE, so of two simultaneous submissions exactly one succeeds; the other gets CodeSpent.
-    Returns {question_id: message} (nothing saved) or {} once saved. Stores no respondent identity."""
+    Returns {question_id: message} (nothing saved) or {} once saved. Stores no respondent identity: the
+    anomaly checks keep a coarse arrival and a salted hash of `address` until the round closes, and a
+    comment's query code (put in `receipt["query"]`) is drawn apart from the one-time code."""
     batch = code.batch
     questionnaire = db.session.get(Questionnaire, batch.questionnaire_id)
     if code.used_on is not None:
@@ -503,10 +508,19 @@ def answer_with_code(code, answers, comment):
     db.session.add(ballot)
     _count(ballot, 1)
     comment = (comment or "").strip()[:1000].rstrip()
+    anomalies.mark_arrival(ballot, address)
     if comment:
-        db.session.add(Opinion(campaign_id=batch.campaign_id, unit_id=batch.unit_id, inspection_id=None,
-                               source="survey", text=comment, status="submitted"))
-    record("create", ballot, summary=f"网上问卷答卷 1 份{'（附意见建议）' if comment else ''}", unit_id=batch.unit_id)
+        opinion = Opinion(campaign_id=batch.campaign_id, unit_id=batch.unit_id, inspection_id=None,
+                          source="survey", text=comment, status="submitted")
+        db.session.add(opinion)
+        query = follow_ups.open_for_comment(ballot, opinion, follow_ups.is_dissatisfied(answers, options(batch.campaign_id)))
+        if receipt is not None:
+            receipt["query"] = query
+    # Audited without the ballot's id, the time of day or the respondent's address: the entry must not link
+    # the ballot to the moment (and so to the code) it was answered.
+    entry = record_event("create", "ballot", None, f"网上问卷答卷 1 份{'（附意见建议）' if comment else ''}",
+                         unit_id=batch.unit_id)
+    entry.at, entry.remote_addr, entry.user_agent = day_start(today()), "", ""
     db.session.commit()
     return {}
 

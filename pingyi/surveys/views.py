@@ -15,7 +15,7 @@ from pingyi.errors import DomainError, StaleEdit
 from pingyi.exact import exact_text, read_number
 from pingyi.extensions import db
 from pingyi.forms import clean_line, clean_text, plain_int
-from pingyi.surveys import services
+from pingyi.surveys import follow_ups, services, throttle
 from pingyi.surveys.models import ROUND_LABELS, Ballot, CodeBatch, Questionnaire, TallySheet
 from pingyi.units.models import Unit
 
@@ -341,6 +341,7 @@ def code_sheet(batch_id):
 # ---- the public questionnaire ----------------------------------------------------------------------------
 
 @bp.route("/s/<code>", methods=["GET", "POST"])
+@throttle.public_page
 def answer(code):
     found = services.find_code(code)
     if found is None:
@@ -358,13 +359,17 @@ def answer(code):
     errors, chosen, comment = {}, {}, ""
     if request.method == "POST":
         chosen, comment = _chosen(q), clean_text(request.form.get("comment", ""))
+        receipt = {}
         try:
-            errors = services.answer_with_code(found, chosen, comment)
+            errors = services.answer_with_code(found, chosen, comment, address=request.remote_addr, receipt=receipt)
         except services.CodeSpent as spent:
             return render_template("surveys/answer_closed.html", title="答题码已使用", message=str(spent)), 410
         if not errors:
+            query = receipt.get("query")
             return render_template("surveys/answer_closed.html", title="提交成功",
-                                   message="您的评价已提交，感谢您对政风行风建设的支持！")
+                                   message="您的评价已提交，感谢您对政风行风建设的支持！",
+                                   query=follow_ups.shown_query(query) if query else None,
+                                   query_url=url_for("appeals.comment_status", query=query) if query else None)
     return render_template("surveys/answer.html", q=q, opts=opts, errors=errors,
                            first_missing=next((x.id for x in q.questions if x.id in errors), None),
                            chosen=chosen, comment=comment, unit=db.session.get(Unit, batch.unit_id)), \
