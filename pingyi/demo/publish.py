@@ -35,7 +35,7 @@ def load(campaign, units, accounts):
             elif back:
                 values[(unit.id, rtype.id)] = back + max(1, round(back * rng.uniform(0.03, 0.16)))
     with acting_at(datetime(2026, 11, 26, 15, 0)):
-        issuance._save(campaign, values, office, "填写")
+        issuance.save_values(campaign, values, office, "填写")
     with acting_at(datetime(2026, 11, 26, 15, 20)):
         config = results.config_for(campaign)
         results.save_config(campaign, config, config.version,

@@ -73,7 +73,7 @@ def grid(campaign):
     return {"types": types, "rows": rows}
 
 
-def _save(campaign, values, user, how):
+def save_values(campaign, values, user, how):
     """Write {(unit_id, type_id): issued or None (clears)}; one audit entry per changed cell."""
     current = {(r.unit_id, r.respondent_type_id): r for r in db.session.scalars(
         select(QuestionnaireIssue).where(QuestionnaireIssue.campaign_id == campaign.id))}
@@ -137,7 +137,7 @@ def save_grid(campaign, typed, user, opened=None):
         values[key] = n
     if errors:
         return errors, 0
-    return {}, _save(campaign, values, user, "填写")
+    return {}, save_values(campaign, values, user, "填写")
 
 
 def import_file(campaign, filename, data, user):
@@ -189,4 +189,4 @@ def import_file(campaign, filename, data, user):
                 values[(unit.id, type_id)] = n
     if problems:
         raise IssuanceRefused(problems)
-    return _save(campaign, values, user, f"从“{filename[:100]}”导入")
+    return save_values(campaign, values, user, f"从“{filename[:100]}”导入")
