@@ -6,7 +6,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from pingyi import demo_board, demo_feedback, demo_findings, demo_history, demo_surveys, demo_trust
+from pingyi import demo_board, demo_feedback, demo_findings, demo_history, demo_schemes, demo_surveys, demo_trust
 from pingyi.auth import services as auth_services
 from pingyi.auth.models import User
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT
@@ -172,6 +172,7 @@ def _load(progress):
     progress("反馈通知书和整改答复…")
     demo_feedback.load(campaign, units, liaisons, accounts)
     progress("满意度测评和评议结果…")
+    demo_schemes.load(campaign, units, accounts)
     demo_surveys.load(campaign, units, accounts, SUPERVISED)
     demo_trust.load(accounts)
     with acting_at(datetime(2026, 11, 20, 16, 10)):  # the office printed the key units' notices in one zip
