@@ -141,18 +141,10 @@ def _type_rate(component, type_id, inputs, rules, options):
         total = sum((Fraction(num, den) * n for num, den, n in scores), ZERO)
         return total / count, total, count, {}, count
     if needs_questions(component):
-        allowed = set(component["questionnaires"])
-        votes, points, valid = {}, ZERO, ZERO
-        for question_id, tally in inputs.question_votes.get(type_id, {}).items():
-            question = rules.questions.get(question_id)
-            if question is None or (allowed and question["questionnaire"] not in allowed):
-                continue
-            weight = question_weight(component, question_id)
-            for option_id, n in tally.items():
-                votes[option_id] = votes.get(option_id, 0) + n
-                if options[option_id]["valid"]:
-                    points += weight * n * options[option_id]["score"]
-                    valid += weight * n
+        tally = inputs.weighted_votes.get(component["key"], {}).get(type_id, {})
+        votes = {o: n for o, (n, _) in tally.items()}
+        valid = sum((w for o, (_, w) in tally.items() if options[o]["valid"]), ZERO)
+        points = sum((w * options[o]["score"] for o, (_, w) in tally.items() if options[o]["valid"]), ZERO)
     else:
         votes = inputs.votes.get(type_id, {})
         valid = sum(n for o, n in votes.items() if options[o]["valid"])
@@ -165,7 +157,7 @@ def _type_rate(component, type_id, inputs, rules, options):
 def survey(component, inputs, rules):
     """(exact score or None, per-type lines, weight of the types counted, formula lines)."""
     options = effective_options(component, rules.options)
-    lines, weighted, weight_sum, formula = [], ZERO, ZERO, []
+    lines, weighted, weight_sum, formula, shown_terms = [], ZERO, ZERO, [], []
     weighted_questions = needs_questions(component) and component["question_weights"]
     for type_id, rtype in rules.types.items():
         weight = type_weight(component, rtype)
@@ -181,22 +173,22 @@ def survey(component, inputs, rules):
                       "rate_exact": None if rate is None else exact_text(rate),
                       "points": None if rate is None else exact_text(points), "used": used})
         if rate is not None:
+            shown_rate = show_exact(rate)
             if component["mode"] == "ballot":
                 formula.append(f"{rtype['name']}：{scored} 份有效问卷得分之和 {show_exact(points)} ÷ {scored} = "
-                               f"{show_exact(rate)}")
+                               f"{shown_rate}")
             elif weighted_questions:
                 formula.append(f"{rtype['name']}：Σ（题权重 × 票数 × 分值）{show_exact(points)} ÷ Σ（题权重 × 有效票数）"
-                               f"{show_exact(valid)} = {show_exact(rate)}")
+                               f"{show_exact(valid)} = {shown_rate}")
             else:
-                formula.append(f"{rtype['name']}：{show_exact(points)} ÷ {valid} 票 = {show_exact(rate)}")
+                formula.append(f"{rtype['name']}：{show_exact(points)} ÷ {valid} 票 = {shown_rate}")
         if used:
             weighted += weight * rate
             weight_sum += weight
+            shown_terms.append(f"{exact_text(weight)} × {shown_rate}")
     score = weighted / weight_sum if weight_sum else None
-    counted = [line for line in lines if line["used"]]
     if score is not None:
-        formula.append("（" + " + ".join(f"{line['weight']} × {show_exact(parse_exact(line['rate_exact']))}"
-                                        for line in counted) + f"）÷ {exact_text(weight_sum)} = {half_up(score)}")
+        formula.append("（" + " + ".join(shown_terms) + f"）÷ {exact_text(weight_sum)} = {half_up(score)}")
     return score, lines, weight_sum, formula
 
 

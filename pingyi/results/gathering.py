@@ -32,11 +32,11 @@ def gather_components(campaign, rules, units, sheets):
     """Fill `units` ({unit_id: UnitInputs}) with what the components need. `sheets(stmt)` restricts a tally
     query to the usable first entries (services.gather)."""
     scheme = rules.components or []
-    if any(components.needs_questions(c) for c in scheme):
-        _question_votes(campaign, rules, units, sheets)
     for component in scheme:
         if component["kind"] == "survey" and component["mode"] == "ballot":
             _ballot_scores(campaign, component, rules, units)
+        elif components.needs_questions(component):
+            _weighted_votes(campaign, component, rules, units, sheets)
     if any(components.needs_items(c) for c in scheme):
         for unit_id, item_id, rating, n in db.session.execute(
                 select(Assessment.unit_id, Assessment.item_id, Assessment.rating, func.count()).join(CheckItem)
@@ -55,21 +55,39 @@ def gather_components(campaign, rules, units, sheets):
                 units[unit_id].direct[key] = value
 
 
-def _question_votes(campaign, rules, units, sheets):
-    tallies = sheets(select(TallySheet.unit_id, TallySheet.respondent_type_id, TallyCount.question_id,
-                            TallyCount.option_id, func.sum(TallyCount.count))
+def _weighted_votes(campaign, component, rules, units, sheets):
+    """Votes per unit × respondent type × option of the component's questionnaires, each counted with its
+    question's weight: Σ(count × weight) summed by the database in integers scaled by the weights' common
+    denominator, next to the plain count (one query per component, a few thousand rows for a county)."""
+    allowed = set(component["questionnaires"])
+    weights = {q: components.question_weight(component, q) for q, info in rules.questions.items()
+               if not allowed or info["questionnaire"] in allowed}
+    if not weights:
+        return
+    scale = lcm(*(Fraction(w).denominator for w in weights.values()))
+    ints = {q: int(w * scale) for q, w in weights.items()}
+
+    def weighted(question_column):
+        return case(ints, value=question_column, else_=0)
+
+    tallies = sheets(select(TallySheet.unit_id, TallySheet.respondent_type_id, TallyCount.option_id,
+                            func.sum(TallyCount.count), func.sum(TallyCount.count * weighted(TallyCount.question_id)))
                      .join(TallySheet, TallyCount.sheet_id == TallySheet.id)
-                     .group_by(TallySheet.unit_id, TallySheet.respondent_type_id, TallyCount.question_id,
-                               TallyCount.option_id))
-    counted = (select(BallotCount.unit_id, BallotCount.respondent_type_id, BallotCount.question_id,
-                      BallotCount.option_id, func.sum(BallotCount.count))
-               .where(BallotCount.campaign_id == campaign.id)
-               .group_by(BallotCount.unit_id, BallotCount.respondent_type_id, BallotCount.question_id,
-                         BallotCount.option_id))
-    for unit_id, type_id, question_id, option_id, n in db.session.execute(union_all(tallies, counted)):
+                     .where(TallyCount.question_id.in_(list(weights)))
+                     .group_by(TallySheet.unit_id, TallySheet.respondent_type_id, TallyCount.option_id))
+    counted = (select(BallotCount.unit_id, BallotCount.respondent_type_id, BallotCount.option_id,
+                      func.sum(BallotCount.count), func.sum(BallotCount.count * weighted(BallotCount.question_id)))
+               .where(BallotCount.campaign_id == campaign.id, BallotCount.question_id.in_(list(weights)))
+               .group_by(BallotCount.unit_id, BallotCount.respondent_type_id, BallotCount.option_id))
+    for unit_id, type_id, option_id, n, w in db.session.execute(union_all(tallies, counted)):
         if n and unit_id in units and option_id in rules.options:
-            tally = units[unit_id].question_votes.setdefault(type_id, {}).setdefault(question_id, {})
-            tally[option_id] = tally.get(option_id, 0) + n
+            tally = units[unit_id].weighted_votes.setdefault(component["key"], {}).setdefault(type_id, {})
+            before_n, before_w = tally.get(option_id, (0, 0))
+            tally[option_id] = (before_n + n, before_w + int(w))
+    for inputs in units.values():
+        for tally in inputs.weighted_votes.get(component["key"], {}).values():
+            for option_id, (n, w) in tally.items():
+                tally[option_id] = (n, Fraction(w, scale))
 
 
 def _ballot_scores(campaign, component, rules, units):

@@ -81,7 +81,7 @@ class UnitInputs:
     due: int = 0
     pending: int = 0
     failed: int = 0                                     # due and found not rectified (整改不到位)
-    question_votes: dict = field(default_factory=dict)  # type_id -> {question_id: {option_id: n}} (if needed)
+    weighted_votes: dict = field(default_factory=dict)  # component key -> {type_id: {option_id: (n, Σ n × q weight)}}
     ballot_scores: dict = field(default_factory=dict)   # component key -> {type_id: [(num, den, ballots)]}
     item_ratings: dict = field(default_factory=dict)    # item_id -> {rating: n} (if needed)
     tasks: dict = field(default_factory=dict)           # "on_time" / "late" / "undone" -> n unit tasks

@@ -37,19 +37,47 @@ ONE_TYPE = {1: {"name": "服务对象", "weight": Fraction(100)}}
 
 
 def test_weighted_questions_pooled_by_hand():
-    # question 10 (weight 1): 8 满意 + 2 不满意 → 800 points over 10 valid votes;
-    # question 11 (weight 2): 5 满意 + 5 基本满意 + 3 不了解 → 2 × 900 = 1800 over 2 × 10 = 20 weighted votes
-    # rate = (800 + 1800) ÷ (10 + 20) = 86.666… → 86.67
+    # question 10 (weight 1): 8 满意 + 2 不满意; question 11 (weight 2): 5 满意 + 5 基本满意 + 3 不了解.
+    # Weighted votes: 满意 8 + 2 × 5 = 18, 基本满意 2 × 5 = 10, 不满意 2, 不了解 6 (not valid)
+    # rate = (18 × 100 + 10 × 80 + 2 × 0) ÷ (18 + 10 + 2) = 2600 ÷ 30 = 86.666… → 86.67
     survey = comp("survey", question_weights={"11": "2"})
-    r = scheme_rules([survey], types=ONE_TYPE, questions={10: {"questionnaire": 1}, 11: {"questionnaire": 1}})
-    unit = UnitInputs(1, "县财政局", 0, question_votes={1: {10: {SAT: 8, NOT: 2}, 11: {SAT: 5, BASIC: 5, UNKNOWN: 3}}})
-    d = score_unit(unit, r)
+    unit = UnitInputs(1, "县财政局", 0, weighted_votes={"survey": {1: {SAT: (13, 18), BASIC: (5, 10), NOT: (2, 2),
+                                                                          UNKNOWN: (3, 6)}}})
+    d = score_unit(unit, scheme_rules([survey], types=ONE_TYPE))
     assert d["components"][0]["exact"] == "260/3" and d["total"] == D("86.67")
     assert any("2600 ÷ Σ（题权重 × 有效票数）30" in line for line in d["components"][0]["formula"])
-    # only questionnaire 2 counted: nothing of it was answered, the survey has no data and the unit is unrated
-    only_other = comp("survey", questionnaires=[2], missing="unrated")
-    assert score_unit(unit, scheme_rules([only_other], types=ONE_TYPE, questions={10: {"questionnaire": 1},
-                                                                               11: {"questionnaire": 1}}))["total"] is None
+    assert d["components"][0]["types"][0]["votes"][0]["n"] == 13  # the table shows the votes as cast
+    # a questionnaire nobody answered: the survey has no data and the unit is unrated
+    assert score_unit(UnitInputs(1, "县财政局", 0), scheme_rules([comp("survey", questionnaires=[2], missing="unrated")],
+                                                                types=ONE_TYPE))["total"] is None
+
+
+def _new_unit(county, name):
+    from pingyi.campaigns.models import Participation
+    from pingyi.units.models import Unit
+    unit = Unit(name=name, short_name=name, category="department", sort_order=999)
+    db.session.add(unit)
+    db.session.add(Participation(campaign=county, unit=unit, is_key=False))
+    db.session.commit()
+    return unit
+
+
+def test_question_weights_are_summed_by_the_database_exactly(county):
+    """Two ballots of a new unit (six questions on the dimensions, the overall one weighted 5/2): all 满意, and
+    不满意 everywhere but 满意 overall. Weighted 满意 = 6 + 5/2 + 5/2 = 11, 不满意 6 → 1100 ÷ 17 = 64.705…"""
+    unit = _new_unit(county, "县测试局")
+    main = surveys.questionnaires(county.id)[0]
+    public = surveys.respondent_types(county.id)[0]
+    sat, _, dis, _ = surveys.options(county.id)
+    overall = next(q for q in main.questions if q.dimension_id is None)
+    for everywhere in (sat, dis):
+        answers = {q.id: (sat if q.id == overall.id else everywhere).id for q in main.questions}
+        assert surveys.add_ballot(county, unit, main, public, "november", answers, user("office")) == {}
+    listed = [dict(DEFAULTS["survey"], key="s", name="群众满意度", kind="survey", weight="100", missing="",
+                   question_weights={str(overall.id): "5/2"})]
+    config = dict(services.config_as_dict(services.config_for(county)), components=listed)
+    d = services.worked_example(county, config, unit.id)["d"]
+    assert d["components"][0]["exact"] == "1100/17" and d["total"] == D("64.71")
 
 
 def test_each_ballot_scored_then_averaged_by_hand(county):
@@ -289,3 +317,70 @@ def test_demo_ranking_can_be_defended(county):
     assert min(rect) > 0 and sorted(set(rect))[:2] != [D("0.00")]
     survey = next(c for c in components.stored(services.config_for(county)) if c["kind"] == "survey")
     assert "2" in survey["question_weights"].values()  # one weighted questionnaire
+
+
+def test_checklist_with_item_and_dimension_weights_by_hand():
+    # dimension 1 (weight 3): item 11 weight 2 rated 符合要求 ×2 (100), item 12 rated 存在问题 ×1 (0)
+    #   → (2 × 2 × 100 + 1 × 0) ÷ (2 × 2 + 1) = 400 ÷ 5 = 80
+    # dimension 2 (weight 1): item 21 rated 基本符合 ×1 (80) → 80 ÷ 1... then 90 with 符合要求 ×1: 180 ÷ 2 = 90
+    # score = (3 × 80 + 1 × 90) ÷ 4 = 82.5; with item weights only: (400 + 180) ÷ (5 + 2) = 82.857…
+    unit = UnitInputs(1, "县公安局", 0, item_ratings={11: {"meets": 2}, 12: {"problem": 1},
+                                                      21: {"basic": 1, "meets": 1, "na": 1}})
+    structure = {"items": {11: 1, 12: 1, 21: 2}, "dimensions": {1: "服务质量", 2: "依法行政"}, "types": ONE_TYPE}
+    both = comp("checklist", item_weights={"11": "2"}, dimension_weights={"1": "3", "2": "1"})
+    d = score_unit(unit, scheme_rules([both], **structure))
+    assert d["components"][0]["exact"] == "82.5"
+    assert d["components"][0]["formula"][-1] == "Σ（方面权重 × 方面得分）330 ÷ 4 = 82.50"
+    items_only = comp("checklist", item_weights={"11": "2"})
+    assert score_unit(unit, scheme_rules([items_only], **structure))["components"][0]["exact"] == "580/7"
+
+
+def test_a_new_year_carries_the_components_over(county):
+    from pingyi.campaigns import services as campaign_services
+    config = services.config_for(county)
+    old = {c["key"]: c for c in components.stored(config)}
+    main = surveys.questionnaires(county.id)[0]
+    overall = next(q for q in main.questions if q.dimension_id is None)
+    assert old["satisfaction"]["question_weights"] == {str(overall.id): "2"}
+    county.status = "closed"
+    db.session.commit()
+    following = campaign_services.start_campaign(county.year + 1, county)
+    db.session.commit()
+    new = {c["key"]: c for c in components.stored(services.config_for(following))}
+    new_main = surveys.questionnaires(following.id)[0]
+    new_overall = next(q for q in new_main.questions if q.dimension_id is None)
+    assert list(new) == list(old) and new["leaders"]["max"] == "20"
+    assert new["satisfaction"]["questionnaires"] == [new_main.id]
+    assert new["satisfaction"]["question_weights"] == {str(new_overall.id): "2"}
+
+
+def test_five_components_take_the_same_number_of_queries_as_units_grow(county):
+    from sqlalchemy import event
+    import sys
+    sys.path.insert(0, "scripts")
+    from bench import five_components
+    listed, _ = five_components(county.id)
+    config = services.config_for(county)
+    config.components_json = json.dumps(listed, ensure_ascii=False)
+    db.session.commit()
+
+    def count():
+        db.session.expire_all()
+        statements = []
+        listener = lambda *args: statements.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        data = services.compute(county)
+        event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements), len(data["details"])
+
+    first, units = count()
+    main = surveys.questionnaires(county.id)[0]
+    public = surveys.respondent_types(county.id)[0]
+    sat = surveys.options(county.id)[0]
+    comp_ = next(c for c in listed if c["kind"] == "direct")
+    for n in range(3):
+        unit = _new_unit(county, f"县新增局{n}")
+        surveys.add_ballot(county, unit, main, public, "november", {q.id: sat.id for q in main.questions}, user("office"))
+        direct.save_values(county, comp_, {unit.id: Fraction(18)}, user("office"))
+    again, more = count()
+    assert more == units + 3 and again == first
