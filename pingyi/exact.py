@@ -62,9 +62,8 @@ def half_up(value, places=2):
     value = parse_exact(value)
     quantum = Decimal(1).scaleb(-places)
     sign = -1 if value < 0 else 1
-    scaled = abs(value) * 10 ** places
-    whole = scaled.numerator // scaled.denominator
-    if (scaled - whole) * 2 >= 1:
+    whole, rest = divmod(abs(value.numerator) * 10 ** places, value.denominator)  # integers only: /results calls
+    if rest * 2 >= value.denominator:                                              # this thousands of times
         whole += 1
     return (Decimal(sign * whole) * quantum).quantize(quantum, rounding=ROUND_HALF_UP)
 

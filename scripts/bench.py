@@ -124,6 +124,57 @@ def add_ballots(campaign, per_unit):
     return len(ballots)
 
 
+def five_components(campaign_id):
+    """The heaviest scheme: per-ballot survey with a weighted question, weighted checklist dimensions, rectification
+    by deductions, board tasks and a direct score (a value for every unit), minus the findings' deductions."""
+    from pingyi.results import direct
+    from pingyi.results.components import DEFAULTS
+    from pingyi.surveys import services as surveys
+    main = surveys.questionnaires(campaign_id)[0]
+    dims = dimensions(campaign_id)
+    return [
+        dict(DEFAULTS["survey"], key="satisfaction", name="群众满意度", kind="survey", weight="50", missing="unrated",
+             mode="ballot", question_weights={str(main.questions[-1].id): "2"}),
+        dict(DEFAULTS["checklist"], key="checklist", name="检查考核", kind="checklist", weight="15", missing="",
+             dimension_weights={str(d.id): str(k + 1) for k, d in enumerate(dims)}),
+        dict(DEFAULTS["rectification"], key="rectification", name="整改落实", kind="rectification", weight="10",
+             missing="", mode="deduct"),
+        dict(DEFAULTS["tasks"], key="tasks", name="工作任务", kind="tasks", weight="5", missing="zero"),
+        dict(DEFAULTS["direct"], key="leaders", name="领导评议", kind="direct", weight="20", missing="", max="20"),
+        dict(DEFAULTS["findings"], key="findings", name="问题扣分", kind="findings", weight="0", missing=""),
+    ], direct
+
+
+def scheme_times(app, client, statements, campaign_id):
+    """/results under the plan's three sources and under five components (every unit given a 领导评议 value)."""
+    import json
+
+    from pingyi.campaigns.models import Campaign
+    from pingyi.results import services as results
+    from pingyi.results.schemes import plan_components
+    out = {}
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        office = db.session.scalar(select(User).where(User.username == "office"))
+        listed, direct = five_components(campaign_id)
+        config = results.config_for(campaign)
+        saved = config.components_json
+        comp = next(c for c in listed if c["kind"] == "direct")
+        direct.save_values(campaign, comp, {uid: 15 + uid % 5 for uid, _ in direct.participating_units(campaign)},
+                           office)
+    for name, scheme in (("/results (plan's scheme: three sources)", plan_components()),
+                         ("/results (five components, per-ballot survey)", listed)):
+        with app.app_context():
+            config = results.config_for(db.session.get(Campaign, campaign_id))
+            config.components_json = json.dumps(scheme, ensure_ascii=False)
+            db.session.commit()
+        out[name] = measure(client, "/results", statements)
+    with app.app_context():
+        results.config_for(db.session.get(Campaign, campaign_id)).components_json = saved
+        db.session.commit()
+    return out
+
+
 def batch_time(client, app, statements):
     """Wall time of a commitment-letter batch for every unit through the web app, polled like the page does."""
     start = time.perf_counter()
@@ -205,13 +256,15 @@ def run(units, findings):
         police_id = db.session.scalar(select(Unit.id).where(Unit.name == "县公安局"))
         task_id = next(t for t in campaign_tasks(campaign.id) if t.title == "书面总结报告").id
         office_id = db.session.scalar(select(User.id).where(User.username == "office"))
+        from pingyi.auth.services import start_session
+        sid = start_session(db.session.get(User, office_id))  # the server-side session the sign-in would open
         event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     # Requests run outside this app context, as on a server: each gets its own session and queries.
     client = app.test_client()
     with app.test_request_context():
         identifier = login_manager._session_identifier_generator()
     with client.session_transaction() as sess:
-        sess["_user_id"], sess["_fresh"], sess["_id"] = str(office_id), True, identifier
+        sess["_user_id"], sess["_fresh"], sess["_id"], sess["_sid"] = str(office_id), True, identifier, sid
     results = {name: measure(client, path, statements) for name, path in (
         ("trivial page (/account/password)", "/account/password"),
         ("/board", "/board"),
@@ -228,6 +281,7 @@ def run(units, findings):
         (f"/surveys/draws/{sample[2]} ({sample[1]} sampled)", f"/surveys/draws/{sample[2]}"),
     )}
     results["sample"] = sample
+    results.update(scheme_times(app, client, statements, campaign_id))
     results["ballots"] = ballots
     batch, total = batch_time(client, app, statements)
     floor = floor_time(app, campaign_id)

@@ -177,6 +177,9 @@ MATRIX = {
     "results.export": ({"GET"}, STAFF),
     "results.settings": ({"GET", "POST"}, {OFFICE}),
     "results.example": ({"POST"}, {OFFICE}),
+    "results.direct_scores": ({"GET", "POST"}, {OFFICE}),
+    "results.import_direct": ({"POST"}, {OFFICE}),
+    "results.direct_template": ({"GET"}, {OFFICE}),
     "todo.index": ({"GET"}, EVERYONE),  # each role its own queues
     "todo.confirm_materials": ({"POST"}, {OFFICE}),
     "todo.return_material": ({"POST"}, {OFFICE}),
@@ -249,7 +252,7 @@ def _url(app, rule, role):
                   document_id=_issued(unit_id).id if "document_id" in rule.arguments else 0,
                   batch_id=_batch().id if "batch_id" in rule.arguments else 0)
     if rule.endpoint.startswith(("surveys.", "results.")):
-        values.update(_survey_values(own))
+        values.update(_survey_values(own), key="leaders")  # the demo's direct-score component
     if rule.endpoint.startswith(("reach.", "outbound.")):
         values.update(_reach_values())
     if rule.endpoint.startswith(("anomalies.", "appeals.")):

@@ -12,7 +12,7 @@ from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT
 from pingyi.campaigns import services as campaign_services
 from pingyi.campaigns.models import EvaluationGroup, GroupMember, Participation, SupervisorAssignment
 from pingyi.checklists import services as checklist_services
-from pingyi.demo import board, feedback, findings, history, integrity, publish, reach, surveys, trust
+from pingyi.demo import board, feedback, findings, history, integrity, publish, reach, schemes, surveys, trust
 from pingyi.documents import services as document_services
 from pingyi.extensions import db
 from pingyi.tasks import services as task_services
@@ -173,6 +173,7 @@ def _load(progress):
     progress("反馈通知书和整改答复…")
     feedback.load(campaign, units, liaisons, accounts)
     progress("满意度测评和评议结果…")
+    schemes.load(campaign, units, accounts)
     surveys.load(campaign, units, accounts, SUPERVISED)
     integrity.load(campaign, units, accounts)
     reach.load(campaign, units, accounts)

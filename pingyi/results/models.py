@@ -53,6 +53,9 @@ class ScoringConfig(db.Model):
     bottom_text: Mapped[str] = mapped_column(Text, default="")
     grades_json: Mapped[str] = mapped_column(Text, default="[]")
     groups_json: Mapped[str] = mapped_column(Text, default="[]")
+    # The score components (pingyi.results.components); "[]" means the legacy fields above (weight_*,
+    # checklist_*, deduct_*), which only configs written before components still rely on.
+    components_json: Mapped[str] = mapped_column(Text, default="[]")
     updated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -118,3 +121,20 @@ class UnitResult(db.Model):
 
     version = relationship("ResultVersion", back_populates="results")
     unit = relationship("Unit")
+
+
+class DirectScore(db.Model):
+    """A unit's value of a direct-score component (领导评议, 年度考核…), typed in or imported by the office."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "component_key", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    component_key: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    value: Mapped[Fraction] = mapped_column(Exact)
+    updated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}

@@ -52,7 +52,7 @@ def apply(detail, inputs, rules):
     for line, type_id in zip(detail.get("types", []), rules.types):
         n = issued.get(type_id, 0)
         line["issued"] = n
-        line["return_rate"] = half_up(rate(line.get("ballots", 0), n)) if n else None
+        line["return_rate"] = half_up(rate(inputs.ballots.get(type_id, 0), n)) if n else None
     reasons = shortfalls(returned_all, total_issued, returned_issued, rules.min_return_rate, rules.min_valid_ballots)
     detail["returns"] = {"issued": total_issued, "returned": returned_issued, "ballots": returned_all,
                          "rate": half_up(exact) if exact is not None else None,

@@ -3,15 +3,14 @@
 Every rule comes from the campaign's ScoringConfig (through `Rules`); the functions here only apply
 them, so that tests and the settings page's worked example call exactly what /results uses.
 
-Formulas (shown to users in the same words on the explanation page):
-- satisfaction rate of a respondent type = Σ(votes × option points) ÷ valid votes, over the options
-  that count as valid votes (不了解 does not by default);
-- satisfaction score = Σ(type weight × type rate) ÷ Σ(weights of the types that have valid votes);
-- checklist score = mean of the evaluators' ratings' points over the rated items (不适用 left out);
-- rectification score = fulfilled ÷ due × 100 (100 when nothing is due);
-- base = Σ(source weight × source score) ÷ Σ(weights of the sources that have data);
+Formulas (shown to users in the same words on the explanation page): the total is built from the scheme's
+score components (pingyi.results.components, which scores each kind):
+- base = Σ(component weight × component score 0–100) ÷ Σ(weights of the components counted); a component
+  without data is redistributed, counted as 0, or makes the unit 未评定, as the scheme chooses (MISSING_RULES);
 - total = base − min(cap, Σ confirmed findings × points of their severity), never below 0;
-- a unit without any valid vote gets no total, grade or rank (未评定).
+- a survey component without any valid vote makes the unit 未评定 in the plan's scheme.
+Rules without components (tests building Rules by hand) use the legacy fields, i.e. the plan's scheme:
+satisfaction by respondent type, mean checklist points, fulfilled ÷ due × 100, and the findings' deductions.
 
 Arithmetic is exact: points, weights and thresholds are Fractions (pingyi.exact), never binary floats;
 grades, ranks, ties and 先进 use the exact total. Only what is shown is rounded, half up to 2 decimals
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from pingyi.checklists.models import RATING_LABELS
+from pingyi.results import components
 from pingyi.exact import exact_text, half_up, parse_exact
 from pingyi.findings.models import SEVERITY_LABELS
 from pingyi.results import quotas, returns
@@ -59,6 +59,10 @@ class Rules:
     min_return_rate: Fraction | None = None  # % of issued questionnaires returned (pingyi.results.returns)
     min_valid_ballots: int = 0
     return_shortfall: str = "flag"  # a key of returns.SHORTFALL_RULES
+    components: list | None = None  # exact components (pingyi.results.components); None = from the fields above
+    questions: dict = field(default_factory=dict)   # question_id -> {"questionnaire"} (when components need it)
+    items: dict = field(default_factory=dict)       # check item id -> dimension id (when components need it)
+    dimensions: dict = field(default_factory=dict)  # dimension id -> name
 
 
 @dataclass
@@ -76,6 +80,12 @@ class UnitInputs:
     due: int = 0
     pending: int = 0
     issued: dict = field(default_factory=dict)          # type_id -> questionnaires issued (surveys.issuance)
+    failed: int = 0                                     # due and found not rectified (整改不到位)
+    weighted_votes: dict = field(default_factory=dict)  # component key -> {type_id: {option_id: (n, Σ n × q weight)}}
+    ballot_scores: dict = field(default_factory=dict)   # component key -> {type_id: [(num, den, ballots)]}
+    item_ratings: dict = field(default_factory=dict)    # item_id -> {rating: n} (if needed)
+    tasks: dict = field(default_factory=dict)           # "on_time" / "late" / "undone" -> n unit tasks
+    direct: dict = field(default_factory=dict)          # component key -> exact value typed in
 
 
 def option_rate(votes, options):
@@ -163,37 +173,74 @@ def competition_ranks(totals):
     return ranks
 
 
+def scheme_components(rules):
+    """The rules' exact components: as configured, or the equivalent of the legacy fields."""
+    if rules.components is not None:
+        return rules.components
+    fields = {"weight_satisfaction": rules.weights["satisfaction"], "weight_checklist": rules.weights["checklist"],
+              "weight_rectification": rules.weights["rectification"], "deduct_cap": rules.deduct_cap,
+              **{f"checklist_{k}": v for k, v in rules.checklist_points.items()},
+              **{f"deduct_{k}": v for k, v in rules.deductions.items()}}
+    return [components.exact_component(c) for c in components.legacy(fields.get)]
+
+
+def _unrated_reason(unrated_by):
+    """Why a unit is not rated, from the components whose missing data makes it so."""
+    parts = ["没有有效测评票" for c in unrated_by if c["kind"] == "survey"][:1]
+    others = [c["name"] for c in unrated_by if c["kind"] != "survey"]
+    if others:
+        parts.append(f"{'、'.join(others)}无数据（评定办法规定此时不评定）")
+    return "；".join(parts)
+
+
 def score_unit(inputs, rules):
     """Everything about one unit's score except its rank: a JSON-able dict that explains itself. Shown
-    figures are Decimals rounded half up to 2 places; "exact" keeps the unrounded values as text."""
-    sat, type_lines = satisfaction(inputs.votes, inputs.ballots, rules)
-    scores = {"satisfaction": sat, "checklist": checklist_score(inputs.ratings, rules.checklist_points),
-              "rectification": rectification_score(inputs.fulfilled, inputs.due)}
-    components, weighted, weight_sum, missing = [], ZERO, ZERO, []
-    for key, name in SOURCES:
-        weight, value = rules.weights[key], scores[key]
-        if value is None and weight > 0 and key != "satisfaction":
-            missing.append(name)
-            if rules.missing_rule == "zero":
+    figures are Decimals rounded half up to 2 places; "exact" keeps the unrounded values as text; each
+    component carries its formula with the unit's numbers."""
+    scheme = scheme_components(rules)
+    shown, weighted, weight_sum, missing, unrated_by = [], ZERO, ZERO, [], []
+    type_lines, type_weight_used, sat = [], ZERO, None
+    for comp in scheme:
+        if not components.is_weighted(comp):
+            continue
+        value, formula, lines = components.score(comp, inputs, rules)
+        if comp["kind"] == "survey" and not type_lines:
+            type_lines, sat = lines, value
+            type_weight_used = sum((parse_exact(line["weight"]) for line in lines if line["used"]), ZERO)
+        weight, is_missing = comp["weight"], False
+        if value is None and weight > 0:
+            is_missing = True
+            missing.append(comp["name"])
+            rule = comp.get("missing") or rules.missing_rule
+            if rule == "zero":
                 value = ZERO
+                formula = formula + ["无数据，按评定办法计 0 分"]
+            elif rule == "unrated":
+                unrated_by.append(comp)
+            else:
+                formula = formula + ["无数据，其权重按比例分给有数据的其他项"]
         used = value is not None and weight > 0
-        components.append({"key": key, "name": name, "weight": exact_text(weight), "score": round2(value),
-                           "exact": None if value is None else exact_text(value), "used": used,
-                           "missing": name in missing})
+        shown.append({"key": comp["key"], "name": comp["name"], "kind": comp["kind"],
+                      "kind_label": components.KINDS[comp["kind"]], "weight": exact_text(weight),
+                      "score": round2(value), "exact": None if value is None else exact_text(value), "used": used,
+                      "missing": is_missing, "formula": formula, "types": lines,
+                      "mode": comp.get("mode", ""), "max": exact_text(comp["max"]) if comp["kind"] == "direct" else None,
+                      "value": exact_text(inputs.direct[comp["key"]]) if inputs.direct.get(comp["key"]) is not None else None})
         if used:
             weighted += weight * value
             weight_sum += weight
-    applied, raw, deduction_lines = deductions(inputs.findings, rules)
-    type_weight_used = sum((rules.types[t]["weight"] for t, line in zip(rules.types, type_lines) if line["used"]),
-                           ZERO)
+    deduct = next((c for c in scheme if c["kind"] == "findings"), None)
+    applied, raw, deduction_lines = components.findings(deduct, inputs) if deduct else (ZERO, ZERO, [])
     detail = {
-        "unit_id": inputs.unit_id, "unit": inputs.name, "group": inputs.group,
+        "unit_id": inputs.unit_id, "unit": inputs.name, "group": inputs.group, "scheme": True,
         "types": type_lines, "type_weight_used": exact_text(type_weight_used),
-        "components": components, "weight_used": exact_text(weight_sum),
+        "components": shown, "weight_used": exact_text(weight_sum),
         "ratings": [{"label": RATING_LABELS[r], "n": inputs.ratings.get(r, 0),
                      "points": None if rules.checklist_points.get(r) is None else exact_text(rules.checklist_points[r])}
                     for r in RATING_LABELS],
-        "rectification": {"fulfilled": inputs.fulfilled, "due": inputs.due, "pending": inputs.pending},
+        "rectification": {"fulfilled": inputs.fulfilled, "due": inputs.due, "pending": inputs.pending,
+                          "failed": inputs.failed},
+        "deduction_name": deduct["name"] if deduct else "", "deduction_cap": exact_text(deduct["cap"]) if deduct else None,
         "deduction_lines": deduction_lines, "deduction_raw": round2(raw), "deduction": round2(applied),
         "capped": raw > applied,
         "dimensions": {str(d): round2(option_rate(v, rules.options)[0]) for d, v in inputs.dimension_votes.items()},
@@ -201,10 +248,10 @@ def score_unit(inputs, rules):
         "exact": {"satisfaction": None if sat is None else exact_text(sat), "deduction": exact_text(applied)},
         "missing": missing, "missing_rule": rules.missing_rule,
         "missing_rule_text": MISSING_RULES.get(rules.missing_rule, ""),
-        "unrated_reason": "" if sat is not None else "没有有效测评票",
+        "unrated_reason": _unrated_reason(unrated_by),
     }
-    if sat is not None and missing and rules.missing_rule == "unrated":
-        detail["unrated_reason"] = f"{'、'.join(missing)}无数据（评定办法规定此时不评定）"
+    if not detail["unrated_reason"] and not weight_sum:
+        detail["unrated_reason"] = "各评分项都没有数据"
     if detail["unrated_reason"]:
         detail.update(base=None, total=None, grade=UNRATED, grade_before_veto=UNRATED)
         detail["exact"].update(base=None, total=None)
@@ -257,6 +304,7 @@ def rules_from_config(config, options, types):
         deduct_cap=x(get("deduct_cap")), veto_severity=get("veto_severity") or "", veto_dimensions=set(veto_dims),
         veto_grade=get("veto_grade"), grades=grades, groups=get("groups"),
         missing_rule=(config.get("missing_rule", "redistribute") if isinstance(config, dict) else config.missing_rule),
+        components=[components.exact_component(c) for c in components.stored(config)],
         **returns.rules_values(config))
 
 

@@ -22,7 +22,7 @@ from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem, FeedbackNotice
 from pingyi.findings.models import SEVERITY_LABELS, Finding
 from pingyi.rectifications.models import Rectification
-from pingyi.results import checks, quotas, returns
+from pingyi.results import checks, components, gathering, quotas, returns, schemes
 from pingyi.results.groups import describe, group_index
 from pingyi.results.quotas import DEFAULT_QUOTA
 from pingyi.results.models import MARK_LABELS, ResultVersion, ScoringConfig, UnitResult
@@ -54,7 +54,8 @@ DEFAULT_GROUPS = [  # the plan's three groups, over its three default categories
 CONFIG_FIELDS = ("weight_satisfaction", "weight_checklist", "weight_rectification", "checklist_meets",
                  "checklist_basic", "checklist_problem", "deduct_minor", "deduct_major", "deduct_severe", "deduct_cap",
                  "veto_severity", "veto_dimensions", "veto_grade", "missing_rule", "top_text", "bottom_text",
-                 "grades_json", "groups_json", "min_return_rate", "min_valid_ballots", "return_shortfall")
+                 "grades_json", "groups_json", "min_return_rate", "min_valid_ballots", "return_shortfall",
+                 "components_json")
 
 
 def config_for(campaign):
@@ -70,10 +71,13 @@ def set_up(campaign, source=None):
                            groups_json=json.dumps(DEFAULT_GROUPS, ensure_ascii=False),
                            top_text="先进单位由县政府通报表扬，并作为年度综合考核加分依据。",
                            bottom_text="末位单位由县政府分管领导约谈其主要负责人，限期整改，取消本年度评先评优资格。")
+    config.components_json = json.dumps(schemes.plan_components(), ensure_ascii=False)
     if old is not None:
         for key in CONFIG_FIELDS:
             setattr(config, key, getattr(old, key))
         config.veto_dimensions = ""  # dimension ids belong to the old campaign
+        config.components_json = json.dumps(schemes.carry_over(components.stored(old), source, campaign),
+                                            ensure_ascii=False)
     db.session.add(config)
 
 
@@ -109,7 +113,8 @@ def config_as_dict(config):
     """The rules as JSON-ready values (exact numbers as their canonical text), with their thresholds in words."""
     out = {key: exact_text(value) if isinstance(value, Fraction) else value
            for key, value in ((k, getattr(config, k)) for k in CONFIG_FIELDS)}
-    out.update(grades=config.grades, groups=config.groups, veto_dimension_ids=sorted(config.veto_dimension_ids))
+    out.update(grades=config.grades, groups=config.groups, veto_dimension_ids=sorted(config.veto_dimension_ids),
+               components=components.stored(config))
     out["boundaries"] = boundary_words(out)
     return out
 
@@ -128,7 +133,9 @@ def _rules(campaign, config):
     options = {o.id: {"label": o.label, "score": o.score, "valid": o.counts_valid}
                for o in surveys.options(campaign.id)}
     types = {t.id: {"name": t.name, "weight": t.weight} for t in surveys.respondent_types(campaign.id)}
-    return rules_from_config(config, options, types)
+    rules = rules_from_config(config, options, types)
+    gathering.add_structure(campaign, rules)
+    return rules
 
 
 def gather(campaign, rules, blocked=None):
@@ -203,6 +210,7 @@ def gather(campaign, rules, blocked=None):
         if (rules.veto_severity == severity
                 and (not rules.veto_dimensions or dim_id in rules.veto_dimensions)):
             inputs.veto_findings.append(f"{SEVERITY_LABELS[severity]}问题：{description}")
+    gathering.gather_components(campaign, rules, units, sheets)
 
     rect = aliased(Rectification)
     on_day = today()
@@ -224,6 +232,7 @@ def gather(campaign, rules, blocked=None):
             inputs.due += 1
         elif status == "failed" or (status == "answered" and deadline and deadline < on_day):
             inputs.due += 1
+            inputs.failed += status == "failed"
         elif status != "withdrawn":
             inputs.pending += 1
     return list(units.values())
@@ -243,6 +252,25 @@ def compute(campaign, config=None):
             "rules": rules, "blocked": blocked}
 
 
+def form_context(campaign):
+    """The campaign's respondent types, options, questionnaires (with questions) and dimensions (with items),
+    for the components' part of the settings form: {"parse": ids for settings.parse, and the lists to show}."""
+    types = surveys.respondent_types(campaign.id)
+    options = surveys.options(campaign.id)
+    questionnaires = surveys.questionnaires(campaign.id)
+    dims = db.session.scalars(select(Dimension).where(Dimension.campaign_id == campaign.id)
+                              .order_by(Dimension.sort_order, Dimension.id)).all()
+    items = db.session.execute(select(CheckItem.id, CheckItem.dimension_id, CheckItem.text).join(Dimension)
+                               .where(Dimension.campaign_id == campaign.id)
+                               .order_by(CheckItem.sort_order, CheckItem.id)).all()
+    return {"types": types, "options": options, "questionnaires": questionnaires, "dimensions": dims,
+            "items": {d.id: [(i, text) for i, dim_id, text in items if dim_id == d.id] for d in dims},
+            "parse": {"types": {t.id: t.name for t in types}, "options": {o.id: o.label for o in options},
+                      "questionnaires": {q.id: q.title for q in questionnaires},
+                      "questions": [question.id for q in questionnaires for question in q.questions],
+                      "dimensions": {d.id: d.name for d in dims}, "items": [i for i, _, _ in items]}}
+
+
 def worked_example(campaign, config, unit_id=None):
     """One real unit scored with `config` (the stored rules, or a dict of rules as typed; nothing stored):
     {"d": its detail, "units": [(id, name)] to choose from, "unit_id"}; None when the county has no unit."""
@@ -260,7 +288,8 @@ def export_workbook(data, visible):
     """The results as .xlsx, one sheet per ranking group whose index is in `visible`."""
     book = Workbook()
     book.remove(book.active)
-    header = ["名次", "单位", *[name for _, name in SOURCES], "加权得分", "扣分", "综合得分", "等次", "备注"]
+    header = ["名次", "单位", *[name for _, name in component_heads(data["details"])], "加权得分", "扣分", "综合得分",
+              "等次", "备注"]
     for index, (group, ranked, unrated) in enumerate(ranking(data["details"], data["groups"])):
         if index not in visible:
             continue
@@ -283,6 +312,12 @@ def export_workbook(data, visible):
     book.save(out)
     out.seek(0)
     return out
+
+
+def component_heads(details):
+    """[(key, name)] of the weighted components the details were scored by (the plan's three for old versions)."""
+    first = next(iter(details.values()), None)
+    return [(c["key"], c["name"]) for c in first["components"]] if first else list(SOURCES)
 
 
 def summarize(campaign, rules, inputs, details):

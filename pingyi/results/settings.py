@@ -4,19 +4,14 @@ import json
 from pingyi.exact import exact_text, parse_exact, read_number
 from pingyi.findings.models import SEVERITY_LABELS
 from pingyi.forms import plain_int
+from pingyi.results import components
 from pingyi.results.groups import KEY_RULES, describe, overlap
 from pingyi.results import quotas
 from pingyi.results.returns import SHORTFALL_RULES
 from pingyi.results.scoring import MISSING_RULES
 
-NUMBER_FIELDS = {
-    "weight_satisfaction": ("满意度测评权重", 0, 100), "weight_checklist": ("检查评价权重", 0, 100),
-    "weight_rectification": ("整改落实权重", 0, 100), "checklist_meets": ("“符合要求”得分", 0, 100),
-    "checklist_basic": ("“基本符合”得分", 0, 100), "checklist_problem": ("“存在问题”得分", 0, 100),
-    "deduct_minor": ("一般问题扣分", 0, 100), "deduct_major": ("较重问题扣分", 0, 100),
-    "deduct_severe": ("严重问题扣分", 0, 100), "deduct_cap": ("扣分上限", 0, 100),
-}
-INT_FIELDS = {}
+NUMBER_FIELDS = {}  # weights, points and deductions are the components' (pingyi.results.components)
+INT_FIELDS = {}     # 先进/末位 are each group's quota (pingyi.results.quotas)
 TEXT_FIELDS = ("top_text", "bottom_text")
 
 
@@ -31,13 +26,15 @@ def form_from_config(config):
                   grades=[{"name": g["name"], "min": "" if g["min"] is None else exact_text(parse_exact(g["min"])),
                            "inclusive": g["inclusive"]} for g in config.grades],
                   groups=[dict(g, quota=quotas.form_values(g.get("quota")), clean_quota=quotas.quota_of(g))
-                          for g in config.groups])
+                          for g in config.groups],
+                  components=components.form_rows(components.stored(config)))
     return values
 
 
-def parse(form, dimension_ids, categories):
+def parse(form, dimension_ids, categories, context):
     """(typed values to show again, config values ready to store, {field: message}). `categories`: {key: name}
-    of the campaign's categories that ranking groups may use."""
+    of the campaign's categories that ranking groups may use; `context`: the campaign's survey and checklist
+    ids for the score components (components.parse_form)."""
     errors, typed, clean = {}, {}, {}
     for key, (label, low, high) in NUMBER_FIELDS.items():
         typed[key] = form.get(key, "").strip()
@@ -52,10 +49,9 @@ def parse(form, dimension_ids, categories):
             errors[key] = f"{label}应为 {low} 至 {high} 的整数"
     for key in TEXT_FIELDS:
         typed[key] = clean[key] = form.get(key, "").strip()[:500]
-    if not errors and clean["weight_satisfaction"] + clean["weight_checklist"] + clean["weight_rectification"] <= 0:
-        errors["weight_satisfaction"] = "三项权重不能都为 0"
-    if not errors and clean["weight_satisfaction"] <= 0:
-        errors["weight_satisfaction"] = "满意度测评是综合评定的基础，权重应大于 0"
+    typed["components"], clean_components, component_errors = components.parse_form(form, context)
+    errors.update(component_errors)
+    clean["components_json"] = json.dumps(clean_components, ensure_ascii=False)
 
     grades, n = [], 0
     while f"grade-{n}-name" in form:
@@ -175,5 +171,6 @@ def rules_values(clean):
     """A dict rules_from_config() accepts, from parse()'s clean values (nothing stored)."""
     values = dict(clean)
     values.update(grades=json.loads(clean["grades_json"]), groups=json.loads(clean["groups_json"]),
-                  veto_dimension_ids={int(x) for x in clean["veto_dimensions"].split(",") if x})
+                  veto_dimension_ids={int(x) for x in clean["veto_dimensions"].split(",") if x},
+                  components=json.loads(clean["components_json"]))
     return values

@@ -1,7 +1,10 @@
 """/results: live and published results, each unit's explanation, the scoring rules, publishing, export."""
 
+import io
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from openpyxl import Workbook
 
 from pingyi import policy
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT, role_required
@@ -18,8 +21,12 @@ from pingyi.results import settings as settings_form
 from pingyi.results.groups import KEY_RULES, uncovered
 from pingyi.results.models import MARK_LABELS, ResultVersion
 from pingyi.results.returns import SHORTFALL_RULES
+from pingyi.results import direct, schemes
+from pingyi.results.components import DEFAULTS, KINDS, NUMBER_PARAMS, RECTIFICATION_MODES, SURVEY_MODES, blank_row, form_rows, stored
 from pingyi.results.scoring import MISSING_RULES, SOURCES, boundary_words
 from pingyi.timeutil import today
+from pingyi.units.services import ImportRefused
+from pingyi.xlsx import append_row, sheet_title
 
 bp = Blueprint("results", __name__)
 EVERYONE = (OFFICE, EVALUATOR, SUPERVISOR, LEADER, UNIT)
@@ -84,7 +91,7 @@ def index():
                            ranking=[(i, r) for i, r in enumerate(ranking) if i in visible], own=own,
                            record=services.publication_record(version) if version and current_user.role in (OFFICE, LEADER) else None,
                            versions=services.versions(campaign) if current_user.role in (OFFICE, LEADER) else [],
-                           marks=MARK_LABELS, sources=SOURCES)
+                           marks=MARK_LABELS, sources=services.component_heads(data["details"]))
 
 
 def _rule_note(config):
@@ -174,8 +181,16 @@ def export():
 
 # ---- the scoring rules ------------------------------------------------------------------------------------
 
-def _settings_page(campaign, config, typed, errors, example, status=200, conflict=False):
+def _settings_page(campaign, config, typed, errors, example, status=200, conflict=False, loaded=None):
+    context = services.form_context(campaign)
+    direct_keys = [c["key"] for c in typed.get("components", []) if c.get("kind") == "direct" and c.get("key")]
     return render_template("results/settings.html", campaign=campaign, config=config, f=typed, errors=errors,
+                           ctx=context, kinds=KINDS, survey_modes=SURVEY_MODES,
+                           rectification_modes=RECTIFICATION_MODES, number_params=NUMBER_PARAMS,
+                           blank_component=blank_row(), schemes=schemes.SCHEMES, defaults=DEFAULTS, loaded=loaded,
+                           stored_keys={c["key"] for c in stored(config) if c["kind"] == "direct"},
+                           filled=direct.filled_counts(campaign, direct_keys),
+                           units_total=len(direct.participating_units(campaign)),
                            boundaries=_typed_boundaries(typed),
                            example=example, dims=dimensions(campaign.id), severities=SEVERITY_LABELS,
                            categories=category_labels(campaign), key_rules=KEY_RULES, sources=SOURCES,
@@ -206,10 +221,18 @@ def settings():
         flash("本年度尚未建立综合评定办法，请先按默认设置建立", "error")
         return redirect(url_for("surveys.setup"))
     if request.method == "GET":
-        return _settings_page(campaign, config, settings_form.form_from_config(config), {},
-                              services.worked_example(campaign, config))
+        typed = settings_form.form_from_config(config)
+        scheme = schemes.ready(request.args.get("scheme", ""))
+        if scheme is None:
+            return _settings_page(campaign, config, typed, {}, services.worked_example(campaign, config))
+        name, _, listed = scheme  # a preview: the form shows the ready scheme, nothing is stored until saved
+        typed["components"] = form_rows(listed)
+        preview = dict(services.config_as_dict(config), components=listed)
+        return _settings_page(campaign, config, typed, {}, services.worked_example(campaign, preview),
+                              loaded=name)
     typed, clean, errors = settings_form.parse(cleaned_form(request.form, settings_form.TEXT_FIELDS),
-                                               {d.id for d in dimensions(campaign.id)}, category_labels(campaign))
+                                               {d.id for d in dimensions(campaign.id)}, category_labels(campaign),
+                                               services.form_context(campaign)["parse"])
     if not errors:
         rows = {i: g["n"] for i, g in enumerate(typed["groups"])}
         errors = {f"group-{rows[i]}-quota": message for i, message in
@@ -232,10 +255,82 @@ def example():
     """The worked example for the rules as typed, swapped in by htmx on every change (nothing saved)."""
     campaign = campaign_or_404()
     typed, clean, errors = settings_form.parse(cleaned_form(request.form, settings_form.TEXT_FIELDS),
-                                               {d.id for d in dimensions(campaign.id)}, category_labels(campaign))
+                                               {d.id for d in dimensions(campaign.id)}, category_labels(campaign),
+                                               services.form_context(campaign)["parse"])
     if errors:
         return render_template("results/_example.html", example=None, errors=errors, sources=SOURCES)
     return render_template("results/_example.html", errors={}, sources=SOURCES,
                            example=services.worked_example(campaign, settings_form.rules_values(clean),
                                                            plain_int(request.form.get("example_unit"))))
 
+
+
+# ---- direct scores ----------------------------------------------------------------------------------------
+
+def _direct_page(campaign, comp, typed, errors, status=200, problems=None):
+    return render_template("results/direct.html", campaign=campaign, comp=comp, typed=typed, errors=errors,
+                           units=direct.participating_units(campaign), problems=problems or []), status
+
+
+def _direct_component(campaign, key):
+    config = services.config_for(campaign)
+    comp = direct.component(config, key) if config is not None else None
+    if comp is None:
+        abort(404)
+    return comp
+
+
+@bp.route("/results/direct/<key>", methods=["GET", "POST"])
+@role_required(OFFICE)
+def direct_scores(key):
+    """A direct-score component's value per unit, typed in (all or nothing)."""
+    campaign = campaign_or_404()
+    comp = _direct_component(campaign, key)
+    if request.method == "GET":
+        current = direct.values(campaign, key)
+        return _direct_page(campaign, comp, {uid: exact_text(v) for uid, v in current.items()}, {})
+    typed = {uid: clean_text(request.form.get(f"unit-{uid}", ""))[:40] for uid, _ in direct.participating_units(campaign)}
+    clean, errors = direct.check_values(campaign, comp, typed)
+    if errors:
+        return _direct_page(campaign, comp, typed, errors, 400)
+    changed = direct.save_values(campaign, comp, clean, current_user)
+    flash(f"已保存{comp['name']}：{changed} 个单位的分数有变动", "success")
+    return redirect(url_for("results.direct_scores", key=key))
+
+
+@bp.post("/results/direct/<key>/import")
+@role_required(OFFICE)
+def import_direct(key):
+    campaign = campaign_or_404()
+    comp = _direct_component(campaign, key)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        current = {uid: exact_text(v) for uid, v in direct.values(campaign, key).items()}
+        return _direct_page(campaign, comp, current, {}, 400, [(None, None, "请选择要导入的文件（.xlsx 或 .csv）")])
+    try:
+        changed = direct.import_values(campaign, comp, upload.filename, upload.read(), current_user)
+    except ImportRefused as refused:
+        db.session.rollback()
+        current = {uid: exact_text(v) for uid, v in direct.values(campaign, key).items()}
+        return _direct_page(campaign, comp, current, {}, 400, refused.problems)
+    flash(f"已导入{comp['name']}：{changed} 个单位的分数有变动", "success")
+    return redirect(url_for("results.direct_scores", key=key))
+
+
+@bp.get("/results/direct/<key>/template.xlsx")
+@role_required(OFFICE)
+def direct_template(key):
+    """The import file to fill in: every unit with its current value."""
+    campaign = campaign_or_404()
+    comp = _direct_component(campaign, key)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = sheet_title(comp["name"])
+    for row in direct.template_rows(campaign, comp):
+        append_row(sheet, row)
+    sheet.column_dimensions["A"].width = 34
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return send_file(out, as_attachment=True, download_name=f"{campaign.year}年度{comp['name']}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -183,9 +183,8 @@ def test_any_number_of_groups_from_categories_and_the_key_flag():
 
 def _settings_form(config, groups):
     from pingyi.exact import exact_text
-    data = {k: exact_text(getattr(config, k)) for k in (
-        "weight_satisfaction", "weight_checklist", "weight_rectification", "checklist_meets", "checklist_basic",
-        "checklist_problem", "deduct_minor", "deduct_major", "deduct_severe", "deduct_cap")}
+    from tests.results.forms import component_fields
+    data = dict(component_fields(config))
     data.update(**return_fields(), veto_severity=config.veto_severity, veto_grade=config.veto_grade,
                 version=config.version, top_text="", bottom_text="", missing_rule="redistribute")
     for n, g in enumerate(config.grades):

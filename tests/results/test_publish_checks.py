@@ -81,10 +81,8 @@ def test_the_lagging_unit_is_flagged_beside_its_result_and_on_its_explanation(co
 
 
 def _settings(config, **group0):
-    from pingyi.exact import exact_text
-    data = {k: exact_text(getattr(config, k)) for k in (
-        "weight_satisfaction", "weight_checklist", "weight_rectification", "checklist_meets", "checklist_basic",
-        "checklist_problem", "deduct_minor", "deduct_major", "deduct_severe", "deduct_cap")}
+    from tests.results.forms import component_fields
+    data = dict(component_fields(config))
     data.update(**return_fields("70", "30", "flag"), veto_severity=config.veto_severity, veto_grade=config.veto_grade,
                 version=config.version, top_text="", bottom_text="", missing_rule="redistribute")
     for n, g in enumerate(config.grades):

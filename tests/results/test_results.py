@@ -13,10 +13,12 @@ from pingyi.errors import DomainError
 from pingyi.exact import exact_text, half_up
 from pingyi.extensions import db
 from pingyi.results import services
+from pingyi.results.components import stored
 from pingyi.results.models import ResultVersion, UnitResult
 from pingyi.surveys import services as surveys
 from tests.results.form_data import quota_fields, return_fields
 from tests.conftest import unit_named, user
+from tests.results.forms import component_fields, field_of
 
 
 def county_request():
@@ -148,10 +150,7 @@ def test_settings_reject_bad_thresholds_and_keep_the_typed_values(county, office
     assert "试算示例" in form.text and "按上面<strong>尚未保存</strong>的设置试算" in form.text
     config = services.config_for(county)
     opened = config.version
-    data = {k: exact_text(getattr(config, k)) for k in ("weight_satisfaction", "weight_checklist", "weight_rectification",
-                                                   "checklist_meets", "checklist_basic", "checklist_problem",
-                                                   "deduct_minor", "deduct_major", "deduct_severe", "deduct_cap",
-                                                   )}
+    data = dict(component_fields(config))
     data.update(**return_fields(), veto_severity="severe", veto_grade="基本满意", version=config.version,
                 top_text="", bottom_text="", missing_rule="redistribute")
     grades = [("满意", "90"), ("比较满意", "95"), ("基本满意", "60"), ("不满意", "")]
@@ -244,8 +243,11 @@ def test_settings_round_trip_and_show_boundaries_in_words(county, office_client)
     assert "满意：90 分以上（含 90 分）" in page and "比较满意：80 分以上（含 80 分）、低于 90 分" in page
     assert "不满意：低于 60 分" in page and "综合得分须90 分以上（含 90 分）" in page
     data = {k: exact_text(getattr(config, k)) for k in settings_keys()}
+    data.update(component_fields(config))
     data.update(**return_fields(), veto_severity="severe", veto_grade="基本满意", version=config.version,
-                top_text="", bottom_text="", missing_rule="zero", deduct_minor="0.1", checklist_basic="250/3")
+                top_text="", bottom_text="", missing_rule="zero")
+    data[field_of(data, "问题扣分", "minor")] = "0.1"
+    data[field_of(data, "检查考核", "basic")] = "250/3"
     for n, g in enumerate(config.grades):
         data.update({f"grade-{n}-name": g["name"], f"grade-{n}-min": g["min"] or "",
                      f"grade-{n}-inclusive": "n" if g["name"] == "比较满意" else "y"})
@@ -257,7 +259,8 @@ def test_settings_round_trip_and_show_boundaries_in_words(county, office_client)
     assert office_client.post("/results/settings", data=data).status_code == 302
     db.session.expire_all()
     config = services.config_for(county)
-    assert config.deduct_minor == Fraction(1, 10) and config.checklist_basic == Fraction(250, 3)
+    saved = {c["key"]: c for c in stored(config)}
+    assert saved["findings"]["minor"] == "0.1" and saved["checklist"]["basic"] == "250/3"
     assert config.groups[0]["quota"]["top_inclusive"] is False and config.grades[1]["inclusive"] is False and config.missing_rule == "zero"
     page = office_client.get("/results/settings").text
     assert 'value="250/3"' in page and 'value="0.1"' in page and "综合得分须高于 90 分（不含 90 分）" in page
@@ -268,8 +271,7 @@ def test_settings_round_trip_and_show_boundaries_in_words(county, office_client)
 
 
 def settings_keys():
-    return ("weight_satisfaction", "weight_checklist", "weight_rectification", "checklist_meets", "checklist_basic",
-            "checklist_problem", "deduct_minor", "deduct_major", "deduct_severe", "deduct_cap")
+    return ()  # weights, points and deductions are the components' fields; 先进/末位 each group's quota
 
 
 def test_published_figures_read_back_exact_and_the_bulletin_data_states_boundaries(county):
