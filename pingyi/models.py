@@ -1,6 +1,7 @@
 """Import every model so that metadata (and Alembic) knows every table."""
 from pingyi.audit.models import AuditEntry  # noqa: F401
 from pingyi.auth.models import LoginFailure, User, UserSession  # noqa: F401
+from pingyi.cache.models import DataVersion, ResultsCache  # noqa: F401
 from pingyi.campaigns.models import (  # noqa: F401
                                           Campaign,
                                           EvaluationGroup,

@@ -23,10 +23,10 @@ def install(app):
 
     def _todo_count(items=None):
         """The badge: the page's own to-do list when it has one (the dashboards), else worked out here."""
+        from pingyi.cache.services import todo_count
         from pingyi.campaigns.services import current_campaign
-        from pingyi.notifications import todo
         if not current_user.is_authenticated:
             return 0
-        if items is None:
-            items = todo(current_user, current_campaign())
+        if items is None:  # kept per user until the data changes (pingyi.cache)
+            return todo_count(current_user, current_campaign())
         return sum(count for _, count, _, _ in items)
