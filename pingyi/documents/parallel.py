@@ -21,7 +21,7 @@ from flask import current_app
 from pingyi.extensions import db
 
 log = logging.getLogger(__name__)
-MIN_UNITS = 8      # fewer units are built faster than a pool starts
+MIN_UNITS = 40     # fewer units (a few seconds of work) are built faster than a pool starts
 CHUNK = 5          # units a builder process takes at a time
 
 _app = None        # the app of a builder process
