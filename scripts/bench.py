@@ -142,7 +142,7 @@ def batch_time(client, app, statements):
         while True:
             db.session.rollback()
             batch = db.session.get(DocumentBatch, batch_id)
-            if batch.status != "running":
+            if batch.status not in ("queued", "running"):
                 break
             time.sleep(0.02)
         assert batch.status == "done", batch.error
@@ -256,6 +256,7 @@ def run(small, units, findings, per_unit):
     start = time.perf_counter()
     client.get("/results")
     recompute = ((time.perf_counter() - start) * 1000, len(statements))
+    print(f"  (pages measured, {len(results)}; now the batch)", flush=True)
     batch, total = batch_time(client, app, statements)
     floor = floor_time(app, campaign_id)
     with app.app_context():
