@@ -88,6 +88,10 @@ def create_app(overrides=None):
     login_manager.session_protection = "strong"
 
     from pingyi import models  # noqa: F401  (registers every table)
+    from pingyi.cache.services import provide
+    from pingyi.notifications import todo
+    from pingyi.results.services import compute
+    provide(results=compute, todo=todo)  # the kept results and to-do counts are worked out with these
     from pingyi.auditlog.views import bp as audit_bp
     from pingyi.auth.views import bp as auth_bp
     from pingyi.backups.views import bp as backups_bp

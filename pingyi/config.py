@@ -34,6 +34,7 @@ class Config:
     JOB_LEASE_SECONDS = 60
     JOB_POLL_SECONDS = 2
     JOB_MAX_ATTEMPTS = 3
+    DOCUMENT_BATCH_PROCESSES = None  # builder processes of a document batch; None: one per core (1 in tests)
     IMPORT_MAX_ROWS = 5000  # data rows of one unit import
     IMPORT_MAX_BYTES = 5 * 1024 * 1024
     TIMEZONE = "Asia/Shanghai"

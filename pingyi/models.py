@@ -2,6 +2,7 @@
 from pingyi.appeals.models import Appeal, AppealFile  # noqa: F401
 from pingyi.audit.models import AuditEntry  # noqa: F401
 from pingyi.auth.models import LoginFailure, User, UserSession  # noqa: F401
+from pingyi.cache.models import DataVersion, ResultsCache  # noqa: F401
 from pingyi.campaigns.models import (  # noqa: F401
                                           Campaign,
                                           EvaluationGroup,

@@ -3,9 +3,9 @@ from flask_login import current_user
 
 from pingyi import once, policy
 from pingyi.auth import roles
+from pingyi.cache.services import todo_count
 from pingyi.campaigns.services import current_campaign
 from pingyi.exact import show2, show_exact
-from pingyi.notifications import todo
 from pingyi.timeutil import cn_date, cn_datetime, local, today
 
 
@@ -26,6 +26,6 @@ def install(app):
         """The badge: the page's own to-do list when it has one (the dashboards), else worked out here."""
         if not current_user.is_authenticated:
             return 0
-        if items is None:
-            items = todo(current_user, current_campaign())
+        if items is None:  # kept per user until the data changes (pingyi.cache)
+            return todo_count(current_user, current_campaign())
         return sum(count for _, count, _, _ in items)

@@ -44,6 +44,7 @@ class LoginClient(FlaskClient):
         # Tests hold one app context, so g (where the user and campaign are cached) outlives a request.
         g.pop("_login_user", None)
         g.pop("current_campaign", None)
+        g.pop("pingyi_data_version", None)
         return super().open(*args, **kwargs)
 
 

@@ -145,7 +145,9 @@ def session_user(user_id, token):
     """
     if not token or not user_id:
         return None
-    current = db.session.scalar(select(UserSession).where(UserSession.token_hash == _token_hash(token)))
+    row = db.session.execute(select(UserSession, User).join(User, User.id == UserSession.user_id)
+                             .where(UserSession.token_hash == _token_hash(token))).first()  # one statement a request
+    current = row[0] if row else None
     if current is None or current.ended_at is not None or str(current.user_id) != str(user_id):
         return None
     now = utcnow()

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from pingyi.cache.services import cached_compute
 from pingyi.campaigns import categories
 from pingyi.campaigns.models import Campaign, EvaluationGroup, Participation
 from pingyi.extensions import db
@@ -84,7 +85,7 @@ def _counts(campaign, on):
 def _scores(campaign):
     """{unit_id: detail} from the published results of the year, else the live computation."""
     version = results.latest_version(campaign)
-    data = results.version_results(version) if version else results.compute(campaign)
+    data = results.version_results(version) if version else cached_compute(campaign)
     return data["details"], version is not None
 
 

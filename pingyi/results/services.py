@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 
 from pingyi.appeals import services as appeals
 from pingyi.audit.services import record, snapshot
+from pingyi.cache.services import cached_compute
 from pingyi.campaigns.categories import labels as category_labels
 from pingyi.campaigns.models import Participation
 from pingyi.checklists.models import Assessment, CheckItem, Dimension
@@ -379,9 +380,10 @@ def publish_refusal(live):
 
 
 def publish_preview(campaign):
-    """What the check page shows before publishing: {"live", "checks", "changes", "refusal", "previous"}."""
+    """What the check page shows before publishing: {"live", "checks", "changes", "refusal", "previous"}. The
+    live results are the kept ones (pingyi.cache) while the data is unchanged; publish() computes afresh."""
     config = config_for(campaign)
-    live = compute(campaign, config)
+    live = cached_compute(campaign)
     found = checks.run(campaign, live)
     previous = latest_version(campaign)
     return {"live": live, "checks": found, "previous": previous, "refusal": checks.refusal(found, ()),

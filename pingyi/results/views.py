@@ -8,6 +8,7 @@ from openpyxl import Workbook
 
 from pingyi import policy
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT, role_required
+from pingyi.cache.services import cached_compute
 from pingyi.campaigns.categories import labels as category_labels
 from pingyi.campaigns.services import campaign_or_404
 from pingyi.checklists.services import dimensions
@@ -50,7 +51,7 @@ def _data(campaign):
         if number:
             version = _version(campaign, number)
             return services.version_results(version), version
-        return services.compute(campaign), None
+        return cached_compute(campaign), None
     version = services.latest_version(campaign)
     if version is None:
         return None, None
@@ -84,7 +85,7 @@ def index():
     config = data.get("config") or services.config_as_dict(services.config_for(campaign))
     refusal = None
     if current_user.role == OFFICE:  # publishing freezes the live figures, whichever version is on screen
-        refusal = services.publish_refusal(data if version is None else services.compute(campaign))
+        refusal = services.publish_refusal(data if version is None else cached_compute(campaign))
     return render_template("results/index.html", campaign=campaign, data=data, version=version, refusal=refusal,
                            rule_note=_rule_note(config)[0], explainable=explainable,
                            quota_notes=_rule_note(config)[1],
@@ -130,7 +131,8 @@ def unit(unit_id):
     dims = {str(d["id"]): d["name"] for d in data["summary"]["dimensions"]}
     group = data["groups"][detail["group"]] if detail["group"] is not None else None
     return render_template("results/unit.html", campaign=campaign, d=detail, version=version, config=config,
-                           dims=dims, group=group, marks=MARK_LABELS, county=data["summary"])
+                           dims=dims, group=group, marks=MARK_LABELS, county=data["summary"],
+                           computed_at=data.get("computed_at"))
 
 
 def _check_page(campaign, form=None, error="", status=200):

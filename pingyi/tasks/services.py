@@ -202,7 +202,7 @@ def task_units(task, campaign, sort="", on=None, **filters):
         select(Unit, Submission).outerjoin(Submission, and_(Submission.unit_id == Unit.id, Submission.task_id == task.id))
         .where(Unit.id.in_(unit_ids))
         .options(selectinload(Submission.files), selectinload(Submission.submitted_by),
-                 selectinload(Submission.reviewed_by))).all()
+                 selectinload(Submission.reviewed_by), selectinload(Submission.returns))).all()  # 曾退回 N 次
     result = []
     for unit, sub in rows:
         status = sub.status if sub else "pending"

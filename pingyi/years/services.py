@@ -1,6 +1,7 @@
 """The campaigns by year, what a past year holds, a unit's figures across years and 回头看."""
 from collections import Counter
 
+from flask import g, has_request_context, session
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -13,6 +14,8 @@ from pingyi.results import services as results
 
 
 def latest_campaign():
+    if has_request_context() and not session.get("viewed_year") and "current_campaign" in g:
+        return g.current_campaign  # current_campaign() already looked the latest year up in this request
     return db.session.scalar(select(Campaign).order_by(Campaign.year.desc()).limit(1))
 
 

@@ -1,0 +1,208 @@
+"""Values that are expensive to work out (a campaign's results, each user's to-do count) kept while the data
+they come from is unchanged.
+
+Every flush and every bulk INSERT/UPDATE/DELETE through the session that touches a table other than the
+bookkeeping ones (IGNORED) bumps the data version in the same transaction. A kept value carries the version
+(and the day, or hour, for values that also follow the clock) it was worked out at; reading it costs one
+statement, the current version, in any server process. Values are kept in this process (`remembered`) and,
+for results, also in the database, so the second process does not recompute what the first just did.
+"""
+import logging
+import pickle
+import threading
+import uuid
+from collections import OrderedDict
+
+from flask import current_app, g, has_app_context
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from pingyi.cache.models import DataVersion, ResultsCache
+from pingyi.extensions import db
+from pingyi.timeutil import local, today, utcnow
+
+log = logging.getLogger(__name__)
+
+# Tables whose writes change no computed figure: the audit log (written on downloads too), sign-in
+# bookkeeping, background jobs and their progress, this module's own tables, and the survey bookkeeping
+# written often that neither the results nor the to-do queues read: the outbound message log (every SMS or
+# robot message and its result), the arrival marks and round salts of the anomaly checks (written with each
+# online ballot, deleted when the round closes) and the sampled people's contact state (links, reminders,
+# call attempts). A ballot, a spent code, an anomaly decision, an appeal or an issuance record still counts.
+IGNORED = {"audit_entry", "user", "user_session", "login_failure", "job", "document_batch", "alembic_version",
+           "outbound_message", "arrival_mark", "round_salt", "sampled_person",
+           DataVersion.__tablename__, ResultsCache.__tablename__}
+MEMO_SIZE = 2000
+
+# The work behind the kept values, handed in by the app factory (pingyi.create_app: provide()): this area sits
+# below results and notifications (results' pages read their figures through it), so it imports neither.
+WORK = {}
+
+
+def provide(**work):
+    """Name the functions the kept values are worked out with: results=compute(campaign),
+    todo=todo(user, campaign) (a user's work queues as (label, count, url, level))."""
+    WORK.update(work)
+
+
+# ---- the data version -------------------------------------------------------------------------------
+
+def _bump(session):
+    """Count one more change, in the session's transaction; until it ends, this session reads no kept value
+    (what it would keep could be rolled back)."""
+    session.info["pingyi_wrote"] = True
+    connection = session.connection()
+    table = DataVersion.__table__
+    if connection.execute(update(table).where(table.c.id == 1).values(counter=table.c.counter + 1)).rowcount == 0:
+        connection.execute(insert(table).values(id=1, counter=1, token=uuid.uuid4().hex))
+    if has_app_context():
+        g.pop("pingyi_data_version", None)
+
+
+def _touches_data(objects):
+    return any(getattr(o, "__table__", None) is not None and o.__table__.name not in IGNORED for o in objects)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session, flush_context):
+    dirty = [o for o in session.dirty if session.is_modified(o, include_collections=False)]
+    if _touches_data(session.new) or _touches_data(session.deleted) or _touches_data(dirty):
+        _bump(session)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _transaction_ended(session):
+    session.info.pop("pingyi_wrote", None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _after_bulk(state):
+    """session.execute(insert/update/delete(Model)…): run it, then bump when it wrote to a data table."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return None
+    table = getattr(state.statement, "table", None)
+    if table is None or getattr(table, "name", None) in IGNORED:
+        return None
+    result = state.invoke_statement()
+    _bump(state.session)
+    return result
+
+
+def _writing():
+    """True while this request's transaction holds changes not yet committed."""
+    return bool(db.session.info.get("pingyi_wrote"))
+
+
+def data_version():
+    """'token:counter' of the data as this request's transaction sees it (read once per request)."""
+    if has_app_context() and "pingyi_data_version" in g:
+        return g.pingyi_data_version
+    row = db.session.execute(select(DataVersion.token, DataVersion.counter).where(DataVersion.id == 1)).first()
+    version = f"{row.token}:{row.counter}" if row else "none:0"
+    if has_app_context():
+        g.pingyi_data_version = version
+    return version
+
+
+# ---- kept in this process ---------------------------------------------------------------------------
+
+class Memo:
+    """The values an app keeps in this process: the most recently used MEMO_SIZE keys."""
+
+    def __init__(self):
+        self.values, self.lock = OrderedDict(), threading.Lock()
+
+    def get(self, key, work):
+        with self.lock:
+            if key in self.values:
+                self.values.move_to_end(key)
+                return self.values[key]
+        value = work()
+        with self.lock:
+            self.values[key] = value
+            while len(self.values) > MEMO_SIZE:
+                self.values.popitem(last=False)
+        return value
+
+
+def _memo():
+    return current_app.extensions.setdefault("pingyi_memo", Memo())
+
+
+def remembered(key, work):
+    """work()'s value for `key` (which must include data_version()), worked out once per process and app."""
+    return _memo().get(key, work)
+
+
+def forget_all():
+    """Empty this app's memo in this process (a test that reads the database's kept value)."""
+    current_app.extensions["pingyi_memo"] = Memo()
+
+
+# ---- the to-do count of the navigation --------------------------------------------------------------
+
+def todo_count(user, campaign):
+    """The number beside 待办 on every page: the sum of the user's work queues, worked out again when the data
+    changes or the hour turns (queues such as 超期未签收 follow the clock)."""
+    if campaign is None:
+        return 0
+    if _writing():
+        return _todo_total(user, campaign)
+    stamp = (data_version(), local(utcnow()).strftime("%Y-%m-%d %H"))
+    key = ("todo", user.id, user.role, user.unit_id, campaign.id, stamp)
+    return remembered(key, lambda: _todo_total(user, campaign))
+
+
+def _todo_total(user, campaign):
+    return sum(count for _, count, _, _ in WORK["todo"](user, campaign))
+
+
+# ---- a campaign's live results ----------------------------------------------------------------------
+
+def results_marker(campaign):
+    """What the live results depend on besides the data: the day (overdue rectifications count from it)."""
+    return f"{data_version()}:{today().isoformat()}"
+
+
+def cached_compute(campaign):
+    """results.services.compute(campaign) as last worked out for the current data, with "computed_at" (UTC)
+    added: from this process's memo, else the database's results_cache row, else computed and kept in both."""
+    if _writing():
+        return dict(_compute(campaign), computed_at=utcnow())
+    marker = results_marker(campaign)
+    return remembered(("results", campaign.id, marker), lambda: _stored_or_computed(campaign, marker))
+
+
+def _compute(campaign):
+    return WORK["results"](campaign)
+
+
+def _stored_or_computed(campaign, marker):
+    row = db.session.execute(select(ResultsCache.marker, ResultsCache.computed_at, ResultsCache.payload)
+                             .where(ResultsCache.campaign_id == campaign.id, ResultsCache.marker == marker)).first()
+    if row is not None:
+        try:
+            return dict(pickle.loads(row.payload), computed_at=row.computed_at)
+        except Exception:  # a row written by an older version of the code: compute afresh
+            log.warning("results cache of campaign %s unreadable, recomputing", campaign.id, exc_info=True)
+    computed_at = utcnow()
+    data = _compute(campaign)
+    _store(campaign.id, marker, computed_at, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+    return dict(data, computed_at=computed_at)
+
+
+def _store(campaign_id, marker, computed_at, payload):
+    """Keep the results on a connection of its own, so the request's transaction is not committed with them;
+    best effort: a busy database only means the next process computes them too."""
+    if db.engine.url.database in (None, "", ":memory:"):
+        return  # one in-memory database (tests): another connection would not be the same database
+    table = ResultsCache.__table__
+    try:
+        with db.engine.begin() as connection:
+            values = {"marker": marker, "computed_at": computed_at, "payload": payload}
+            if not connection.execute(update(table).where(table.c.campaign_id == campaign_id).values(**values)).rowcount:
+                connection.execute(insert(table).values(campaign_id=campaign_id, **values))
+    except SQLAlchemyError:
+        log.warning("could not keep the results of campaign %s", campaign_id, exc_info=True)
