@@ -87,7 +87,7 @@ def test_any_text_builds_a_document_that_reopens(data):
     text = _plain("".join(body))
     # What a builder writes whole (the unit's name as addressee or title, each problem or row) is found
     # again, cleaned of what XML cannot hold.
-    whole = [d.get("unit", "")] + list(d.get("flat_problems", [])) + [c for row in d.get("items", [])
+    whole = [d.get("unit") or ""] + list(d.get("flat_problems", [])) + [c for row in d.get("items", [])
                                                                       if isinstance(row, list) for c in row]
     for value in whole:
         assert _plain(xml_text(value)) in text
