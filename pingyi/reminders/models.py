@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pingyi.extensions import db
 from pingyi.timeutil import utcnow
 
-METHOD_LABELS = {"phone": "电话", "notice": "通知", "in_person": "当面"}
+METHOD_LABELS = {"phone": "电话", "notice": "通知", "in_person": "当面", "sms": "短信"}
 
 
 class ReminderNotice(db.Model):
@@ -27,7 +27,7 @@ class ReminderNotice(db.Model):
 
 
 class Reminder(db.Model):
-    """One 已催办 record: the date, how (电话/通知/当面), by whom, a note, the notice when one was sent."""
+    """One 已催办 record: the date, how (电话/通知/当面/短信), by whom, a note, the notice when one was sent."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)

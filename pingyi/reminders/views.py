@@ -11,6 +11,7 @@ from pingyi.campaigns.services import campaign_or_404
 from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.forms import plain_int
+from pingyi.outbound import services as outbound
 from pingyi.reminders import services
 from pingyi.reminders.models import METHOD_LABELS
 from pingyi.timeutil import today
@@ -57,7 +58,12 @@ def record():
                                  request.form.get("note", ""))
     except DomainError as e:
         return _page(campaign, {unit.id: str(e)}, request.form), 422
-    flash(f"已登记对{unit.name}的催办")
+    if request.form.get("method") != "sms":
+        flash(f"已登记对{unit.name}的催办")
+    elif outbound.configured("sms"):
+        flash(f"已登记对{unit.name}的短信催办，短信已排队发送")
+    else:
+        flash(f"已记录对{unit.name}的短信催办（短信通道未开启，仅登记）")
     return redirect(url_for("reminders.index", _anchor=f"unit-{unit.id}"))
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from pingyi import policy
+from pingyi.appeals.models import Appeal
 from pingyi.audit.services import record, snapshot
 from pingyi.auth.roles import EVALUATOR, OFFICE, SUPERVISOR, UNIT
 from pingyi.checklists.models import Assessment, CheckItem, Dimension
@@ -15,6 +16,7 @@ from pingyi.findings.models import Finding, Inspection, Opinion
 from pingyi.rectifications.models import CommitmentLetter, Extension, RecheckRecord, Rectification
 from pingyi.reminders.models import Reminder
 from pingyi.overdue import overdue_rectifications, unanswered_items, unsigned_notices
+from pingyi.surveys.integrity_models import FollowUp
 from pingyi.surveys.services import double_entry_state
 from pingyi.tasks import services as task_services
 from pingyi.tasks.models import Submission, Task
@@ -44,11 +46,14 @@ QUEUES = {
     "uninspected": ("尚未检查的单位", "warn"),
     "drafts": ("未提交的检查草稿", "warn"),
     "recheck": ("待践诺核查的承诺事项", "warn"),
+    "follow-ups": ("待回访核实的不满意意见", "warn"),
+    "appeals": ("待决定的申诉", "warn"),
+    "public-reply": ("待公开答复的群众意见", "warn"),
 }
 ROLE_QUEUES = {
     OFFICE: ("materials", "unsigned", "unanswered", "verify", "extensions", "letters", "findings", "opinions",
-             "double-entry", "overdue-rects"),
-    UNIT: ("reminded", "sign", "answer", "returned", "due", "overdue-rects", "failed", "commitment"),
+             "double-entry", "overdue-rects", "follow-ups", "appeals"),
+    UNIT: ("reminded", "sign", "answer", "returned", "due", "overdue-rects", "failed", "commitment", "public-reply"),
     EVALUATOR: ("unrated", "drafts"),
     SUPERVISOR: ("uninspected", "drafts", "recheck"),
 }
@@ -204,6 +209,37 @@ def _reminded(campaign, user):
                  url_for("units.show", unit_id=user.unit_id, _anchor="reminders")) for r in found]
 
 
+def _follow_ups(campaign, *conditions):
+    return db.session.scalars(select(FollowUp).where(FollowUp.campaign_id == campaign.id, *conditions)
+                              .options(selectinload(FollowUp.unit), selectinload(FollowUp.opinion))
+                              .order_by(FollowUp.due_on, FollowUp.received_on, FollowUp.id)).all()
+
+
+def _follow_ups_to_verify(campaign, user):
+    """不满意 comments the office has not yet verified (回访核实), the earliest due first."""
+    on = today()
+    return [_row(f.unit, f.text, f"{f.due_on:%Y-%m-%d} 前回访核实" + ("（已逾期）" if f.due_on < on else ""), f.due_on,
+                 url_for("appeals.index", _anchor=f"follow-{f.id}"))
+            for f in _follow_ups(campaign, FollowUp.dissatisfied, FollowUp.outcome == "", FollowUp.due_on.is_not(None))]
+
+
+def _appeals(campaign, user):
+    found = db.session.scalars(select(Appeal).where(Appeal.campaign_id == campaign.id, Appeal.status == "pending")
+                               .options(selectinload(Appeal.unit), selectinload(Appeal.finding),
+                                        selectinload(Appeal.follow_up).selectinload(FollowUp.opinion))
+                               .order_by(Appeal.filed_at, Appeal.id)).all()
+    return [_row(a.unit, a.subject, a.grounds if len(a.grounds) <= 80 else a.grounds[:80] + "…", local(a.filed_at).date() if a.filed_at else None,
+                 url_for("appeals.show", appeal_id=a.id)) for a in found]
+
+
+def _public_reply(campaign, user):
+    """The unit's own online comments it has not yet answered publicly."""
+    return [_row(f.unit, f.text, "不满意意见" if f.dissatisfied else "", f.received_on,
+                 url_for("appeals.index", _anchor=f"follow-{f.id}"))
+            for f in _follow_ups(campaign, FollowUp.unit_id == user.unit_id, FollowUp.status != "closed",
+                                 FollowUp.replied_at.is_(None))]
+
+
 def _scope_units(campaign, user):
     ids = policy.inspected_unit_ids(user, campaign)
     return db.session.scalars(select(Unit).where(Unit.id.in_(ids), Unit.active).order_by(Unit.category, Unit.sort_order)).all()
@@ -227,7 +263,8 @@ ROWS = {"materials": _materials, "unsigned": _unsigned, "unanswered": _unanswere
         "extensions": _extensions, "letters": _letters, "findings": _findings, "opinions": _opinions,
         "double-entry": _double_entry, "sign": _sign, "answer": _answer, "returned": _returned, "due": _due,
         "commitment": _commitment, "reminded": _reminded, "unrated": _unrated, "uninspected": _uninspected,
-        "overdue-rects": _overdue_rects, "failed": _failed, "drafts": _drafts, "recheck": _recheck}
+        "overdue-rects": _overdue_rects, "failed": _failed, "drafts": _drafts, "recheck": _recheck,
+        "follow-ups": _follow_ups_to_verify, "appeals": _appeals, "public-reply": _public_reply}
 
 
 def queue_keys(user):
