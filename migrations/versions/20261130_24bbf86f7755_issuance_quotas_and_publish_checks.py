@@ -119,6 +119,9 @@ def downgrade():
             g.pop("quota", None)
         connection.execute(sa.text("UPDATE scoring_config SET groups_json = :g WHERE id = :id"),
                            {"g": json.dumps(groups, ensure_ascii=False), "id": config_id})
+    with op.batch_alter_table('scoring_config', schema=None) as batch_op:  # without defaults, as the revision
+        for name in ("top_share", "top_min_score", "top_count", "bottom_count"):  # before left them (PostgreSQL
+            batch_op.alter_column(name, server_default=None)  # cannot cast a text default when going further down)
 
     with op.batch_alter_table('result_version', schema=None) as batch_op:
         batch_op.drop_column('changes_json')
