@@ -64,6 +64,7 @@ def create_app(overrides=None):
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
                 instance_path=str(INSTANCE_DIR))
     app.url_map.converters["int"] = IdConverter
+    app.extensions["pingyi.create_app"] = create_app  # how a builder process makes its own (documents.parallel)
     app.config.from_object(Config)
     app.config.from_prefixed_env("PINGYI")
     app.config.update(overrides or {})

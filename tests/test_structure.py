@@ -140,6 +140,25 @@ def test_no_import_cycle_between_areas():
     assert not found, "import cycles between areas:\n" + "\n".join(found)
 
 
+def module_graph():
+    """{module: {pingyi module it imports: [(module, line, imported module)]}}, the factory included."""
+    known = modules()
+    graph = {name: {} for name in known}
+    for name, path in known.items():
+        for target, line in imported_modules(name, path, known):
+            if target != name:
+                graph[name].setdefault(target, []).append((name, line, target))
+    return graph
+
+
+def test_no_import_cycle_between_modules():
+    """Inside an area too, and through the factory: a module that needs something of one that needs it back
+    shares it from a module below both."""
+    graph = module_graph()
+    found = [describe(graph, cycle, knot) for cycle, knot in cycles(graph)]
+    assert not found, "import cycles between modules:\n" + "\n".join(found)
+
+
 def test_policy_asks_no_service():
     known = modules()
     services = [target for target, _ in imported_modules("pingyi.policy", known["pingyi.policy"], known)

@@ -18,7 +18,9 @@ from contextlib import contextmanager
 
 from flask import current_app
 
+from pingyi.campaigns.models import Campaign
 from pingyi.extensions import db
+from pingyi.units.models import Unit
 
 log = logging.getLogger(__name__)
 MIN_UNITS = 40     # fewer units (a few seconds of work) are built faster than a pool starts
@@ -51,17 +53,13 @@ def _portable_config(app):
     return config
 
 
-def _start(config):
+def _start(factory, config):
     global _app
-    from pingyi import create_app
-    _app = create_app(config)
+    _app = factory(config)
 
 
-def _build_chunk(kind, campaign_id, unit_ids):
+def _build_chunk(build_unit, kind, campaign_id, unit_ids):
     """In a builder process: [(unit_id, filename, bytes, skipped reason)] for these units."""
-    from pingyi.campaigns.models import Campaign
-    from pingyi.documents.services import build_unit
-    from pingyi.units.models import Unit
     with _app.app_context():
         try:
             campaign = db.session.get(Campaign, campaign_id)
@@ -72,25 +70,27 @@ def _build_chunk(kind, campaign_id, unit_ids):
 
 
 @contextmanager
-def built(kind, campaign, unit_ids, units):
-    """Iterate (unit_id, filename, bytes or None, skipped reason or None) in the order of `unit_ids`."""
-    from pingyi.documents.services import build_unit
+def built(kind, campaign, unit_ids, units, build_unit):
+    """Iterate (unit_id, filename, bytes or None, skipped reason or None) in the order of `unit_ids`.
+    `build_unit(kind, campaign, unit, unit_id)` builds one (documents.services passes it: it is sent to the
+    builder processes by reference, so this module imports nothing above it). Each builder process makes its
+    app with the factory the app was made by (app.extensions["pingyi.create_app"])."""
     n = processes(len(unit_ids))
     if n < 2:
         yield (build_unit(kind, campaign, units.get(unit_id), unit_id) for unit_id in unit_ids)
         return
     executor = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
-                                   initargs=(_portable_config(current_app),))
+                                   initargs=(current_app.extensions["pingyi.create_app"],
+                                             _portable_config(current_app)))
     try:
-        yield _pooled(executor, kind, campaign, unit_ids, units)
+        yield _pooled(executor, kind, campaign, unit_ids, units, build_unit)
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _pooled(executor, kind, campaign, unit_ids, units):
-    from pingyi.documents.services import build_unit
+def _pooled(executor, kind, campaign, unit_ids, units, build_unit):
     chunks = [unit_ids[i:i + CHUNK] for i in range(0, len(unit_ids), CHUNK)]
-    futures = [executor.submit(_build_chunk, kind, campaign.id, chunk) for chunk in chunks]
+    futures = [executor.submit(_build_chunk, build_unit, kind, campaign.id, chunk) for chunk in chunks]
     for chunk, future in zip(chunks, futures):
         try:
             rows = future.result()

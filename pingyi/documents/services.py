@@ -446,7 +446,7 @@ def _run_batch(context, batch_id, campaign_id, unit_ids):
     context.progress(0, len(unit_ids))
     out, skipped = io.BytesIO(), []
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive, \
-            parallel.built(batch.kind, campaign, unit_ids, units) as documents:  # on every core (parallel.py)
+            parallel.built(batch.kind, campaign, unit_ids, units, build_unit) as documents:  # on every core (parallel.py)
         for n, (unit_id, name, data, reason) in enumerate(documents, 1):
             if reason is not None:
                 skipped.append(reason)

@@ -51,6 +51,12 @@ NOT_COUNTED = "不计"
 ZERO, ONE, HUNDRED = Fraction(0), Fraction(1), Fraction(100)
 
 
+MISSING_RULES = {  # what a component without data does to a unit's total (a visible choice of the scheme)
+    "redistribute": "其权重按比例分给有数据的其他项",
+    "zero": "按 0 分计入",
+    "unrated": "该单位未评定、不参加排名",
+}
+
 def is_weighted(component):
     return component["kind"] != "findings"
 
@@ -346,7 +352,6 @@ def parse_form(form, context):
     fields. `context`: {"types": {id: name}, "options": {id: label}, "questionnaires": {id: title},
     "questions": [ids], "dimensions": {id: name}, "items": [ids]} of the campaign. A row whose name is
     cleared is removed; keys of existing rows stay (direct scores are kept under them)."""
-    from pingyi.results.scoring import MISSING_RULES
     typed_rows, clean_rows, errors, n = [], [], {}, 0
     while f"comp-{n}-name" in form:
         p = f"comp-{n}-"

@@ -21,17 +21,13 @@ from fractions import Fraction
 
 from pingyi.checklists.models import RATING_LABELS
 from pingyi.results import components
+from pingyi.results.components import MISSING_RULES
 from pingyi.exact import exact_text, half_up, parse_exact
 from pingyi.findings.models import SEVERITY_LABELS
 from pingyi.results import quotas, returns
 
 SOURCES = (("satisfaction", "满意度测评"), ("checklist", "评议组检查评价"), ("rectification", "整改落实"))
 UNRATED = "未评定"
-MISSING_RULES = {  # what a component without data does to a unit's total (a visible choice of the scheme)
-    "redistribute": "其权重按比例分给有数据的其他项",
-    "zero": "按 0 分计入",
-    "unrated": "该单位未评定、不参加排名",
-}
 ZERO, HUNDRED = Fraction(0), Fraction(100)
 
 

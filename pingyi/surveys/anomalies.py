@@ -25,6 +25,7 @@ from pingyi.surveys.integrity_models import (
     FlaggedBallot,
     RoundSalt,
 )
+from pingyi.surveys.counts import count_ballot
 from pingyi.surveys.models import ROUND_LABELS, Ballot, BallotAnswer
 from pingyi.timeutil import local, today, utcnow
 
@@ -337,14 +338,13 @@ def flag_ballots(flag):
 def exclude_ballots(ballots, reason_kind):
     """Stop counting ballots (in the caller's transaction): mark them and take their answers out of the
     running counts. Ballots already excluded stay as they are. Returns how many changed."""
-    from pingyi.surveys.services import _count
     changed = 0
     for ballot in ballots:
         if ballot.excluded_as is None:
             done = db.session.execute(update(Ballot).where(Ballot.id == ballot.id, Ballot.excluded_as.is_(None))
                                       .values(excluded_as=reason_kind).execution_options(synchronize_session=False))
             if done.rowcount == 1:
-                _count(ballot, -1)
+                count_ballot(ballot, -1)
                 changed += 1
     db.session.expire_all()
     return changed
@@ -352,13 +352,12 @@ def exclude_ballots(ballots, reason_kind):
 
 def restore_ballots(ballots, reason_kind, still_excluded=()):
     """Count again ballots excluded as `reason_kind`, except those in `still_excluded` (ids)."""
-    from pingyi.surveys.services import _count
     changed = 0
     for ballot in ballots:
         if ballot.excluded_as == reason_kind and ballot.id not in still_excluded:
             db.session.execute(update(Ballot).where(Ballot.id == ballot.id).values(excluded_as=None)
                                .execution_options(synchronize_session=False))
-            _count(ballot, 1)
+            count_ballot(ballot, 1)
             changed += 1
     db.session.expire_all()
     return changed

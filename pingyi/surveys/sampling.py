@@ -22,6 +22,7 @@ from pingyi.extensions import db
 from pingyi.outbound import services as outbound
 from pingyi.outbound.models import OutboundMessage
 from pingyi.surveys import services as surveys
+from pingyi.surveys.counts import count_ballot
 from pingyi.surveys.models import ROUND_LABELS, Ballot, BallotAnswer, CodeBatch, Questionnaire, SurveyCode
 from pingyi.surveys.reach_models import (
     CALL_FINAL,
@@ -451,7 +452,7 @@ def record_call(person, campaign, outcome, answers, user):
         for question in questionnaire.questions:
             ballot.answers.append(BallotAnswer(question_id=question.id, option_id=answers[question.id]))
         db.session.add(ballot)
-        surveys._count(ballot, 1)
+        count_ballot(ballot, 1)
         db.session.execute(update(SampledPerson).where(SampledPerson.id == person.id).values(call_outcome="completed")
                            .execution_options(synchronize_session=False))
         # One entry for both changes, naming neither the person nor the ballot: the log cannot pair them.

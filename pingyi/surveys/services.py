@@ -14,6 +14,7 @@ from pingyi.extensions import db
 from pingyi.findings.models import Opinion
 from pingyi.forms import plain_int
 from pingyi.surveys import anomalies, follow_ups
+from pingyi.surveys.counts import COUNT_KEY, count_ballot
 from pingyi.surveys.models import (
     DEFAULT_OPTIONS,
     DEFAULT_TYPES,
@@ -366,27 +367,6 @@ def double_entry_state(campaign):
 
 # ---- individual ballots and one-time codes -------------------------------------------------------------
 
-COUNT_KEY = ("unit_id", "questionnaire_id", "respondent_type_id", "round", "question_id", "option_id")
-
-
-def _count(ballot, delta):
-    """Add (delta 1) or take back (-1) a ballot's answers in BallotCount, in the caller's transaction.
-    One INSERT … ON CONFLICT DO UPDATE, so two ballots saved at once both count."""
-    if not ballot.answers:
-        return  # every question left blank: a questionnaire returned, no vote
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    stmt = upsert(BallotCount)
-    stmt = stmt.on_conflict_do_update(index_elements=list(COUNT_KEY), set_={"count": BallotCount.count + stmt.excluded.count})
-    db.session.execute(stmt, [{"campaign_id": ballot.campaign_id, "unit_id": ballot.unit_id,
-                               "questionnaire_id": ballot.questionnaire_id,
-                               "respondent_type_id": ballot.respondent_type_id, "round": ballot.round,
-                               "question_id": a.question_id, "option_id": a.option_id, "count": delta}
-                              for a in ballot.answers])
-
-
 def recount(campaign):
     """Rebuild the campaign's BallotCount from its ballots (after a bulk import; tests check it matches)."""
     db.session.execute(delete(BallotCount).where(BallotCount.campaign_id == campaign.id))
@@ -430,7 +410,7 @@ def add_ballot(campaign, unit, questionnaire, rtype, round_, answers, user):
         if answers[question.id] != BLANK:
             ballot.answers.append(BallotAnswer(question_id=question.id, option_id=answers[question.id]))
     db.session.add(ballot)
-    _count(ballot, 1)
+    count_ballot(ballot, 1)
     record("create", ballot, summary=f"逐张录入{unit.name}{ROUND_LABELS[round_]}{rtype.name}问卷 1 张",
            unit_id=unit.id, actor=user)
     db.session.commit()
@@ -440,7 +420,7 @@ def add_ballot(campaign, unit, questionnaire, rtype, round_, answers, user):
 def delete_ballot(ballot, user):
     before = snapshot(ballot) | {"answers": {a.question_id: a.option_id for a in ballot.answers}}
     if ballot.excluded_as is None:  # an excluded ballot's answers are already out of the counts
-        _count(ballot, -1)
+        count_ballot(ballot, -1)
     db.session.delete(ballot)
     db.session.flush()
     record("delete", ballot, before, summary="删除逐张录入的问卷 1 张", unit_id=before["unit_id"], actor=user)
@@ -506,7 +486,7 @@ def answer_with_code(code, answers, comment, address=None, receipt=None):
     for question in questionnaire.questions:
         ballot.answers.append(BallotAnswer(question_id=question.id, option_id=answers[question.id]))
     db.session.add(ballot)
-    _count(ballot, 1)
+    count_ballot(ballot, 1)
     comment = (comment or "").strip()[:1000].rstrip()
     anomalies.mark_arrival(ballot, address)
     if comment:
