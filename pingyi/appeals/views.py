@@ -110,38 +110,35 @@ def _follow_up(follow_up_id):
     return campaign, item
 
 
-@bp.post("/follow-ups/<int:follow_up_id>/verify")
-@role_required(OFFICE)
-def verify(follow_up_id):
+def _follow_up_action(follow_up_id, act, done):
+    """Run `act(item)` on a follow-up; a conflict or a refusal shows the list again with the message by it."""
     campaign, item = _follow_up(follow_up_id)
     try:
-        follow_ups.verify(item, request.form.get("outcome", ""), clean_text(request.form.get("note", "")),
-                          request.form.get("version"), current_user)
+        act(item)
     except StaleEdit:
         db.session.rollback()
         return _index(campaign, {follow_up_id: "该意见已被他人处理，请查看当前状态"}, 409)
     except DomainError as e:
         db.session.rollback()
         return _index(campaign, {follow_up_id: str(e)}, 400)
-    flash("已记录回访核实结果", "success")
+    flash(done, "success")
     return redirect(url_for("appeals.index", _anchor=f"follow-{follow_up_id}"))
+
+
+@bp.post("/follow-ups/<int:follow_up_id>/verify")
+@role_required(OFFICE)
+def verify(follow_up_id):
+    return _follow_up_action(follow_up_id, lambda item: follow_ups.verify(
+        item, request.form.get("outcome", ""), clean_text(request.form.get("note", "")),
+        request.form.get("version"), current_user), "已记录回访核实结果")
 
 
 @bp.post("/follow-ups/<int:follow_up_id>/reply")
 @role_required(UNIT)
 def reply(follow_up_id):
-    campaign, item = _follow_up(follow_up_id)
-    try:
-        follow_ups.reply(item, clean_text(request.form.get("reply", "")), request.form.get("done") == "y",
-                         request.form.get("version"), current_user)
-    except StaleEdit:
-        db.session.rollback()
-        return _index(campaign, {follow_up_id: "该意见已被他人处理，请查看当前状态"}, 409)
-    except DomainError as e:
-        db.session.rollback()
-        return _index(campaign, {follow_up_id: str(e)}, 400)
-    flash("答复已保存，群众凭查询码可以看到", "success")
-    return redirect(url_for("appeals.index", _anchor=f"follow-{follow_up_id}"))
+    return _follow_up_action(follow_up_id, lambda item: follow_ups.reply(
+        item, clean_text(request.form.get("reply", "")), request.form.get("done") == "y",
+        request.form.get("version"), current_user), "答复已保存，群众凭查询码可以看到")
 
 
 @bp.get("/s/status/<query>")

@@ -11,7 +11,7 @@ from pingyi.extensions import db
 from pingyi.results import components
 from pingyi.results.models import DirectScore
 from pingyi.units.models import Unit
-from pingyi.units.services import ImportRefused, _read_rows
+from pingyi.units.services import ImportRefused, read_rows
 
 NAME_HEADERS = ("单位", "单位名称", "被评议单位")
 VALUE_HEADERS = ("分数", "得分", "分值")
@@ -105,7 +105,7 @@ def save_values(campaign, comp, clean, user, how="录入"):
 def parse_import(campaign, comp, filename, data):
     """{unit_id: value} from a file with a unit-name column and a score column, or ImportRefused listing every
     problem (row, column, message): unknown or repeated units, values not numbers or above the maximum."""
-    rows = _read_rows(filename, data)
+    rows = read_rows(filename, data)
     while rows and not any(rows[-1]):
         rows.pop()
     if not rows:

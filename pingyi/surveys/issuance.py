@@ -16,7 +16,7 @@ from pingyi.surveys.services import respondent_types
 from pingyi.timeutil import utcnow
 from pingyi.units.models import Unit
 from pingyi.units.services import ImportRefused as _UnitImportRefused
-from pingyi.units.services import _read_rows
+from pingyi.units.services import read_rows
 
 MAX_ISSUED = 100_000
 
@@ -145,7 +145,7 @@ def import_file(campaign, filename, data, user):
     (columns not named like a type are refused). Every row is checked; one problem imports nothing.
     Returns the number of changed cells."""
     try:
-        rows = _read_rows(filename, data)
+        rows = read_rows(filename, data)
     except _UnitImportRefused as refused:
         raise IssuanceRefused(refused.problems)
     while rows and not any(rows[-1]):

@@ -21,7 +21,12 @@ from pingyi.surveys.reach_models import Respondent, RespondentPool, respondent_u
 from pingyi.text import clean_line
 from pingyi.timeutil import utcnow
 from pingyi.units.models import Unit
-from pingyi.units.services import ImportRefused, _read_rows  # the one reader of every import
+from pingyi.units.services import (  # the one reader of every import
+    ImportRefused,
+    header_and_body,
+    header_positions,
+    read_rows,
+)
 from pingyi.xlsx import append_row
 
 COLUMNS = {"手机号码": "phone", "姓名": "name", "测评对象类别": "type_name", "服务单位": "units"}
@@ -105,30 +110,11 @@ def _unit_index():
 def parse_register(filename, data, pool):
     """Check a register file; return [{phone, name, type_name, units (ids or None when the column is absent)}]
     or raise ImportRefused with every problem (row, column, message)."""
-    rows = _read_rows(filename, data)
-    while rows and not any(rows[-1]):
-        rows.pop()
-    if not rows:
-        raise ImportRefused([(None, None, "文件是空的，没有表头和数据")])
-    header, body = rows[0], rows[1:]
-    positions, problems = {}, []
-    for index, title in enumerate(header):
-        letter = get_column_letter(index + 1)
-        title = ALIASES.get(clean_line(title), clean_line(title))
-        if not title:
-            continue
-        if title not in COLUMNS:
-            problems.append((1, f"{letter} 列", f"无法识别的表头“{title}”，可用的表头：{'、'.join(COLUMNS)}"))
-        elif title in positions:
-            problems.append((1, f"{letter} 列", f"表头“{title}”重复"))
-        else:
-            positions[title] = index
-    if "手机号码" not in positions:
-        problems.append((1, None, "表头缺少必填列“手机号码”"))
-    if problems:
-        raise ImportRefused(problems)
+    header, body = header_and_body(read_rows(filename, data))
+    positions = header_positions([clean_line(title) for title in header], COLUMNS, ("手机号码",), ALIASES)
     if not any(any(r) for r in body):
         raise ImportRefused([(None, None, "文件只有表头，没有名册数据")])
+    problems = []
     units = _unit_index()
     seen, parsed = {}, []
     for number, row in enumerate(body, 2):

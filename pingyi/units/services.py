@@ -156,7 +156,7 @@ def _bounded(rows, max_rows):
     return out
 
 
-def _read_rows(filename, data):
+def read_rows(filename, data):
     """The file's rows as lists of clean strings, from .xlsx (streamed) or .csv (UTF-8 or GB18030, as Excel
     saves it), refused past the configured size and row limits."""
     max_rows, max_bytes = _limits()
@@ -194,33 +194,43 @@ def _read_rows(filename, data):
     raise ImportRefused([(None, None, "仅支持 .xlsx 或 .csv 格式的单位名单")])
 
 
-def parse_import(filename, data):
-    """Validate a unit list; return the rows to create or raise ImportRefused with every problem found."""
-    rows = _read_rows(filename, data)
+def header_and_body(rows):
+    """(header row, data rows) of a file's rows without its trailing empty rows; refused when it is empty."""
     while rows and not any(rows[-1]):
         rows.pop()
     if not rows:
         raise ImportRefused([(None, None, "文件是空的，没有表头和数据")])
-    header, body = rows[0], rows[1:]
-    problems = []
-    positions = {}
+    return rows[0], rows[1:]
+
+
+def header_positions(header, columns, required=(), aliases=None, skip=()):
+    """{column title: index} of a header row, a title written another way (`aliases`) taken as its column;
+    unknown, repeated and missing required titles refused together, each with its cell."""
+    problems, positions = [], {}
     for index, title in enumerate(header):
         letter = get_column_letter(index + 1)
-        if not title or title in EXPORT_ONLY:
+        title = (aliases or {}).get(title, title)
+        if not title or title in skip:
             continue
-        if title not in COLUMNS:
-            problems.append((1, f"{letter} 列", f"无法识别的表头“{title}”，可用的表头：{'、'.join(COLUMNS)}"))
+        if title not in columns:
+            problems.append((1, f"{letter} 列", f"无法识别的表头“{title}”，可用的表头：{'、'.join(columns)}"))
         elif title in positions:
             problems.append((1, f"{letter} 列", f"表头“{title}”重复"))
         else:
             positions[title] = index
-    for title in REQUIRED:
-        if title not in positions:
-            problems.append((1, None, f"表头缺少必填列“{title}”"))
+    problems += [(1, None, f"表头缺少必填列“{title}”") for title in required if title not in positions]
     if problems:
         raise ImportRefused(problems)
+    return positions
+
+
+def parse_import(filename, data):
+    """Validate a unit list; return the rows to create or raise ImportRefused with every problem found."""
+    header, body = header_and_body(read_rows(filename, data))
+    positions = header_positions(header, COLUMNS, REQUIRED, skip=EXPORT_ONLY)
     if not any(any(r) for r in body):
         raise ImportRefused([(None, None, "文件只有表头，没有单位数据")])
+    problems = []
 
     existing = {same_name(n) for n in db.session.scalars(select(Unit.name))}
     seen = {}

@@ -4,6 +4,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.request import urlopen
 
@@ -19,21 +20,22 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """Migrate a fresh SQLite file, load the demo county, serve it; yield the base URL."""
-    db_file = tmp_path_factory.mktemp("live") / "pingyi.db"
-    # FEEDBACK_RECEIPT_DAYS=0: a notice not signed for at once counts as overdue, so the loop test sees the flag.
+@contextmanager
+def demo_server(directory, env=None, run_env=None):
+    """The demo county in a fresh SQLite database under `directory`, served by waitress as `make run` serves
+    it on Windows; yields the base URL. `env`: settings for loading and serving, `run_env`: for serving only."""
+    db_file = directory / "pingyi.db"
     env = dict(os.environ, PINGYI_SQLALCHEMY_DATABASE_URI=f"sqlite:///{db_file}", PINGYI_SECRET_KEY="browser-test",
-               PINGYI_FEEDBACK_RECEIPT_DAYS="0", PINGYI_UPLOAD_DIR=str(db_file.parent / "uploads"))
+               PINGYI_UPLOAD_DIR=str(directory / "uploads"), **(env or {}))
     flask = [sys.executable, "-m", "flask", "--app", "app"]
     subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run(flask + ["pingyi", "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    env.update(run_env or {})
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "waitress", "--host", "127.0.0.1", f"--port={port}", "app:app"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    for _ in range(600):  # a busy machine may take a while to start the server
         try:
             urlopen(base + "/login", timeout=1)
             break
@@ -42,10 +44,19 @@ def live_server(tmp_path_factory):
     else:
         server.kill()
         raise RuntimeError("the app did not start: " + server.stderr.read().decode())
-    yield base
-    server.terminate()
-    server.wait(timeout=10)
-    server.stderr.close()
+    try:
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stderr.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    # FEEDBACK_RECEIPT_DAYS=0: a notice not signed for at once counts as overdue, so the loop test sees the flag.
+    with demo_server(tmp_path_factory.mktemp("live"), {"PINGYI_FEEDBACK_RECEIPT_DAYS": "0"}) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

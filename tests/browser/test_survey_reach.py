@@ -1,18 +1,14 @@
 """Reaching sampled respondents end to end: the office imports a register (a bad row refused first), draws a
 sample for 县财政局, sends the personal links to a fake SMS gateway, a respondent answers one link on a
 390×844 phone, and the office sees it counted; units cannot open the register."""
-import os
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
-from urllib.request import urlopen
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ROOT, _free_port, sign_in
+from tests.browser.conftest import demo_server, sign_in
 from tests.outbound.fake_gateway import FakeGateway
 
 SHOTS = Path("/tmp/reach_shots")
@@ -28,30 +24,10 @@ def gateway():
 def reach_server(tmp_path_factory, gateway):
     """The demo county served with the SMS channel pointed at the fake gateway (the demo itself is loaded
     with the channel off, as the county's is)."""
-    db_file = tmp_path_factory.mktemp("reach") / "pingyi.db"
-    env = dict(os.environ, PINGYI_SQLALCHEMY_DATABASE_URI=f"sqlite:///{db_file}", PINGYI_SECRET_KEY="browser-test",
-               PINGYI_UPLOAD_DIR=str(db_file.parent / "uploads"))
-    flask = [sys.executable, "-m", "flask", "--app", "app"]
-    subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run(flask + ["pingyi", "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
-    env.update(PINGYI_OUTBOUND_SMS_URL=gateway.url, PINGYI_JOB_POLL_SECONDS="0.2", PINGYI_SMS_SIGNATURE="【青山县纠风办】")
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "waitress", "--host", "127.0.0.1", f"--port={port}", "app:app"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(600):  # a busy machine may take a while to start the server
-        try:
-            urlopen(base + "/login", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        server.kill()
-        raise RuntimeError("the app did not start: " + server.stderr.read().decode())
-    yield base
-    server.terminate()
-    server.wait(timeout=10)
-    server.stderr.close()
+    with demo_server(tmp_path_factory.mktemp("reach"), run_env={
+            "PINGYI_OUTBOUND_SMS_URL": gateway.url, "PINGYI_JOB_POLL_SECONDS": "0.2",
+            "PINGYI_SMS_SIGNATURE": "【青山县纠风办】"}) as base:
+        yield base
 
 
 def _register(path, rows):
