@@ -336,6 +336,16 @@ def _check_live(draw, campaign):
         raise DomainError("只能在进行中的本年度评议中联系受访对象")
 
 
+def _contacts(people):
+    """({unit id: name}, {respondent id: phone}, {code id: code}) for texting these sampled people."""
+    units = dict(db.session.execute(select(Unit.id, Unit.name)).all())
+    phones = dict(db.session.execute(select(Respondent.id, Respondent.phone).where(
+        Respondent.id.in_([p.respondent_id for p in people]))).all())
+    codes = dict(db.session.execute(select(SurveyCode.id, SurveyCode.code).where(
+        SurveyCode.id.in_([p.code_id for p in people]))).all())
+    return units, phones, codes
+
+
 def send_links(draw, campaign, base_url, user, unit_id=None):
     """Text each sampled person who has not been sent a link (or whose last one failed) their personal link.
     Returns how many messages were queued (or only logged when the SMS channel is off)."""
@@ -345,11 +355,7 @@ def send_links(draw, campaign, base_url, user, unit_id=None):
         (SampledPerson.links_sent == 0) | (OutboundMessage.status == "failed"))).all()
     if not people:
         raise DomainError("没有需要发送链接的对象（都已发送或已作答）")
-    units = dict(db.session.execute(select(Unit.id, Unit.name)).all())
-    phones = dict(db.session.execute(select(Respondent.id, Respondent.phone).where(
-        Respondent.id.in_([p.respondent_id for p in people]))).all())
-    codes = dict(db.session.execute(select(SurveyCode.id, SurveyCode.code).where(
-        SurveyCode.id.in_([p.code_id for p in people]))).all())
+    units, phones, codes = _contacts(people)
     for person in people:
         url = f"{base_url.rstrip('/')}/s/{codes[person.code_id]}"
         message = outbound.send("sms", phones[person.respondent_id], link_text(campaign, units[person.unit_id], url),
@@ -369,11 +375,7 @@ def send_reminders(draw, campaign, base_url, user):
                                                          SampledPerson.reminders < MAX_REMINDERS)).all()
     if not people:
         raise DomainError(f"没有需要提醒的对象：已发送链接的都已作答，或已提醒 {MAX_REMINDERS} 次")
-    units = dict(db.session.execute(select(Unit.id, Unit.name)).all())
-    phones = dict(db.session.execute(select(Respondent.id, Respondent.phone).where(
-        Respondent.id.in_([p.respondent_id for p in people]))).all())
-    codes = dict(db.session.execute(select(SurveyCode.id, SurveyCode.code).where(
-        SurveyCode.id.in_([p.code_id for p in people]))).all())
+    units, phones, codes = _contacts(people)
     for person in people:
         url = f"{base_url.rstrip('/')}/s/{codes[person.code_id]}"
         message = outbound.send("sms", phones[person.respondent_id],
