@@ -16,6 +16,8 @@ from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem, FeedbackNotice
 from pingyi.findings.models import Finding, Opinion
 from pingyi.surveys import services as surveys
+from pingyi.surveys.follow_ups import TEXT_MAX
+from pingyi.surveys.integrity_models import FollowUp
 from pingyi.surveys.models import Questionnaire
 from pingyi.tasks import services as tasks
 from pingyi.text import clean_line, clean_text
@@ -150,6 +152,12 @@ def _answer_base(county):
             "deadline": max(item.deadline, today()).isoformat(), "version": str(rect.version) if rect else ""}
 
 
+def _police_follow_up(county):
+    """One of 县公安局's comment follow-ups (the unit replies to it publicly, as often as it likes)."""
+    return db.session.scalar(select(FollowUp).where(FollowUp.campaign_id == county.id,
+                                                    FollowUp.unit_id == unit_named("县公安局").id).order_by(FollowUp.id))
+
+
 CASES = {
     "unit": Case(
         "office", lambda c: f"/admin/units/{_unit().id}/edit",
@@ -222,6 +230,11 @@ CASES = {
         lambda c, name: getattr(db.session.scalar(select(FeedbackItem).where(
             FeedbackItem.notice_id == _draft_item(c).notice_id).order_by(FeedbackItem.id.desc()).limit(1)),
             name.removeprefix("new-"))),
+    "follow-up reply": Case(
+        "unit", lambda c: f"/follow-ups/{_police_follow_up(c).id}/reply",
+        lambda c: {"version": str(_police_follow_up(c).version)},
+        {"reply": (True, True, None, TEXT_MAX)},
+        lambda c, name: _police_follow_up(c).public_reply),
     "rectification answer": Case(
         "unit", lambda c: f"/feedback/items/{_answerable_item(c).id}/answer", _answer_base,
         {"measures": (True, True, 3000, None), "commitment": (True, False, 2000, None),

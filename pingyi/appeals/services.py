@@ -68,7 +68,7 @@ def appealable(campaign, unit_id, on=None):
 def file_appeal(campaign, unit_id, user, grounds, finding_id=None, follow_up_id=None, uploads=()):
     """A unit's appeal with its grounds and evidence files [(name, bytes)]; the subject must be the unit's own,
     not yet appealed, and within the window."""
-    grounds = (grounds or "").strip()[:TEXT_MAX]
+    grounds = (grounds or "").strip()[:TEXT_MAX].rstrip()
     finding = db.session.get(Finding, finding_id) if finding_id else None
     item = db.session.get(FollowUp, follow_up_id) if follow_up_id and not finding_id else None
     subject = finding or item
@@ -112,7 +112,7 @@ def decide(appeal, decision, reason, new_severity, version, user):
         raise DomainError("该申诉已经裁决")
     if decision not in ("maintained", "withdrawn", "adjusted"):
         raise DomainError("请选择维持、撤销或调整")
-    reason = (reason or "").strip()[:TEXT_MAX]
+    reason = (reason or "").strip()[:TEXT_MAX].rstrip()
     if not reason:
         raise DomainError("请写明裁决理由，申诉单位可以看到")
     if decision == "adjusted":

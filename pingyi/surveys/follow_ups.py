@@ -80,7 +80,7 @@ def verify(item, outcome, note, version, user):
     check_version(item, version)
     if outcome not in OUTCOME_LABELS:
         raise DomainError("请选择核实结果")
-    note = (note or "").strip()[:TEXT_MAX]
+    note = (note or "").strip()[:TEXT_MAX].rstrip()
     if not note:
         raise DomainError("请写明核实情况（如何核实、核实到什么）")
     before = snapshot(item)
@@ -95,7 +95,7 @@ def verify(item, outcome, note, version, user):
 def reply(item, text, done, version, user):
     """The unit's public reply, which the comment's writer reads with the query code: 整改中, or 已办结."""
     check_version(item, version)
-    text = (text or "").strip()[:TEXT_MAX]
+    text = (text or "").strip()[:TEXT_MAX].rstrip()
     if not text:
         raise DomainError("请填写答复内容，群众凭查询码可以看到")
     before = snapshot(item)
