@@ -222,3 +222,36 @@ def test_the_navigation_count_follows_the_work(app, office_client, county):
     first(Submission, Submission.status == "submitted").status = "confirmed"
     db.session.commit()
     assert _badge(office_client) == _todo_total(app, office, county) == waiting_total - 1
+
+
+def test_a_kept_value_follows_the_data_and_the_day(app, county, monkeypatch):
+    calls = []
+
+    def work():
+        calls.append(1)
+        return f"value {len(calls)}"
+    assert cache.kept("test", (county.id,), work) == "value 1"
+    assert cache.kept("test", (county.id,), work) == "value 1" and len(calls) == 1  # unchanged: kept
+    assert cache.kept("test", (county.id + 1,), work) == "value 2"  # other parts: its own value
+    _bump_rating(county)
+    db.session.commit()
+    db.session.expire_all()
+    from flask import g
+    g.pop("pingyi_data_version", None)
+    assert cache.kept("test", (county.id,), work) == "value 3"  # a change: worked out again
+    later = cache.utcnow() + timedelta(days=1)
+    monkeypatch.setattr(cache, "utcnow", lambda: later)
+    assert cache.kept("test", (county.id,), work) == "value 4"  # the next day: again
+    assert cache.kept("test", (county.id,), work, clock=None) == "value 5"
+    assert cache.kept("test", (county.id,), work, clock=None) == "value 5"
+
+
+def test_the_memo_keeps_at_most_its_byte_budget(monkeypatch):
+    monkeypatch.setattr(cache, "MEMO_BYTES", 10_000)
+    memo = cache.Memo()
+    for n in range(20):
+        memo.get(("page", n), lambda: "x" * 1_000)
+    assert memo.total <= 10_000 and len(memo.values) == 10
+    assert ("page", 19) in memo.values and ("page", 0) not in memo.values  # the least recently used went first
+    memo.get(("page", 19), lambda: "y" * 100)  # kept: not worked out again
+    assert memo.values[("page", 19)] == "x" * 1_000

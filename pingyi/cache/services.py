@@ -34,6 +34,7 @@ IGNORED = {"audit_entry", "user", "user_session", "login_failure", "job", "docum
            "outbound_message", "arrival_mark", "round_salt", "sampled_person",
            DataVersion.__tablename__, ResultsCache.__tablename__}
 MEMO_SIZE = 2000
+MEMO_BYTES = 64 * 1024 * 1024
 
 # The work behind the kept values, handed in by the app factory (pingyi.create_app: provide()): this area sits
 # below results and notifications (results' pages read their figures through it), so it imports neither.
@@ -109,10 +110,11 @@ def data_version():
 # ---- kept in this process ---------------------------------------------------------------------------
 
 class Memo:
-    """The values an app keeps in this process: the most recently used MEMO_SIZE keys."""
+    """The values an app keeps in this process: the most recently used keys, at most MEMO_SIZE of them and
+    about MEMO_BYTES in all (a kept page fragment counts its length, any other value 1 KB)."""
 
     def __init__(self):
-        self.values, self.lock = OrderedDict(), threading.Lock()
+        self.values, self.sizes, self.total, self.lock = OrderedDict(), {}, 0, threading.Lock()
 
     def get(self, key, work):
         with self.lock:
@@ -120,10 +122,15 @@ class Memo:
                 self.values.move_to_end(key)
                 return self.values[key]
         value = work()
+        size = len(value) if isinstance(value, (str, bytes)) else 1024
         with self.lock:
-            self.values[key] = value
-            while len(self.values) > MEMO_SIZE:
-                self.values.popitem(last=False)
+            if key in self.values:
+                self.total -= self.sizes[key]
+            self.values[key], self.sizes[key] = value, size
+            self.total += size
+            while len(self.values) > MEMO_SIZE or (self.total > MEMO_BYTES and len(self.values) > 1):
+                old, _ = self.values.popitem(last=False)
+                self.total -= self.sizes.pop(old)
         return value
 
 
@@ -134,6 +141,24 @@ def _memo():
 def remembered(key, work):
     """work()'s value for `key` (which must include data_version()), worked out once per process and app."""
     return _memo().get(key, work)
+
+
+def clock_stamp(clock):
+    """The part of a kept value's key that follows the clock: '' (data only), the county's day or its hour."""
+    if clock is None:
+        return ""
+    return local(utcnow()).strftime({"day": "%Y-%m-%d", "hour": "%Y-%m-%d %H"}[clock])
+
+
+def kept(name, parts, work, clock="day"):
+    """work()'s value kept in this process while the data is unchanged and, for clock "day" or "hour", until the
+    county's day or hour turns (a value that counts overdue work follows the clock; clock=None: data only).
+    `parts` name everything else the value depends on (campaign, the user's role and unit, filters, page).
+    While this request holds uncommitted changes the value is worked out afresh and not kept. Keep plain data
+    (numbers, strings, dicts of them, rendered HTML without forms): ORM objects outlive their session here."""
+    if _writing():
+        return work()
+    return remembered((name, *parts, data_version(), clock_stamp(clock)), work)
 
 
 def forget_all():
