@@ -168,20 +168,18 @@ def forget_all():
 
 # ---- the to-do count of the navigation --------------------------------------------------------------
 
-def todo_count(user, campaign):
-    """The number beside 待办 on every page: the sum of the user's work queues, worked out again when the data
-    changes or the hour turns (queues such as 超期未签收 follow the clock)."""
+def todo_queues(user, campaign):
+    """The user's work queues [(label, count, url, level)] as notifications.todo gives them, worked out again when
+    the data changes or the hour turns (queues such as 超期未签收 follow the clock)."""
     if campaign is None:
-        return 0
-    if _writing():
-        return _todo_total(user, campaign)
-    stamp = (data_version(), local(utcnow()).strftime("%Y-%m-%d %H"))
-    key = ("todo", user.id, user.role, user.unit_id, campaign.id, stamp)
-    return remembered(key, lambda: _todo_total(user, campaign))
+        return []
+    return kept("todo", (user.id, user.role, user.unit_id, campaign.id), lambda: list(WORK["todo"](user, campaign)),
+                clock="hour")
 
 
-def _todo_total(user, campaign):
-    return sum(count for _, count, _, _ in WORK["todo"](user, campaign))
+def todo_count(user, campaign):
+    """The number beside 待办 on every page: the sum of the user's work queues."""
+    return sum(count for _, count, _, _ in todo_queues(user, campaign))
 
 
 # ---- a campaign's live results ----------------------------------------------------------------------

@@ -3,10 +3,10 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT
+from pingyi.cache.services import todo_queues
 from pingyi.campaigns.forms import NewCampaignForm
 from pingyi.campaigns.services import current_campaign, phase_state
 from pingyi.dashboard import services
-from pingyi.notifications import todo
 from pingyi.results.services import latest_version, unit_result
 from pingyi.timeutil import today
 
@@ -16,7 +16,7 @@ bp = Blueprint("dashboard", __name__)
 @bp.get("/notifications")
 @login_required
 def notifications():
-    return render_template("dashboard/notifications.html", todo=todo(current_user, current_campaign()))
+    return render_template("dashboard/notifications.html", todo=todo_queues(current_user, current_campaign()))
 
 
 @bp.get("/home")
@@ -36,7 +36,7 @@ def index():
     if campaign is None:
         return render_template("dashboard/empty.html", new_form=NewCampaignForm(year=today().year))
     version = latest_version(campaign)
-    context = {"campaign": campaign, "phase_state": phase_state, "todo": todo(current_user, campaign),
+    context = {"campaign": campaign, "phase_state": phase_state, "todo": todo_queues(current_user, campaign),
                "result_version": version}
     if current_user.role == UNIT:
         context.update(services.unit_overview(campaign, current_user.unit))
