@@ -32,6 +32,7 @@ from pingyi.documents.builders import commitment_docx  # noqa: E402
 from pingyi.documents.models import DocumentBatch  # noqa: E402
 from pingyi.extensions import db, login_manager  # noqa: E402
 from pingyi.feedback.models import FeedbackItem, FeedbackNotice  # noqa: E402
+from pingyi.jobs import services as jobs  # noqa: E402
 from pingyi.findings.models import Finding, Inspection  # noqa: E402
 from pingyi.rectifications.models import Rectification  # noqa: E402
 from pingyi.tasks.models import Submission  # noqa: E402
@@ -294,10 +295,13 @@ def run(small, units, findings, per_unit):
     folder = Path(tempfile.mkdtemp())
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}", "SECRET_KEY": "bench",
                       "UPLOAD_DIR": str(folder / "uploads"), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                      "WTF_CSRF_ENABLED": False})  # the batch is started with a POST
+                      "WTF_CSRF_ENABLED": False,  # the batch is started with a POST
+                      "JOBS_WORKER": False})  # started below, once the tables exist
     statements = []
     with app.app_context():
         db.create_all()
+    jobs.start_worker(app)
+    with app.app_context():
         demo.load_demo()
         campaign = current_campaign()
         grow(campaign, small)
