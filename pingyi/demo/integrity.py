@@ -7,11 +7,16 @@ finding and the office upheld the finding (appeal refused); in November two onli
 不满意 with a comment — one was verified as partly true, the unit replied publicly and closed it; the
 other was verified as unfounded, the unit appealed with the window's video record and the office withdrew
 that 不满意 ballot (appeal accepted), so it no longer counts in the live results.
+
+Two matters are still open at the end of November, so the office's queues have work in them: a resident's
+不满意 comment on 县城市管理行政执法局 (28 November) waits for its 回访核实, and 县审计局's appeal against the
+finding confirmed on 23 November (filed on the 27th, with its task breakdown as evidence) waits for a decision.
 """
 import random
 from datetime import datetime
 
 from pingyi.appeals import services as appeals
+from pingyi.auth.models import User
 from pingyi.demo.board import _pdf
 from pingyi.extensions import db
 from pingyi.findings.models import Finding
@@ -24,6 +29,10 @@ from pingyi.timeutil import acting_at
 BURST_UNIT = "县城市管理行政执法局"
 BURST_REASON = ("经核实，该局于11月23日晚组织本局干部职工集中使用发放给群众的答题码代为填写，"
                 "不反映服务对象的真实评价，予以剔除，并已约谈该局分管负责人。")
+CITY_UNHAPPY = "县城东菜市场门口整治占道经营时，执法队员没收小贩的秤没有开任何单据，问了也不说去哪里领回。"
+AUDIT_FINDING = "纠风工作任务分解不够具体，未落实到科室"
+AUDIT_GROUNDS = ("本局已于5月印发《2026年纠风工作任务分解表》，六个方面的任务均已落实到各股室并有签收记录"
+                 "（见附件），检查当日因资料存放在办公室未能及时提供，请求撤销该问题。")
 UNHAPPY = (
     ("办理户籍迁移时窗口让我跑了三趟，每次说要补的材料都不一样，希望一次性告知。", 0),
     ("交警大队事故处理窗口的工作人员态度很差，问两句就不耐烦。", 1),
@@ -109,3 +118,18 @@ def load(campaign, units, accounts):
     with acting_at(_at(11, 27, 10)):
         appeals.decide(accepted, "withdrawn", "回访核实结论为不属实，该份答卷的不满意评价不计入县公安局满意度。", None,
                        accepted.version, office)
+
+    # Still open: a 不满意 comment from a real respondent of 县城市管理行政执法局 (one of its unused codes) …
+    with acting_at(_at(11, 28, 15, 10)):
+        answers = _answers(rng, main.questions, opts, 0.5)
+        answers[main.questions[-1].id] = unhappy.id
+        surveys.answer_with_code(codes[52], answers, CITY_UNHAPPY, address="117.40.31.66")
+    # … and 县审计局's appeal against a finding confirmed on 23 November.
+    audit = units["县审计局"]
+    finding = db.session.scalar(db.select(Finding).where(
+        Finding.unit_id == audit.id, Finding.campaign_id == campaign.id, Finding.status == "confirmed",
+        Finding.description == AUDIT_FINDING))
+    liaison = db.session.scalar(db.select(User).where(User.unit_id == audit.id).order_by(User.id))
+    with acting_at(_at(11, 27, 16, 30)):
+        appeals.file_appeal(campaign, audit.id, liaison, AUDIT_GROUNDS, finding_id=finding.id,
+                            uploads=[("县审计局2026年纠风工作任务分解表.pdf", _pdf("Task breakdown 2026-05-12"))])

@@ -1,6 +1,5 @@
 """一户一档: the archive of 县公安局's year, its Chinese 目录, who may take it, the batch."""
 import io
-import time
 import zipfile
 
 from sqlalchemy import select
@@ -14,9 +13,7 @@ from tests.conftest import unit_named, user
 
 def test_police_dossier_holds_its_year_with_a_chinese_index(county):
     police = unit_named("县公安局")
-    started = time.perf_counter()
-    data = services.build_dossier(county, police)
-    assert time.perf_counter() - started < 2
+    data = services.build_dossier(county, police)  # its time is measured by `make bench`
     archive = zipfile.ZipFile(io.BytesIO(data))
     names = archive.namelist()
     assert "目录.txt" in names

@@ -1,7 +1,6 @@
 """Anomaly checks of online answers: no flag on a realistic stream, flags on bursts, runs, one busy network and
 late codes; the office's decision with its reason; excluded ballots leave the results; the marks and salt go
 when the round closes; and nothing in the schema or the audit log links a ballot to a code or a person."""
-import time
 from datetime import datetime
 
 import pytest
@@ -221,16 +220,13 @@ def test_an_online_answer_is_audited_without_its_ballot_time_or_address(county, 
     assert mark.network == anomalies.network_hash(county.id, "november", "59.52.10.9")
 
 
-def test_scan_keeps_pace_with_a_county_stream(county):
-    """20,000 ballots over the county's units scanned in under 5/3 s of CPU (a third of the 60,000 within 5 s
-    that scripts/bench_integrity.py measures; CPU time, as the machine running the tests is shared)."""
+def test_scan_of_a_county_stream_raises_nothing(county):
+    """20,000 realistic ballots over the county's units: the scan flags none of them (its speed on 60,000 is
+    measured by scripts/bench_integrity.py, never by a timed assertion)."""
     from pingyi.campaigns.models import Participation
     units = db.session.scalars(select(Participation.unit_id).where(Participation.campaign_id == county.id)).all()
     for n, unit_id in enumerate(units):
         stream.steady_stream(county, unit_id, 20000 // len(units), quality=0.8, seed=100 + n, recount=False)
-    start = time.process_time()
     with acting_at(datetime(2026, 11, 29, 23, 0)):
         added, _ = anomalies.scan(county)
-    elapsed = time.process_time() - start
-    assert elapsed < 5 / 3, elapsed
     assert added == 0  # a realistic stream of that size raises nothing (the demo's burst was flagged before)

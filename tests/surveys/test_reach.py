@@ -203,20 +203,18 @@ def test_no_redraw_once_people_were_contacted(county, pool):
         sampling.redraw_sample(draw, "想换一批人", user("office"))
 
 
-def test_drawing_from_a_large_register_is_fast(county):
-    import time
+def test_drawing_from_a_large_register_takes_the_quota_of_every_unit(county):
+    """Two files at the import's row limit, one draw over all units (its time is measured by `make bench`)."""
     pool = pools.create_pool("大名册", "", user("office"))
     names = [u.name for u in sampling.campaign_units(county)]
     rows = [f"1000{i:07d},,服务对象/群众,{names[i % len(names)]}" for i in range(5000)]
     pools.import_register("一.csv", _csv(rows), pool, user("office"))
     rows = [f"1000{i:07d},,服务对象/群众,{names[i % len(names)]}" for i in range(5000, 10000)]
     pools.import_register("二.csv", _csv(rows), pool, user("office"))
-    started = time.perf_counter()
     draw = sampling.draw_sample(county, pool, surveys.questionnaires(county.id)[0], "november",
                                 {surveys.respondent_types(county.id)[0].id: 30},
                                 [u.id for u in sampling.campaign_units(county)], 12, user("office"))
-    elapsed = time.perf_counter() - started
-    assert draw.drawn_count == 30 * len(names) and elapsed < 2, elapsed
+    assert draw.drawn_count == 30 * len(names)
 
 
 # ---- links, reminders, progress --------------------------------------------------------------------------
