@@ -3,6 +3,7 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from pingyi.auth.roles import OFFICE, role_required
+from pingyi.cache.services import todo_queues
 from pingyi.campaigns.services import campaign_or_404
 from pingyi.errors import DomainError
 from pingyi.extensions import db
@@ -19,13 +20,15 @@ bp = Blueprint("todo", __name__)
 @login_required
 def index():
     campaign = campaign_or_404()
-    queues = services.queues(campaign, current_user)
+    queues = services.queue_counts(campaign, current_user, todo_queues(current_user, campaign))
     key = request.args.get("q", "")
     if key not in services.queue_keys(current_user):
         key = next((q[0] for q in queues if q[3]), "")
-    rows = services.queue_rows(campaign, current_user, key) if key else []
-    return render("todo/index.html", "todo/_queue.html", campaign=campaign, queues=queues, key=key, rows=rows,
-                  label=services.QUEUES[key][0] if key else "")
+    page = services.queue_page(campaign, current_user, key, plain_int(request.args.get("page")) or 1) if key else None
+    if page:  # the open queue's count as just counted with its rows, should the kept one be an hour old
+        queues = [(k, label, level, page["total"] if k == key else count) for k, label, level, count in queues]
+    return render("todo/index.html", "todo/_queue.html", campaign=campaign, queues=queues, key=key,
+                  rows=page["rows"] if page else [], page=page, label=services.QUEUES[key][0] if key else "")
 
 
 @bp.post("/todo/materials/confirm")
@@ -33,13 +36,14 @@ def index():
 def confirm_materials():
     campaign = campaign_or_404()
     ids = [plain_int(raw) for raw in request.form.getlist("submission")]
+    back = plain_int(request.form.get("page")) or 1
     try:
         count = services.confirm_submissions(campaign, ids, current_user)
     except DomainError as e:
         flash(str(e), "error")
     else:
         flash(f"已确认 {count} 份材料")
-    return redirect(url_for("todo.index", q="materials"))
+    return redirect(url_for("todo.index", q="materials", page=back) if back > 1 else url_for("todo.index", q="materials"))
 
 
 @bp.post("/todo/materials/<int:submission_id>/return")
