@@ -131,3 +131,16 @@ def test_a_long_queue_is_shown_fifty_rows_a_page(county, client_for):
     assert response.status_code == 302 and "page=2" in response.location
     assert [r["submission"].id for r in services.queue_rows(county, user("office"), "materials")] == \
         everything[:50] + shown[1][2:]
+
+
+def test_the_kept_queue_page_carries_the_session_s_token_and_follows_a_change(county, client_for):
+    client = client_for("office")
+    first = client.get("/todo?q=materials").text
+    header = re.search(r'"X-CSRFToken": "([^"]+)"', first).group(1)
+    assert set(re.findall(r'name="csrf_token" value="([^"]+)"', first)) == {header} and "@@csrf-token@@" not in first
+    shown = re.findall(r'id="submission-(\d+)"', first)
+    client.post("/todo/materials/confirm", data={"submission": shown[:2]})
+    again = client.get("/todo?q=materials").text
+    assert re.findall(r'id="submission-(\d+)"', again)[:48] == shown[2:]
+    total = len(services.queue_rows(county, user("office"), "materials"))
+    assert f'data-queue-count="materials">{total}<' in again and f"共 {total} 条" in again
