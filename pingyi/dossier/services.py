@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from pingyi.audit.services import record
 from pingyi.campaigns.models import Campaign
+from pingyi.documents import builders
 from pingyi.documents import services as documents
 from pingyi.documents.models import DocumentBatch, IssuedDocument
 from pingyi.errors import DomainError
@@ -27,6 +28,15 @@ from pingyi.timeutil import cn_date, local, utcnow
 from pingyi.units.models import Unit
 
 DOSSIER_KIND = "dossier"
+
+
+def _built(kind, campaign, unit):
+    """The unit's document built from the current data for the archive, without LibreOffice's layout pass
+    (documents.render.finished: two conversions of several seconds each, which only move the 版记 to an even
+    page for printing): the 版记 stands where the builder puts it, as on a server without LibreOffice. The
+    copy as issued, laid out, is in 已发文档 when the office registered it; a print comes from the documents
+    page. Raises documents.DocumentMissing."""
+    return builders.BUILDERS[kind](documents.DATA[kind](campaign, unit))
 
 
 def _day(dt):
@@ -105,7 +115,7 @@ def build_dossier(campaign, unit):
                   for n, item in enumerate(notice.items, 1)]
         a.add("反馈通知书", f"{notice.round_label}反馈通知书及签收情况.txt", "\n".join(lines), _day(notice.sent_at), receipt)
     try:
-        a.add("反馈通知书", f"{unit.name}_评议意见反馈通知书.docx", documents.build("feedback-notice", campaign, unit),
+        a.add("反馈通知书", f"{unit.name}_评议意见反馈通知书.docx", _built("feedback-notice", campaign, unit),
               _day(notices[-1].sent_at) if notices else "—", "按当前数据生成")
     except documents.DocumentMissing:
         pass
@@ -136,7 +146,7 @@ def build_dossier(campaign, unit):
     letter = rectifications.letter_for(campaign, unit)
     if letter is not None:
         try:
-            a.add("整改承诺书", f"{unit.name}_整改承诺书.docx", documents.build("commitment", campaign, unit),
+            a.add("整改承诺书", f"{unit.name}_整改承诺书.docx", _built("commitment", campaign, unit),
                   _day(letter.submitted_at), letter.status_label)
         except documents.DocumentMissing:
             pass

@@ -1,18 +1,19 @@
 """The leader's one page: per unit the year's progress as figures with a colour, lagging units first, groups
 summed, the county total on top, and last year's figure beside each when a previous year exists."""
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from decimal import ROUND_HALF_UP, Decimal
 from datetime import date
 
 from sqlalchemy import func, select
 
-from pingyi.cache.services import cached_compute
+from pingyi.cache.services import cached_compute, kept
 from pingyi.campaigns import categories
 from pingyi.campaigns.models import Campaign, EvaluationGroup, Participation
 from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem, FeedbackNotice
 from pingyi.rectifications.models import Rectification
 from pingyi.results import services as results
+from pingyi.results.models import ResultVersion
 from pingyi.tasks.models import Submission, Task
 from pingyi.timeutil import local, today
 from pingyi.units.models import Unit
@@ -28,6 +29,8 @@ COLUMNS = {
     "rank": ("组内排名", "rank"),
 }
 RATE_COLUMNS = ("tasks", "signed", "answered", "verified")
+# A unit as the overview keeps it with its figures: plain values, not the session's object.
+UnitRow = namedtuple("UnitRow", "id name short_name category sort_order")
 GREEN, AMBER = Decimal(90), Decimal(70)  # a rate or score at or above GREEN is green, below AMBER red
 
 
@@ -107,6 +110,18 @@ def _figures(counts, n_due, detail):
     }
 
 
+def _kept_raw(campaign, on):
+    """_raw() as plain values, kept while the data and the day are unchanged; each call gets its own row dicts
+    (the caller adds to them)."""
+    rows, published = kept("overview-raw", (campaign.id, on.isoformat()), lambda: _plain(*_raw(campaign, on)))
+    return [dict(r) for r in rows], published
+
+
+def _plain(rows, published):
+    return [dict(r, unit=UnitRow(r["unit"].id, r["unit"].name, r["unit"].short_name, r["unit"].category,
+                                 r["unit"].sort_order), counts=dict(r["counts"])) for r in rows], published
+
+
 def _raw(campaign, on):
     """Every participating unit with its figures and the raw counts, for one campaign."""
     parts = db.session.execute(select(Participation, Unit).join(Unit).where(
@@ -140,8 +155,31 @@ def _summary(label, rows):
     figures = {"tasks": percent(c["tasks_done"], c["tasks_due"]), "signed": percent(c["signed"], c["sent"]),
                "answered": percent(c["answered"], c["items"]), "verified": percent(c["verified"], c["rects"]),
                "satisfaction": mean(sats), "total": mean(rated), "rank": None}
-    return {"label": label, "units": len(rows), "figures": figures,
-            "colours": {k: colour(k, v) for k, v in figures.items()}}
+    colours = {k: colour(k, v) for k, v in figures.items()}
+    return {"label": label, "units": len(rows), "figures": figures, "colours": colours,
+            "cells": cells(figures, colours)}
+
+
+def cells(figures, colours, before=None, change=None, group_size=None):
+    """[(key, css class, figure, last year's note)] of a line of the table as it is shown: a rate with %, a rank
+    with its group's size, last year's figure and the change in brackets."""
+    out = []
+    for key, (_, kind) in COLUMNS.items():
+        v = figures[key]
+        if v is None:
+            text = "—"
+        elif key == "rank":
+            text = f"{v}/{group_size}" if group_size else str(v)
+        else:
+            text = f"{v}%" if kind == "rate" else str(v)
+        note = ""
+        if before:
+            b, d = before[key], (change or {}).get(key)
+            note = "—" if b is None else str(b)
+            if d is not None and key != "rank":
+                note += f"，{'+' if d > 0 else ''}{d}"
+        out.append((key, f"cell-{colours[key] or 'none'}", text, note))
+    return out
 
 
 def previous_campaign(campaign):
@@ -155,21 +193,35 @@ def _change(now, before):
     return now - before
 
 
+def as_of(campaign):
+    """The day the figures are counted to: today, or the campaign year's last day for a past year."""
+    return min(today(), date(campaign.year, 12, 31))
+
+
+def page_facts(campaign):
+    """What the page says around the table: {"previous" (campaign or None), "published", "categories", "as_of"}."""
+    published = db.session.scalar(select(ResultVersion.id).where(ResultVersion.campaign_id == campaign.id,
+                                                                 ResultVersion.status == "published").limit(1))
+    return {"previous": previous_campaign(campaign), "published": published is not None,
+            "categories": categories.labels(campaign), "as_of": as_of(campaign)}
+
+
 def overview(campaign, category="", group_id=None, sort="", descending=False, on=None):
     """{"rows", "groups", "county", "previous", "published"}: each row has figures, colours, last year's figures
     and the change; lagging units (any red cell) come first unless another sort is asked for."""
-    on = on or min(today(), date(campaign.year, 12, 31))
-    rows, published = _raw(campaign, on)
+    on = on or as_of(campaign)
+    rows, published = _kept_raw(campaign, on)
     previous = previous_campaign(campaign)
     before = {}
     if previous is not None:
-        before = {r["unit"].id: r["figures"] for r in _raw(previous, date(previous.year, 12, 31))[0]}
+        before = {r["unit"].id: r["figures"] for r in _kept_raw(previous, date(previous.year, 12, 31))[0]}
     for r in rows:
         r["colours"] = {k: colour(k, v) for k, v in r["figures"].items()}
         r["lagging"] = sum(1 for v in r["colours"].values() if v == "bad")
         r["before"] = before.get(r["unit"].id)
         r["change"] = ({k: _change(v, r["before"].get(k)) for k, v in r["figures"].items()}
                        if r["before"] else {})
+        r["cells"] = cells(r["figures"], r["colours"], r["before"], r["change"], r["group_size"])
     county = _summary("全县合计", rows)
     if category:
         rows = [r for r in rows if r["unit"].category == category]

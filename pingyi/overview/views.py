@@ -1,11 +1,14 @@
 """/overview: the leader's one page of the year."""
-from flask import Blueprint, request
+from flask import Blueprint, make_response, render_template, request
+from flask_login import current_user
+from markupsafe import Markup
 
 from pingyi.auth.roles import LEADER, OFFICE, role_required
+from pingyi.cache.services import kept
 from pingyi.campaigns import categories
 from pingyi.campaigns.services import campaign_or_404
 from pingyi.forms import plain_int
-from pingyi.htmx import render
+from pingyi.htmx import is_partial
 from pingyi.overview import services
 
 bp = Blueprint("overview", __name__)
@@ -18,8 +21,21 @@ def index():
     category = request.args.get("category", "")
     category = category if category in categories.labels(campaign) else ""
     sort = request.args.get("sort", "")
+    sort = sort if sort in services.COLUMNS else ""
     filters = {"category": category, "group": plain_int(request.args.get("group")), "sort": sort,
                "dir": "desc" if request.args.get("dir") == "desc" else "asc"}
-    data = services.overview(campaign, category=category, group_id=filters["group"], sort=sort,
-                             descending=filters["dir"] == "desc")
-    return render("overview/index.html", "overview/_table.html", campaign=campaign, filters=filters, **data)
+
+    def table():
+        data = services.overview(campaign, category=category, group_id=filters["group"], sort=sort,
+                                 descending=filters["dir"] == "desc")
+        return render_template("overview/_table.html", campaign=campaign, filters=filters, **data)
+
+    # The table has no forms: kept rendered while the data, the day and the filters are unchanged.
+    table = Markup(kept("overview-table", (campaign.id, current_user.role, *filters.values()), table))
+    if is_partial():
+        response = make_response(table)
+    else:
+        response = make_response(render_template("overview/index.html", campaign=campaign, filters=filters,
+                                                 table=table, is_fragment=False, **services.page_facts(campaign)))
+    response.vary.add("HX-Request-Type")
+    return response

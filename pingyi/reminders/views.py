@@ -4,9 +4,12 @@ from datetime import date, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf as csrf_token
+from markupsafe import Markup
 
 from pingyi import policy
 from pingyi.auth.roles import LEADER, OFFICE, role_required
+from pingyi.cache.services import kept
 from pingyi.campaigns.services import campaign_or_404
 from pingyi.errors import DomainError
 from pingyi.extensions import db
@@ -18,6 +21,7 @@ from pingyi.timeutil import today
 from pingyi.units.models import Unit
 
 bp = Blueprint("reminders", __name__)
+CSRF_STAND_IN = "@@csrf-token@@"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -28,10 +32,21 @@ def index():
 
 
 def _page(campaign, errors=None, form=None):
+    """The page; without a refused form to show again, its body is kept rendered while the data and the hour are
+    unchanged (overdue work follows the clock), each form's CSRF token put in as the page is served."""
+    if errors:
+        body = _body(campaign, csrf_token(), errors, form)
+    else:
+        body = kept("reminders-page", (campaign.id, current_user.role),
+                    lambda: _body(campaign, CSRF_STAND_IN), clock="hour").replace(CSRF_STAND_IN, csrf_token())
+    return render_template("reminders/index.html", body=Markup(body))
+
+
+def _body(campaign, csrf, errors=None, form=None):
     groups = services.overdue_work(campaign)
-    return render_template("reminders/index.html", campaign=campaign, groups=groups, methods=METHOD_LABELS,
+    return render_template("reminders/_body.html", campaign=campaign, groups=groups, methods=METHOD_LABELS,
                            phones=services.phone_list(groups), notices=services.notices(campaign),
-                           errors=errors or {}, form=form or {},
+                           errors=errors or {}, form=form or {}, csrf=csrf,
                            deadline=(today() + timedelta(days=services.NOTICE_DAYS)).isoformat())
 
 

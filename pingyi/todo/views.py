@@ -1,31 +1,54 @@
 """/todo: the signed-in person's work queues; each count opens its list, where the work is done."""
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf as csrf_token
+from markupsafe import Markup
 
 from pingyi.auth.roles import OFFICE, role_required
+from pingyi.cache.services import kept, todo_queues
 from pingyi.campaigns.services import campaign_or_404
 from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.forms import plain_int
-from pingyi.htmx import render
+from pingyi.htmx import is_partial
 from pingyi.tasks.models import Submission
 from pingyi.tasks.services import return_submission
 from pingyi.todo import services
 
 bp = Blueprint("todo", __name__)
+CSRF_STAND_IN = "@@csrf-token@@"
 
 
 @bp.get("/todo")
 @login_required
 def index():
     campaign = campaign_or_404()
-    queues = services.queues(campaign, current_user)
+    queues = services.queue_counts(campaign, current_user, todo_queues(current_user, campaign))
     key = request.args.get("q", "")
     if key not in services.queue_keys(current_user):
         key = next((q[0] for q in queues if q[3]), "")
-    rows = services.queue_rows(campaign, current_user, key) if key else []
-    return render("todo/index.html", "todo/_queue.html", campaign=campaign, queues=queues, key=key, rows=rows,
-                  label=services.QUEUES[key][0] if key else "")
+    number = plain_int(request.args.get("page")) or 1
+
+    def fragment():
+        page = services.queue_page(campaign, current_user, key, number) if key else None
+        html = render_template("todo/_queue.html", key=key, rows=page["rows"] if page else [], page=page,
+                               label=services.QUEUES[key][0] if key else "", csrf=CSRF_STAND_IN)
+        return html, page["total"] if page else 0
+
+    # The open queue's page, kept rendered while the data and the hour are unchanged, its forms' CSRF token put
+    # in as it is served.
+    html, total = kept("todo-queue", (current_user.id, current_user.role, current_user.unit_id, campaign.id, key,
+                                      number), fragment, clock="hour")
+    queue = Markup(html.replace(CSRF_STAND_IN, csrf_token()))
+    if key:  # the open queue's count as counted with its rows, should the kept one be an hour old
+        queues = [(k, label, level, total if k == key else count) for k, label, level, count in queues]
+    if is_partial():
+        response = make_response(queue)
+    else:
+        response = make_response(render_template("todo/index.html", campaign=campaign, queues=queues, key=key,
+                                                 queue=queue, is_fragment=False))
+    response.vary.add("HX-Request-Type")
+    return response
 
 
 @bp.post("/todo/materials/confirm")
@@ -33,13 +56,14 @@ def index():
 def confirm_materials():
     campaign = campaign_or_404()
     ids = [plain_int(raw) for raw in request.form.getlist("submission")]
+    back = plain_int(request.form.get("page")) or 1
     try:
         count = services.confirm_submissions(campaign, ids, current_user)
     except DomainError as e:
         flash(str(e), "error")
     else:
         flash(f"已确认 {count} 份材料")
-    return redirect(url_for("todo.index", q="materials"))
+    return redirect(url_for("todo.index", q="materials", page=back) if back > 1 else url_for("todo.index", q="materials"))
 
 
 @bp.post("/todo/materials/<int:submission_id>/return")

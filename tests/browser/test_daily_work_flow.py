@@ -22,13 +22,15 @@ def test_office_works_its_queue_and_chases_a_unit(live_server, page, tmp_path):
     link.click()
     expect(page).to_have_url(re.compile(r"/todo\?q=materials$"))
     rows = page.locator(".queue-table tbody tr")
-    expect(rows).to_have_count(count)
+    expect(rows).to_have_count(min(count, 50))  # 50 rows a page
+    if count > 50:
+        expect(page.locator(".queue-range")).to_have_text(f"第 1–50 条，共 {count} 条")
     boxes = page.locator("input[name=submission]")
     for i in range(3):
         boxes.nth(i).check()
     page.click("text=确认勾选的材料")
     expect(page.locator(".flash-ok")).to_contain_text("已确认 3 份材料")
-    expect(page.locator(".queue-table tbody tr")).to_have_count(count - 3)
+    expect(page.locator(".queue-table tbody tr")).to_have_count(min(count - 3, 50))
     expect(page.locator('[data-queue-count="materials"]')).to_have_text(str(count - 3))
     page.screenshot(path=str(tmp_path / "todo-materials.png"), full_page=True)
 

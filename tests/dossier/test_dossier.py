@@ -48,3 +48,16 @@ def test_batch_builds_every_chosen_dossier(county):
     from pingyi.documents.services import batch_path
     names = zipfile.ZipFile(batch_path(db.session.get(DocumentBatch, batch.id))).namelist()
     assert names == ["县公安局_2026年度一户一档.zip", "县教育局_2026年度一户一档.zip"]
+
+
+def test_the_dossier_is_built_without_a_layout_pass_even_where_documents_are_paginated(county, app, monkeypatch):
+    from pingyi.documents import render
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the dossier ran LibreOffice")
+    monkeypatch.setitem(app.config, "DOCUMENT_PAGINATE", True)
+    monkeypatch.setitem(app.config, "SOFFICE", "/usr/bin/soffice")
+    monkeypatch.setattr(render, "to_pdf", refuse)
+    archive = zipfile.ZipFile(io.BytesIO(services.build_dossier(county, unit_named("县公安局"))))
+    assert any(n.startswith("反馈通知书/") and n.endswith(".docx") for n in archive.namelist())
+    assert any(n.startswith("整改承诺书/") and n.endswith(".docx") for n in archive.namelist())

@@ -96,3 +96,15 @@ def test_page_for_the_leader_and_refusal_for_a_unit(county, client_for):
     assert page.status_code == 200 and "全县合计" in page.text and "县公安局" in page.text
     assert "data-print" in page.text and "国网青山县供电公司" not in page.text
     assert client_for("unit").get("/overview").status_code == 403
+
+
+def test_the_kept_table_follows_a_change_to_the_data(county, client_for):
+    client = client_for("office")
+    assert "县公安局" in client.get("/overview").text
+    police = unit_named("县公安局")
+    police.name = "青山县公安局"
+    db.session.commit()
+    page = client.get("/overview").text
+    assert 'data-unit="青山县公安局"' in page and 'data-unit="县公安局"' not in page
+    partial = client.get("/overview?sort=total&dir=desc", headers={"HX-Request": "true", "HX-Request-Type": "partial"})
+    assert "<html" not in partial.text and "青山县公安局" in partial.text and "综合得分↓" in partial.text

@@ -157,3 +157,21 @@ def test_reminders_of_a_month_ago_leave_the_unit_todo(county):
     services.record_reminder(county, education, user("office"), today() - timedelta(days=40), "in_person", "")
     assert todo.queue_rows(county, user("unit2"), "reminded") == []
     assert len(services.unit_history(county, education)) == 1
+
+
+def test_the_kept_page_carries_each_session_s_own_token_and_follows_changes(county, client_for):
+    import re
+    client = client_for("office")
+    first = client.get("/reminders").text
+    header = re.search(r'"X-CSRFToken": "([^"]+)"', first).group(1)
+    tokens = set(re.findall(r'name="csrf_token" value="([^"]+)"', first))
+    assert tokens == {header} and "@@csrf-token@@" not in first
+    education = unit_named("县教育局")
+    assert f'id="unit-{education.id}"' in first and "上次催办：" not in first.split(f'id="unit-{education.id}"')[1].split("</p>")[0]
+    client.post("/reminders/record", data={"unit_id": education.id, "reminded_on": today().isoformat(),
+                                           "method": "phone", "note": "已电话提醒分管领导"})
+    again = client.get("/reminders").text
+    assert "上次催办：" in again.split(f'id="unit-{education.id}"')[1].split("</p>")[0]
+    refused = client.post("/reminders/record", data={"unit_id": education.id, "reminded_on": "2099-01-01",
+                                                     "method": "phone", "note": "留着的备注"})
+    assert refused.status_code == 422 and "催办日期不能晚于今天" in refused.text and "留着的备注" in refused.text

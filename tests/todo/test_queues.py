@@ -31,13 +31,27 @@ def _page_rows(text):
     return len(re.findall(r"<tr[ >]", body.split("<tbody>", 1)[1])) if "<tbody>" in body else 0
 
 
+def _all_page_rows(client, key):
+    """The rows of a queue over all its pages of /todo."""
+    rows, number = 0, 1
+    while True:
+        page = client.get(f"/todo?q={key}&page={number}")
+        assert page.status_code == 200
+        rows += _page_rows(page.text)
+        if f"page={number + 1}" not in page.text:
+            return rows
+        number += 1
+
+
 @pytest.mark.parametrize("username,key", ROLE_QUEUES)
 def test_each_queue_count_equals_the_rows_of_its_list(county, client_for, username, key):
-    page = client_for(username).get(f"/todo?q={key}")
+    client = client_for(username)
+    page = client.get(f"/todo?q={key}")
     assert page.status_code == 200
     count = int(re.search(rf'data-queue-count="{key}">(\d+)<', page.text).group(1))
-    assert count == _page_rows(page.text)
+    assert count == _all_page_rows(client, key)
     assert count == len(services.queue_rows(county, user(username), key))
+    assert count == dict((k, n) for k, _, _, n in services.queues(county, user(username)))[key]
 
 
 def test_dashboard_counts_link_to_their_queue(county, app, client_for):
@@ -98,3 +112,35 @@ def test_return_in_place_needs_a_reason(county, client_for):
 
 def test_materials_of_another_year_are_not_confirmed(county):
     assert services.confirm_submissions(current_campaign(), [10**6], user("office")) == 0
+
+
+def test_a_long_queue_is_shown_fifty_rows_a_page(county, client_for):
+    everything = [r["submission"].id for r in services.queue_rows(county, user("office"), "materials")]
+    assert len(everything) > services.PER_PAGE  # the demo county has more than a page of materials
+    client = client_for("office")
+    first = client.get("/todo?q=materials")
+    assert f"第 1–50 条，共 {len(everything)} 条" in first.text and 'href="/todo?page=2&amp;q=materials"' in first.text
+    second = client.get("/todo?q=materials&page=2", headers={"HX-Request": "true", "HX-Request-Type": "partial"})
+    assert "<html" not in second.text and 'data-queue="materials"' in second.text  # the htmx partial
+    assert f"第 51–{len(everything)} 条，共 {len(everything)} 条" in second.text
+    shown = [[int(i) for i in re.findall(r'id="submission-(\d+)"', page.text)] for page in (first, second)]
+    assert shown[0] + shown[1] == everything
+    past_the_end = client.get("/todo?q=materials&page=99")
+    assert re.findall(r'id="submission-(\d+)"', past_the_end.text) == [str(i) for i in shown[1]]
+    response = client.post("/todo/materials/confirm", data={"submission": [str(i) for i in shown[1][:2]], "page": "2"})
+    assert response.status_code == 302 and "page=2" in response.location
+    assert [r["submission"].id for r in services.queue_rows(county, user("office"), "materials")] == \
+        everything[:50] + shown[1][2:]
+
+
+def test_the_kept_queue_page_carries_the_session_s_token_and_follows_a_change(county, client_for):
+    client = client_for("office")
+    first = client.get("/todo?q=materials").text
+    header = re.search(r'"X-CSRFToken": "([^"]+)"', first).group(1)
+    assert set(re.findall(r'name="csrf_token" value="([^"]+)"', first)) == {header} and "@@csrf-token@@" not in first
+    shown = re.findall(r'id="submission-(\d+)"', first)
+    client.post("/todo/materials/confirm", data={"submission": shown[:2]})
+    again = client.get("/todo?q=materials").text
+    assert re.findall(r'id="submission-(\d+)"', again)[:48] == shown[2:]
+    total = len(services.queue_rows(county, user("office"), "materials"))
+    assert f'data-queue-count="materials">{total}<' in again and f"共 {total} 条" in again
