@@ -5,6 +5,7 @@ from flask import g, has_request_context, session
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from pingyi.cache.services import kept
 from pingyi.campaigns.models import Campaign, Participation
 from pingyi.checklists.models import Dimension
 from pingyi.documents.models import IssuedDocument
@@ -107,4 +108,7 @@ def look_back(campaign, unit):
 
 
 def years_list():
-    return db.session.scalars(select(Campaign.year).order_by(Campaign.year.desc())).all()
+    """The campaigns' years, newest first, for the header's switcher on every page: kept while the data is
+    unchanged (the data version is read for the to-do count anyway), so it costs no statement of its own."""
+    return kept("years", (), lambda: list(db.session.scalars(select(Campaign.year).order_by(Campaign.year.desc()))),
+                clock=None)
