@@ -86,7 +86,7 @@ def _inspection_form(campaign, obj=None, blank=False):
     """The entry form on the request's data (or blank / from `obj` for a GET), with its choices."""
     form = InspectionForm(formdata=None, obj=obj) if blank else InspectionForm(obj=obj)
     dims = dimensions(campaign.id)
-    form.unit_id.choices = [(0, "请选择")] + [(u.id, u.name) for u in _unit_choices(campaign)]
+    form.unit_id.choices = [(0, "请选择")] + [(u["id"], u["name"]) for u in _unit_choices(campaign)]
     for entry in form.findings:
         _entry_choices(entry.form, dims)
     return form, dims
