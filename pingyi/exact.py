@@ -5,6 +5,7 @@ Stored as text in a canonical form: a plain decimal when the value has one ("83.
 otherwise a fraction ("250/3"), so that a value saved unchanged stays the same whichever database holds it.
 """
 import re
+from functools import lru_cache
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -68,8 +69,10 @@ def half_up(value, places=2):
     return (Decimal(sign * whole) * quantum).quantize(quantum, rounding=ROUND_HALF_UP)
 
 
+@lru_cache(maxsize=32768)
 def show2(value):
-    """Text of a value rounded half up to 2 decimals ("—" for none)."""
+    """Text of a value rounded half up to 2 decimals ("—" for none). Kept per value (the text depends on the
+    number only): a county table shows thousands of them, the same on every view while the data is unchanged."""
     return "—" if value is None else format(half_up(value), "f")
 
 

@@ -1,9 +1,11 @@
 """Filters and globals every template may use."""
+from flask import request
 from flask_login import current_user
+from markupsafe import Markup
 
 from pingyi import once, policy
 from pingyi.auth import roles
-from pingyi.cache.services import todo_count
+from pingyi.cache.services import kept, todo_count
 from pingyi.campaigns.services import current_campaign
 from pingyi.exact import show2, show_exact
 from pingyi.timeutil import cn_date, cn_datetime, local, today
@@ -20,7 +22,18 @@ def install(app):
     def globals_():
         campaign = current_campaign() if current_user.is_authenticated else None
         return {"current_campaign": campaign, "roles": roles, "policy": policy, "today": today(),
-                "todo_count": _todo_count, "once_field": once.field}
+                "todo_count": _todo_count, "once_field": once.field, "main_nav": _main_nav}
+
+    def _main_nav():
+        """The header's navigation, rendered once per role (and unit), section and data version: it holds no
+        form and no per-user text, and every signed-in page shows it."""
+        endpoint = request.endpoint or ""
+        section = endpoint if endpoint.startswith("dashboard.") else endpoint.split(".")[0] + "."
+        overview_home = current_user.role in (roles.OFFICE, roles.LEADER) and current_campaign() is not None
+        unit_id = current_user.unit_id if current_user.role == roles.UNIT else None
+        return Markup(kept("nav", (current_user.role, unit_id, section, overview_home), lambda: app.jinja_env.get_template(
+            "_nav.html").render(ep=section, overview_home=overview_home, current_user=current_user, roles=roles),
+            clock=None))
 
     def _todo_count(items=None):
         """The badge: the page's own to-do list when it has one (the dashboards), else worked out here."""

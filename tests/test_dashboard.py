@@ -65,3 +65,32 @@ def test_dashboards_show_the_published_results(county, client_for):
     unit_page = client_for("unit").get("/").text
     assert "年度评议结果（第 2 版" in unit_page and "查看得分明细和计算过程" in unit_page
     assert "已发布第 2 版评议结果" in client_for("office").get("/").text
+
+
+def test_the_county_figures_are_kept_until_the_data_changes(county, client_for, app):
+    """The office's figures are rendered once per data version: the second view reads no county table, and a
+    change (a unit made key) shows on the next view; the leader's kept page has no office-only link."""
+    from sqlalchemy import event, select
+
+    from pingyi.campaigns.models import Participation
+    from pingyi.extensions import db
+    office = client_for("office")
+    office.get("/")
+    seen = []
+
+    def listen(conn, cursor, statement, *args):
+        seen.append(statement)
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        text = office.get("/").text
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert '<span class="num">8</span><span>重点评议部门</span>' in text
+    assert not any(t in s for s in seen for t in ("FROM participation", "FROM task", "FROM submission")), seen
+    part = db.session.scalar(select(Participation).where(Participation.campaign_id == county.id,
+                                                         Participation.is_key.is_(False)).limit(1))
+    part.is_key = True
+    db.session.commit()
+    assert '<span class="num">9</span><span>重点评议部门</span>' in office.get("/").text
+    leader = client_for("leader").get("/").text
+    assert '<span class="num">9</span><span>重点评议部门</span>' in leader and "新建联络员账号" not in leader

@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from pingyi.audit.models import AuditEntry
@@ -137,6 +137,11 @@ def start_session(user):
     return token
 
 
+# Built once: every signed-in request runs it, and building and keying a statement costs as much as running it.
+_SESSION_ROW = (select(UserSession, User).join(User, User.id == UserSession.user_id)
+                .where(UserSession.token_hash == bindparam("token_hash")))
+
+
 def session_user(user_id, token):
     """The active user whose session `token` is still open, or None (ended, too old, idle, or not theirs).
 
@@ -145,8 +150,7 @@ def session_user(user_id, token):
     """
     if not token or not user_id:
         return None
-    row = db.session.execute(select(UserSession, User).join(User, User.id == UserSession.user_id)
-                             .where(UserSession.token_hash == _token_hash(token))).first()  # one statement a request
+    row = db.session.execute(_SESSION_ROW, {"token_hash": _token_hash(token)}).first()  # one statement a request
     current = row[0] if row else None
     if current is None or current.ended_at is not None or str(current.user_id) != str(user_id):
         return None

@@ -21,6 +21,9 @@ from pingyi.extensions import db
 from pingyi.timeutil import today
 
 
+_LATEST = select(Campaign).order_by(Campaign.year.desc()).limit(1)  # built once: every page runs it
+
+
 def current_campaign():
     """The campaign every page works on: the latest year, or the past year the user chose to look at (read-only,
     see pingyi/years); looked up once per request."""
@@ -28,7 +31,7 @@ def current_campaign():
         return g.current_campaign
     viewed = session.get("viewed_year") if has_request_context() else None  # a past year chosen on /years
     campaign = db.session.scalar(select(Campaign).where(Campaign.year == viewed)) if viewed else None
-    campaign = campaign or db.session.scalar(select(Campaign).order_by(Campaign.year.desc()).limit(1))
+    campaign = campaign or db.session.scalar(_LATEST)
     if has_request_context() and campaign is not None:
         g.current_campaign = campaign
     return campaign

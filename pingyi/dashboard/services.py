@@ -2,6 +2,7 @@
 from collections import Counter, defaultdict
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from pingyi.auth.models import User
 from pingyi.auth.roles import UNIT
@@ -23,35 +24,46 @@ def _active_participations(campaign):
 
 
 def county_overview(campaign):
-    """Counts by category, key units, group coverage and liaison gaps for office and leaders."""
-    rows = _active_participations(campaign)
-    by_category = Counter(unit.category for _, unit in rows)
+    """Counts by category, key units, group coverage, liaison gaps and overdue work for office and leaders, as
+    plain values (units and tasks as dicts of id and name, so the page made of them can be kept), from a
+    constant number of grouped queries."""
+    rows = db.session.execute(
+        select(Unit.id, Unit.name, Unit.category, Unit.sort_order, Participation.is_key, Participation.group_id)
+        .join(Participation, Participation.unit_id == Unit.id)
+        .where(Participation.campaign_id == campaign.id, Unit.active)
+        .order_by(Unit.category, Unit.sort_order, Unit.id)).all()
+    by_category = Counter(row.category for row in rows)
     liaisons = set(db.session.scalars(select(User.unit_id).where(User.role == UNIT, User.active,
                                                                  User.unit_id.is_not(None))))
-    groups = []
-    for group in campaign.groups:
-        units = [unit for part, unit in rows if part.group_id == group.id]
-        leader = next((m for m in group.members if m.member_role == "leader"), None)
-        groups.append({"group": group, "units": len(units), "leader": leader,
-                       "members": len(group.members)})
+    per_group = Counter(row.group_id for row in rows)
+    groups = db.session.scalars(select(EvaluationGroup).where(EvaluationGroup.campaign_id == campaign.id)
+                                .options(selectinload(EvaluationGroup.members))
+                                .order_by(EvaluationGroup.sort_order, EvaluationGroup.id)).all()
+
+    def named(row):
+        return {"id": row.id, "name": row.name}
     return {
         "total": len(rows),
         "categories": [(key, label, by_category.get(key, 0)) for key, label in category_labels(campaign).items()],
-        "key_units": [unit for part, unit in rows if part.is_key],
-        "groups": groups,
-        "ungrouped": [unit for part, unit in rows if part.group_id is None],
-        "without_liaison": [unit for _, unit in rows if unit.id not in liaisons],
-        "phase": current_phase(campaign),
+        "key_units": [named(row) for row in rows if row.is_key],
+        "groups": [{"group": {"id": group.id, "name": group.name, "scope_label": group.scope_label},
+                    "units": per_group.get(group.id, 0),
+                    "leader": next(({"name": m.name} for m in group.members if m.member_role == "leader"), None),
+                    "members": len(group.members)} for group in groups],
+        "ungrouped": [named(row) for row in rows if row.group_id is None],
+        "without_liaison": [named(row) for row in rows if row.id not in liaisons],
         "overdue": _overdue_by_unit(campaign),
     }
 
 
 def _overdue_by_unit(campaign):
-    """Units with overdue tasks, most overdue first: [(unit, [task, ...])]."""
-    by_unit = defaultdict(list)
+    """Units with overdue tasks, most overdue first: [({id, name}, [{id, title, due_date}, ...])]."""
+    by_unit, units = defaultdict(list), {}
     for task, unit in task_services.overdue_pairs(campaign):
-        by_unit[unit].append(task)
-    return sorted(by_unit.items(), key=lambda item: (-len(item[1]), item[0].category, item[0].sort_order))
+        units[unit.id] = (unit.category, unit.sort_order, {"id": unit.id, "name": unit.name})
+        by_unit[unit.id].append({"id": task.id, "title": task.title, "due_date": task.due_date})
+    ordered = sorted(by_unit.items(), key=lambda item: (-len(item[1]), units[item[0]][0], units[item[0]][1]))
+    return [(units[unit_id][2], tasks) for unit_id, tasks in ordered]
 
 
 def evaluator_overview(campaign, user):

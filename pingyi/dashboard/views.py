@@ -1,11 +1,12 @@
 """The dashboard: one page, figures chosen by the signed-in role."""
 from flask import Blueprint, redirect, render_template, url_for
+from markupsafe import Markup
 from flask_login import current_user, login_required
 
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT
-from pingyi.cache.services import todo_queues
+from pingyi.cache.services import kept, todo_queues
 from pingyi.campaigns.forms import NewCampaignForm
-from pingyi.campaigns.services import current_campaign, phase_state
+from pingyi.campaigns.services import current_campaign, current_phase, phase_state
 from pingyi.dashboard import services
 from pingyi.results.services import latest_version, unit_result
 from pingyi.timeutil import today
@@ -35,10 +36,10 @@ def index():
     campaign = current_campaign()
     if campaign is None:
         return render_template("dashboard/empty.html", new_form=NewCampaignForm(year=today().year))
-    version = latest_version(campaign)
-    context = {"campaign": campaign, "phase_state": phase_state, "todo": todo_queues(current_user, campaign),
-               "result_version": version}
+    context = {"campaign": campaign, "phase_state": phase_state, "todo": todo_queues(current_user, campaign)}
     if current_user.role == UNIT:
+        version = latest_version(campaign)
+        context["result_version"] = version
         context.update(services.unit_overview(campaign, current_user.unit))
         context["result"] = unit_result(version, current_user.unit_id) if version else None
         template = "dashboard/unit.html"
@@ -49,6 +50,13 @@ def index():
         context.update(services.supervisor_overview(campaign, current_user))
         template = "dashboard/supervisor.html"
     else:
-        context.update(services.county_overview(campaign))
+        # Rendered once per data version, day and role (no form in them): kept as strings, which the memo weighs.
+        parts = (campaign.id, current_user.role)
+        context["phase_line"] = Markup(kept("dashboard-phase-line", parts, lambda: render_template(
+            "dashboard/_phase_line.html", campaign=campaign, phase=current_phase(campaign))))
+        context["figures"] = Markup(kept("dashboard-county", parts, lambda: render_template(
+            "dashboard/_county_figures.html", campaign=campaign, phase_state=phase_state,
+            result_version=latest_version(campaign), **services.county_overview(campaign))))
         template = "dashboard/county.html"
     return render_template(template, **context)
+

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user, login_required
 
 from pingyi import policy
+from pingyi.cache.services import kept
 from pingyi.campaigns import services as campaign_services
 from pingyi.auth.roles import OFFICE, UNIT, role_required
 from pingyi.campaigns.services import campaign_or_404
@@ -45,7 +46,11 @@ def document_refusal(kind, unit=None):
     campaign = campaign_services.current_campaign()
     if campaign is None:
         return "尚未设置评议年度"
-    return services.refusal(kind, campaign, unit, for_unit=current_user.role == UNIT)
+    for_unit = current_user.role == UNIT
+    # Finding out means building the document's data (the 催办通知's reads the whole county's overdue work):
+    # kept while the data and the day are unchanged, a string or None.
+    return kept("document-refusal", (kind, campaign.id, unit.id if unit else None, for_unit),
+                lambda: services.refusal(kind, campaign, unit, for_unit=for_unit), clock="day")
 
 
 def _generate(kind, unit=None):

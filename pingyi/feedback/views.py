@@ -14,8 +14,11 @@ from pingyi.feedback.forms import ItemForm, NoticeForm
 from pingyi.feedback.models import ROUND_LABELS, FeedbackItem, FeedbackNotice
 from pingyi.forms import plain_int, save_versioned
 from pingyi.htmx import render
+from pingyi.paging import Page
 from pingyi.tasks.services import filtered_units
 from pingyi.units.models import Unit
+
+PAGE_SIZE = 50  # units of the overview on one page
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 
@@ -49,7 +52,10 @@ def index():
     show = show if show in services.OVERVIEW_CARDS else ""
     all_rows = services.overview(campaign, round_, unit_ids)
     summary, rows = services.overview_cards(all_rows, show)
-    return render("feedback/index.html", "feedback/_overview.html", campaign=campaign, rows=rows, round=round_,
+    number = max(1, plain_int(request.args.get("page")) or 1)
+    page = Page(rows[(number - 1) * PAGE_SIZE:number * PAGE_SIZE], number, PAGE_SIZE, len(rows))  # the cards count all
+    return render("feedback/index.html", "feedback/_overview.html", campaign=campaign, rows=page.items, round=round_,
+                  page=page, page_args={k: v for k, v in request.args.items() if k != "page" and v},
                   rounds=ROUND_LABELS, group_id=group_id, summary=summary, show=show, cards=services.OVERVIEW_CARDS,
                   total=len(all_rows),
                   query={k: v for k, v in request.args.items()})

@@ -240,6 +240,20 @@ def search_findings(campaign, user, unit_id=None, group_id=None, dimension_id=No
             .order_by(Inspection.held_on.desc(), Finding.id.desc()))
 
 
+def merge_targets(findings):
+    """{finding id: the unit's other findings it may be merged into} for the submitted ones among `findings`
+    (a page of the review list), in one statement: Finding.merge_targets() of each."""
+    pending = [f for f in findings if f.status == "submitted"]
+    if not pending:
+        return {}
+    by_unit = defaultdict(list)
+    for other in db.session.scalars(select(Finding).where(
+            Finding.campaign_id == pending[0].campaign_id, Finding.unit_id.in_({f.unit_id for f in pending}),
+            Finding.status.in_(("submitted", "confirmed"))).order_by(Finding.id)):
+        by_unit[other.unit_id].append(other)
+    return {f.id: [t for t in by_unit[f.unit_id] if t.id != f.id] for f in pending}
+
+
 def pending_opinions(campaign, user):
     """Opinions awaiting the office's review (office) or those of the user's own inspections."""
     stmt = select(Opinion).where(Opinion.campaign_id == campaign.id).options(selectinload(Opinion.unit))

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from pingyi import once, policy
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, STAFF, SUPERVISOR, role_required
+from pingyi.cache.services import kept
 from pingyi.campaigns.services import campaign_or_404
 from pingyi.checklists.models import CheckItem
 from pingyi.checklists.services import dimensions
@@ -48,6 +49,7 @@ def index():
                    methods=METHOD_LABELS, severities=SEVERITY_LABELS, statuses=STATUS_LABELS,
                    units=_unit_choices(campaign) if current_user.role != "unit" else [],
                    reason_form=ReasonForm(), opinions=services.pending_opinions(campaign, current_user),
+                   merge_targets=services.merge_targets(page.items) if current_user.role == OFFICE else {},
                    drafts=_my_drafts(campaign))
     return render("findings/index.html", "findings/_list.html", **context)
 
@@ -61,11 +63,18 @@ def _my_drafts(campaign):
 
 
 def _unit_choices(campaign):
-    """Units the user may record findings for (all for office and leaders' filters)."""
-    stmt = select(Unit).where(Unit.id.in_(filtered_units(campaign))).order_by(Unit.category, Unit.sort_order)
-    if current_user.role in (EVALUATOR, SUPERVISOR):
-        stmt = stmt.where(Unit.id.in_(policy.inspected_unit_ids(current_user, campaign) or {0}))
-    return db.session.scalars(stmt).all()
+    """Units the user may record findings for (all for office and leaders' filters): [{id, name}], kept while
+    the data is unchanged (per user for evaluators and supervisors, whose units are their own)."""
+    scoped = current_user.role in (EVALUATOR, SUPERVISOR)
+
+    def work():
+        stmt = (select(Unit.id, Unit.name).where(Unit.id.in_(filtered_units(campaign)))
+                .order_by(Unit.category, Unit.sort_order))
+        if scoped:
+            stmt = stmt.where(Unit.id.in_(policy.inspected_unit_ids(current_user, campaign) or {0}))
+        return [{"id": row.id, "name": row.name} for row in db.session.execute(stmt)]
+    return kept("finding-units", (campaign.id, current_user.role, current_user.id if scoped else None), work,
+                clock=None)
 
 
 def _entry_choices(entry, dims):
@@ -77,7 +86,7 @@ def _inspection_form(campaign, obj=None, blank=False):
     """The entry form on the request's data (or blank / from `obj` for a GET), with its choices."""
     form = InspectionForm(formdata=None, obj=obj) if blank else InspectionForm(obj=obj)
     dims = dimensions(campaign.id)
-    form.unit_id.choices = [(0, "请选择")] + [(u.id, u.name) for u in _unit_choices(campaign)]
+    form.unit_id.choices = [(0, "请选择")] + [(u["id"], u["name"]) for u in _unit_choices(campaign)]
     for entry in form.findings:
         _entry_choices(entry.form, dims)
     return form, dims

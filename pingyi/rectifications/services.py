@@ -1,5 +1,5 @@
 """Answer feedback items, report progress, verify, re-check, extend deadlines, and the commitment letter."""
-from collections import Counter
+from collections import Counter, defaultdict
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -7,9 +7,11 @@ from sqlalchemy.orm import selectinload
 from pingyi import policy
 from pingyi.audit.services import record, snapshot
 from pingyi.auth.roles import OFFICE, SUPERVISOR, UNIT
+from pingyi.cache.services import kept
 from pingyi.campaigns.models import Campaign
 from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
+from pingyi.checklists.models import Dimension
 from pingyi.feedback.models import FeedbackItem, FeedbackNotice
 from pingyi.files.services import check_upload, store_file
 from pingyi.findings.models import Finding
@@ -25,9 +27,11 @@ from pingyi.rectifications.models import (
 )
 from pingyi.tasks.services import deadline_state, group_unit_ids
 from pingyi.timeutil import cn_date, today, utcnow
+from pingyi.paging import page_of
 from pingyi.units.models import Unit
 
 OPEN = ("answered", "failed")
+PAGE_SIZE = 50  # rows of the tracker on one page
 
 
 def effective_deadline(rect):
@@ -281,16 +285,21 @@ def visible(campaign, user):
 
 
 def tracked_units(campaign, user):
-    """The units with rectifications the user may see, for the tracker's unit filter."""
-    visible_ids = visible(campaign, user).with_only_columns(Rectification.unit_id).distinct()
-    return db.session.scalars(select(Unit).where(Unit.id.in_(visible_ids))
-                              .order_by(Unit.category, Unit.sort_order)).all()
+    """The units with rectifications the user may see, for the tracker's unit filter: [{id, name}], kept while
+    the data is unchanged (per user where the user sees only some units)."""
+    def work():
+        visible_ids = visible(campaign, user).with_only_columns(Rectification.unit_id).distinct()
+        return [{"id": row.id, "name": row.name} for row in db.session.execute(
+            select(Unit.id, Unit.name).where(Unit.id.in_(visible_ids)).order_by(Unit.category, Unit.sort_order))]
+    scope = user.id if user.role in (UNIT, "evaluator", SUPERVISOR) else None
+    return kept("rectification-units", (campaign.id, user.role, scope), work, clock=None)
 
 
 def tracker(campaign, user, unit_id=None, group_id=None, dimension_id=None, kind="", status="", overdue="",
-            extension=""):
+            extension="", page=None, per_page=PAGE_SIZE):
     """Filtered rectifications with their items and notices loaded, and the counts of the stat cards: by status
-    and overdue ("all" the total), under the other filters, so each card's link lists as many rows as it says."""
+    and overdue ("all" the total), under the other filters, so each card's link lists as many rows as it says.
+    With a `page` number the rows come as that page (of `per_page`) of the list, a Flask-SQLAlchemy Pagination."""
     stmt = visible(campaign, user).join(FeedbackItem, FeedbackItem.id == Rectification.item_id)
     if unit_id:
         stmt = stmt.where(Rectification.unit_id == unit_id)
@@ -312,12 +321,45 @@ def tracker(campaign, user, unit_id=None, group_id=None, dimension_id=None, kind
         stmt = stmt.where(Rectification.status == status)
     if overdue == "1":
         stmt = stmt.where(late)
+    stmt = stmt.order_by(Rectification.unit_id, Rectification.id)
+    if page is not None:
+        return _tracker_page(stmt, page, per_page), counts
     rows = db.session.scalars(stmt.options(
         selectinload(Rectification.item).selectinload(FeedbackItem.dimension),
         selectinload(Rectification.item).selectinload(FeedbackItem.notice),
-        selectinload(Rectification.unit), selectinload(Rectification.extensions))
-        .order_by(Rectification.unit_id, Rectification.id)).all()
+        selectinload(Rectification.unit), selectinload(Rectification.extensions))).all()
     return rows, counts
+
+
+def _tracker_page(stmt, page, per_page):
+    """One page of the tracker as plain rows for its table, in three statements (count, rows, extensions)."""
+    columns = stmt.with_only_columns(
+        Rectification.id, Rectification.kind, Rectification.status, Rectification.owner, Rectification.deadline,
+        Rectification.carried_over, FeedbackItem.problem, FeedbackItem.deadline.label("item_deadline"),
+        Unit.name.label("unit_name"), Dimension.name.label("dimension_name"),
+    ).join(Unit, Unit.id == Rectification.unit_id).outerjoin(Dimension, Dimension.id == FeedbackItem.dimension_id)
+    count = stmt.with_only_columns(func.count(Rectification.id)).order_by(None)
+    on = today()
+
+    def row(r):
+        deadline = r.deadline or r.item_deadline
+        return {"id": r.id, "unit_name": r.unit_name, "carried_over": r.carried_over, "problem": r.problem,
+                "dimension_name": r.dimension_name, "kind": r.kind, "kind_label": KIND_LABELS[r.kind],
+                "owner": r.owner, "status": r.status, "status_label": STATUS_LABELS[r.status], "deadline": deadline,
+                "state": deadline_state(deadline, r.status in ("completed", "verified", "explained"), on)}
+    result = page_of(columns, page, per_page, row, total=db.session.scalar(count))
+    extensions = db.session.execute(
+        select(Extension.rectification_id, Extension.status, Extension.original_deadline)
+        .where(Extension.rectification_id.in_([r["id"] for r in result.items] or [0])).order_by(Extension.id)).all()
+    by_rect = defaultdict(list)
+    for e in extensions:
+        by_rect[e.rectification_id].append(e)
+    for r in result.items:
+        own = by_rect[r["id"]]
+        granted = [e.original_deadline for e in own if e.status == "approved"]
+        r["granted_from"] = granted[0] if granted else None
+        r["extension_pending"] = any(e.status == "pending" for e in own)
+    return result
 
 
 def unanswered_items(campaign, unit_ids=None):

@@ -56,11 +56,12 @@ def index():
     filters = {"unit_id": number("unit"), "group_id": number("group"), "dimension_id": number("dimension"),
                "kind": request.args.get("kind", ""), "status": request.args.get("status", ""),
                "overdue": request.args.get("overdue", ""), "extension": request.args.get("extension", "")}
-    rows, counts = services.tracker(campaign, current_user, **filters)
-    states = {r.id: services.rect_state(r) for r in rows}
+    page, counts = services.tracker(campaign, current_user, **filters, page=plain_int(request.args.get("page")) or 1,
+                                    per_page=services.PAGE_SIZE)
     units = [] if current_user.role == UNIT else services.tracked_units(campaign, current_user)
-    return render("rectifications/index.html", "rectifications/_list.html", campaign=campaign, rows=rows,
-                  counts=counts, states=states, filters=filters, kinds=KIND_LABELS, statuses=STATUS_LABELS,
+    return render("rectifications/index.html", "rectifications/_list.html", campaign=campaign, rows=page.items,
+                  page=page, page_args={k: v for k, v in request.args.items() if k != "page" and v},
+                  counts=counts, filters=filters, kinds=KIND_LABELS, statuses=STATUS_LABELS,
                   dims=dimensions(campaign.id), units=units, query=request.args.to_dict(),
                   card_filters={k: v for k, v in request.args.items() if k in CARD_FILTERS and v},
                   # only those with a to-do list of them: the office (to chase) and the unit (to answer)

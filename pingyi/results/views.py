@@ -4,11 +4,12 @@ import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from openpyxl import Workbook
 
 from pingyi import policy
 from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT, role_required
-from pingyi.cache.services import cached_compute
+from pingyi.cache.services import cached_compute, kept
 from pingyi.campaigns.categories import labels as category_labels
 from pingyi.campaigns.services import campaign_or_404
 from pingyi.checklists.services import dimensions
@@ -86,13 +87,18 @@ def index():
     refusal = None
     if current_user.role == OFFICE:  # publishing freezes the live figures, whichever version is on screen
         refusal = services.publish_refusal(data if version is None else cached_compute(campaign))
-    return render_template("results/index.html", campaign=campaign, data=data, version=version, refusal=refusal,
-                           rule_note=_rule_note(config)[0], explainable=explainable,
-                           quota_notes=_rule_note(config)[1],
-                           ranking=[(i, r) for i, r in enumerate(ranking) if i in visible], own=own,
+    tables = dict(rule_note=_rule_note(config)[0], explainable=explainable, quota_notes=_rule_note(config)[1],
+                  ranking=[(i, r) for i, r in enumerate(ranking) if i in visible], version=version,
+                  marks=MARK_LABELS, sources=services.component_heads(data["details"]))
+    kept_tables = None
+    if current_user.role in (OFFICE, LEADER):  # no form and nothing of the user's own: kept for every one of the role
+        kept_tables = Markup(kept("results-tables", (campaign.id, version.number if version else "live",
+                                                     current_user.role),
+                                  lambda: render_template("results/_tables.html", **tables), clock="day"))
+    return render_template("results/index.html", campaign=campaign, data=data, refusal=refusal, tables=kept_tables,
+                           **tables, own=own,
                            record=services.publication_record(version) if version and current_user.role in (OFFICE, LEADER) else None,
-                           versions=services.versions(campaign) if current_user.role in (OFFICE, LEADER) else [],
-                           marks=MARK_LABELS, sources=services.component_heads(data["details"]))
+                           versions=services.versions(campaign) if current_user.role in (OFFICE, LEADER) else [])
 
 
 def _rule_note(config):

@@ -1,10 +1,12 @@
 """The campaigns by year, what a past year holds, a unit's figures across years and 回头看."""
 from collections import Counter
+from types import SimpleNamespace
 
 from flask import g, has_request_context, session
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from pingyi.cache.services import kept
 from pingyi.campaigns.models import Campaign, Participation
 from pingyi.checklists.models import Dimension
 from pingyi.documents.models import IssuedDocument
@@ -69,14 +71,19 @@ def year_summary(campaign, unit_id=None):
 
 
 def unit_years(unit):
-    """A unit's published total, grade, rank and confirmed problem count in every year, newest first."""
+    """A unit's published total, grade, rank and confirmed problem count in every year, newest first; each
+    year's campaign as a plain record (id, year, status), kept while the data is unchanged."""
+    return kept("unit-years", (unit.id,), lambda: _unit_years(unit.id), clock=None)
+
+
+def _unit_years(unit_id):
     rows = []
     problems = dict(db.session.execute(select(Finding.campaign_id, func.count()).where(
-        Finding.unit_id == unit.id, Finding.status == "confirmed").group_by(Finding.campaign_id)).all())
+        Finding.unit_id == unit_id, Finding.status == "confirmed").group_by(Finding.campaign_id)).all())
     for campaign in db.session.scalars(select(Campaign).order_by(Campaign.year.desc())):
         version = results.latest_version(campaign)
-        detail = results.unit_result(version, unit.id) if version else None
-        rows.append({"campaign": campaign, "published": version is not None,
+        detail = results.unit_result(version, unit_id) if version else None
+        rows.append({"campaign": _record(campaign), "published": version is not None,
                      "total": detail["total"] if detail else None, "grade": detail["grade"] if detail else None,
                      "rank": detail["rank"] if detail else None, "group_size": detail["group_size"] if detail else None,
                      "problems": problems.get(campaign.id, 0)})
@@ -89,22 +96,34 @@ def _problems(campaign, unit):
                                      Finding.status == "confirmed").order_by(Dimension.sort_order, Finding.id)).all()
 
 
+def _record(campaign):
+    return SimpleNamespace(id=campaign.id, year=campaign.year, status=campaign.status)
+
+
 def look_back(campaign, unit):
     """回头看: last year's confirmed problems beside this year's; a problem of a dimension that had problems
-    last year too is flagged as come back. None when there is no previous year."""
+    last year too is flagged as come back. None when there is no previous year. Plain records (the previous
+    campaign's id, year and status; each problem's id and description), kept while the data is unchanged."""
+    return kept("look-back", (campaign.id, unit.id), lambda: _look_back(campaign, unit), clock=None)
+
+
+def _look_back(campaign, unit):
     previous = db.session.scalar(select(Campaign).where(Campaign.year < campaign.year)
                                  .order_by(Campaign.year.desc()).limit(1))
     if previous is None:
         return None
-    before = _problems(previous, unit)
-    now = _problems(campaign, unit)
+    before = [(SimpleNamespace(id=f.id, description=f.description), name) for f, name in _problems(previous, unit)]
+    now = [(SimpleNamespace(id=f.id, description=f.description), name) for f, name in _problems(campaign, unit)]
     seen = Counter(name for _, name in before)
     again = Counter(name for _, name in now)
-    return {"previous": previous,
+    return {"previous": _record(previous),
             "before": [(f, name, name in again) for f, name in before],
             "now": [(f, name, name in seen) for f, name in now],
             "returned": sum(1 for _, name in now if name in seen)}
 
 
 def years_list():
-    return db.session.scalars(select(Campaign.year).order_by(Campaign.year.desc())).all()
+    """The campaigns' years, newest first, for the header's switcher on every page: kept while the data is
+    unchanged (the data version is read for the to-do count anyway), so it costs no statement of its own."""
+    return kept("years", (), lambda: list(db.session.scalars(select(Campaign.year).order_by(Campaign.year.desc()))),
+                clock=None)
