@@ -1,5 +1,6 @@
 """Browser tests: the real app served by waitress on a free local port, driven by Debian's Chromium."""
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -9,6 +10,8 @@ from pathlib import Path
 from urllib.request import urlopen
 
 import pytest
+
+from tests.conftest import PREBUILDS, built_once
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -20,17 +23,36 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@contextmanager
-def demo_server(directory, env=None, run_env=None):
-    """The demo county in a fresh SQLite database under `directory`, served by waitress as `make run` serves
-    it on Windows; yields the base URL. `env`: settings for loading and serving, `run_env`: for serving only."""
-    db_file = directory / "pingyi.db"
-    env = dict(os.environ, PINGYI_SQLALCHEMY_DATABASE_URI=f"sqlite:///{db_file}", PINGYI_SECRET_KEY="browser-test",
-               PINGYI_UPLOAD_DIR=str(directory / "uploads"), **(env or {}))
+def _env(directory):
+    return dict(os.environ, PINGYI_SQLALCHEMY_DATABASE_URI=f"sqlite:///{directory / 'pingyi.db'}",
+                PINGYI_SECRET_KEY="browser-test", PINGYI_UPLOAD_DIR=str(directory / "uploads"))
+
+
+def load_demo_county(directory):
+    """The demo county in a fresh SQLite database under `directory`, loaded as `make run` loads it."""
     flask = [sys.executable, "-m", "flask", "--app", "app"]
-    subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run(flask + ["pingyi", "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
-    env.update(run_env or {})
+    subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=_env(directory), check=True, capture_output=True)
+    subprocess.run(flask + ["pingyi", "demo"], cwd=ROOT, env=_env(directory), check=True, capture_output=True)
+
+
+# Loading takes the better part of a minute: it is done once per run (by whichever worker gets to it first, or
+# by a worker waiting for another's demo_template) and each server starts on a copy.
+PREBUILDS["browser-demo"] = (lambda session: any(item.path.is_relative_to(Path(__file__).parent)
+                                                 for item in session.items), load_demo_county)
+
+
+@pytest.fixture(scope="session")
+def demo_county(tmp_path_factory):
+    """A folder holding the demo county as `make run` loads it, for demo_server to copy."""
+    return built_once(tmp_path_factory, "browser-demo", load_demo_county)
+
+
+@contextmanager
+def demo_server(directory, demo_county, run_env=None):
+    """A copy of the demo county (the demo_county fixture) under `directory`, served by waitress as `make run`
+    serves it on Windows; yields the base URL. `run_env`: settings for serving."""
+    shutil.copytree(demo_county, directory, dirs_exist_ok=True)
+    env = dict(_env(directory), **(run_env or {}))
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "waitress", "--host", "127.0.0.1", f"--port={port}", "app:app"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -53,9 +75,9 @@ def demo_server(directory, env=None, run_env=None):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def live_server(tmp_path_factory, demo_county):
     # FEEDBACK_RECEIPT_DAYS=0: a notice not signed for at once counts as overdue, so the loop test sees the flag.
-    with demo_server(tmp_path_factory.mktemp("live"), {"PINGYI_FEEDBACK_RECEIPT_DAYS": "0"}) as base:
+    with demo_server(tmp_path_factory.mktemp("live"), demo_county, {"PINGYI_FEEDBACK_RECEIPT_DAYS": "0"}) as base:
         yield base
 
 

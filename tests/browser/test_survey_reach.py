@@ -21,10 +21,10 @@ def gateway():
 
 
 @pytest.fixture(scope="module")
-def reach_server(tmp_path_factory, gateway):
+def reach_server(tmp_path_factory, demo_county, gateway):
     """The demo county served with the SMS channel pointed at the fake gateway (the demo itself is loaded
     with the channel off, as the county's is)."""
-    with demo_server(tmp_path_factory.mktemp("reach"), run_env={
+    with demo_server(tmp_path_factory.mktemp("reach"), demo_county, run_env={
             "PINGYI_OUTBOUND_SMS_URL": gateway.url, "PINGYI_JOB_POLL_SECONDS": "0.2",
             "PINGYI_SMS_SIGNATURE": "【青山县纠风办】"}) as base:
         yield base
