@@ -92,3 +92,10 @@ def plain_int(raw, maximum=10**9):
         return None
     value = int(raw)
     return value if value <= maximum else None
+
+
+def link_args(query):
+    """A list page's query arguments to carry into its page and export links: without the page number, empty
+    values, and names url_for would take as its own (`endpoint`, `_external`, `_anchor`…), so no address breaks
+    a link."""
+    return {k: v for k, v in query.items() if v and k != "page" and k != "endpoint" and not k.startswith("_")}

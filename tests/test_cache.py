@@ -255,3 +255,36 @@ def test_the_memo_keeps_at_most_its_byte_budget(monkeypatch):
     assert ("page", 19) in memo.values and ("page", 0) not in memo.values  # the least recently used went first
     memo.get(("page", 19), lambda: "y" * 100)  # kept: not worked out again
     assert memo.values[("page", 19)] == "x" * 1_000
+
+
+def test_an_account_change_counts_and_sign_in_bookkeeping_does_not(app, county):
+    from pingyi.auth import services as auth
+    from pingyi.auth.models import User
+
+    def version():
+        from flask import g
+        g.pop("pingyi_data_version", None)
+        db.session.rollback()
+        return cache.data_version()
+    start = version()
+    liaison = auth.create_user("lly-new", "unit", "Liaison2026pw", "新联络员", unit_id=first(Unit).id)
+    db.session.commit()
+    created = version()
+    assert created != start  # the dashboard's 未设联络员账号 and 催办's liaison names follow it
+    db.session.execute(update(User).where(User.id == liaison.id).values(last_login_at=cache.utcnow()))
+    liaison = db.session.get(User, liaison.id)
+    liaison.must_change_password = True
+    db.session.commit()
+    assert version() == created  # sign-in bookkeeping
+    liaison = db.session.get(User, liaison.id)
+    liaison.phone = "13900001111"
+    db.session.commit()
+    assert version() != created
+
+
+def test_unflushed_changes_are_never_kept(app, county):
+    unit = first(Unit)
+    unit.name = unit.name + "（改）"  # in the session, not yet flushed
+    assert cache.kept("names", (), lambda: "worked out") == "worked out"
+    db.session.rollback()
+    assert cache.kept("names", (), lambda: "again") == "again"  # nothing was kept from the request that wrote

@@ -187,3 +187,13 @@ def test_a_save_without_the_version_it_edits_is_refused(county, office_client, c
     assert refused.status_code == 422 and "无版本的修改" in refused.text
     db.session.refresh(current)
     assert checklist_services.assessment_for(police, item, "self").explanation != "无版本的修改"
+
+
+@pytest.mark.parametrize("path", ["/units", "/admin/users", "/admin/audit", "/findings", "/findings/matrix", "/feedback",
+                                  "/rectifications", "/todo?q=materials"])
+def test_list_links_survive_any_query_arguments(county, office_client, path):
+    """Page and export links carry the list's filters; names url_for keeps for itself must not break them."""
+    joiner = "&" if "?" in path else "?"
+    for odd in ("endpoint=x", "_external=1", "_scheme=https", "_method=POST", "_anchor=x", "page=999999"):
+        response = office_client.get(f"{path}{joiner}{odd}&page=999")
+        assert response.status_code == 200, (path, odd, response.status_code)

@@ -10,7 +10,7 @@ from pingyi.auditlog import labels
 from pingyi.auth.models import User
 from pingyi.auth.roles import LEADER, OFFICE, role_required
 from pingyi.extensions import db
-from pingyi.forms import plain_int
+from pingyi.forms import link_args, plain_int
 from pingyi.htmx import render
 from pingyi.timeutil import cn_date, local, now
 from pingyi.units.models import Unit
@@ -48,7 +48,7 @@ def index():
     filters = _filters()
     page = db.paginate(services.search_entries(**filters), page=request.args.get("page", 1, type=int),
                        per_page=50, error_out=False)
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = link_args(request.args)
     people = db.session.scalars(select(User).order_by(User.role, User.display_name)).all()
     units = db.session.scalars(select(Unit).order_by(Unit.category, Unit.sort_order)).all()
     return render("audit/index.html", "audit/_list.html", page=page, filters=filters, people=people,

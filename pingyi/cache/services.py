@@ -14,7 +14,9 @@ import uuid
 from collections import OrderedDict
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import event, insert, select, update
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+from sqlalchemy import event, insert, inspect, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -33,6 +35,10 @@ log = logging.getLogger(__name__)
 IGNORED = {"audit_entry", "user", "user_session", "login_failure", "job", "document_batch", "alembic_version",
            "outbound_message", "arrival_mark", "round_salt", "sampled_person",
            DataVersion.__tablename__, ResultsCache.__tablename__}
+# An account is data where pages show who a unit's liaison is, with name and phone (the dashboard, 催办): adding
+# or removing a user, or changing these columns, counts; sign-in bookkeeping (last sign-in, password, throttle,
+# all written as bulk updates or on these other columns) does not.
+DATA_COLUMNS = {"user": {"username", "display_name", "role", "unit_id", "phone", "active"}}
 MEMO_SIZE = 2000
 MEMO_BYTES = 64 * 1024 * 1024
 
@@ -61,14 +67,28 @@ def _bump(session):
         g.pop("pingyi_data_version", None)
 
 
-def _touches_data(objects):
-    return any(getattr(o, "__table__", None) is not None and o.__table__.name not in IGNORED for o in objects)
+def _touches_data(objects, changed=False):
+    """Whether writing `objects` changes data; `changed`: they are updated rows, whose changed columns tell."""
+    for o in objects:
+        table = getattr(o, "__table__", None)
+        if table is None:
+            continue
+        if table.name in DATA_COLUMNS:
+            if not changed or _changed_columns(o) & DATA_COLUMNS[table.name]:
+                return True
+        elif table.name not in IGNORED:
+            return True
+    return False
+
+
+def _changed_columns(o):
+    return {attr.key for attr in inspect(o).attrs if attr.history.has_changes()}
 
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session, flush_context):
     dirty = [o for o in session.dirty if session.is_modified(o, include_collections=False)]
-    if _touches_data(session.new) or _touches_data(session.deleted) or _touches_data(dirty):
+    if _touches_data(session.new) or _touches_data(session.deleted) or _touches_data(dirty, changed=True):
         _bump(session)
 
 
@@ -92,8 +112,9 @@ def _after_bulk(state):
 
 
 def _writing():
-    """True while this request's transaction holds changes not yet committed."""
-    return bool(db.session.info.get("pingyi_wrote"))
+    """True while this request's transaction holds changes not yet committed (flushed, or still in the session)."""
+    session = db.session
+    return bool(session.info.get("pingyi_wrote") or session.new or session.deleted or session.dirty)
 
 
 def data_version():
@@ -122,7 +143,7 @@ class Memo:
                 self.values.move_to_end(key)
                 return self.values[key]
         value = work()
-        size = len(value) if isinstance(value, (str, bytes)) else 1024
+        size = _size(value)
         with self.lock:
             if key in self.values:
                 self.total -= self.sizes[key]
@@ -132,6 +153,15 @@ class Memo:
                 old, _ = self.values.popitem(last=False)
                 self.total -= self.sizes.pop(old)
         return value
+
+
+def _size(value):
+    """About how much a kept value holds: the length of its text (also inside a tuple), else 1 KB."""
+    if isinstance(value, (str, bytes)):
+        return len(value)
+    if isinstance(value, tuple):
+        return sum(_size(v) for v in value if isinstance(v, (str, bytes))) or 1024
+    return 1024
 
 
 def _memo():
@@ -159,6 +189,21 @@ def kept(name, parts, work, clock="day"):
     if _writing():
         return work()
     return remembered((name, *parts, data_version(), clock_stamp(clock)), work)
+
+
+CSRF_STAND_IN = f"@@csrf-{uuid.uuid4().hex}@@"  # drawn per process: no text typed by a user can be it
+
+
+def kept_html(name, parts, render, clock="hour"):
+    """HTML that render(csrf) gives, kept as kept() keeps values; render puts `csrf` where its forms' CSRF token
+    goes, and the session's own token replaces it each time the HTML is served (a token is the session's, the
+    rest is the same for every user the key's parts name). Returns (Markup, whatever else render returned)."""
+    html, *rest = _as_tuple(kept(name, parts, lambda: render(CSRF_STAND_IN), clock))
+    return (Markup(html.replace(CSRF_STAND_IN, generate_csrf())), *rest)
+
+
+def _as_tuple(value):
+    return value if isinstance(value, tuple) else (value,)
 
 
 def forget_all():

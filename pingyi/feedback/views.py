@@ -12,7 +12,7 @@ from pingyi.extensions import db
 from pingyi.feedback import services
 from pingyi.feedback.forms import ItemForm, NoticeForm
 from pingyi.feedback.models import ROUND_LABELS, FeedbackItem, FeedbackNotice
-from pingyi.forms import plain_int, save_versioned
+from pingyi.forms import link_args, plain_int, save_versioned
 from pingyi.htmx import render
 from pingyi.paging import Page
 from pingyi.tasks.services import filtered_units
@@ -55,7 +55,7 @@ def index():
     number = max(1, plain_int(request.args.get("page")) or 1)
     page = Page(rows[(number - 1) * PAGE_SIZE:number * PAGE_SIZE], number, PAGE_SIZE, len(rows))  # the cards count all
     return render("feedback/index.html", "feedback/_overview.html", campaign=campaign, rows=page.items, round=round_,
-                  page=page, page_args={k: v for k, v in request.args.items() if k != "page" and v},
+                  page=page, page_args=link_args(request.args),
                   rounds=ROUND_LABELS, group_id=group_id, summary=summary, show=show, cards=services.OVERVIEW_CARDS,
                   total=len(all_rows),
                   query={k: v for k, v in request.args.items()})

@@ -15,7 +15,7 @@ from pingyi.files.services import read_limited
 from pingyi.findings import services
 from pingyi.findings.forms import FindingEntry, InspectionForm, ReasonForm
 from pingyi.findings.models import METHOD_LABELS, SEVERITY_LABELS, STATUS_LABELS, Finding, Inspection, Opinion
-from pingyi.forms import clean_text, plain_int
+from pingyi.forms import clean_text, link_args, plain_int
 from pingyi.htmx import is_partial, render
 from pingyi.tasks.services import filtered_units
 from pingyi.timeutil import today
@@ -44,7 +44,7 @@ def index():
     page = db.paginate(services.search_findings(campaign, current_user, **filters),
                        page=plain_int(request.args.get("page")) or 1, per_page=current_app.config["PAGE_SIZE"],
                        error_out=False)
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = link_args(request.args)
     context = dict(page=page, filters=filters, args=args, campaign=campaign, dims=dimensions(campaign.id),
                    methods=METHOD_LABELS, severities=SEVERITY_LABELS, statuses=STATUS_LABELS,
                    units=_unit_choices(campaign) if current_user.role != "unit" else [],
@@ -334,6 +334,6 @@ def matrix():
     within = (policy.inspected_unit_ids(current_user, campaign)
               if current_user.role in (EVALUATOR, SUPERVISOR) else None)
     data = services.matrix(campaign, page=plain_int(request.args.get("page")) or 1, within=within, **filters)
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = link_args(request.args)
     return render("findings/matrix.html", "findings/_matrix.html", campaign=campaign, filters=filters,
                   categories=category_labels(campaign), args=args, **data)

@@ -10,7 +10,7 @@ from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem
 from pingyi.files.services import read_limited
-from pingyi.forms import clean_text, plain_int
+from pingyi.forms import clean_text, link_args, plain_int
 from pingyi.htmx import render
 from pingyi.rectifications import services
 from pingyi.rectifications.forms import (
@@ -60,7 +60,7 @@ def index():
                                     per_page=services.PAGE_SIZE)
     units = [] if current_user.role == UNIT else services.tracked_units(campaign, current_user)
     return render("rectifications/index.html", "rectifications/_list.html", campaign=campaign, rows=page.items,
-                  page=page, page_args={k: v for k, v in request.args.items() if k != "page" and v},
+                  page=page, page_args=link_args(request.args),
                   counts=counts, filters=filters, kinds=KIND_LABELS, statuses=STATUS_LABELS,
                   dims=dimensions(campaign.id), units=units, query=request.args.to_dict(),
                   card_filters={k: v for k, v in request.args.items() if k in CARD_FILTERS and v},

@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from pingyi import policy
 from pingyi.auth.roles import LEADER, OFFICE, role_required
-from pingyi.cache.services import kept
+from pingyi.cache.services import kept_html
 from pingyi.campaigns.services import campaign_or_404
 from pingyi.errors import DomainError
 from pingyi.extensions import db
@@ -21,7 +21,6 @@ from pingyi.timeutil import today
 from pingyi.units.models import Unit
 
 bp = Blueprint("reminders", __name__)
-CSRF_STAND_IN = "@@csrf-token@@"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -35,11 +34,10 @@ def _page(campaign, errors=None, form=None):
     """The page; without a refused form to show again, its body is kept rendered while the data and the hour are
     unchanged (overdue work follows the clock), each form's CSRF token put in as the page is served."""
     if errors:
-        body = _body(campaign, csrf_token(), errors, form)
+        body = Markup(_body(campaign, csrf_token(), errors, form))
     else:
-        body = kept("reminders-page", (campaign.id, current_user.role),
-                    lambda: _body(campaign, CSRF_STAND_IN), clock="hour").replace(CSRF_STAND_IN, csrf_token())
-    return render_template("reminders/index.html", body=Markup(body))
+        body, = kept_html("reminders-page", (campaign.id, current_user.role), lambda csrf: _body(campaign, csrf))
+    return render_template("reminders/index.html", body=body)
 
 
 def _body(campaign, csrf, errors=None, form=None):

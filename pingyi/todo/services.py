@@ -16,6 +16,7 @@ from pingyi.findings.models import Finding, Inspection, Opinion
 from pingyi.rectifications.models import CommitmentLetter, Extension, RecheckRecord, Rectification
 from pingyi.reminders.models import Reminder
 from pingyi.overdue import overdue_rectifications, unanswered_items, unsigned_notices
+from pingyi.paging import Page
 from pingyi.surveys.integrity_models import FollowUp
 from pingyi.surveys.services import double_entry_state
 from pingyi.tasks import services as task_services
@@ -316,8 +317,8 @@ def queue_rows(campaign, user, key):
 
 
 def queue_page(campaign, user, key, page=1):
-    """One page of a queue: {rows, total, page, pages, first, last} with PER_PAGE rows a page (a page past the end
-    shows the last one); a queue that is not the user's is refused."""
+    """One page (pingyi.paging.Page) of a queue, PER_PAGE rows a page (a page past the end shows the last one); a
+    queue that is not the user's is refused."""
     if key not in queue_keys(user):
         raise DomainError("没有这个待办事项")
     page = max(1, page or 1)
@@ -326,10 +327,7 @@ def queue_page(campaign, user, key, page=1):
     if page > pages:
         page = pages
         total, rows = ROWS[key](campaign, user, ((page - 1) * PER_PAGE, PER_PAGE))
-    first = (page - 1) * PER_PAGE + 1 if rows else 0
-    return {"rows": rows, "total": total, "page": page, "pages": pages, "first": first,
-            "last": first + len(rows) - 1 if rows else 0, "has_prev": page > 1, "prev_num": page - 1,
-            "has_next": page < pages, "next_num": page + 1}
+    return Page(rows, page, PER_PAGE, total)
 
 
 def queue_counts(campaign, user, kept_queues):

@@ -1,11 +1,9 @@
 """/todo: the signed-in person's work queues; each count opens its list, where the work is done."""
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf as csrf_token
-from markupsafe import Markup
 
 from pingyi.auth.roles import OFFICE, role_required
-from pingyi.cache.services import kept, todo_queues
+from pingyi.cache.services import kept_html, todo_queues
 from pingyi.campaigns.services import campaign_or_404
 from pingyi.errors import DomainError
 from pingyi.extensions import db
@@ -16,7 +14,6 @@ from pingyi.tasks.services import return_submission
 from pingyi.todo import services
 
 bp = Blueprint("todo", __name__)
-CSRF_STAND_IN = "@@csrf-token@@"
 
 
 @bp.get("/todo")
@@ -29,17 +26,15 @@ def index():
         key = next((q[0] for q in queues if q[3]), "")
     number = plain_int(request.args.get("page")) or 1
 
-    def fragment():
+    def fragment(csrf):
         page = services.queue_page(campaign, current_user, key, number) if key else None
-        html = render_template("todo/_queue.html", key=key, rows=page["rows"] if page else [], page=page,
-                               label=services.QUEUES[key][0] if key else "", csrf=CSRF_STAND_IN)
-        return html, page["total"] if page else 0
+        html = render_template("todo/_queue.html", key=key, rows=page.items if page else [], page=page,
+                               label=services.QUEUES[key][0] if key else "", csrf=csrf)
+        return html, page.total if page else 0
 
-    # The open queue's page, kept rendered while the data and the hour are unchanged, its forms' CSRF token put
-    # in as it is served.
-    html, total = kept("todo-queue", (current_user.id, current_user.role, current_user.unit_id, campaign.id, key,
-                                      number), fragment, clock="hour")
-    queue = Markup(html.replace(CSRF_STAND_IN, csrf_token()))
+    # The open queue's page, kept rendered while the data and the hour are unchanged.
+    queue, total = kept_html("todo-queue", (current_user.id, current_user.role, current_user.unit_id, campaign.id,
+                                            key, number), fragment)
     if key:  # the open queue's count as counted with its rows, should the kept one be an hour old
         queues = [(k, label, level, total if k == key else count) for k, label, level, count in queues]
     if is_partial():
@@ -63,7 +58,12 @@ def confirm_materials():
         flash(str(e), "error")
     else:
         flash(f"已确认 {count} 份材料")
-    return redirect(url_for("todo.index", q="materials", page=back) if back > 1 else url_for("todo.index", q="materials"))
+    return _back_to_materials(back)
+
+
+def _back_to_materials(page):
+    """The materials queue at the page the office worked on."""
+    return redirect(url_for("todo.index", q="materials", page=page) if page > 1 else url_for("todo.index", q="materials"))
 
 
 @bp.post("/todo/materials/<int:submission_id>/return")
@@ -79,4 +79,4 @@ def return_material(submission_id):
         flash(f"{sub.unit.name}“{sub.task.title}”：{e}", "error")
     else:
         flash(f"已退回{sub.unit.name}的“{sub.task.title}”")
-    return redirect(url_for("todo.index", q="materials"))
+    return _back_to_materials(plain_int(request.form.get("page")) or 1)

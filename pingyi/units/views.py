@@ -11,7 +11,7 @@ from pingyi.campaigns.categories import labels as category_labels
 from pingyi.campaigns.categories import same_name
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
-from pingyi.forms import plain_int, save_versioned
+from pingyi.forms import link_args, plain_int, save_versioned
 from pingyi.htmx import is_partial, render
 from pingyi.timeutil import today
 from pingyi.units import services
@@ -51,7 +51,7 @@ def index():
     if current_user.role == OFFICE:
         for unit in page.items:
             forms[unit.id] = _participation_form(campaign, parts.get(unit.id))
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = link_args(request.args)
     return render("units/index.html", "units/_list.html", page=page, parts=parts, forms=forms,
                   filters=filters, args=args, categories=category_labels(campaign), campaign=campaign)
 

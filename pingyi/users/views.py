@@ -11,7 +11,7 @@ from pingyi.auth.roles import OFFICE, ROLE_LABELS, SUPERVISOR, role_required
 from pingyi.campaigns import services as campaign_services
 from pingyi.errors import DomainError
 from pingyi.extensions import db
-from pingyi.forms import plain_int, save_versioned
+from pingyi.forms import link_args, plain_int, save_versioned
 from pingyi.htmx import render
 from pingyi.units import services as unit_services
 from pingyi.units.models import Unit
@@ -44,7 +44,7 @@ def index():
         stmt = stmt.where(User.role == role)
     page = db.paginate(stmt, page=plain_int(request.args.get("page")) or 1,
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = link_args(request.args)
     return render("users/index.html", "users/_list.html", page=page, q=q, role=role, args=args)
 
 

@@ -26,9 +26,9 @@ def test_list_filters_key_units_and_groups(county, office_client):
 
 def test_list_paginates(county, office_client, htmx):
     first = office_client.get("/units")
-    assert "第 1 / 3 页，共 47 条" in first.text
+    assert "第 1–20 条，共 47 条" in first.text
     third = office_client.get("/units?page=3", headers=htmx)
-    assert "第 3 / 3 页" in third.text and third.text.count('<tr id="unit-') == 7
+    assert "第 41–47 条，共 47 条" in third.text and third.text.count('<tr id="unit-') == 7
 
 
 def test_leader_sees_read_only_rows(county, client_for):
