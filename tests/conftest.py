@@ -11,7 +11,7 @@ import time
 import pytest
 from flask import g
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, event, select, text
 
 from pingyi import create_app, demo
 from pingyi.auth.models import User
@@ -245,3 +245,15 @@ def unit_client(client_for):
 @pytest.fixture
 def htmx():
     return {"HX-Request": "true", "HX-Request-Type": "partial"}
+
+
+@pytest.fixture
+def statements(app):
+    """The SQL statements the app sends while the test runs (cleared by the test where it wants)."""
+    seen = []
+
+    def listen(conn, cursor, statement, *args):
+        seen.append(statement)
+    event.listen(db.engine, "before_cursor_execute", listen)
+    yield seen
+    event.remove(db.engine, "before_cursor_execute", listen)

@@ -2,7 +2,6 @@
 section, and stays right for each user and page."""
 import re
 
-from pingyi.extensions import db
 from tests.conftest import unit_named
 
 
@@ -30,17 +29,9 @@ def test_each_unit_links_its_own_unit(county, client_for):
         assert f'href="/units/{unit_named(name).id}"' in nav and ">本单位<" in nav
 
 
-def test_a_signed_in_page_costs_three_statements(county, client_for):
-    from sqlalchemy import event
+def test_a_signed_in_page_costs_three_statements(county, client_for, statements):
     client = client_for("office")
     client.get("/account/password")
-    seen = []
-
-    def listen(conn, cursor, statement, *args):
-        seen.append(statement)
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
-        assert client.get("/account/password").status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
-    assert len(seen) == 3, seen  # the session and its user, the campaign, the data version
+    statements.clear()
+    assert client.get("/account/password").status_code == 200
+    assert len(statements) == 3, statements  # the session and its user, the campaign, the data version

@@ -4,7 +4,7 @@ from datetime import timedelta
 from fractions import Fraction
 
 import pytest
-from sqlalchemy import delete, event, func, select, update
+from sqlalchemy import delete, func, select, update
 
 from pingyi import create_app
 from pingyi.audit.services import record
@@ -23,18 +23,6 @@ from pingyi.surveys.models import Ballot, BallotCount, Questionnaire, Respondent
 from pingyi.tasks.models import Submission
 from pingyi.units.models import Unit
 from tests.conftest import TEST_CONFIG, user
-
-
-@pytest.fixture
-def statements(app):
-    """The SQL statements the app sends while the test runs (cleared by the test where it wants)."""
-    seen = []
-
-    def listen(conn, cursor, statement, *args):
-        seen.append(statement)
-    event.listen(db.engine, "before_cursor_execute", listen)
-    yield seen
-    event.remove(db.engine, "before_cursor_execute", listen)
 
 
 @pytest.fixture

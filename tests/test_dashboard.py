@@ -67,26 +67,19 @@ def test_dashboards_show_the_published_results(county, client_for):
     assert "已发布第 2 版评议结果" in client_for("office").get("/").text
 
 
-def test_the_county_figures_are_kept_until_the_data_changes(county, client_for, app):
+def test_the_county_figures_are_kept_until_the_data_changes(county, client_for, app, statements):
     """The office's figures are rendered once per data version: the second view reads no county table, and a
     change (a unit made key) shows on the next view; the leader's kept page has no office-only link."""
-    from sqlalchemy import event, select
+    from sqlalchemy import select
 
     from pingyi.campaigns.models import Participation
     from pingyi.extensions import db
     office = client_for("office")
     office.get("/")
-    seen = []
-
-    def listen(conn, cursor, statement, *args):
-        seen.append(statement)
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
-        text = office.get("/").text
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
+    statements.clear()
+    text = office.get("/").text
     assert '<span class="num">8</span><span>重点评议部门</span>' in text
-    assert not any(t in s for s in seen for t in ("FROM participation", "FROM task", "FROM submission")), seen
+    assert not any(t in s for s in statements for t in ("FROM participation", "FROM task", "FROM submission")), statements
     part = db.session.scalar(select(Participation).where(Participation.campaign_id == county.id,
                                                          Participation.is_key.is_(False)).limit(1))
     part.is_key = True
