@@ -291,42 +291,64 @@ def touch(app):
         db.session.commit()
 
 
-def run(small, units, findings, per_unit):
+def run(small, units, findings, per_unit, only=None, keep=None):
+    """Every figure of the bench; with `only`, just the pages whose name contains it (no batch, draw or schemes).
+    `keep`: a file for the grown county, written on the first run and copied from on the next ones."""
     folder = Path(tempfile.mkdtemp())
+    reuse = keep is not None and Path(keep).exists()
+    if reuse:
+        shutil.copy(keep, folder / "bench.db")
+        shutil.copytree(f"{keep}.uploads", folder / "uploads")
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}", "SECRET_KEY": "bench",
                       "UPLOAD_DIR": str(folder / "uploads"), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
                       "WTF_CSRF_ENABLED": False,  # the batch is started with a POST
                       "JOBS_WORKER": False})  # started below, once the tables exist
     statements = []
-    with app.app_context():
-        db.create_all()
+    if not reuse:
+        with app.app_context():
+            db.create_all()
     jobs.start_worker(app)
     with app.app_context():
-        demo.load_demo()
-        campaign = current_campaign()
-        grow(campaign, small)
-        add_findings(campaign, small * 10)
-        add_commitments(campaign)
-        campaign_id = campaign.id
+        if not reuse:
+            demo.load_demo()
+            grow(current_campaign(), small)
+            add_findings(current_campaign(), small * 10)
+            add_commitments(current_campaign())
+        campaign_id = current_campaign().id
         police_id = db.session.scalar(select(Unit.id).where(Unit.name == "县公安局"))
-        task_id = next(t for t in campaign_tasks(campaign.id) if t.title == "书面总结报告").id
+        task_id = next(t for t in campaign_tasks(campaign_id) if t.title == "书面总结报告").id
         event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     # Requests run outside this app context, as on a server: each gets its own session and queries.
     client = signed_in_client(app, "office")
-    listing = pages(police_id, task_id)
-    small_sql = {name: measure(client, path, statements, rounds=1)[2] for name, path in listing}
-    small_sql["trivial"] = measure(client, "/account/password", statements, rounds=1)[2]
-    with app.app_context():
-        campaign = db.session.get(type(current_campaign()), campaign_id)
-        grow(campaign, units)
-        add_findings(campaign, findings)
-        add_commitments(campaign)
-        ballots = add_ballots(campaign, per_unit)
-        sample = sample_time(campaign)  # a 10,000-person register, drawn from for the grown county
+    listing = [(name, path) for name, path in pages(police_id, task_id) if only is None or only in name]
+    small_sql = {}
+    if not reuse:
+        small_sql = {name: measure(client, path, statements, rounds=1)[2] for name, path in listing}
+        small_sql["trivial"] = measure(client, "/account/password", statements, rounds=1)[2]
+        with app.app_context():
+            campaign = db.session.get(type(current_campaign()), campaign_id)
+            grow(campaign, units)
+            add_findings(campaign, findings)
+            add_commitments(campaign)
+            ballots = add_ballots(campaign, per_unit)
+            sample = sample_time(campaign)  # a 10,000-person register, drawn from for the grown county
+            db.engine.dispose()
+        if keep is not None:
+            shutil.copy(folder / "bench.db", keep)
+            shutil.copytree(folder / "uploads", f"{keep}.uploads", dirs_exist_ok=True)
+    else:
+        with app.app_context():  # the kept county: its figures, the draw not timed again
+            from pingyi.surveys.models import Ballot
+            from pingyi.surveys.reach_models import SampleDraw
+            ballots = db.session.query(Ballot).filter(Ballot.channel == "paper").count()
+            draw = db.session.scalar(select(SampleDraw).order_by(SampleDraw.id.desc()).limit(1))
+            sample = (None, draw.drawn_count, draw.id)
     anonymous = app.test_client()
     results = {"sign-in page (/login, signed out)": measure(anonymous, "/login", statements),
                "trivial page (/account/password)": measure(client, "/account/password", statements)}
     results.update({name: measure(client, path, statements) for name, path in listing})
+    if only is not None:
+        return {"pages": results, "small_sql": small_sql, "ballots": ballots}
     draw_page = f"/surveys/draws/{sample[2]} ({sample[1]} sampled)"
     results[draw_page] = measure(client, f"/surveys/draws/{sample[2]}", statements)
     results.update(scheme_times(app, client, statements, campaign_id))  # /results under other schemes
@@ -348,10 +370,15 @@ def run(small, units, findings, per_unit):
 
 
 def main():
+    import argparse
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="measure only the pages whose name contains this (no batch, draw or schemes)")
+    parser.add_argument("--keep", help="a file for the grown county: written on the first run, copied from later")
+    args = parser.parse_args()
     small, units, findings, per_unit = 60, 300, 3000, 200
     print(f"pingyi bench: server time over {ROUNDS} requests each (after one warm-up), SQLite, signed in as office; "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
-    out = run(small, units, findings, per_unit)
+    out = run(small, units, findings, per_unit, args.only, args.keep)
     pages_ = out["pages"]
     signin = pages_.pop("sign-in page (/login, signed out)")
     trivial = pages_.pop("trivial page (/account/password)")
@@ -361,16 +388,19 @@ def main():
     print(f"  {'sign-in page (/login, signed out)':44} {signin[0]:9.1f} {signin[1]:8.1f} {signin[2]:4d} {'':>7} "
           f"{1:7.2f}  itself")
     print(f"  {'trivial page (/account/password)':44} {trivial[0]:9.1f} {trivial[1]:8.1f} {trivial[2]:4d} "
-          f"{out['small_sql']['trivial']:7d} {trivial[0] / signin[0]:7.2f}  sign-in page (target ≤ 2)")
+          f"{out['small_sql'].get('trivial', ''):>7} {trivial[0] / signin[0]:7.2f}  sign-in page (target ≤ 2)")
     for name, (median, p95, sql) in pages_.items():
         small_sql = out["small_sql"].get(name)  # the draw is made for the grown county only
         print(f"  {name:44} {median:9.1f} {p95:8.1f} {sql:4d} {small_sql if small_sql is not None else '':>7} "
               f"{median / trivial[0]:7.2f}  trivial page (target ≤ 2)")
+    if "recompute" not in out:  # --only: the pages asked for and nothing else
+        return
     recompute_ms, recompute_sql = out["recompute"]
     print(f"  {'/results, first view after a change':44} {recompute_ms:9.1f} {'':>8} {recompute_sql:4d} {'':>7} "
           f"{recompute_ms / trivial[0]:7.2f}  trivial page (recomputes once, then kept)")
     seconds, drawn, _ = out["sample"]
-    print(f"\n  sample draw from a 10,000-person register: {drawn} people drawn in {seconds:.2f} s (goal < 2 s)")
+    if seconds is not None:
+        print(f"\n  sample draw from a 10,000-person register: {drawn} people drawn in {seconds:.2f} s (goal < 2 s)")
     batch, floor, total = out["batch"]
     print(f"\n  commitment letters for {total} units through the app (POST, background job, polled): {batch:.2f} s; "
           f"floor (the builder on in-memory data, one process): {floor:.2f} s; ratio {batch / floor:.2f} (target ≤ 0.75)")
