@@ -276,3 +276,19 @@ def test_unflushed_changes_are_never_kept(app, county):
     assert cache.kept("names", (), lambda: "worked out") == "worked out"
     db.session.rollback()
     assert cache.kept("names", (), lambda: "again") == "again"  # nothing was kept from the request that wrote
+
+
+def test_the_campaign_statement_reads_the_data_version_and_a_commit_forgets_it(app, county):
+    """current_campaign() takes the data version from its own statement (no statement of its own); after a
+    commit the next read is fresh, so a value kept later in a long app context carries the new version."""
+    from flask import g
+
+    from pingyi.campaigns.services import current_campaign
+    with app.test_request_context():
+        direct = db.session.execute(select(cache.DataVersion.token, cache.DataVersion.counter)).one()
+        assert current_campaign().id == county.id
+        assert g.pingyi_data_version == f"{direct.token}:{direct.counter}"
+        first(Finding, Finding.campaign_id == county.id).description += "。"
+        db.session.commit()
+        assert "pingyi_data_version" not in g
+        assert cache.data_version() == f"{direct.token}:{direct.counter + 1}"

@@ -96,6 +96,8 @@ def _after_flush(session, flush_context):
 @event.listens_for(Session, "after_rollback")
 def _transaction_ended(session):
     session.info.pop("pingyi_wrote", None)
+    if has_app_context():  # the next transaction reads the version afresh: others may have written meanwhile
+        g.pop("pingyi_data_version", None)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -117,12 +119,33 @@ def _writing():
     return bool(session.info.get("pingyi_wrote") or session.new or session.deleted or session.dirty)
 
 
+# Built once and run on the session's connection (its transaction, without the ORM's per-statement work): every
+# page reads it, and building a statement costs more than running this one.
+_VERSION = select(DataVersion.token, DataVersion.counter).where(DataVersion.id == 1)
+
+
 def data_version():
     """'token:counter' of the data as this request's transaction sees it (read once per request)."""
     if has_app_context() and "pingyi_data_version" in g:
         return g.pingyi_data_version
-    row = db.session.execute(select(DataVersion.token, DataVersion.counter).where(DataVersion.id == 1)).first()
-    version = f"{row.token}:{row.counter}" if row else "none:0"
+    row = db.session.connection().execute(_VERSION).first()
+    return _remember_version(row.token if row else None, row.counter if row else None)
+
+
+def with_data_version(stmt):
+    """`stmt` reading the data version too, as its last two columns: a statement every page runs anyway (the
+    current campaign) saves the page the data version's own statement. Pass them to read_data_version()."""
+    return stmt.add_columns(DataVersion.token, DataVersion.counter).outerjoin(DataVersion, DataVersion.id == 1)
+
+
+def read_data_version(token, counter):
+    """Take the data version read by a with_data_version() statement as this request's (unless read before)."""
+    if has_app_context() and "pingyi_data_version" not in g:
+        _remember_version(token, counter)
+
+
+def _remember_version(token, counter):
+    version = f"{token}:{counter}" if token is not None else "none:0"
     if has_app_context():
         g.pingyi_data_version = version
     return version

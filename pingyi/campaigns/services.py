@@ -2,9 +2,10 @@
 from datetime import date
 
 from flask import abort, g, has_request_context, session
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from pingyi.audit.services import record, snapshot
+from pingyi.cache.services import read_data_version, with_data_version
 from pingyi.campaigns.models import (
     GROUP_SCOPE_LABELS,
     MEMBER_ROLE_LABELS,
@@ -21,7 +22,9 @@ from pingyi.extensions import db
 from pingyi.timeutil import today
 
 
-_LATEST = select(Campaign).order_by(Campaign.year.desc()).limit(1)  # built once: every page runs it
+# Built once, as every page runs them; each reads the data version in the same statement (pingyi.cache).
+_LATEST = with_data_version(select(Campaign).order_by(Campaign.year.desc()).limit(1))
+_OF_YEAR = with_data_version(select(Campaign).where(Campaign.year == bindparam("year")))
 
 
 def current_campaign():
@@ -30,9 +33,13 @@ def current_campaign():
     if has_request_context() and "current_campaign" in g:
         return g.current_campaign
     viewed = session.get("viewed_year") if has_request_context() else None  # a past year chosen on /years
-    campaign = db.session.scalar(select(Campaign).where(Campaign.year == viewed)) if viewed else None
-    campaign = campaign or db.session.scalar(_LATEST)
-    if has_request_context() and campaign is not None:
+    row = db.session.execute(_OF_YEAR, {"year": viewed}).first() if viewed else None
+    row = row or db.session.execute(_LATEST).first()
+    if row is None:
+        return None
+    campaign, token, counter = row
+    read_data_version(token, counter)
+    if has_request_context():
         g.current_campaign = campaign
     return campaign
 
