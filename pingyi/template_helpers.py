@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from pingyi import once, policy
 from pingyi.auth import roles
-from pingyi.cache.services import kept, todo_count
+from pingyi.cache.services import kept, kept_html, todo_count
 from pingyi.campaigns.services import current_campaign
 from pingyi.exact import show2, show_exact
 from pingyi.timeutil import cn_date, cn_datetime, local, today
@@ -22,7 +22,26 @@ def install(app):
     def globals_():
         campaign = current_campaign() if current_user.is_authenticated else None
         return {"current_campaign": campaign, "roles": roles, "policy": policy, "today": today(),
-                "todo_count": _todo_count, "once_field": once.field, "main_nav": _main_nav}
+                "todo_count": _todo_count, "once_field": once.field, "main_nav": _main_nav,
+                "site_header": _site_header}
+
+    def _site_header(items=None):
+        """The signed-in header: rendered once per user, section, campaign and to-do count while the data is
+        unchanged (the names, unit, years and navigation it shows are data), the session's CSRF token put in
+        when served. `items`: the page's own to-do list, when it has one."""
+        user = current_user._get_current_object()
+        campaign = current_campaign()
+        waiting = _todo_count(items)
+        endpoint = request.endpoint or ""
+        section = endpoint if endpoint.startswith("dashboard.") else endpoint.split(".")[0] + "."
+
+        def render(csrf):
+            from pingyi.years.services import years_list
+            return app.jinja_env.get_template("_header.html").render(
+                user=user, campaign=campaign, waiting=waiting, csrf=csrf, nav=_main_nav(), switch_years=years_list(),
+                overview_home=user.role in (roles.OFFICE, roles.LEADER) and campaign is not None)
+        html, = kept_html("header", (user.id, section, campaign.id if campaign else None, waiting), render, clock=None)
+        return html
 
     def _main_nav():
         """The header's navigation, rendered once per role (and unit), section and data version: it holds no

@@ -35,3 +35,28 @@ def test_a_signed_in_page_costs_two_statements(county, client_for, statements):
     statements.clear()
     assert client.get("/account/password").status_code == 200
     assert len(statements) == 2, statements  # the session and its user; the campaign with the data version
+
+
+def _header(text):
+    return text.split('<header class="topbar">', 1)[1].split("</header>", 1)[0]
+
+
+def test_the_kept_header_is_each_users_own(county, client_for):
+    """The header is kept rendered per user: each sees their own name and unit, and its sign-out form carries
+    the session's own CSRF token (the one the page's htmx requests send), not the kept stand-in."""
+    pages = {username: client_for(username).get("/rectifications").text for username in ("unit", "unit2", "office")}
+    assert "县公安局" in _header(pages["unit"]) and "县教育局" not in _header(pages["unit"])
+    assert "县教育局" in _header(pages["unit2"]) and "县公安局" not in _header(pages["unit2"])
+    for text in pages.values():
+        token = re.search(r'"X-CSRFToken": "([^"]+)"', text).group(1)
+        assert f'name="csrf_token" value="{token}"' in _header(text)
+
+
+def test_the_kept_header_follows_a_renamed_user(county, client_for):
+    from pingyi.extensions import db
+    from tests.conftest import user
+    client = client_for("unit")
+    assert "新任联络员" not in _header(client.get("/rectifications").text)
+    user("unit").display_name = "新任联络员"
+    db.session.commit()
+    assert "新任联络员" in _header(client.get("/rectifications").text)

@@ -138,7 +138,9 @@ def start_session(user):
 
 
 # Built once: every signed-in request runs it, and building and keying a statement costs as much as running it.
-_SESSION_ROW = (select(UserSession, User).join(User, User.id == UserSession.user_id)
+# The session's columns are read as plain values (no object to build and track), its user as the object pages use.
+_SESSION_ROW = (select(UserSession.id, UserSession.user_id, UserSession.ended_at, UserSession.created_at,
+                       UserSession.last_seen_at, User).join(User, User.id == UserSession.user_id)
                 .where(UserSession.token_hash == bindparam("token_hash")))
 
 
@@ -150,8 +152,7 @@ def session_user(user_id, token):
     """
     if not token or not user_id:
         return None
-    row = db.session.execute(_SESSION_ROW, {"token_hash": _token_hash(token)}).first()  # one statement a request
-    current = row[0] if row else None
+    current = db.session.execute(_SESSION_ROW, {"token_hash": _token_hash(token)}).first()  # one statement a request
     if current is None or current.ended_at is not None or str(current.user_id) != str(user_id):
         return None
     now = utcnow()
@@ -161,8 +162,8 @@ def session_user(user_id, token):
     if now - current.last_seen_at >= current_app.config["PERMANENT_SESSION_LIFETIME"]:
         _end(current, "idle")
         return None
-    user = db.session.get(User, current.user_id)
-    if user is None or not user.active:
+    user = current.User
+    if not user.active:
         return None
     if now - current.last_seen_at >= timedelta(minutes=1):  # one write a minute, not one a request
         db.session.execute(update(UserSession).where(UserSession.id == current.id).values(last_seen_at=now))

@@ -95,9 +95,9 @@ def refuse_changes_to_a_past_year():
 
 @bp.app_context_processor
 def year_switcher():
-    """The header's year switcher and the past-year banner."""
+    """The past-year banner (the header's year switcher: template_helpers.site_header)."""
     if not current_user.is_authenticated:
         return {}
     campaign = current_campaign()
-    return {"switch_years": services.years_list(), "viewing_past": services.is_read_only(campaign),
+    return {"viewing_past": services.is_read_only(campaign),
             "latest_campaign": services.latest_campaign()}
