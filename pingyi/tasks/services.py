@@ -3,7 +3,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from pingyi.audit.services import record, snapshot
@@ -153,24 +153,25 @@ def group_unit_ids(campaign, group_id):
 def board(campaign, on=None, **filters):
     """The four phase columns with their task cards and, for unit tasks, progress across units.
 
-    Four queries whatever the number of units: tasks, phases, the filtered unit count, and the submission counts
-    grouped by task and status (with how many returned ones are past their 补交期限).
+    Five queries whatever the number of units: tasks, phases, the filtered unit count, the submission counts
+    grouped by task and status, and the returned ones past their 补交期限 by task.
     """
     on = on or today()
     units = filtered_units(campaign, **filters).subquery()
     total = db.session.scalar(select(func.count()).select_from(units))
+    # `unit_id + 0`: the unit test is made on each row of the (task, status, unit) index rather than by looking
+    # every unit up under every task, which SQLite would otherwise choose (three times slower at 300 units).
+    in_units = (Submission.unit_id + 0).in_(select(units.c.id))
     counts = defaultdict(lambda: defaultdict(int))
-    late_returns = defaultdict(int)
-    late = case((and_(Submission.status == "returned", func.coalesce(Submission.resubmit_due, Task.due_date) < on), 1),
-                else_=0)
-    rows = db.session.execute(
-        select(Submission.task_id, Submission.status, func.count(), func.sum(late))
-        .join(Task, Task.id == Submission.task_id)
-        .where(Task.campaign_id == campaign.id, Submission.unit_id.in_(select(units.c.id)))
-        .group_by(Submission.task_id, Submission.status))
-    for task_id, status, count, overdue in rows:
+    for task_id, status, count in db.session.execute(
+            select(Submission.task_id, Submission.status, func.count()).join(Task, Task.id == Submission.task_id)
+            .where(Task.campaign_id == campaign.id, in_units).group_by(Submission.task_id, Submission.status)):
         counts[task_id][status] = count
-        late_returns[task_id] += overdue or 0
+    late_returns = dict(db.session.execute(
+        select(Submission.task_id, func.count()).join(Task, Task.id == Submission.task_id)
+        .where(Task.campaign_id == campaign.id, Submission.status == "returned", in_units,
+               func.coalesce(Submission.resubmit_due, Task.due_date) < on)
+        .group_by(Submission.task_id)).all())
     columns = []
     tasks = campaign_tasks(campaign.id)
     for phase in campaign.phases:
