@@ -1,23 +1,24 @@
 """The phase task board, a task's per-unit list, unit submissions, office review and task editing."""
 import io
 import json
-from collections import Counter
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from pingyi import images, once, policy
 from pingyi.auth.roles import OFFICE, UNIT, role_required
+from pingyi.cache.services import kept_html
 from pingyi.campaigns.services import campaign_or_404, current_campaign
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
 from pingyi.files.models import StoredFile
 from pingyi.files.services import file_path, read_limited
-from pingyi.forms import plain_int, save_versioned
+from pingyi.forms import link_args, plain_int, save_versioned
 from pingyi.htmx import is_partial, render
 from pingyi.tasks import services
 from pingyi.tasks.forms import ReturnForm, SubmitForm, TaskForm
-from pingyi.tasks.models import STATUS_LABELS, Submission, Task
+from pingyi.tasks.models import Submission, Task
+from pingyi.timeutil import today
 from pingyi.campaigns.categories import labels as category_labels
 
 bp = Blueprint("board", __name__)
@@ -44,23 +45,58 @@ def index():
         rows = services.unit_tasks(campaign, current_user.unit)
         return render_template("board/unit.html", campaign=campaign, rows=rows, unit=current_user.unit)
     filters = _filters()
+    query = _board_query(filters)
+    fragment = is_partial()
+    # The board (and on a full page its filters) is the same for every staff user of a role: kept while the
+    # data and the day (deadline colours, 逾期 counts) are unchanged; only the office's copy holds forms.
+    body, = kept_html("board", (campaign.id, current_user.role, fragment, *sorted(query.items())),
+                      lambda csrf: _board_body(campaign, filters, query, fragment, csrf), clock="day")
+    response = make_response(body if fragment else render_template("board/index.html", campaign=campaign, body=body,
+                                                                    query=query))
+    response.vary.add("HX-Request-Type")
+    return response
+
+
+def _board_query(filters):
+    """The board's filters as query arguments for its links (only those set)."""
+    values = {"category": filters["category"], "key": filters["key"], "group": filters["group_id"]}
+    return {k: v for k, v in values.items() if v}
+
+
+def _board_body(campaign, filters, query, fragment, csrf):
     data = services.board(campaign, **filters)
-    return render("board/index.html", "board/_board.html", campaign=campaign, filters=filters,
-                  categories=category_labels(campaign), query=request.args.to_dict(), **data)
+    return render_template("board/_board.html" if fragment else "board/_board_page.html", campaign=campaign,
+                           filters=filters, query=query, csrf=csrf, categories=category_labels(campaign), **data)
 
 
 def _task_context(task, campaign):
+    """What the task page around its kept list needs; the list itself (counts, overdue names, one page of rows
+    with their forms) is rendered once per campaign, task, role, filters, sort, status, page and day."""
     filters = _filters()
     sort = request.args.get("sort", "")
-    rows = services.task_units(task, campaign, sort=sort, **filters)
-    overdue = [r["unit"].name for r in rows if r["overdue"]]
-    in_board = "task-panel" in request.headers.get("HX-Target", "") or request.form.get("from_board") == "1"
-    return {"task": task, "campaign": campaign, "rows": rows, "overdue_names": overdue, "sort": sort,
-            "counts": Counter(r["status"] for r in rows),
-            "in_board": in_board,
-            "filters": filters, "query": {k: v for k, v in request.args.items() if k != "sort"},
-            "return_form": ReturnForm(), "statuses": STATUS_LABELS,
-            "resubmit_default": services.default_resubmit_due()}
+    sort = sort if sort in services.SORTS else ""
+    status = request.args.get("status", "")
+    status = status if status in services.LIST_STATUSES else ""
+    page = plain_int(request.args.get("page"))
+    unit_id = plain_int(request.args.get("unit"))
+    target = request.headers.get("HX-Target", "")
+    in_board = "task-panel" in target or request.form.get("from_board") == "1"
+    rows_only = is_partial() and request.method == "GET" and target.endswith("#task-units")
+    query = {k: v for k, v in link_args(request.args).items() if k in ("category", "key", "group")}
+    args = dict(query, **{k: v for k, v in (("sort", sort), ("status", status)) if v})
+    parts = (campaign.id, task.id, current_user.role, in_board, rows_only, sort, status, page, unit_id,
+             *sorted(query.items()))
+
+    def render_list(csrf):
+        data = services.task_list(task, campaign, sort=sort, status=status, page=page, unit_id=unit_id, **filters)
+        return render_template("board/_task_units.html" if rows_only else "board/_task_body.html",
+                               task=task, csrf=csrf, in_board=in_board, sort=sort, status=status, query=query,
+                               args=args, statuses=services.LIST_STATUSES, today=today(),
+                               resubmit_default=services.default_resubmit_due(), **data)
+
+    body, = kept_html("board-task", parts, render_list, clock="day")
+    return {"task": task, "campaign": campaign, "body": body, "in_board": in_board, "rows_only": rows_only,
+            "query": query}
 
 
 @bp.get("/board/tasks/<int:task_id>")
@@ -70,7 +106,10 @@ def show(task_id):
     task = _task(task_id)
     if current_user.role == UNIT:
         return _unit_task_page(task, current_user.unit)
-    return render("board/task.html", "board/_task.html", **_task_context(task, campaign))
+    context = _task_context(task, campaign)
+    if context["rows_only"]:  # a page of the list, swapped into it
+        return context["body"]
+    return render("board/task.html", "board/_task.html", **context)
 
 
 def _unit_task_page(task, unit, form=None, error=None, status=200):

@@ -111,8 +111,8 @@ def test_per_unit_list_puts_overdue_first_and_sorts_on_request(county):
 def test_batch_confirmation_confirms_only_submitted(county):
     task = task_named("书面总结报告")
     rows = services.task_units(task, current_campaign())
-    submitted = [r["unit"].id for r in rows if r["status"] == "submitted"]
-    confirmed = [r["unit"].id for r in rows if r["status"] == "confirmed"]
+    submitted = [r["unit_id"] for r in rows if r["status"] == "submitted"]
+    confirmed = [r["unit_id"] for r in rows if r["status"] == "confirmed"]
     assert submitted and confirmed
     assert services.confirm_many(task, submitted + confirmed, user("office")) == len(submitted)
 
