@@ -197,7 +197,25 @@ def floor(port):
     return statistics.median(sign_in_page) * 1000, statistics.median(trivial) * 1000
 
 
-def questionnaire_crowd(port, env, respondents=200, reused=20):
+def server_cpu(server):
+    """CPU seconds the server and its worker processes have used so far (Linux /proc; None elsewhere): unlike
+    response times, this does not grow when other programs share the machine."""
+    try:
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat.parent.name) == server.pid or int(fields[1]) == server.pid:  # the master and its workers
+                total += int(fields[11]) + int(fields[12])
+        return total / ticks
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def questionnaire_crowd(port, env, server=None, respondents=200, reused=20):
     """`respondents` people submit at once; `reused` codes are used by two of them."""
     from sqlalchemy import func, select
 
@@ -223,7 +241,9 @@ def questionnaire_crowd(port, env, respondents=200, reused=20):
         ballots_before = db.session.scalar(select(func.count()).select_from(Ballot))
         db.engine.dispose()
     assigned = codes + random.sample(codes, reused)
-    barrier = threading.Barrier(respondents, timeout=120)
+    at_barrier = []  # the server's CPU once every page has been served (the posts start then)
+    barrier = threading.Barrier(respondents, timeout=120,
+                                action=lambda: at_barrier.append(server_cpu(server) if server is not None else None))
     samples, lock = [], threading.Lock()
 
     def respondent(code):
@@ -244,13 +264,22 @@ def questionnaire_crowd(port, env, respondents=200, reused=20):
             samples.append(("/s/<code> POST", status, elapsed))
 
     threads = [threading.Thread(target=respondent, args=(code,)) for code in assigned]
+    cpu_before = server_cpu(server) if server is not None else None
     started = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join(180)
     seconds = time.monotonic() - started
+    cpu_after = server_cpu(server) if cpu_before is not None else None
     report(f"Public questionnaire: {respondents} respondents at once, {reused} codes used twice", samples, seconds)
+    if cpu_after is not None:
+        print(f"server CPU: {cpu_after - cpu_before:.2f} s for {len(samples)} requests, "
+              f"{(cpu_after - cpu_before) * 1000 / max(1, len(samples)):.1f} ms a request", end="")
+        if at_barrier and at_barrier[0] is not None:
+            print(f" (GET {(at_barrier[0] - cpu_before) * 1000 / respondents:.1f} ms, "
+                  f"POST {(cpu_after - at_barrier[0]) * 1000 / respondents:.1f} ms)", end="")
+        print()
     with app.app_context():
         spent = db.session.scalar(select(func.count()).select_from(SurveyCode)
                                   .where(SurveyCode.batch_id == batch.id, SurveyCode.used_on.is_not(None)))
@@ -277,7 +306,7 @@ def main():
         server, env = start_server(Path(tmp), args.port, args.keep)
         try:
             if args.only == "crowd":
-                results = [questionnaire_crowd(args.port, env) for _ in range(max(1, args.crowds))]
+                results = [questionnaire_crowd(args.port, env, server) for _ in range(max(1, args.crowds))]
                 print("every code spent exactly once, second uses answered 410: " + ("yes" if all(results) else "NO"))
                 return
             paths = demo_paths(env)
@@ -295,7 +324,7 @@ def main():
             samples, seconds = browse(args.port, accounts[:16], paths, 15, think=0)
             print(f"\nsaturation: 16 users with no pause for {seconds:.0f} s: {len(samples) / seconds:.1f} requests/s, "
                   f"{sum(1 for _, s, _ in samples if s == 0 or s >= 500)} errors")
-            ok = all([questionnaire_crowd(args.port, env) for _ in range(max(1, args.crowds))])
+            ok = all([questionnaire_crowd(args.port, env, server) for _ in range(max(1, args.crowds))])
             print("every code spent exactly once, second uses answered 410: " + ("yes" if ok else "NO"))
         finally:
             server.terminate()

@@ -43,7 +43,8 @@ REASON_MAX = 500
 
 # ---- at submit time -----------------------------------------------------------------------------------------
 
-def _salt(campaign_id, round_):
+def round_salt(campaign_id, round_):
+    """The round's salt; drawn (in the caller's transaction) for its first answer."""
     salt = db.session.scalar(select(RoundSalt.salt).where(RoundSalt.campaign_id == campaign_id, RoundSalt.round == round_))
     if salt is None:
         try:  # two first answers at once: one salt wins, the other reads it
@@ -72,7 +73,7 @@ def network_of(address):
 def hasher(campaign_id, round_, salt=None):
     """A function address -> the round's salted hash of its network ("" for no address). `salt`: the round's,
     when the caller has read it already (else it is read, or drawn for the round's first answer)."""
-    key = bytes.fromhex(salt or _salt(campaign_id, round_))
+    key = bytes.fromhex(salt or round_salt(campaign_id, round_))
 
     def digest(address):
         network = network_of(address)

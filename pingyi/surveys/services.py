@@ -3,7 +3,6 @@ import json
 import secrets
 import threading
 from collections import defaultdict
-from contextlib import nullcontext
 from datetime import date
 from types import SimpleNamespace
 from typing import NamedTuple, Optional
@@ -559,71 +558,117 @@ def public_errors(found, answers):
             for q in found.questions if answers.get(q.id) not in valid}
 
 
-_WRITER = threading.Lock()
-_SPEND = (update(SurveyCode.__table__).where(SurveyCode.id == bindparam("code_id"), SurveyCode.used_on.is_(None))
-          .values(used_on=bindparam("day")))
-_ADD = {model: insert(model.__table__) for model in (Ballot, BallotAnswer, ArrivalMark, AuditEntry)}
+class _Answer:
+    """One validated answer waiting to be written; `outcome`: None until written, then "saved", "spent" or the
+    error that stopped its transaction; `query`: its comment's query code."""
+
+    def __init__(self, found, chosen, comment, mark, audit):
+        self.found, self.chosen, self.comment, self.mark, self.audit = found, chosen, comment, mark, audit
+        self.outcome, self.query = None, None
 
 
-def _one_writer():
-    """SQLite takes one writer at a time and makes the others poll with growing sleeps: this process's answers
-    queue here instead, so each starts the moment the one before has committed."""
-    return _WRITER if db.session.get_bind().dialect.name == "sqlite" else nullcontext()
+_WAITING, _WAITING_LOCK, _WRITER = [], threading.Lock(), threading.Lock()
+_SPEND = (update(SurveyCode.__table__).where(SurveyCode.id.in_(bindparam("ids", expanding=True)),
+                                             SurveyCode.used_on.is_(None))
+          .values(used_on=bindparam("day")).returning(SurveyCode.id))
+_ADD_BALLOTS = insert(Ballot.__table__).returning(Ballot.id, sort_by_parameter_order=True)
+_ADD = {model: insert(model.__table__) for model in (BallotAnswer, ArrivalMark, AuditEntry)}
+
+
+def _written(answer):
+    """Write `answer` with every other answer this process has waiting, in one transaction (group commit): the
+    thread that gets the writer's turn writes all that queued meanwhile, so a crowd's answers take a few
+    transactions instead of one each, and SQLite's single write lock is taken that few times."""
+    with _WAITING_LOCK:
+        _WAITING.append(answer)
+    with _WRITER:
+        if answer.outcome is None:
+            with _WAITING_LOCK:
+                batch = _WAITING[:]
+                _WAITING.clear()
+            try:
+                _write(batch)
+            except BaseException as error:
+                db.session.rollback()
+                for waiting in batch:
+                    waiting.outcome = error
+    if isinstance(answer.outcome, BaseException):
+        raise RuntimeError("网上问卷答卷未能保存") from answer.outcome
+    if answer.outcome == "spent":
+        raise CodeSpent()
+
+
+def _write(batch):
+    """Spend the codes of `batch` and save the answers of those spent now, in one transaction of a few
+    statements however many answers: an answer whose code was spent already (or by an earlier answer of the
+    batch) is "spent"."""
+    day = today()
+    # Through the session, so the data version moves (once: the other writes go to its connection).
+    spent = set(db.session.execute(_SPEND, {"ids": [a.found.id for a in batch], "day": day}).scalars())
+    saved = []
+    for answer in batch:
+        answer.outcome = "saved" if answer.found.id in spent else "spent"
+        spent.discard(answer.found.id)
+        if answer.outcome == "saved":
+            saved.append(answer)
+    if not saved:
+        db.session.rollback()
+        return
+    connection = db.session.connection()
+    ballots = [SimpleNamespace(campaign_id=a.found.campaign_id, unit_id=a.found.unit_id,
+                               questionnaire_id=a.found.questionnaire_id,
+                               respondent_type_id=a.found.respondent_type_id, round=a.found.round) for a in saved]
+    ids = connection.execute(_ADD_BALLOTS, [dict(vars(b), channel="online", created_at=day_start(day))
+                                            for b in ballots]).scalars().all()  # the day only: not matched to a code by time
+    for ballot, ballot_id in zip(ballots, ids):
+        ballot.id = ballot_id
+    pairs = list(zip(saved, ballots))
+    connection.execute(_ADD[BallotAnswer], [{"ballot_id": b.id, "question_id": q, "option_id": o}
+                                            for a, b in pairs for q, o in a.chosen.items()])
+    connection.execute(counts.UPSERT, [row for a, b in pairs for row in counts.count_rows(b, a.chosen, 1)])
+    connection.execute(_ADD[ArrivalMark], [dict(a.mark, ballot_id=b.id) for a, b in pairs])
+    connection.execute(_ADD[AuditEntry], [a.audit for a in saved])
+    for answer, ballot in pairs:
+        if answer.comment:
+            opinion = Opinion(campaign_id=ballot.campaign_id, unit_id=ballot.unit_id, inspection_id=None,
+                              source="survey", text=answer.comment, status="submitted")
+            db.session.add(opinion)
+            answer.query = follow_ups.open_for_comment(ballot, opinion,
+                                                       follow_ups.is_dissatisfied(answer.chosen, answer.found.options))
+    db.session.commit()
 
 
 def answer_with_code(code, answers, comment, address=None, receipt=None):
     """Record an online answer and spend the code in one transaction. `code`: a PublicCode (or a SurveyCode).
-    The code is spent by a conditional UPDATE, so of two simultaneous submissions exactly one succeeds; the
-    other gets CodeSpent. Returns {question_id: message} (nothing saved) or {} once saved. Stores no respondent
+    The code is spent by a conditional UPDATE, so of simultaneous submissions exactly one succeeds; the others
+    get CodeSpent. Returns {question_id: message} (nothing saved) or {} once saved. Stores no respondent
     identity: the anomaly checks keep a coarse arrival and a salted hash of `address` until the round closes,
     and a comment's query code (put in `receipt["query"]`) is drawn apart from the one-time code.
 
-    Everything is worked out before the first write, and the writes are plain INSERTs, so the transaction (and
-    SQLite's one write lock) lasts a few statements."""
+    Everything is worked out before the write, which is a few plain statements shared with the answers
+    submitted at the same moment (_written)."""
     found = code if isinstance(code, PublicCode) else public_code(code.code)
     if found.used_on is not None:
         raise CodeSpent()
     errors = public_errors(found, answers)
     if errors:
         return errors
-    chosen = {q.id: answers[q.id] for q in found.questions}
     comment = (comment or "").strip()[:1000].rstrip()
-    day = today()
-    mark = anomalies.arrival(found.campaign_id, found.round, address, found.salt)
-    ballot = SimpleNamespace(campaign_id=found.campaign_id, unit_id=found.unit_id, questionnaire_id=found.questionnaire_id,
-                             respondent_type_id=found.respondent_type_id, round=found.round)
     # Audited without the ballot's id, the time of day or the respondent's address: the entry must not link
     # the ballot to the moment (and so to the code) it was answered.
     actor = current_user if has_request_context() and current_user.is_authenticated else None
-    audit = {"at": day_start(day), "user_id": actor.id if actor else None,
+    audit = {"at": day_start(today()), "user_id": actor.id if actor else None,
              "username": actor.username if actor else "system", "action": "create", "object_type": "ballot",
              "object_id": None, "unit_id": found.unit_id, "before": "", "after": "", "remote_addr": "", "user_agent": "",
              "summary": f"网上问卷答卷 1 份{'（附意见建议）' if comment else ''}"}
-    with _one_writer():
-        try:
-            # Through the session, so the data version moves (once: the other writes go to its connection).
-            if db.session.execute(_SPEND, {"code_id": found.id, "day": day}).rowcount != 1:
-                raise CodeSpent()  # spent by a submission that came first (rolled back below)
-            connection = db.session.connection()
-            ballot.id = connection.execute(_ADD[Ballot], dict(
-                vars(ballot), channel="online",
-                created_at=day_start(day))).inserted_primary_key[0]  # the day only: not matched to a code by time
-            connection.execute(_ADD[BallotAnswer],
-                               [{"ballot_id": ballot.id, "question_id": q, "option_id": o} for q, o in chosen.items()])
-            connection.execute(counts.UPSERT, counts.count_rows(ballot, chosen, 1))
-            connection.execute(_ADD[ArrivalMark], dict(mark, ballot_id=ballot.id))
-            connection.execute(_ADD[AuditEntry], audit)
-            if comment:
-                opinion = Opinion(campaign_id=found.campaign_id, unit_id=found.unit_id, inspection_id=None,
-                                  source="survey", text=comment, status="submitted")
-                db.session.add(opinion)
-                query = follow_ups.open_for_comment(ballot, opinion, follow_ups.is_dissatisfied(chosen, found.options))
-                if receipt is not None:
-                    receipt["query"] = query
-            db.session.commit()
-        except BaseException:
-            db.session.rollback()
-            raise
+    answer = _Answer(found, {q.id: answers[q.id] for q in found.questions}, comment,
+                     anomalies.arrival(found.campaign_id, found.round, address, found.salt), audit)
+    # Nothing of this session may hold SQLite's write lock while it waits for the writer's turn (the round's
+    # first answer draws its salt; a caller may have changes of its own): the answer commits them anyway.
+    db.session.commit()
+    _written(answer)
+    if receipt is not None and answer.query:
+        receipt["query"] = answer.query
     return {}
 
 

@@ -12,11 +12,12 @@ from pingyi.cache.services import CSRF_STAND_IN
 from pingyi.extensions import db
 from pingyi.results import services as results
 from pingyi.surveys import services
-from pingyi.surveys.integrity_models import ArrivalMark
+from pingyi.surveys.integrity_models import ArrivalMark, FollowUp
 from pingyi.surveys.models import Ballot, BallotCount, CodeBatch, SurveyCode
 from pingyi.units.models import Unit
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+TOKEN_QUERY = re.compile(r'class="query-code"><strong>([^<]+)</strong>')
 
 
 def _open_code(county):
@@ -149,3 +150,41 @@ def test_a_refused_submission_keeps_what_was_chosen_and_saves_nothing(app, count
     wrong = client.post(f"/s/{code.code}", data=_answers(q, opts[0]) | {f"q-{q.questions[0].id}": 99999})
     assert wrong.status_code == 400 and "选项无效" in wrong.text
     assert client.post(f"/s/ {code.code.lower()} ", data=_answers(q, opts[0])).status_code == 200
+
+
+def test_a_crowd_of_codes_some_twice_and_with_comments_is_saved_answer_by_answer(app, county):
+    """Answers submitted at the same moment are written together (one transaction for those that queue): each
+    code still gives one ballot, the second use of a code is refused, and each comment gets its own query code."""
+    code, q = _open_code(county)
+    codes = db.session.scalars(select(SurveyCode.code).where(SurveyCode.batch_id == code.batch_id,
+                                                             SurveyCode.used_on.is_(None)).limit(6)).all()
+    opts = services.options(county.id)
+    online = select(func.count(Ballot.id)).where(Ballot.channel == "online")
+    before = (db.session.scalar(online), db.session.scalar(select(func.count(FollowUp.id))))
+    people = [(c, n) for n, c in enumerate(codes)] + [(c, n + 10) for n, c in enumerate(codes[:3])]
+    barrier, pages = threading.Barrier(len(people)), []
+
+    def submit(c, n):
+        with app.app_context():
+            client = app.test_client()
+            data = _answers(q, opts[n % 2]) | ({"comment": f"第{n}位群众的意见"} if n % 2 else {})
+            barrier.wait()
+            response = client.post(f"/s/{c}", data=data)
+            pages.append((c, n, response.status_code, response.text))
+            db.session.remove()
+
+    threads = [threading.Thread(target=submit, args=person) for person in people]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    saved = [p for p in pages if p[2] == 200]
+    assert sorted(p[0] for p in saved) == sorted(codes) and len(pages) - len(saved) == 3
+    assert all(p[2] == 410 and "已经使用过" in p[3] for p in pages if p[2] != 200)
+    commented = [p for p in saved if p[1] % 2]
+    receipts = {TOKEN_QUERY.search(p[3]).group(1) for p in commented}
+    assert len(receipts) == len(commented) and all("查询码" not in p[3] for p in saved if not p[1] % 2)
+    assert (db.session.scalar(online), db.session.scalar(select(func.count(FollowUp.id)))) == \
+        (before[0] + len(codes), before[1] + len(commented))
+    assert db.session.scalar(select(func.count(SurveyCode.id)).where(SurveyCode.code.in_(codes),
+                                                                    SurveyCode.used_on.is_not(None))) == len(codes)
