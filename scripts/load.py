@@ -13,13 +13,16 @@ import http.client
 import os
 import random
 import re
+import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
+from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -71,14 +74,24 @@ class Client:
             raise RuntimeError(f"{username} could not sign in ({status})")
 
 
-def start_server(folder, port):
-    """Migrate, load the demo county and serve it as `make run` does (python -m pingyi.serve)."""
+def start_server(folder, port, keep=None):
+    """Migrate, load the demo county and serve it as `make run` does (python -m pingyi.serve). `keep`: a file
+    for the demo county, written on the first run and copied from on later ones (no demo build)."""
     env = dict(os.environ, PINGYI_SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'load.db'}",
                PINGYI_UPLOAD_DIR=str(folder / "uploads"), PINGYI_SECRET_KEY="load-test")
     flask = [sys.executable, "-m", "flask", "--app", "app"]
-    subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    print("loading the demo county …", flush=True)
-    subprocess.run(flask + ["pingyi", "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    if keep is not None and Path(keep).exists():
+        shutil.copy(keep, folder / "load.db")
+        shutil.copytree(f"{keep}.uploads", folder / "uploads")
+    else:
+        subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+        print("loading the demo county …", flush=True)
+        subprocess.run(flask + ["pingyi", "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+        if keep is not None:
+            with closing(sqlite3.connect(folder / "load.db")) as connection:  # everything in the one file
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            shutil.copy(folder / "load.db", keep)
+            shutil.copytree(folder / "uploads", f"{keep}.uploads", dirs_exist_ok=True)
     server = subprocess.Popen([sys.executable, "-m", "pingyi.serve", "--port", str(port)], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     for _ in range(200):
@@ -184,7 +197,25 @@ def floor(port):
     return statistics.median(sign_in_page) * 1000, statistics.median(trivial) * 1000
 
 
-def questionnaire_crowd(port, env, respondents=200, reused=20):
+def server_cpu(server):
+    """CPU seconds the server and its worker processes have used so far (Linux /proc; None elsewhere): unlike
+    response times, this does not grow when other programs share the machine."""
+    try:
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat.parent.name) == server.pid or int(fields[1]) == server.pid:  # the master and its workers
+                total += int(fields[11]) + int(fields[12])
+        return total / ticks
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def questionnaire_crowd(port, env, server=None, respondents=200, reused=20):
     """`respondents` people submit at once; `reused` codes are used by two of them."""
     from sqlalchemy import func, select
 
@@ -210,7 +241,9 @@ def questionnaire_crowd(port, env, respondents=200, reused=20):
         ballots_before = db.session.scalar(select(func.count()).select_from(Ballot))
         db.engine.dispose()
     assigned = codes + random.sample(codes, reused)
-    barrier = threading.Barrier(respondents, timeout=120)
+    at_barrier = []  # the server's CPU once every page has been served (the posts start then)
+    barrier = threading.Barrier(respondents, timeout=120,
+                                action=lambda: at_barrier.append(server_cpu(server) if server is not None else None))
     samples, lock = [], threading.Lock()
 
     def respondent(code):
@@ -231,13 +264,22 @@ def questionnaire_crowd(port, env, respondents=200, reused=20):
             samples.append(("/s/<code> POST", status, elapsed))
 
     threads = [threading.Thread(target=respondent, args=(code,)) for code in assigned]
+    cpu_before = server_cpu(server) if server is not None else None
     started = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join(180)
     seconds = time.monotonic() - started
+    cpu_after = server_cpu(server) if cpu_before is not None else None
     report(f"Public questionnaire: {respondents} respondents at once, {reused} codes used twice", samples, seconds)
+    if cpu_after is not None:
+        print(f"server CPU: {cpu_after - cpu_before:.2f} s for {len(samples)} requests, "
+              f"{(cpu_after - cpu_before) * 1000 / max(1, len(samples)):.1f} ms a request", end="")
+        if at_barrier and at_barrier[0] is not None:
+            print(f" (GET {(at_barrier[0] - cpu_before) * 1000 / respondents:.1f} ms, "
+                  f"POST {(cpu_after - at_barrier[0]) * 1000 / respondents:.1f} ms)", end="")
+        print()
     with app.app_context():
         spent = db.session.scalar(select(func.count()).select_from(SurveyCode)
                                   .where(SurveyCode.batch_id == batch.id, SurveyCode.used_on.is_not(None)))
@@ -245,8 +287,9 @@ def questionnaire_crowd(port, env, respondents=200, reused=20):
         db.engine.dispose()
     posts = [s for p, s, _ in samples if p.endswith("POST")]
     print(f"codes {len(codes)}: spent {spent}, new ballots {ballots}; POST answers: "
-          f"{posts.count(200)} × 200, {posts.count(410)} × 410, {sum(1 for s in posts if s == 0 or s >= 500)} errors")
-    return spent == len(codes) == ballots and posts.count(410) == reused
+          f"{posts.count(200)} × 200, {posts.count(410)} × 410, {sum(1 for s in posts if s == 0 or s >= 500)} errors"
+          + "".join(f", {n} × {s}" for s, n in sorted(Counter(s for s in posts if s not in (0, 200, 410) and s < 500).items())))
+    return spent == len(codes) == ballots and posts.count(410) == reused and posts.count(200) == len(codes)
 
 
 def main():
@@ -254,11 +297,18 @@ def main():
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--port", type=int, default=5077)
+    parser.add_argument("--only", choices=("crowd",), help="crowd: only the public questionnaire crowd (part 3)")
+    parser.add_argument("--crowds", type=int, default=1, help="how many crowds in a row (each with fresh codes)")
+    parser.add_argument("--keep", help="a file for the demo county: written on the first run, copied from later")
     args = parser.parse_args()
     random.seed(7)
     with tempfile.TemporaryDirectory(prefix="pingyi-load-") as tmp:
-        server, env = start_server(Path(tmp), args.port)
+        server, env = start_server(Path(tmp), args.port, args.keep)
         try:
+            if args.only == "crowd":
+                results = [questionnaire_crowd(args.port, env, server) for _ in range(max(1, args.crowds))]
+                print("every code spent exactly once, second uses answered 410: " + ("yes" if all(results) else "NO"))
+                return
             paths = demo_paths(env)
             sign_in_ms, trivial_ms = floor(args.port)
             print(f"floor (unloaded medians): sign-in page {sign_in_ms:.1f} ms, trivial page {trivial_ms:.1f} ms "
@@ -274,7 +324,7 @@ def main():
             samples, seconds = browse(args.port, accounts[:16], paths, 15, think=0)
             print(f"\nsaturation: 16 users with no pause for {seconds:.0f} s: {len(samples) / seconds:.1f} requests/s, "
                   f"{sum(1 for _, s, _ in samples if s == 0 or s >= 500)} errors")
-            ok = questionnaire_crowd(args.port, env)
+            ok = all([questionnaire_crowd(args.port, env, server) for _ in range(max(1, args.crowds))])
             print("every code spent exactly once, second uses answered 410: " + ("yes" if ok else "NO"))
         finally:
             server.terminate()

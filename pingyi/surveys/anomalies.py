@@ -43,7 +43,8 @@ REASON_MAX = 500
 
 # ---- at submit time -----------------------------------------------------------------------------------------
 
-def _salt(campaign_id, round_):
+def round_salt(campaign_id, round_):
+    """The round's salt; drawn (in the caller's transaction) for its first answer."""
     salt = db.session.scalar(select(RoundSalt.salt).where(RoundSalt.campaign_id == campaign_id, RoundSalt.round == round_))
     if salt is None:
         try:  # two first answers at once: one salt wins, the other reads it
@@ -69,9 +70,10 @@ def network_of(address):
     return str(ip)
 
 
-def hasher(campaign_id, round_):
-    """A function address -> the round's salted hash of its network ("" for no address)."""
-    key = bytes.fromhex(_salt(campaign_id, round_))
+def hasher(campaign_id, round_, salt=None):
+    """A function address -> the round's salted hash of its network ("" for no address). `salt`: the round's,
+    when the caller has read it already (else it is read, or drawn for the round's first answer)."""
+    key = bytes.fromhex(salt or round_salt(campaign_id, round_))
 
     def digest(address):
         network = network_of(address)
@@ -88,12 +90,11 @@ def bucket_of(moment):
     return moment.replace(second=0, microsecond=0, minute=moment.minute - moment.minute % 5)
 
 
-def mark_arrival(ballot, address):
-    """Keep the coarse arrival and hashed network of an online ballot (in the caller's transaction)."""
-    db.session.flush()
-    db.session.add(ArrivalMark(ballot_id=ballot.id, campaign_id=ballot.campaign_id, round=ballot.round,
-                               bucket=bucket_of(utcnow()),
-                               network=network_hash(ballot.campaign_id, ballot.round, address)))
+def arrival(campaign_id, round_, address, salt=None):
+    """The arrival mark of an online ballot arriving now, without its ballot_id: the 5-minute bucket and the
+    salted hash of the network (`salt` as for hasher)."""
+    network = hasher(campaign_id, round_, salt)(address) if network_of(address) else ""
+    return {"campaign_id": campaign_id, "round": round_, "bucket": bucket_of(utcnow()), "network": network}
 
 
 # ---- the scan ----------------------------------------------------------------------------------------------

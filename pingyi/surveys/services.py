@@ -1,20 +1,30 @@
 """Satisfaction surveys: set-up, paper tallies (single or double entry), ballots, one-time codes."""
+import json
 import secrets
+import threading
 from collections import defaultdict
+from datetime import date
+from types import SimpleNamespace
+from typing import NamedTuple, Optional
 
 import segno
-from sqlalchemy import delete, func, insert, select, update
+from flask import has_request_context
+from flask_login import current_user
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
-from pingyi.audit.services import record, record_event, snapshot
+from pingyi.audit.models import AuditEntry
+from pingyi.audit.services import record, snapshot
+from pingyi.campaigns.models import Campaign
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError, StaleEdit, check_version
 from pingyi.extensions import db
 from pingyi.findings.models import Opinion
 from pingyi.forms import plain_int
-from pingyi.surveys import anomalies, follow_ups
+from pingyi.surveys import anomalies, counts, follow_ups
 from pingyi.surveys.counts import COUNT_KEY, count_ballot
+from pingyi.surveys.integrity_models import ArrivalMark, RoundSalt
 from pingyi.surveys.models import (
     DEFAULT_OPTIONS,
     DEFAULT_TYPES,
@@ -32,6 +42,7 @@ from pingyi.surveys.models import (
     TallySheet,
 )
 from pingyi.timeutil import day_start, today, utcnow
+from pingyi.units.models import Unit
 
 MAX_CODES = 500
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are also typed by hand
@@ -449,9 +460,87 @@ def qr_data_uri(text):
     return segno.make(text, error="m").svg_data_uri(scale=3, border=2)
 
 
-def find_code(code):
-    return db.session.scalar(select(SurveyCode).where(SurveyCode.code == code.strip().upper())
-                             .options(selectinload(SurveyCode.batch)))
+# ---- the public questionnaire (/s/<code>) ------------------------------------------------------------------
+# A crowd answers at once (a meeting handing out slips): a view costs one statement, a submission one short
+# write transaction of plain INSERTs.
+
+class Question(NamedTuple):
+    id: int
+    text: str
+
+
+class Choice(NamedTuple):
+    id: int
+    label: str
+
+
+class PublicCode(NamedTuple):
+    """A code as /s/<code> needs it. `questions` and `options` are what the questionnaire shows, in order;
+    `open`: its campaign is the latest and still open; `salt`: the round's network salt (None before the
+    round's first answer)."""
+    id: int
+    code: str
+    used_on: Optional[date]
+    campaign_id: int
+    unit_id: int
+    questionnaire_id: int
+    respondent_type_id: int
+    round: str
+    open: bool
+    unit_name: str
+    intro: str
+    salt: Optional[str]
+    questions: tuple
+    options: tuple
+
+
+_LOOKUP = {}  # dialect name -> the statement, built once
+
+
+def _json_rows(dialect, *columns):
+    """The rows' [column, …] as one JSON array."""
+    if dialect == "postgresql":
+        return func.json_agg(func.json_build_array(*columns))
+    return func.json_group_array(func.json_array(*columns))
+
+
+def _lookup_statement(dialect):
+    if dialect not in _LOOKUP:
+        latest = select(Campaign.id).order_by(Campaign.year.desc()).limit(1).correlate(None).scalar_subquery()
+        questions = (select(_json_rows(dialect, SurveyQuestion.id, SurveyQuestion.sort_order, SurveyQuestion.text))
+                     .where(SurveyQuestion.questionnaire_id == CodeBatch.questionnaire_id).scalar_subquery())
+        opts = (select(_json_rows(dialect, SurveyOption.id, SurveyOption.sort_order, SurveyOption.label))
+                .where(SurveyOption.campaign_id == CodeBatch.campaign_id).scalar_subquery())
+        salt = (select(RoundSalt.salt).where(RoundSalt.campaign_id == CodeBatch.campaign_id,
+                                             RoundSalt.round == CodeBatch.round).scalar_subquery())
+        _LOOKUP[dialect] = (
+            select(SurveyCode.id, SurveyCode.code, SurveyCode.used_on, CodeBatch.campaign_id, CodeBatch.unit_id,
+                   CodeBatch.questionnaire_id, CodeBatch.respondent_type_id, CodeBatch.round,
+                   and_(Campaign.id == latest, Campaign.status == "open"), Unit.name, Questionnaire.intro, salt,
+                   questions, opts)
+            .join(CodeBatch, SurveyCode.batch_id == CodeBatch.id).join(Campaign, CodeBatch.campaign_id == Campaign.id)
+            .join(Unit, CodeBatch.unit_id == Unit.id).join(Questionnaire, CodeBatch.questionnaire_id == Questionnaire.id)
+            .where(SurveyCode.code == bindparam("code")))
+    return _LOOKUP[dialect]
+
+
+def _in_order(rows, kind):
+    """JSON [[id, sort_order, text], …] (a string from SQLite, a list from PostgreSQL) as kind(id, text) by
+    sort order, then id."""
+    if isinstance(rows, str):
+        rows = json.loads(rows)
+    return tuple(kind(row[0], row[2]) for row in sorted(rows or (), key=lambda r: (r[1] or 0, r[0])))
+
+
+def public_code(code):
+    """The PublicCode for a code as typed (spaces around it and letter case do not matter), or None: one
+    statement."""
+    statement = _lookup_statement(db.session.get_bind().dialect.name)
+    row = db.session.connection().execute(statement, {"code": (code or "").strip().upper()}).first()
+    if row is None:
+        return None
+    *plain, questions, opts = row
+    return PublicCode(*plain[:8], bool(plain[8]), *plain[9:], _in_order(questions, Question), _in_order(opts, Choice))
 
 
 SPENT = "此答题码已经使用过，每个答题码只能提交一次。感谢您的参与！"
@@ -462,46 +551,124 @@ class CodeSpent(DomainError):
         super().__init__(SPENT)
 
 
-def answer_with_code(code, answers, comment, address=None, receipt=None):
-    """Record an online answer and spend the code in one transaction. The code is spent by a conditional
-    UPDATE, so of two simultaneous submissions exactly one succeeds; the other gets CodeSpent.
-    Returns {question_id: message} (nothing saved) or {} once saved. Stores no respondent identity: the
-    anomaly checks keep a coarse arrival and a salted hash of `address` until the round closes, and a
-    comment's query code (put in `receipt["query"]`) is drawn apart from the one-time code."""
-    batch = code.batch
-    questionnaire = db.session.get(Questionnaire, batch.questionnaire_id)
-    if code.used_on is not None:
+def public_errors(found, answers):
+    """{question_id: message} for the questions of `found` (a PublicCode) not answered with one of its options."""
+    valid = {o.id for o in found.options}
+    return {q.id: "请选择一项" if answers.get(q.id) is None else "选项无效"
+            for q in found.questions if answers.get(q.id) not in valid}
+
+
+class _Answer:
+    """One validated answer waiting to be written; `outcome`: None until written, then "saved", "spent" or the
+    error that stopped its transaction; `query`: its comment's query code."""
+
+    def __init__(self, found, chosen, comment, mark, audit):
+        self.found, self.chosen, self.comment, self.mark, self.audit = found, chosen, comment, mark, audit
+        self.outcome, self.query = None, None
+
+
+_WAITING, _WAITING_LOCK, _WRITER = [], threading.Lock(), threading.Lock()
+_SPEND = (update(SurveyCode.__table__).where(SurveyCode.id.in_(bindparam("ids", expanding=True)),
+                                             SurveyCode.used_on.is_(None))
+          .values(used_on=bindparam("day")).returning(SurveyCode.id))
+_ADD_BALLOTS = insert(Ballot.__table__).returning(Ballot.id, sort_by_parameter_order=True)
+_ADD = {model: insert(model.__table__) for model in (BallotAnswer, ArrivalMark, AuditEntry)}
+
+
+def _written(answer):
+    """Write `answer` with every other answer this process has waiting, in one transaction (group commit): the
+    thread that gets the writer's turn writes all that queued meanwhile, so a crowd's answers take a few
+    transactions instead of one each, and SQLite's single write lock is taken that few times."""
+    with _WAITING_LOCK:
+        _WAITING.append(answer)
+    with _WRITER:
+        if answer.outcome is None:
+            with _WAITING_LOCK:
+                batch = _WAITING[:]
+                _WAITING.clear()
+            try:
+                _write(batch)
+            except BaseException as error:
+                db.session.rollback()
+                for waiting in batch:
+                    waiting.outcome = error
+    if isinstance(answer.outcome, BaseException):
+        raise RuntimeError("网上问卷答卷未能保存") from answer.outcome
+    if answer.outcome == "spent":
         raise CodeSpent()
-    errors = _check_answers(questionnaire, answers, options(batch.campaign_id))
+
+
+def _write(batch):
+    """Spend the codes of `batch` and save the answers of those spent now, in one transaction of a few
+    statements however many answers: an answer whose code was spent already (or by an earlier answer of the
+    batch) is "spent"."""
+    day = today()
+    # Through the session, so the data version moves (once: the other writes go to its connection).
+    spent = set(db.session.execute(_SPEND, {"ids": [a.found.id for a in batch], "day": day}).scalars())
+    saved = []
+    for answer in batch:
+        answer.outcome = "saved" if answer.found.id in spent else "spent"
+        spent.discard(answer.found.id)
+        if answer.outcome == "saved":
+            saved.append(answer)
+    if not saved:
+        db.session.rollback()
+        return
+    connection = db.session.connection()
+    ballots = [SimpleNamespace(campaign_id=a.found.campaign_id, unit_id=a.found.unit_id,
+                               questionnaire_id=a.found.questionnaire_id,
+                               respondent_type_id=a.found.respondent_type_id, round=a.found.round) for a in saved]
+    ids = connection.execute(_ADD_BALLOTS, [dict(vars(b), channel="online", created_at=day_start(day))
+                                            for b in ballots]).scalars().all()  # the day only: not matched to a code by time
+    for ballot, ballot_id in zip(ballots, ids):
+        ballot.id = ballot_id
+    pairs = list(zip(saved, ballots))
+    connection.execute(_ADD[BallotAnswer], [{"ballot_id": b.id, "question_id": q, "option_id": o}
+                                            for a, b in pairs for q, o in a.chosen.items()])
+    connection.execute(counts.UPSERT, [row for a, b in pairs for row in counts.count_rows(b, a.chosen, 1)])
+    connection.execute(_ADD[ArrivalMark], [dict(a.mark, ballot_id=b.id) for a, b in pairs])
+    connection.execute(_ADD[AuditEntry], [a.audit for a in saved])
+    for answer, ballot in pairs:
+        if answer.comment:
+            opinion = Opinion(campaign_id=ballot.campaign_id, unit_id=ballot.unit_id, inspection_id=None,
+                              source="survey", text=answer.comment, status="submitted")
+            db.session.add(opinion)
+            answer.query = follow_ups.open_for_comment(ballot, opinion,
+                                                       follow_ups.is_dissatisfied(answer.chosen, answer.found.options))
+    db.session.commit()
+
+
+def answer_with_code(code, answers, comment, address=None, receipt=None):
+    """Record an online answer and spend the code in one transaction. `code`: a PublicCode (or a SurveyCode).
+    The code is spent by a conditional UPDATE, so of simultaneous submissions exactly one succeeds; the others
+    get CodeSpent. Returns {question_id: message} (nothing saved) or {} once saved. Stores no respondent
+    identity: the anomaly checks keep a coarse arrival and a salted hash of `address` until the round closes,
+    and a comment's query code (put in `receipt["query"]`) is drawn apart from the one-time code.
+
+    Everything is worked out before the write, which is a few plain statements shared with the answers
+    submitted at the same moment (_written)."""
+    found = code if isinstance(code, PublicCode) else public_code(code.code)
+    if found.used_on is not None:
+        raise CodeSpent()
+    errors = public_errors(found, answers)
     if errors:
         return errors
-    spent = db.session.execute(update(SurveyCode).where(SurveyCode.id == code.id, SurveyCode.used_on.is_(None))
-                               .values(used_on=today()).execution_options(synchronize_session=False))
-    if spent.rowcount != 1:
-        db.session.rollback()
-        raise CodeSpent()
-    ballot = Ballot(campaign_id=batch.campaign_id, unit_id=batch.unit_id, questionnaire_id=questionnaire.id,
-                    respondent_type_id=batch.respondent_type_id, round=batch.round, channel="online",
-                    created_at=day_start(today()))  # the day only: answers cannot be matched to a code by time
-    for question in questionnaire.questions:
-        ballot.answers.append(BallotAnswer(question_id=question.id, option_id=answers[question.id]))
-    db.session.add(ballot)
-    count_ballot(ballot, 1)
     comment = (comment or "").strip()[:1000].rstrip()
-    anomalies.mark_arrival(ballot, address)
-    if comment:
-        opinion = Opinion(campaign_id=batch.campaign_id, unit_id=batch.unit_id, inspection_id=None,
-                          source="survey", text=comment, status="submitted")
-        db.session.add(opinion)
-        query = follow_ups.open_for_comment(ballot, opinion, follow_ups.is_dissatisfied(answers, options(batch.campaign_id)))
-        if receipt is not None:
-            receipt["query"] = query
     # Audited without the ballot's id, the time of day or the respondent's address: the entry must not link
     # the ballot to the moment (and so to the code) it was answered.
-    entry = record_event("create", "ballot", None, f"网上问卷答卷 1 份{'（附意见建议）' if comment else ''}",
-                         unit_id=batch.unit_id)
-    entry.at, entry.remote_addr, entry.user_agent = day_start(today()), "", ""
+    actor = current_user if has_request_context() and current_user.is_authenticated else None
+    audit = {"at": day_start(today()), "user_id": actor.id if actor else None,
+             "username": actor.username if actor else "system", "action": "create", "object_type": "ballot",
+             "object_id": None, "unit_id": found.unit_id, "before": "", "after": "", "remote_addr": "", "user_agent": "",
+             "summary": f"网上问卷答卷 1 份{'（附意见建议）' if comment else ''}"}
+    answer = _Answer(found, {q.id: answers[q.id] for q in found.questions}, comment,
+                     anomalies.arrival(found.campaign_id, found.round, address, found.salt), audit)
+    # Nothing of this session may hold SQLite's write lock while it waits for the writer's turn (the round's
+    # first answer draws its salt; a caller may have changes of its own): the answer commits them anyway.
     db.session.commit()
+    _written(answer)
+    if receipt is not None and answer.query:
+        receipt["query"] = answer.query
     return {}
 
 

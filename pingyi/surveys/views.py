@@ -4,12 +4,15 @@ from fractions import Fraction
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
 from pingyi import once
 from pingyi.auth.roles import LEADER, OFFICE, SUPERVISOR, role_required
-from pingyi.campaigns.services import campaign_or_404, current_campaign, supervised_unit_ids
+from pingyi.cache.services import CSRF_STAND_IN, remembered
+from pingyi.campaigns.services import campaign_or_404, supervised_unit_ids
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.exact import exact_text, read_number
@@ -343,37 +346,46 @@ def code_sheet(batch_id):
 @bp.route("/s/<code>", methods=["GET", "POST"])
 @throttle.public_page
 def answer(code):
-    found = services.find_code(code)
+    found = services.public_code(code)
     if found is None:
         return render_template("surveys/answer_closed.html", title="答题码无效",
                                message="没有找到这个答题码，请核对后重新扫描或输入。"), 404
-    batch = found.batch
-    campaign = current_campaign()
-    if campaign is None or batch.campaign_id != campaign.id or campaign.status != "open":
+    if not found.open:
         return render_template("surveys/answer_closed.html", title="测评已结束",
                                message="本次测评已经结束，感谢您的关注。"), 410
     if found.used_on is not None:
         return render_template("surveys/answer_closed.html", title="答题码已使用", message=services.SPENT), 410
-    q = db.session.get(Questionnaire, batch.questionnaire_id)
-    opts = services.options(batch.campaign_id)
-    errors, chosen, comment = {}, {}, ""
-    if request.method == "POST":
-        chosen, comment = _chosen(q), clean_text(request.form.get("comment", ""))
-        receipt = {}
-        try:
-            errors = services.answer_with_code(found, chosen, comment, address=request.remote_addr, receipt=receipt)
-        except services.CodeSpent as spent:
-            return render_template("surveys/answer_closed.html", title="答题码已使用", message=str(spent)), 410
-        if not errors:
-            query = receipt.get("query")
-            return render_template("surveys/answer_closed.html", title="提交成功",
-                                   message="您的评价已提交，感谢您对政风行风建设的支持！",
-                                   query=follow_ups.shown_query(query) if query else None,
-                                   query_url=url_for("appeals.comment_status", query=query) if query else None)
-    return render_template("surveys/answer.html", q=q, opts=opts, errors=errors,
-                           first_missing=next((x.id for x in q.questions if x.id in errors), None),
-                           chosen=chosen, comment=comment, unit=db.session.get(Unit, batch.unit_id)), \
-        400 if errors else 200
+    if request.method == "GET":
+        return render_template("surveys/answer.html", form=_questionnaire_form(found))
+    chosen = {q.id: plain_int(request.form.get(f"q-{q.id}")) for q in found.questions}
+    chosen = {question_id: option for question_id, option in chosen.items() if option is not None}
+    comment, receipt = clean_text(request.form.get("comment", "")), {}
+    try:
+        errors = services.answer_with_code(found, chosen, comment, address=request.remote_addr, receipt=receipt)
+    except services.CodeSpent as spent:
+        return render_template("surveys/answer_closed.html", title="答题码已使用", message=str(spent)), 410
+    if errors:
+        form = render_template("surveys/_answer_form.html", found=found, errors=errors, chosen=chosen,
+                               comment=comment, csrf=generate_csrf(),
+                               first_missing=next((q.id for q in found.questions if q.id in errors), None))
+        return render_template("surveys/answer.html", form=Markup(form)), 400
+    query = receipt.get("query")
+    return render_template("surveys/answer_closed.html", title="提交成功",
+                           message="您的评价已提交，感谢您对政风行风建设的支持！",
+                           query=follow_ups.shown_query(query) if query else None,
+                           query_url=url_for("appeals.comment_status", query=query) if query else None)
+
+
+def _questionnaire_form(found):
+    """The blank questionnaire of a code, rendered once per process for what it shows (the unit, the intro,
+    the questions and options in order: all of it is in the key, so an edit is a new key) and served to every
+    code answering it, with the session's CSRF token put back. The key leaves out the data version on purpose:
+    every ballot moves that, and a crowd answering would otherwise render the page afresh for each person."""
+    key = ("public-questionnaire", found.questionnaire_id, found.unit_name, found.intro, found.questions,
+           found.options)
+    html = remembered(key, lambda: render_template("surveys/_answer_form.html", found=found, errors={}, chosen={},
+                                                   comment="", csrf=CSRF_STAND_IN, first_missing=None))
+    return Markup(html.replace(CSRF_STAND_IN, generate_csrf()))
 
 
 # ---- questionnaires issued (return rate) ------------------------------------------------------------------

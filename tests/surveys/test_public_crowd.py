@@ -1,0 +1,190 @@
+"""The public questionnaire under a crowd: one statement per view, a kept page that follows every edit of what it
+shows, exactly one ballot per code however many submit it at once, and results that still see every ballot."""
+import re
+import threading
+
+from flask import g
+from sqlalchemy import func, select
+
+from pingyi.audit.models import AuditEntry
+from pingyi.cache import services as cache
+from pingyi.cache.services import CSRF_STAND_IN
+from pingyi.extensions import db
+from pingyi.results import services as results
+from pingyi.surveys import services
+from pingyi.surveys.integrity_models import ArrivalMark, FollowUp
+from pingyi.surveys.models import Ballot, BallotCount, CodeBatch, SurveyCode
+from pingyi.units.models import Unit
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+TOKEN_QUERY = re.compile(r'class="query-code"><strong>([^<]+)</strong>')
+
+
+def _open_code(county):
+    """An unused code of the current campaign, and its questionnaire."""
+    code = db.session.scalar(select(SurveyCode).join(CodeBatch).where(SurveyCode.used_on.is_(None),
+                                                                     CodeBatch.campaign_id == county.id))
+    q = next(x for x in services.questionnaires(county.id) if x.id == code.batch.questionnaire_id)
+    return code, q
+
+
+def _answers(q, option):
+    return {f"q-{question.id}": option.id for question in q.questions}
+
+
+def test_the_questionnaire_costs_one_statement_as_the_county_grows(county, app, statements):
+    code, q = _open_code(county)
+    path, questions = f"/s/{code.code}", len(q.questions)
+    anonymous = app.test_client()
+    statements.clear()
+    first = anonymous.get(path)
+    assert first.status_code == 200 and len(statements) == 1, statements  # the code with all the page shows
+    for n in range(30):
+        db.session.add(Unit(name=f"新增单位{n}", short_name=f"新增{n}", category="department", sort_order=900 + n))
+    db.session.commit()
+    statements.clear()
+    again = app.test_client().get(path)
+    assert again.status_code == 200 and len(statements) == 1, statements
+    assert again.text.count('name="q-') == questions * len(services.options(county.id))
+
+
+def test_the_kept_page_follows_every_edit_of_what_it_shows(county, app):
+    code, q = _open_code(county)
+    page = app.test_client().get(f"/s/{code.code}").text
+    assert q.questions[0].text in page and CSRF_STAND_IN not in page
+    services.save_questionnaire(county, q, q.version, q.title, "新的说明：请如实评价。", q.double_entry,
+                                [{"id": x.id, "text": x.text + "（改）" if n == 0 else x.text,
+                                  "dimension_id": x.dimension_id} for n, x in enumerate(q.questions)])
+    page = app.test_client().get(f"/s/{code.code}").text
+    assert "新的说明：请如实评价。" in page and f"{q.questions[0].text}" in page and "（改）" in page
+    opts = services.options(county.id)
+    services.save_options(county, [{"id": o.id, "label": "非常满意" if n == 0 else o.label, "score": o.score,
+                                    "counts_valid": o.counts_valid, "version": o.version} for n, o in enumerate(opts)])
+    assert "非常满意" in app.test_client().get(f"/s/{code.code}").text
+    db.session.get(Unit, code.batch.unit_id).name = "县改名局"
+    db.session.commit()
+    assert "县改名局 · 政风行风满意度测评" in app.test_client().get(f"/s/{code.code}").text
+
+
+def test_each_visitor_gets_their_own_token_in_the_kept_page(county, app):
+    """The page is kept once for every code of a questionnaire, but the CSRF token in it is each session's own."""
+    code, q = _open_code(county)
+    other = db.session.scalar(select(SurveyCode).where(SurveyCode.batch_id == code.batch_id, SurveyCode.used_on.is_(None),
+                                                       SurveyCode.id != code.id))
+    app.config["WTF_CSRF_ENABLED"] = True
+    data = _answers(q, services.options(county.id)[0])
+    visitors = []
+    for c in (code, other):
+        g.pop("csrf_token", None)  # tests hold one app context: a token kept in g would outlive its request
+        client = app.test_client()
+        page = client.get(f"/s/{c.code}").text
+        assert CSRF_STAND_IN not in page
+        visitors.append((client, f"/s/{c.code}", TOKEN.search(page).group(1)))
+    (first, first_path, first_token), (second, second_path, second_token) = visitors
+    assert first_token != second_token
+    g.pop("csrf_token", None)
+    assert second.post(second_path, data=data | {"csrf_token": first_token}).status_code != 200  # not this session's
+    assert second.post(second_path, data=data | {"csrf_token": second_token}).status_code == 200
+    g.pop("csrf_token", None)
+    assert first.post(first_path, data=data | {"csrf_token": first_token}).status_code == 200
+
+
+def test_many_submissions_of_one_code_at_once_make_one_ballot(app, county):
+    code, q = _open_code(county)
+    data = _answers(q, services.options(county.id)[0])
+    online = select(func.count(Ballot.id)).where(Ballot.channel == "online")
+    counted = select(func.coalesce(func.sum(BallotCount.count), 0)).where(BallotCount.unit_id == code.batch.unit_id)
+    before = [db.session.scalar(s) for s in (online, counted, select(func.count()).select_from(ArrivalMark),
+                                              select(func.count()).select_from(AuditEntry))]
+    people = 8
+    barrier, statuses = threading.Barrier(people), []
+
+    def submit():
+        with app.app_context():
+            client = app.test_client()
+            barrier.wait()
+            statuses.append(client.post(f"/s/{code.code}", data=data).status_code)
+            db.session.remove()
+
+    threads = [threading.Thread(target=submit) for _ in range(people)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(statuses) == [200] + [410] * (people - 1)
+    after = [db.session.scalar(s) for s in (online, counted, select(func.count()).select_from(ArrivalMark),
+                                             select(func.count()).select_from(AuditEntry))]
+    assert after == [before[0] + 1, before[1] + len(q.questions), before[2] + 1, before[3] + 1]
+    db.session.refresh(code)
+    assert code.used_on is not None
+
+
+def test_a_public_ballot_moves_the_kept_results_and_counts(app, county):
+    """The questionnaire page is kept apart from the data version, but a ballot still moves it (every page kept
+    on it is worked out again): the kept results and the progress counts see the new ballot at once."""
+    code, q = _open_code(county)
+    kept = cache.cached_compute(county)
+    counts = services.progress(county)[code.batch.unit_id]
+    version = cache.data_version()
+    assert app.test_client().post(f"/s/{code.code}", data=_answers(q, services.options(county.id)[0])).status_code == 200
+    db.session.expire_all()
+    assert cache.data_version() != version
+    fresh = cache.cached_compute(county)
+    assert fresh["summary"]["votes"] > kept["summary"]["votes"]
+    assert fresh["details"] == results.compute(county)["details"]
+    now = services.progress(county)[code.batch.unit_id]
+    assert (now["ballots"], now["used"]) == (counts["ballots"] + 1, counts["used"] + 1)
+
+
+def test_a_refused_submission_keeps_what_was_chosen_and_saves_nothing(app, county):
+    code, q = _open_code(county)
+    opts = services.options(county.id)
+    online = select(func.count(Ballot.id)).where(Ballot.channel == "online")
+    before = db.session.scalar(online)
+    client = app.test_client()
+    client.get(f"/s/{code.code}")
+    refused = client.post(f"/s/{code.code}", data={f"q-{q.questions[0].id}": opts[1].id, "comment": "意见<b>"})
+    assert refused.status_code == 400 and f"还有 {len(q.questions) - 1} 题未选择" in refused.text
+    assert f'value="{opts[1].id}" checked' in refused.text and "意见&lt;b&gt;" in refused.text
+    assert db.session.scalar(online) == before
+    wrong = client.post(f"/s/{code.code}", data=_answers(q, opts[0]) | {f"q-{q.questions[0].id}": 99999})
+    assert wrong.status_code == 400 and "选项无效" in wrong.text
+    assert client.post(f"/s/ {code.code.lower()} ", data=_answers(q, opts[0])).status_code == 200
+
+
+def test_a_crowd_of_codes_some_twice_and_with_comments_is_saved_answer_by_answer(app, county):
+    """Answers submitted at the same moment are written together (one transaction for those that queue): each
+    code still gives one ballot, the second use of a code is refused, and each comment gets its own query code."""
+    code, q = _open_code(county)
+    codes = db.session.scalars(select(SurveyCode.code).where(SurveyCode.batch_id == code.batch_id,
+                                                             SurveyCode.used_on.is_(None)).limit(6)).all()
+    opts = services.options(county.id)
+    online = select(func.count(Ballot.id)).where(Ballot.channel == "online")
+    before = (db.session.scalar(online), db.session.scalar(select(func.count(FollowUp.id))))
+    people = [(c, n) for n, c in enumerate(codes)] + [(c, n + 10) for n, c in enumerate(codes[:3])]
+    barrier, pages = threading.Barrier(len(people)), []
+
+    def submit(c, n):
+        with app.app_context():
+            client = app.test_client()
+            data = _answers(q, opts[n % 2]) | ({"comment": f"第{n}位群众的意见"} if n % 2 else {})
+            barrier.wait()
+            response = client.post(f"/s/{c}", data=data)
+            pages.append((c, n, response.status_code, response.text))
+            db.session.remove()
+
+    threads = [threading.Thread(target=submit, args=person) for person in people]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    saved = [p for p in pages if p[2] == 200]
+    assert sorted(p[0] for p in saved) == sorted(codes) and len(pages) - len(saved) == 3
+    assert all(p[2] == 410 and "已经使用过" in p[3] for p in pages if p[2] != 200)
+    commented = [p for p in saved if p[1] % 2]
+    receipts = {TOKEN_QUERY.search(p[3]).group(1) for p in commented}
+    assert len(receipts) == len(commented) and all("查询码" not in p[3] for p in saved if not p[1] % 2)
+    assert (db.session.scalar(online), db.session.scalar(select(func.count(FollowUp.id)))) == \
+        (before[0] + len(codes), before[1] + len(commented))
+    assert db.session.scalar(select(func.count(SurveyCode.id)).where(SurveyCode.code.in_(codes),
+                                                                    SurveyCode.used_on.is_not(None))) == len(codes)
