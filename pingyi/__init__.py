@@ -185,6 +185,9 @@ def _install_hooks(app):
     def csrf_error(error):
         """Mostly a session that timed out while a form stood open: say so and go to the sign-in page."""
         from flask import flash
+        if request.endpoint == "surveys.answer" and request.method == "POST":  # a respondent, not a user
+            from pingyi.surveys.views import answer_expired
+            return answer_expired(**request.view_args)
         if "_user_id" not in session and request.endpoint != "auth.login":
             flash("登录已超时，请重新登录", "error")
             target = url_for("auth.login")

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from typing import NamedTuple, Optional
 
 import segno
-from flask import has_request_context
+from flask import current_app, has_request_context
 from flask_login import current_user
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import selectinload
@@ -567,7 +567,7 @@ class _Answer:
         self.outcome, self.query = None, None
 
 
-_WAITING, _WAITING_LOCK, _WRITER = [], threading.Lock(), threading.Lock()
+_QUEUES_LOCK = threading.Lock()
 _SPEND = (update(SurveyCode.__table__).where(SurveyCode.id.in_(bindparam("ids", expanding=True)),
                                              SurveyCode.used_on.is_(None))
           .values(used_on=bindparam("day")).returning(SurveyCode.id))
@@ -575,27 +575,50 @@ _ADD_BALLOTS = insert(Ballot.__table__).returning(Ballot.id, sort_by_parameter_o
 _ADD = {model: insert(model.__table__) for model in (BallotAnswer, ArrivalMark, AuditEntry)}
 
 
+def _queue():
+    """This app's answers waiting to be written, the lock on that list and the writer's turn (one per app: a
+    process serving two databases, as tests do, never writes one's answers into the other)."""
+    with _QUEUES_LOCK:
+        return current_app.extensions.setdefault("pingyi_answers", ([], threading.Lock(), threading.Lock()))
+
+
 def _written(answer):
     """Write `answer` with every other answer this process has waiting, in one transaction (group commit): the
     thread that gets the writer's turn writes all that queued meanwhile, so a crowd's answers take a few
-    transactions instead of one each, and SQLite's single write lock is taken that few times."""
-    with _WAITING_LOCK:
-        _WAITING.append(answer)
-    with _WRITER:
+    transactions instead of one each, and SQLite's single write lock is taken that few times. When a shared
+    transaction fails, each of its answers is tried alone, so one answer's error never costs another's."""
+    waiting_list, waiting_lock, writer = _queue()
+    with waiting_lock:
+        waiting_list.append(answer)
+    with writer:
         if answer.outcome is None:
-            with _WAITING_LOCK:
-                batch = _WAITING[:]
-                _WAITING.clear()
-            try:
-                _write(batch)
-            except BaseException as error:
-                db.session.rollback()
-                for waiting in batch:
-                    waiting.outcome = error
+            with waiting_lock:
+                batch = waiting_list[:]
+                waiting_list.clear()
+            _write_all(batch)
     if isinstance(answer.outcome, BaseException):
         raise RuntimeError("网上问卷答卷未能保存") from answer.outcome
     if answer.outcome == "spent":
         raise CodeSpent()
+
+
+def _write_all(batch):
+    """Write `batch` in one transaction; if that fails, each answer alone (its outcome then its own error)."""
+    try:
+        _write(batch)
+        return
+    except Exception as error:
+        db.session.rollback()
+        if len(batch) == 1:
+            batch[0].outcome = error
+            return
+    for single in batch:
+        single.outcome = None  # what the failed transaction decided was rolled back with it
+        try:
+            _write([single])
+        except Exception as error:
+            db.session.rollback()
+            single.outcome = error
 
 
 def _write(batch):

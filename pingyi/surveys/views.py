@@ -347,6 +347,38 @@ def code_sheet(batch_id):
 @throttle.public_page
 def answer(code):
     found = services.public_code(code)
+    closed = _closed(found)
+    if closed is not None:
+        return closed
+    if request.method == "GET":
+        return render_template("surveys/answer.html", form=_questionnaire_form(found))
+    chosen, comment, receipt = _posted_answers(found), clean_text(request.form.get("comment", "")), {}
+    try:
+        errors = services.answer_with_code(found, chosen, comment, address=request.remote_addr, receipt=receipt)
+    except services.CodeSpent as spent:
+        return render_template("surveys/answer_closed.html", title="答题码已使用", message=str(spent)), 410
+    if errors:
+        return _refilled(found, chosen, comment, errors), 400
+    query = receipt.get("query")
+    return render_template("surveys/answer_closed.html", title="提交成功",
+                           message="您的评价已提交，感谢您对政风行风建设的支持！",
+                           query=follow_ups.shown_query(query) if query else None,
+                           query_url=url_for("appeals.comment_status", query=query) if query else None)
+
+
+def answer_expired(code):
+    """The questionnaire posted with a CSRF token that no longer holds (the page stood open longer than the
+    visitor's session lasts): the form again with what was chosen and typed and a fresh token, nothing saved,
+    never the sign-in page a respondent has no account for."""
+    found = services.public_code(code)
+    closed = _closed(found)
+    if closed is not None:
+        return closed
+    return _refilled(found, _posted_answers(found), clean_text(request.form.get("comment", "")), {}, expired=True), 400
+
+
+def _closed(found):
+    """The page for a code that cannot be answered (unknown, its campaign over, already spent), else None."""
     if found is None:
         return render_template("surveys/answer_closed.html", title="答题码无效",
                                message="没有找到这个答题码，请核对后重新扫描或输入。"), 404
@@ -355,25 +387,20 @@ def answer(code):
                                message="本次测评已经结束，感谢您的关注。"), 410
     if found.used_on is not None:
         return render_template("surveys/answer_closed.html", title="答题码已使用", message=services.SPENT), 410
-    if request.method == "GET":
-        return render_template("surveys/answer.html", form=_questionnaire_form(found))
+    return None
+
+
+def _posted_answers(found):
     chosen = {q.id: plain_int(request.form.get(f"q-{q.id}")) for q in found.questions}
-    chosen = {question_id: option for question_id, option in chosen.items() if option is not None}
-    comment, receipt = clean_text(request.form.get("comment", "")), {}
-    try:
-        errors = services.answer_with_code(found, chosen, comment, address=request.remote_addr, receipt=receipt)
-    except services.CodeSpent as spent:
-        return render_template("surveys/answer_closed.html", title="答题码已使用", message=str(spent)), 410
-    if errors:
-        form = render_template("surveys/_answer_form.html", found=found, errors=errors, chosen=chosen,
-                               comment=comment, csrf=generate_csrf(),
-                               first_missing=next((q.id for q in found.questions if q.id in errors), None))
-        return render_template("surveys/answer.html", form=Markup(form)), 400
-    query = receipt.get("query")
-    return render_template("surveys/answer_closed.html", title="提交成功",
-                           message="您的评价已提交，感谢您对政风行风建设的支持！",
-                           query=follow_ups.shown_query(query) if query else None,
-                           query_url=url_for("appeals.comment_status", query=query) if query else None)
+    return {question_id: option for question_id, option in chosen.items() if option is not None}
+
+
+def _refilled(found, chosen, comment, errors, expired=False):
+    """The questionnaire again with what was chosen and typed, the errors beside their questions."""
+    form = render_template("surveys/_answer_form.html", found=found, errors=errors, chosen=chosen, comment=comment,
+                           csrf=generate_csrf(), expired=expired,
+                           first_missing=next((q.id for q in found.questions if q.id in errors), None))
+    return render_template("surveys/answer.html", form=Markup(form))
 
 
 def _questionnaire_form(found):

@@ -188,3 +188,60 @@ def test_a_crowd_of_codes_some_twice_and_with_comments_is_saved_answer_by_answer
         (before[0] + len(codes), before[1] + len(commented))
     assert db.session.scalar(select(func.count(SurveyCode.id)).where(SurveyCode.code.in_(codes),
                                                                     SurveyCode.used_on.is_not(None))) == len(codes)
+
+
+def test_a_page_left_open_past_its_session_keeps_the_answers_and_asks_again(county, app):
+    """A respondent whose session ended while the questionnaire stood open (the token no longer holds) gets the
+    form back with what they chose and typed and a fresh token, not the sign-in page; nothing is saved until
+    they submit again."""
+    code, q = _open_code(county)
+    app.config["WTF_CSRF_ENABLED"] = True
+    option = services.options(county.id)[1]
+    data = _answers(q, option) | {"comment": "办事大厅排队时间长", "csrf_token": "no-longer-valid"}
+    online = select(func.count(Ballot.id)).where(Ballot.channel == "online")
+    before = db.session.scalar(online)
+    g.pop("csrf_token", None)
+    client = app.test_client()  # a fresh browser session: the old cookie is gone
+    page = client.post(f"/s/{code.code}", data=data)
+    assert page.status_code == 400 and "已经失效" in page.text and "登录" not in page.text
+    assert "办事大厅排队时间长" in page.text
+    assert page.text.count(f'value="{option.id}" checked') == len(q.questions)
+    assert db.session.scalar(online) == before
+    g.pop("csrf_token", None)
+    again = client.post(f"/s/{code.code}", data=data | {"csrf_token": TOKEN.search(page.text).group(1)})
+    assert again.status_code == 200 and db.session.scalar(online) == before + 1
+
+
+def test_one_failing_answer_in_a_shared_write_costs_no_other(county, app, monkeypatch):
+    """Answers written together: when the shared transaction fails because of one of them, each is written alone,
+    so the others are saved and only the failing one gets its error."""
+    from pingyi.surveys import anomalies, follow_ups
+    from pingyi.timeutil import utcnow
+    q = services.questionnaires(county.id)[0]
+    free = db.session.scalars(select(SurveyCode).join(CodeBatch).where(
+        SurveyCode.used_on.is_(None), CodeBatch.campaign_id == county.id,
+        CodeBatch.questionnaire_id == q.id)).all()[:3]
+    assert len(free) == 3
+    real = follow_ups.open_for_comment
+
+    def failing(ballot, opinion, dissatisfied):
+        if opinion.text == "坏":
+            raise ValueError("broken comment")
+        return real(ballot, opinion, dissatisfied)
+    monkeypatch.setattr(follow_ups, "open_for_comment", failing)
+    option = services.options(county.id)[0]
+    batch = []
+    for code, comment in zip(free, ("好", "坏", "")):
+        found = services.public_code(code.code)
+        batch.append(services._Answer(found, {x.id: option.id for x in found.questions}, comment,
+                                      anomalies.arrival(found.campaign_id, found.round, None, found.salt),
+                                      {"at": utcnow(), "user_id": None, "username": "system", "action": "create",
+                                       "object_type": "ballot", "object_id": None, "unit_id": found.unit_id,
+                                       "before": "", "after": "", "remote_addr": "", "user_agent": "",
+                                       "summary": "网上问卷答卷 1 份"}))
+    services._write_all(batch)
+    assert [a.outcome for a in batch][0::2] == ["saved", "saved"]
+    assert isinstance(batch[1].outcome, ValueError)
+    for code, spent in zip(free, (True, False, True)):
+        db.session.refresh(code)
+        assert (code.used_on is not None) == spent
