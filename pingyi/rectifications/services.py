@@ -375,6 +375,25 @@ def unanswered_items(campaign, unit_ids=None):
     return db.session.scalars(stmt).all()
 
 
+def unanswered_summary(campaign, unit_ids=None, named=0):
+    """unanswered_items() in brief, in one or two statements: None when there are none, else {count, earliest
+    answer deadline, items: the first `named` as {id, notice_id, problem}}."""
+    stmt = (select(func.count(FeedbackItem.id), func.min(FeedbackNotice.answer_deadline))
+            .select_from(FeedbackItem).join(FeedbackNotice)
+            .outerjoin(Rectification, Rectification.item_id == FeedbackItem.id)
+            .where(FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.status == "sent",
+                   FeedbackNotice.received_at.is_not(None), Rectification.id.is_(None)))
+    if unit_ids is not None:
+        stmt = stmt.where(FeedbackNotice.unit_id.in_(unit_ids))
+    count, earliest = db.session.execute(stmt).one()
+    if not count:
+        return None
+    items = [{"id": i, "notice_id": n, "problem": p} for i, n, p in db.session.execute(
+        stmt.with_only_columns(FeedbackItem.id, FeedbackItem.notice_id, FeedbackItem.problem)
+        .order_by(FeedbackItem.id).limit(named))] if named else []
+    return {"count": count, "earliest": earliest, "items": items}
+
+
 def carry_over(source, campaign):
     """Bring rectifications not verified as done into the new campaign (回头看), marked as carried over."""
     rows = db.session.scalars(select(Rectification).where(
