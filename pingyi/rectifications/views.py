@@ -1,7 +1,7 @@
 """The rectification tracker, answering items, progress, verification, re-checks, extensions, commitment letters."""
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from pingyi import once, policy
 from pingyi.auth.roles import OFFICE, SUPERVISOR, UNIT, role_required
@@ -80,12 +80,20 @@ def _tracker(campaign, filters, page_number, page_args, partial):
                    card_filters={k: v for k, v in page_args.items() if k in CARD_FILTERS})
     if partial:
         return render_template("rectifications/_list.html", **context)
+    units = [] if current_user.role == UNIT else services.tracked_units(campaign, current_user)
     return render_template(
-        "rectifications/_index_body.html", **context, kinds=KIND_LABELS, dims=dimensions(campaign.id),
-        units=[] if current_user.role == UNIT else services.tracked_units(campaign, current_user),
+        "rectifications/_index_body.html", **context, kinds=KIND_LABELS, dims=dimensions(campaign.id), units=units,
+        unit_options=_options(units, filters["unit_id"]),
+        unit_name=next((u["name"] for u in units if u["id"] == filters["unit_id"]), None),
         # only those with a to-do list of them: the office (to chase) and the unit (to answer)
         unanswered=services.unanswered_summary(campaign, _scope(campaign), named=5 if current_user.role == UNIT else 0)
         if current_user.role in (OFFICE, UNIT) else None)
+
+
+def _options(units, chosen):
+    """The unit filter's <option>s, a county's worth made at once rather than one template loop turn each."""
+    return Markup("".join(f'<option value="{u["id"]}"{" selected" if u["id"] == chosen else ""}>{escape(u["name"])}</option>'
+                          for u in units))
 
 
 def _scope(campaign):
