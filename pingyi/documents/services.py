@@ -59,9 +59,12 @@ def notice_number(campaign):
     return f"{campaign.doc_prefix}发〔{campaign.year}〕{campaign.notice_number}号" if campaign.notice_number else ""
 
 
+NOTICE_MISSING = "请先在“管理 → 评议设置”中填写评议工作通知的发文序号和成文日期"
+
+
 def notice_data(campaign):
     if not campaign.notice_number or not campaign.notice_date:
-        raise DocumentMissing("请先在“管理 → 评议设置”中填写评议工作通知的发文序号和成文日期")
+        raise DocumentMissing(NOTICE_MISSING)
     parts = db.session.execute(select(Participation, Unit).join(Unit).where(
         Participation.campaign_id == campaign.id, Unit.active).order_by(Unit.sort_order)).all()
     counts = {"department": 0, "institution": 0, "stationed": 0}
@@ -267,6 +270,8 @@ def refusal(kind, campaign, unit=None, for_unit=False):
     instead of failing after the click. A unit (`for_unit`) gets a 信函 only once the office has issued it."""
     if for_unit and kind in LETTER_KINDS:
         return None if latest_issued(campaign, unit, kind) else f"纠风办尚未向你单位下发{KIND_LABELS[kind]}"
+    if kind == "notice":  # the notice lacks nothing but its number and date: no need to gather the county for it
+        return None if campaign.notice_number and campaign.notice_date else NOTICE_MISSING
     try:
         DATA[kind](campaign, unit)
     except DocumentMissing as e:  # the data functions only read: nothing to roll back

@@ -3,9 +3,10 @@ import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from pingyi import policy
-from pingyi.cache.services import kept
+from pingyi.cache.services import kept, kept_html
 from pingyi.campaigns import services as campaign_services
 from pingyi.auth.roles import OFFICE, UNIT, role_required
 from pingyi.campaigns.services import campaign_or_404
@@ -77,12 +78,21 @@ def index():
         return redirect(url_for("units.show", unit_id=current_user.unit_id) + "#documents")
     if current_user.role not in (OFFICE, "leader"):
         abort(403)
+    # Batches move on in the background (their progress is no data change): read on every view.
     batches = db.session.scalars(db.select(DocumentBatch).where(DocumentBatch.campaign_id == campaign.id)
                                  .order_by(DocumentBatch.id.desc()).limit(10)).all()
-    return render_template("documents/index.html", campaign=campaign, issued=services.issued_documents(campaign),
-                           batches=batches, kinds={k: KIND_LABELS[k] for k in UNIT_KINDS},
-                           categories=category_labels(campaign), notice_number=services.notice_number(campaign),
-                           bulletin_version=latest_version(campaign))
+    # The rest is kept rendered per role while the data and the day are unchanged (the refusals follow the day).
+    top, issued = kept_html("documents-index", (campaign.id, current_user.role),
+                            lambda csrf: _index_parts(campaign, csrf), clock="day")
+    return render_template("documents/index.html", top=top, issued=Markup(issued), batches=batches)
+
+
+def _index_parts(campaign, csrf):
+    """(the documents and batch forms with `csrf` in them, the table of issued documents), rendered."""
+    return (render_template("documents/_index_top.html", campaign=campaign, csrf=csrf,
+                            kinds={k: KIND_LABELS[k] for k in UNIT_KINDS}, categories=category_labels(campaign),
+                            notice_number=services.notice_number(campaign), bulletin_version=latest_version(campaign)),
+            render_template("documents/_issued.html", issued=services.issued_documents(campaign)))
 
 
 @bp.get("/documents/notice.docx")

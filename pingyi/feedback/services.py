@@ -6,12 +6,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from pingyi.audit.services import record, snapshot
+from pingyi.cache.services import kept
+from pingyi.campaigns.models import Participation
 from pingyi.checklists.models import Dimension
 from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
 from pingyi.feedback.assessment import overall_assessment
 from pingyi.feedback.models import ROUND_LABELS, FeedbackItem, FeedbackNotice
 from pingyi.findings.models import Finding, Opinion
+from pingyi.paging import Page
 from pingyi.tables import table
 from pingyi.timeutil import cn_datetime, today, utcnow
 from pingyi.units.models import Unit
@@ -265,10 +268,11 @@ def receipt_overdue(notice, now=None):
     return now - notice.sent_at > timedelta(days=current_app.config["FEEDBACK_RECEIPT_DAYS"])
 
 
-# The overview's stat cards: which rows (units) each counts; a card opens the overview showing only those.
+# The overview's stat cards: which rows (units, plain rows of overview_rows) each counts; a card opens the overview
+# showing only those.
 OVERVIEW_CARDS = {
     "sent": ("已发送", lambda r: r["notice"] is not None),
-    "received": ("已签收", lambda r: r["notice"] is not None and r["notice"].received_at is not None),
+    "received": ("已签收", lambda r: r["notice"] is not None and r["notice"]["received_at"] is not None),
     "overdue": ("超期未签收", lambda r: bool(r["overdue"])),
     "drafts": ("草稿", lambda r: r["draft"] is not None),
     "waiting": ("有待反馈问题的单位", lambda r: bool(r["waiting"])),
@@ -281,6 +285,68 @@ def overview_cards(rows, show=""):
     if show in OVERVIEW_CARDS:
         rows = [r for r in rows if OVERVIEW_CARDS[show][1](r)]
     return counts, rows
+
+
+def overview_rows(campaign, round_):
+    """overview() for every active unit taking part in `campaign`, as plain rows in four statements whatever the
+    size of the county: {unit_id, unit_name, group_id, notice, draft, waiting, can_compile, overdue}, where notice
+    (the latest sent one of the round) and draft are None or {id, label, edition, correction, received_at,
+    sent_at, items}. Kept while the data and the hour are unchanged (a receipt becomes overdue with time); each
+    call gets its own list, the rows themselves are shared and must not be changed."""
+    return list(kept("feedback-overview-rows", (campaign.id, round_), lambda: _overview_rows(campaign, round_),
+                     clock="hour"))
+
+
+def _overview_rows(campaign, round_):
+    units = db.session.execute(
+        select(Unit.id, Unit.name, Participation.group_id)
+        .join(Participation, (Participation.unit_id == Unit.id) & (Participation.campaign_id == campaign.id))
+        .where(Unit.active.is_(True)).order_by(Unit.category, Unit.sort_order)).all()
+    items = (select(func.count(FeedbackItem.id)).where(FeedbackItem.notice_id == FeedbackNotice.id)
+             .correlate(FeedbackNotice).scalar_subquery())
+    notices = db.session.execute(
+        select(FeedbackNotice.id, FeedbackNotice.unit_id, FeedbackNotice.status, FeedbackNotice.edition,
+               FeedbackNotice.doc_number, FeedbackNotice.replaces_id, FeedbackNotice.received_at,
+               FeedbackNotice.sent_at, items.label("items"))
+        .where(FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.round == round_,
+               FeedbackNotice.status.in_(("draft", "sent")))
+        .order_by(FeedbackNotice.edition, FeedbackNotice.id)).all()
+    sent, drafts = {}, {}
+    for n in notices:
+        (sent if n.status == "sent" else drafts)[n.unit_id] = {
+            "id": n.id, "edition": n.edition, "correction": n.replaces_id is not None, "items": n.items,
+            "received_at": n.received_at, "sent_at": n.sent_at,
+            "label": f"{campaign.doc_prefix}函〔{campaign.year}〕{n.doc_number}号" if n.doc_number else ""}
+    used = select(FeedbackItem.finding_id).join(FeedbackNotice).where(
+        FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.status.in_(("draft", "sent")),
+        FeedbackItem.finding_id.is_not(None))
+    waiting = dict(db.session.execute(
+        select(Finding.unit_id, func.count()).where(Finding.campaign_id == campaign.id, Finding.status == "confirmed",
+                                                   Finding.id.not_in(used)).group_by(Finding.unit_id)).all())
+    with_opinions = set(db.session.scalars(select(Opinion.unit_id).where(
+        Opinion.campaign_id == campaign.id, Opinion.status == "confirmed").distinct()))
+    now, days = utcnow(), timedelta(days=current_app.config["FEEDBACK_RECEIPT_DAYS"])
+    rows = []
+    for unit_id, name, group_id in units:
+        notice = sent.get(unit_id)
+        rows.append({
+            "unit_id": unit_id, "unit_name": name, "group_id": group_id, "notice": notice,
+            "draft": drafts.get(unit_id), "waiting": waiting.get(unit_id, 0),
+            "can_compile": unit_id not in drafts and bool(waiting.get(unit_id) or (notice is None and unit_id in with_opinions)),
+            # receipt_overdue() of the sent notice
+            "overdue": bool(notice and notice["received_at"] is None and notice["sent_at"] is not None
+                            and now - notice["sent_at"] > days)})
+    return rows
+
+
+def overview_page(campaign, round_, scope=None, group_id=None, show="", page=1, per_page=50):
+    """The overview of the units in `scope` (ids; None: all) and of the group, as ({card: count}, the page of
+    the rows the card `show` lists, the number of units): the cards count all pages."""
+    rows = [r for r in overview_rows(campaign, round_)
+            if (scope is None or r["unit_id"] in scope) and (not group_id or r["group_id"] == group_id)]
+    summary, shown = overview_cards(rows, show)
+    page = max(1, page or 1)
+    return summary, Page(shown[(page - 1) * per_page:page * per_page], page, per_page, len(shown)), len(rows)
 
 
 def overview(campaign, round_, unit_ids):

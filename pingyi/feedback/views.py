@@ -1,9 +1,11 @@
 """Feedback notices: compile, edit, preview, send; receipt status; the unit's receipt (签收)."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from pingyi import once, policy
 from pingyi.auth.roles import OFFICE, UNIT, role_required
+from pingyi.cache.services import kept, kept_html
 from pingyi.campaigns.models import EvaluationGroup
 from pingyi.campaigns.services import campaign_or_404
 from pingyi.checklists.services import dimensions
@@ -13,9 +15,7 @@ from pingyi.feedback import services
 from pingyi.feedback.forms import ItemForm, NoticeForm
 from pingyi.feedback.models import ROUND_LABELS, FeedbackItem, FeedbackNotice
 from pingyi.forms import link_args, plain_int, save_versioned
-from pingyi.htmx import render
-from pingyi.paging import Page
-from pingyi.tasks.services import filtered_units
+from pingyi.htmx import is_partial
 from pingyi.units.models import Unit
 
 PAGE_SIZE = 50  # units of the overview on one page
@@ -38,27 +38,42 @@ def _notice(notice_id):
 def index():
     campaign = campaign_or_404()
     if current_user.role == UNIT:
-        return render_template("feedback/unit.html", campaign=campaign,
-                               notices=services.unit_notices(campaign, current_user.unit))
-    round_ = request.args.get("round") or services.current_round(campaign)
+        # A unit's own notices, no form: kept rendered per unit while the data is unchanged.
+        body = kept("feedback-unit", (campaign.id, current_user.unit_id), lambda: render_template(
+            "feedback/_unit_body.html", campaign=campaign, notices=services.unit_notices(campaign, current_user.unit)),
+            clock=None)
+        return render_template("feedback/unit.html", body=Markup(body))
+    round_ = request.args.get("round") or kept("feedback-current-round", (campaign.id,),
+                                               lambda: services.current_round(campaign), clock="day")
     if round_ not in ROUND_LABELS:
         round_ = "june"
-    group = request.args.get("group", "")
-    group_id = plain_int(group)
-    unit_ids = filtered_units(campaign, group_id=group_id)
-    if current_user.role in ("evaluator", "supervisor"):
-        unit_ids = unit_ids.where(Unit.id.in_(policy.inspected_unit_ids(current_user, campaign) or {0}))
+    group_id = plain_int(request.args.get("group", ""))
     show = request.args.get("show", "")
     show = show if show in services.OVERVIEW_CARDS else ""
-    all_rows = services.overview(campaign, round_, unit_ids)
-    summary, rows = services.overview_cards(all_rows, show)
     number = max(1, plain_int(request.args.get("page")) or 1)
-    page = Page(rows[(number - 1) * PAGE_SIZE:number * PAGE_SIZE], number, PAGE_SIZE, len(rows))  # the cards count all
-    return render("feedback/index.html", "feedback/_overview.html", campaign=campaign, rows=page.items, round=round_,
-                  page=page, page_args=link_args(request.args),
-                  rounds=ROUND_LABELS, group_id=group_id, summary=summary, show=show, cards=services.OVERVIEW_CARDS,
-                  total=len(all_rows),
-                  query={k: v for k, v in request.args.items()})
+    page_args, partial = link_args(request.args), is_partial()
+    # Kept rendered (forms and all) per role and, for evaluators and supervisors, per user (they see the units
+    # they inspect), per round, group, card, page and page links, while the data and the hour are unchanged.
+    scoped = current_user.role in ("evaluator", "supervisor")
+    parts = (campaign.id, current_user.role, current_user.id if scoped else None, round_, group_id, show, number,
+             PAGE_SIZE, partial, tuple(sorted(page_args.items())))
+    body, = kept_html("feedback-overview", parts, lambda csrf: _overview(
+        campaign, round_, group_id, show, number, page_args, partial, csrf))
+    response = make_response(body if partial else render_template("feedback/index.html", body=body))
+    response.vary.add("HX-Request-Type")
+    return response
+
+
+def _overview(campaign, round_, group_id, show, number, page_args, partial, csrf):
+    """The overview (the whole page's content, or only its list for htmx) with `csrf` in its forms."""
+    scope = None
+    if current_user.role in ("evaluator", "supervisor"):
+        scope = policy.inspected_unit_ids(current_user, campaign)
+    summary, page, total = services.overview_page(campaign, round_, scope, group_id, show, number, PAGE_SIZE)
+    return render_template("feedback/_overview.html" if partial else "feedback/_index_body.html",
+                           campaign=campaign, rows=page.items, round=round_, page=page, page_args=page_args,
+                           rounds=ROUND_LABELS, group_id=group_id, summary=summary, show=show,
+                           cards=services.OVERVIEW_CARDS, total=total, csrf=csrf)
 
 
 @bp.post("/compile")

@@ -1,7 +1,7 @@
 """Answer feedback items, report progress, verify, re-check, extend deadlines, and the commitment letter."""
 from collections import Counter, defaultdict
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from pingyi import policy
@@ -313,17 +313,22 @@ def tracker(campaign, user, unit_id=None, group_id=None, dimension_id=None, kind
         stmt = stmt.where(Rectification.id.in_(select(Extension.rectification_id).where(Extension.status == "pending")))
     late = and_(Rectification.status.in_(OPEN), or_(
         Rectification.deadline < today(), (Rectification.deadline.is_(None)) & (FeedbackItem.deadline < today())))
-    counts = Counter(dict(db.session.execute(stmt.with_only_columns(Rectification.status, func.count())
-                                             .group_by(Rectification.status)).tuples().all()))
+    # One statement: per status, its rows and its overdue ones.
+    by_status = db.session.execute(stmt.with_only_columns(
+        Rectification.status, func.count(), func.coalesce(func.sum(case((late, 1), else_=0)), 0))
+        .group_by(Rectification.status)).all()
+    counts = Counter({s: n for s, n, _ in by_status})
     counts["all"] = sum(counts.values())
-    counts["overdue"] = db.session.scalar(stmt.with_only_columns(func.count()).where(late))
+    counts["overdue"] = sum(late_n for _, _, late_n in by_status)
+    listed = [(s, n, late_n) for s, n, late_n in by_status if status not in STATUS_LABELS or s == status]
+    total = sum(late_n if overdue == "1" else n for _, n, late_n in listed)  # the rows the list holds
     if status in STATUS_LABELS:
         stmt = stmt.where(Rectification.status == status)
     if overdue == "1":
         stmt = stmt.where(late)
     stmt = stmt.order_by(Rectification.unit_id, Rectification.id)
     if page is not None:
-        return _tracker_page(stmt, page, per_page), counts
+        return _tracker_page(stmt, page, per_page, total), counts
     rows = db.session.scalars(stmt.options(
         selectinload(Rectification.item).selectinload(FeedbackItem.dimension),
         selectinload(Rectification.item).selectinload(FeedbackItem.notice),
@@ -331,14 +336,13 @@ def tracker(campaign, user, unit_id=None, group_id=None, dimension_id=None, kind
     return rows, counts
 
 
-def _tracker_page(stmt, page, per_page):
-    """One page of the tracker as plain rows for its table, in three statements (count, rows, extensions)."""
+def _tracker_page(stmt, page, per_page, total):
+    """One page of the tracker (of `total` rows) as plain rows for its table, in two statements (rows, extensions)."""
     columns = stmt.with_only_columns(
         Rectification.id, Rectification.kind, Rectification.status, Rectification.owner, Rectification.deadline,
         Rectification.carried_over, FeedbackItem.problem, FeedbackItem.deadline.label("item_deadline"),
         Unit.name.label("unit_name"), Dimension.name.label("dimension_name"),
     ).join(Unit, Unit.id == Rectification.unit_id).outerjoin(Dimension, Dimension.id == FeedbackItem.dimension_id)
-    count = stmt.with_only_columns(func.count(Rectification.id)).order_by(None)
     on = today()
 
     def row(r):
@@ -347,7 +351,7 @@ def _tracker_page(stmt, page, per_page):
                 "dimension_name": r.dimension_name, "kind": r.kind, "kind_label": KIND_LABELS[r.kind],
                 "owner": r.owner, "status": r.status, "status_label": STATUS_LABELS[r.status], "deadline": deadline,
                 "state": deadline_state(deadline, r.status in ("completed", "verified", "explained"), on)}
-    result = page_of(columns, page, per_page, row, total=db.session.scalar(count))
+    result = page_of(columns, page, per_page, row, total=total)
     extensions = db.session.execute(
         select(Extension.rectification_id, Extension.status, Extension.original_deadline)
         .where(Extension.rectification_id.in_([r["id"] for r in result.items] or [0])).order_by(Extension.id)).all()
@@ -373,6 +377,25 @@ def unanswered_items(campaign, unit_ids=None):
     if unit_ids is not None:
         stmt = stmt.where(FeedbackNotice.unit_id.in_(unit_ids))
     return db.session.scalars(stmt).all()
+
+
+def unanswered_summary(campaign, unit_ids=None, named=0):
+    """unanswered_items() in brief, in one or two statements: None when there are none, else {count, earliest
+    answer deadline, items: the first `named` as {id, notice_id, problem}}."""
+    stmt = (select(func.count(FeedbackItem.id), func.min(FeedbackNotice.answer_deadline))
+            .select_from(FeedbackItem).join(FeedbackNotice)
+            .outerjoin(Rectification, Rectification.item_id == FeedbackItem.id)
+            .where(FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.status == "sent",
+                   FeedbackNotice.received_at.is_not(None), Rectification.id.is_(None)))
+    if unit_ids is not None:
+        stmt = stmt.where(FeedbackNotice.unit_id.in_(unit_ids))
+    count, earliest = db.session.execute(stmt).one()
+    if not count:
+        return None
+    items = [{"id": i, "notice_id": n, "problem": p} for i, n, p in db.session.execute(
+        stmt.with_only_columns(FeedbackItem.id, FeedbackItem.notice_id, FeedbackItem.problem)
+        .order_by(FeedbackItem.id).limit(named))] if named else []
+    return {"count": count, "earliest": earliest, "items": items}
 
 
 def carry_over(source, campaign):

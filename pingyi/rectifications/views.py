@@ -1,9 +1,11 @@
 """The rectification tracker, answering items, progress, verification, re-checks, extensions, commitment letters."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 
 from pingyi import once, policy
 from pingyi.auth.roles import OFFICE, SUPERVISOR, UNIT, role_required
+from pingyi.cache.services import kept
 from pingyi.campaigns.services import campaign_or_404
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError, StaleEdit
@@ -11,7 +13,7 @@ from pingyi.extensions import db
 from pingyi.feedback.models import FeedbackItem
 from pingyi.files.services import read_limited
 from pingyi.forms import clean_text, link_args, plain_int
-from pingyi.htmx import render
+from pingyi.htmx import is_partial
 from pingyi.rectifications import services
 from pingyi.rectifications.forms import (
     AnswerForm,
@@ -56,17 +58,42 @@ def index():
     filters = {"unit_id": number("unit"), "group_id": number("group"), "dimension_id": number("dimension"),
                "kind": request.args.get("kind", ""), "status": request.args.get("status", ""),
                "overdue": request.args.get("overdue", ""), "extension": request.args.get("extension", "")}
-    page, counts = services.tracker(campaign, current_user, **filters, page=plain_int(request.args.get("page")) or 1,
-                                    per_page=services.PAGE_SIZE)
+    page_number, page_args, partial = plain_int(request.args.get("page")) or 1, link_args(request.args), is_partial()
+    # No form on the page: kept rendered per role and the units the user sees (a unit its own, an evaluator or
+    # supervisor those it inspects), every filter, page and page link, while the data and the day are unchanged
+    # (overdue counts from today).
+    scope = {UNIT: current_user.unit_id, "evaluator": current_user.id, SUPERVISOR: current_user.id}.get(current_user.role)
+    parts = (campaign.id, current_user.role, scope, *filters.values(), page_number, services.PAGE_SIZE, partial,
+             tuple(sorted(page_args.items())))
+    body = Markup(kept("rectification-tracker", parts, lambda: _tracker(campaign, filters, page_number, page_args,
+                                                                        partial), clock="day"))
+    response = make_response(body if partial else render_template("rectifications/index.html", body=body))
+    response.vary.add("HX-Request-Type")
+    return response
+
+
+def _tracker(campaign, filters, page_number, page_args, partial):
+    """The tracker's content (the whole page's, or only its list for htmx) for the signed-in user."""
+    page, counts = services.tracker(campaign, current_user, **filters, page=page_number, per_page=services.PAGE_SIZE)
+    context = dict(campaign=campaign, rows=page.items, page=page, page_args=page_args, counts=counts,
+                   filters=filters, statuses=STATUS_LABELS,
+                   card_filters={k: v for k, v in page_args.items() if k in CARD_FILTERS})
+    if partial:
+        return render_template("rectifications/_list.html", **context)
     units = [] if current_user.role == UNIT else services.tracked_units(campaign, current_user)
-    return render("rectifications/index.html", "rectifications/_list.html", campaign=campaign, rows=page.items,
-                  page=page, page_args=link_args(request.args),
-                  counts=counts, filters=filters, kinds=KIND_LABELS, statuses=STATUS_LABELS,
-                  dims=dimensions(campaign.id), units=units, query=request.args.to_dict(),
-                  card_filters={k: v for k, v in request.args.items() if k in CARD_FILTERS and v},
-                  # only those with a to-do list of them: the office (to chase) and the unit (to answer)
-                  unanswered=services.unanswered_items(campaign, _scope(campaign))
-                  if current_user.role in (OFFICE, UNIT) else [])
+    return render_template(
+        "rectifications/_index_body.html", **context, kinds=KIND_LABELS, dims=dimensions(campaign.id), units=units,
+        unit_options=_options(units, filters["unit_id"]),
+        unit_name=next((u["name"] for u in units if u["id"] == filters["unit_id"]), None),
+        # only those with a to-do list of them: the office (to chase) and the unit (to answer)
+        unanswered=services.unanswered_summary(campaign, _scope(campaign), named=5 if current_user.role == UNIT else 0)
+        if current_user.role in (OFFICE, UNIT) else None)
+
+
+def _options(units, chosen):
+    """The unit filter's <option>s, a county's worth made at once rather than one template loop turn each."""
+    return Markup("".join(f'<option value="{u["id"]}"{" selected" if u["id"] == chosen else ""}>{escape(u["name"])}</option>'
+                          for u in units))
 
 
 def _scope(campaign):

@@ -42,18 +42,23 @@ def _version(campaign, number):
     return version
 
 
-def _data(campaign):
-    """(results, version or None for live) the signed-in user may read. The office and leaders read the
-    live figures or any version; everyone else only the latest published version (None if none yet)."""
+def _shown(campaign):
+    """(version, live) the signed-in user reads: the office and leaders read the live figures (version None, live
+    True) or any version; everyone else only the latest published version (None if none yet, live False)."""
     number = plain_int(request.args.get("version"))
     if request.args.get("version") and number is None:
         abort(404)  # a version number that cannot exist
     if current_user.role in (OFFICE, LEADER):
-        if number:
-            version = _version(campaign, number)
-            return services.version_results(version), version
+        return (_version(campaign, number), False) if number else (None, True)
+    return services.latest_version(campaign), False
+
+
+def _data(campaign):
+    """(results, version or None for live) the signed-in user may read (see _shown); (None, None) before any
+    version is published, for those who read only published ones."""
+    version, live = _shown(campaign)
+    if live:
         return cached_compute(campaign), None
-    version = services.latest_version(campaign)
     if version is None:
         return None, None
     return services.version_results(version), version
@@ -124,21 +129,35 @@ def _rule_note(config):
 def unit(unit_id):
     campaign = campaign_or_404()
     policy.require_unit_work(unit_id, campaign)  # evaluators and supervisors: the units they inspect
-    data, version = _data(campaign)
-    if data is None:
+    version, live = _shown(campaign)
+    if not live and version is None:
         return render_template("results/unpublished.html", campaign=campaign)
+    # The explanation has no form: kept rendered per unit, version shown (or the live figures, while the data and
+    # the day are unchanged) and the viewer's role, and for a unit's liaison its own unit (the only one it sees).
+    viewer = current_user.unit_id if current_user.role == UNIT else None
+    body, title = kept("results-explanation", (campaign.id, unit_id, version.number if version else "live",
+                                               current_user.role, viewer),
+                       lambda: _explanation(campaign, unit_id, version), clock="day")
+    if body is None:
+        abort(404)
+    return render_template("results/unit.html", body=Markup(body), title=title)
+
+
+def _explanation(campaign, unit_id, version):
+    """(the rendered explanation of the unit's score, the unit's name), or (None, None) when it has no result."""
+    data = services.version_results(version) if version is not None else cached_compute(campaign)
     detail = data["details"].get(unit_id)
     if detail is None:
-        abort(404)
+        return None, None
     if (current_user.role in (EVALUATOR, SUPERVISOR) and detail["group"] is not None
             and not data["groups"][detail["group"]]["published"]):
         detail = dict(detail, rank=None, mark="", group_size=0)  # a group kept unpublished keeps its ranking
     config = data.get("config") or services.config_as_dict(services.config_for(campaign))
     dims = {str(d["id"]): d["name"] for d in data["summary"]["dimensions"]}
     group = data["groups"][detail["group"]] if detail["group"] is not None else None
-    return render_template("results/unit.html", campaign=campaign, d=detail, version=version, config=config,
+    return render_template("results/_unit_body.html", campaign=campaign, d=detail, version=version, config=config,
                            dims=dims, group=group, marks=MARK_LABELS, county=data["summary"],
-                           computed_at=data.get("computed_at"))
+                           computed_at=data.get("computed_at")), detail["unit"]
 
 
 def _check_page(campaign, form=None, error="", status=200):
