@@ -63,17 +63,15 @@ def index():
 
 
 def _list_body(csrf, campaign, number, args, partial):
-    filters = _filters()
-    page = db.paginate(services.search_units(campaign, **filters), page=number,
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    parts = services.participation_map(campaign, page.items)
+    filters, categories = _filters(), category_labels(campaign)
+    page = services.unit_rows(campaign, number, current_app.config["PAGE_SIZE"], categories, **filters)
     forms = {}
     if current_user.role == OFFICE:
-        for unit in page.items:
-            forms[unit.id] = _participation_form(campaign, parts.get(unit.id))
-    return render_for_keeping(csrf, "units/_list.html" if partial else "units/index.html", page=page, parts=parts,
-                              forms=forms, filters=filters, args=args, categories=category_labels(campaign),
-                              campaign=campaign, is_fragment=partial)
+        for unit, part in page.items:
+            forms[unit.id] = _participation_form(campaign, part)
+    return render_for_keeping(csrf, "units/_list.html" if partial else "units/index.html", page=page, forms=forms,
+                              filters=filters, args=args, categories=categories, campaign=campaign,
+                              is_fragment=partial)
 
 
 def _participation_form(campaign, part, formdata=None):
