@@ -3,10 +3,11 @@
 It shows each item's confirmed findings beside the ratings, so it sits here above the checklist area."""
 import json
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from pingyi import policy
+from pingyi.cache.services import kept_html
 from pingyi.campaigns.services import current_campaign
 from pingyi.checklists import services
 from pingyi.checklists.forms import AssessmentForm
@@ -16,6 +17,7 @@ from pingyi.extensions import db
 from pingyi.files.services import read_limited
 from pingyi.findings.services import confirmed_for_unit
 from pingyi.htmx import is_partial, render
+from pingyi.units.kept import render_for_keeping
 from pingyi.units.models import Unit
 
 bp = Blueprint("unit_checklists", __name__)
@@ -50,10 +52,32 @@ def _context(unit, campaign):
 @bp.get("/units/<int:unit_id>/checklist")
 @login_required
 def show(unit_id):
-    unit, campaign = _unit_and_campaign(unit_id)
+    policy.require_unit(unit_id)
+    campaign = current_campaign()
+    if campaign is None or not policy.can_see_unit_work(current_user, unit_id, campaign):
+        abort(404)
+    # Past the checks above, what the viewer may do here follows from the role alone (a liaison: its own unit,
+    # the self-check open until phase 2 ends; an evaluator or supervisor who sees the unit's work rates it): the
+    # page is kept per (campaign, unit, role) while the data and the day are unchanged; the summary that htmx
+    # reloads after a save is kept apart.
+    partial = is_partial()
+    body, title = kept_html("unit-checklist", (campaign.id, unit_id, current_user.role, partial),
+                            lambda csrf: _checklist_body(csrf, unit_id, campaign, partial), clock="day")
+    if partial:
+        response = make_response(body)
+    else:
+        response = make_response(render_template("checklists/unit_page.html", body=body, title=title))
+    response.vary.add("HX-Request-Type")
+    return response
+
+
+def _checklist_body(csrf, unit_id, campaign, partial):
+    unit = db.get_or_404(Unit, unit_id)
     checklist = services.unit_checklist(campaign, unit, confirmed_for_unit(campaign, unit))
-    return render("checklists/unit.html", "checklists/_summary.html", checklist=checklist,
-                  self_open=services.self_check_open(campaign), **_context(unit, campaign))
+    html = render_for_keeping(csrf, "checklists/_summary.html" if partial else "checklists/unit.html",
+                              checklist=checklist, self_open=services.self_check_open(campaign),
+                              is_fragment=partial, **_context(unit, campaign))
+    return html, unit.name
 
 
 def _row(unit, campaign, item, editing=None, form=None, error=None, conflict=None, status=200):

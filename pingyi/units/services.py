@@ -6,6 +6,7 @@ import secrets
 import time
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 from flask import current_app
 from openpyxl import Workbook, load_workbook
@@ -17,10 +18,11 @@ from pingyi.audit.services import record, snapshot
 from pingyi.auth.roles import SUPERVISOR
 from pingyi.campaigns import categories
 from pingyi.campaigns.categories import same_name
-from pingyi.campaigns.models import Participation, SupervisorAssignment
+from pingyi.campaigns.models import CATEGORY_LABELS, EvaluationGroup, Participation, SupervisorAssignment
 from pingyi.campaigns.services import current_campaign
 from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
+from pingyi.paging import page_of
 from pingyi.text import clean_line, clean_text
 from pingyi.units.models import Unit
 from pingyi.xlsx import append_row
@@ -61,6 +63,26 @@ def search_units(campaign, q="", category="", key="", group_id=None, status="act
     elif status == "inactive":
         stmt = stmt.where(Unit.active.is_(False))
     return stmt.order_by(Unit.category, Unit.sort_order, Unit.id)
+
+
+def unit_rows(campaign, number, per_page, labels, **filters):
+    """Page `number` of the units search_units finds, as plain rows in two statements (the count and the rows):
+    each row's unit (id, name, active, category_label, head_name, contact_name) and its participation in
+    `campaign` (unit_id, is_key, group_id, group_name, version) or None; `labels`: {category key: name}."""
+    stmt = (search_units(campaign, **filters)
+            .outerjoin(EvaluationGroup, EvaluationGroup.id == Participation.group_id)
+            .with_only_columns(Unit.id, Unit.name, Unit.active, Unit.category, Unit.head_name, Unit.contact_name,
+                               Participation.id.label("part_id"), Participation.is_key, Participation.group_id,
+                               Participation.version, EvaluationGroup.name.label("group_name")))
+
+    def row(r):
+        unit = SimpleNamespace(id=r.id, name=r.name, active=r.active, head_name=r.head_name,
+                               contact_name=r.contact_name,
+                               category_label=labels.get(r.category) or CATEGORY_LABELS.get(r.category) or r.category)
+        part = None if r.part_id is None else SimpleNamespace(
+            unit_id=r.id, is_key=r.is_key, group_id=r.group_id, group_name=r.group_name, version=r.version)
+        return unit, part
+    return page_of(stmt, number, per_page, row)
 
 
 def participation_map(campaign, units):

@@ -1,21 +1,24 @@
 """The unit list and the office's unit administration (edit, import, export).
 
 A unit's page (units.show, /units/<id>) draws on every area: it is in pingyi/years/unit_views.py, on this blueprint."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, send_file,
+                   url_for)
 from flask_login import current_user, login_required
 
 from pingyi import once
 from pingyi.auth.roles import OFFICE, STAFF, UNIT, role_required
+from pingyi.cache.services import kept_html
 from pingyi.campaigns import services as campaign_services
 from pingyi.campaigns.categories import labels as category_labels
 from pingyi.campaigns.categories import same_name
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.extensions import db
 from pingyi.forms import link_args, plain_int, save_versioned
-from pingyi.htmx import is_partial, render
+from pingyi.htmx import is_partial
 from pingyi.timeutil import today
 from pingyi.units import services
 from pingyi.units.forms import ImportForm, ParticipationForm, UnitForm
+from pingyi.units.kept import render_for_keeping
 from pingyi.units.models import Unit
 
 bp = Blueprint("units", __name__)
@@ -43,17 +46,32 @@ def index():
     if current_user.role == UNIT:
         return redirect(url_for("units.show", unit_id=current_user.unit_id))
     campaign = campaign_services.current_campaign()
-    filters = _filters()
-    page = db.paginate(services.search_units(campaign, **filters), page=plain_int(request.args.get("page")) or 1,
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    parts = services.participation_map(campaign, page.items)
+    number = plain_int(request.args.get("page")) or 1
+    args = link_args(request.args)
+    partial = is_partial()
+    # The same for every viewer of a role (the office's rows hold forms, their CSRF token put in as served): kept
+    # per (campaign, role, query arguments, page) while the data is unchanged.
+    body, = kept_html("unit-list", (campaign.id if campaign else None, current_user.role, partial,
+                                    tuple(sorted(args.items())), number),
+                      lambda csrf: _list_body(csrf, campaign, number, args, partial), clock=None)
+    if partial:
+        response = make_response(body)
+    else:
+        response = make_response(render_template("units/index_page.html", body=body))
+    response.vary.add("HX-Request-Type")
+    return response
+
+
+def _list_body(csrf, campaign, number, args, partial):
+    filters, categories = _filters(), category_labels(campaign)
+    page = services.unit_rows(campaign, number, current_app.config["PAGE_SIZE"], categories, **filters)
     forms = {}
     if current_user.role == OFFICE:
-        for unit in page.items:
-            forms[unit.id] = _participation_form(campaign, parts.get(unit.id))
-    args = link_args(request.args)
-    return render("units/index.html", "units/_list.html", page=page, parts=parts, forms=forms,
-                  filters=filters, args=args, categories=category_labels(campaign), campaign=campaign)
+        for unit, part in page.items:
+            forms[unit.id] = _participation_form(campaign, part)
+    return render_for_keeping(csrf, "units/_list.html" if partial else "units/index.html", page=page, forms=forms,
+                              filters=filters, args=args, categories=categories, campaign=campaign,
+                              is_fragment=partial)
 
 
 def _participation_form(campaign, part, formdata=None):
