@@ -46,6 +46,8 @@ class LoginClient(FlaskClient):
         g.pop("_login_user", None)
         g.pop("current_campaign", None)
         g.pop("pingyi_data_version", None)
+        g.pop("csrf_token", None)  # each session signs its own token
+        g.pop("category_labels", None)
         return super().open(*args, **kwargs)
 
 

@@ -43,13 +43,16 @@ def _header(text):
 
 def test_the_kept_header_is_each_users_own(county, client_for):
     """The header is kept rendered per user: each sees their own name and unit, and its sign-out form carries
-    the session's own CSRF token (the one the page's htmx requests send), not the kept stand-in."""
+    the session's own CSRF token (the one the page's htmx requests send), not the kept stand-in nor another user's."""
     pages = {username: client_for(username).get("/rectifications").text for username in ("unit", "unit2", "office")}
     assert "县公安局" in _header(pages["unit"]) and "县教育局" not in _header(pages["unit"])
     assert "县教育局" in _header(pages["unit2"]) and "县公安局" not in _header(pages["unit2"])
+    tokens = set()
     for text in pages.values():
         token = re.search(r'"X-CSRFToken": "([^"]+)"', text).group(1)
         assert f'name="csrf_token" value="{token}"' in _header(text)
+        tokens.add(token)
+    assert len(tokens) == 3  # each session's own
 
 
 def test_the_kept_header_follows_a_renamed_user(county, client_for):
