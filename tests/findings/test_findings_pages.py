@@ -176,9 +176,9 @@ def test_scoped_users_do_not_share_kept_lists_or_matrices(county, client_for):
     assert outside, "the evaluator's group has units the supervisor is not assigned"
     assert outside in client_for("evaluator").get("/findings/matrix").text
     assert outside not in client_for("supervisor").get("/findings/matrix").text
-    theirs_only = [r["id"] for r in services.finding_page(county, evaluator).items if r["unit_id"] not in mine]
+    theirs_only = [r.id for r in services.finding_page(county, evaluator).items if r.unit_id not in mine]
     assert theirs_only, "the evaluator sees findings of units the supervisor does not inspect"
     assert all(f'id="finding-{i}"' in client_for("evaluator").get("/findings").text for i in theirs_only)
     text = client_for("supervisor").get("/findings").text
     assert not any(f'id="finding-{i}"' in text for i in theirs_only)
-    assert all(f'id="finding-{r["id"]}"' in text for r in services.finding_page(county, supervisor).items)
+    assert all(f'id="finding-{r.id}"' in text for r in services.finding_page(county, supervisor).items)
