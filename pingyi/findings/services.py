@@ -226,9 +226,12 @@ def visible_findings(campaign, user):
 
 
 def _filtered(campaign, unit_id=None, group_id=None, dimension_id=None, method="", severity="", status="",
-              date_from=None, date_to=None):
-    """The list filters as conditions on Finding and Inspection (joined)."""
+              date_from=None, date_to=None, category="", key=""):
+    """The list filters as conditions on Finding and Inspection (joined); `category` and `key` narrow the units as
+    the matrix's filters do, so its totals link to the findings they count."""
     where = []
+    if category or key in ("0", "1"):
+        where.append(Finding.unit_id.in_(filtered_units(campaign, category, key if key in ("0", "1") else "")))
     if unit_id:
         where.append(Finding.unit_id == unit_id)
     if group_id:

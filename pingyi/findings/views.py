@@ -34,6 +34,7 @@ def _filters():
     return {"unit_id": number("unit"), "group_id": number("group"), "dimension_id": number("dimension"),
             "method": request.args.get("method", ""), "severity": request.args.get("severity", ""),
             "status": request.args.get("status", ""),
+            "category": request.args.get("category", ""), "key": request.args.get("key", ""),
             "date_from": services.parse_date(request.args.get("from", "")),
             "date_to": services.parse_date(request.args.get("to", ""))}
 
@@ -90,6 +91,7 @@ def _args_key(filters, args):
 
 def _filters_form(campaign, filters):
     return render_template("findings/_filters.html", filters=filters, groups=services.group_choices(campaign),
+                           categories=category_labels(campaign),
                            dims=services.dimension_choices(campaign),
                            units=_unit_choices(campaign), methods=METHOD_LABELS, severities=SEVERITY_LABELS,
                            statuses=STATUS_LABELS)
@@ -375,7 +377,8 @@ def matrix():
         within = (policy.inspected_unit_ids(current_user, campaign)
                   if current_user.role in (EVALUATOR, SUPERVISOR) else None)
         data = services.matrix(campaign, page=number, within=within, **filters)
-        return (render_template("findings/_matrix.html", args=args, **data), services.group_choices(campaign),
+        return (render_template("findings/_matrix.html", args=args, filters=filters, **data),
+                services.group_choices(campaign),
                 category_labels(campaign))
     table, groups, categories = kept("findings-matrix", (campaign.id, current_user.role, _scope_key(),
                                                          _args_key(filters, args), number), work, clock=None)

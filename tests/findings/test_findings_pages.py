@@ -1,6 +1,7 @@
 """The findings list and the matrix as a county grows: a constant number of statements (kept or worked out
 afresh after a change), every write shown on the next view, and kept HTML never served across units, users or
 roles. Counts of SQL statements, never times."""
+import re
 from datetime import date
 
 import pytest
@@ -182,3 +183,16 @@ def test_scoped_users_do_not_share_kept_lists_or_matrices(county, client_for):
     text = client_for("supervisor").get("/findings").text
     assert not any(f'id="finding-{i}"' in text for i in theirs_only)
     assert all(f'id="finding-{r.id}"' in text for r in services.finding_page(county, supervisor).items)
+
+
+def test_the_matrix_totals_link_to_the_findings_they_count(county, office_client):
+    """Each total of the matrix opens the list of the confirmed findings it counts (narrowed as the matrix is)."""
+    text = office_client.get("/findings/matrix?key=1").text
+    foot = text.split("<tfoot>")[1].split("</tfoot>")[0]
+    links = re.findall(r'<a href="([^"]+)">(\d+)</a>', foot)
+    assert links, foot
+    for href, count in links:
+        href = href.replace("&amp;", "&")
+        assert "key=1" in href and "status=confirmed" in href
+        listing = office_client.get(href).text
+        assert f"共 {count} 条" in listing and "仅含重点评议部门" in listing
