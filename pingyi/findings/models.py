@@ -86,14 +86,6 @@ class Finding(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    def merge_targets(self):
-        """The unit's other findings this one may be merged into (the review list offers them by name)."""
-        from sqlalchemy import select
-        from sqlalchemy.orm import object_session
-        return object_session(self).scalars(select(Finding).where(
-            Finding.campaign_id == self.campaign_id, Finding.unit_id == self.unit_id, Finding.id != self.id,
-            Finding.status.in_(("submitted", "confirmed"))).order_by(Finding.id)).all()
-
     @property
     def severity_label(self):
         return SEVERITY_LABELS[self.severity]

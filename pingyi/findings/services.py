@@ -2,19 +2,23 @@
 import io
 from collections import defaultdict
 from datetime import date
+from types import SimpleNamespace
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from pingyi import policy
 from pingyi.audit.services import record, snapshot
-from pingyi.auth.roles import EVALUATOR, OFFICE, SUPERVISOR, UNIT
-from pingyi.checklists.models import Dimension
+from pingyi.auth.models import User
+from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, SUPERVISOR, UNIT
+from pingyi.campaigns.models import EvaluationGroup
+from pingyi.checklists.models import CheckItem, Dimension
 from pingyi.errors import DomainError, check_version
 from pingyi.extensions import db
+from pingyi.files.models import StoredFile
 from pingyi.files.services import check_upload, store_file
 from pingyi.findings.models import (
     METHOD_LABELS,
@@ -26,8 +30,9 @@ from pingyi.findings.models import (
     Inspection,
     Opinion,
 )
+from pingyi.paging import Page, page_of
 from pingyi.tasks.services import filtered_units, group_unit_ids
-from pingyi.timeutil import today, utcnow
+from pingyi.timeutil import cn_date, today, utcnow
 from pingyi.units.models import Unit
 from pingyi.xlsx import append_row
 
@@ -201,65 +206,172 @@ def dismiss_opinion(opinion, user, reason):
     db.session.commit()
 
 
+def _visible(campaign, user, scope=None):
+    """The conditions on Finding of what `user` may see (see visible_findings); `scope`: the units the evaluator
+    or supervisor inspects, when already read."""
+    where = [Finding.campaign_id == campaign.id]
+    if user.role == UNIT:
+        return where + [Finding.unit_id == user.unit_id, Finding.status == "confirmed"]
+    if user.role in (EVALUATOR, SUPERVISOR):
+        scope = policy.inspected_unit_ids(user, campaign) if scope is None else scope
+        mine = select(Inspection.id).where(Inspection.created_by_id == user.id)
+        return where + [or_(Finding.inspection_id.in_(mine), and_(Finding.unit_id.in_(scope), Finding.status != "draft"))]
+    return where + [Finding.status != "draft"]
+
+
 def visible_findings(campaign, user):
     """A select of the findings `user` may see: all for office and leaders, the group's or assigned units'
     (and their own drafts) for evaluators and supervisors, a unit's own confirmed ones for its liaison."""
-    stmt = select(Finding).where(Finding.campaign_id == campaign.id)
-    if user.role == UNIT:
-        return stmt.where(Finding.unit_id == user.unit_id, Finding.status == "confirmed")
-    if user.role in (EVALUATOR, SUPERVISOR):
-        scope = policy.inspected_unit_ids(user, campaign)
-        mine = select(Inspection.id).where(Inspection.created_by_id == user.id)
-        return stmt.where(or_(Finding.inspection_id.in_(mine),
-                              and_(Finding.unit_id.in_(scope), Finding.status != "draft")))
-    return stmt.where(Finding.status != "draft")
+    return select(Finding).where(*_visible(campaign, user))
 
 
-def search_findings(campaign, user, unit_id=None, group_id=None, dimension_id=None, method="", severity="",
-                    status="", date_from=None, date_to=None):
-    stmt = visible_findings(campaign, user).join(Inspection, Inspection.id == Finding.inspection_id)
+def _filtered(campaign, unit_id=None, group_id=None, dimension_id=None, method="", severity="", status="",
+              date_from=None, date_to=None, category="", key=""):
+    """The list filters as conditions on Finding and Inspection (joined); `category` and `key` narrow the units as
+    the matrix's filters do, so its totals link to the findings they count."""
+    where = []
+    if category or key in ("0", "1"):
+        where.append(Finding.unit_id.in_(filtered_units(campaign, category, key if key in ("0", "1") else "")))
     if unit_id:
-        stmt = stmt.where(Finding.unit_id == unit_id)
+        where.append(Finding.unit_id == unit_id)
     if group_id:
-        stmt = stmt.where(Finding.unit_id.in_(group_unit_ids(campaign, group_id)))
+        where.append(Finding.unit_id.in_(group_unit_ids(campaign, group_id)))
     if dimension_id:
-        stmt = stmt.where(Finding.dimension_id == dimension_id)
+        where.append(Finding.dimension_id == dimension_id)
     if method in METHOD_LABELS:
-        stmt = stmt.where(Inspection.method == method)
+        where.append(Inspection.method == method)
     if severity in SEVERITY_LABELS:
-        stmt = stmt.where(Finding.severity == severity)
+        where.append(Finding.severity == severity)
     if status in STATUS_LABELS:
-        stmt = stmt.where(Finding.status == status)
+        where.append(Finding.status == status)
     if date_from:
-        stmt = stmt.where(Inspection.held_on >= date_from)
+        where.append(Inspection.held_on >= date_from)
     if date_to:
-        stmt = stmt.where(Inspection.held_on <= date_to)
-    return (stmt.options(selectinload(Finding.unit), selectinload(Finding.dimension), selectinload(Finding.item),
-                         selectinload(Finding.inspection).selectinload(Inspection.created_by),
-                         selectinload(Finding.files))
+        where.append(Inspection.held_on <= date_to)
+    return where
+
+
+def search_findings(campaign, user, **filters):
+    """A select of the findings (ORM objects, relations loaded) `user` may see under the list's filters: the export."""
+    stmt = visible_findings(campaign, user).join(Inspection, Inspection.id == Finding.inspection_id)
+    return (stmt.where(*_filtered(campaign, **filters))
+            .options(selectinload(Finding.unit), selectinload(Finding.dimension), selectinload(Finding.item),
+                     selectinload(Finding.inspection).selectinload(Inspection.created_by),
+                     selectinload(Finding.files))
             .order_by(Inspection.held_on.desc(), Finding.id.desc()))
 
 
-def merge_targets(findings):
-    """{finding id: the unit's other findings it may be merged into} for the submitted ones among `findings`
-    (a page of the review list), in one statement: Finding.merge_targets() of each."""
-    pending = [f for f in findings if f.status == "submitted"]
-    if not pending:
-        return {}
-    by_unit = defaultdict(list)
-    for other in db.session.scalars(select(Finding).where(
-            Finding.campaign_id == pending[0].campaign_id, Finding.unit_id.in_({f.unit_id for f in pending}),
-            Finding.status.in_(("submitted", "confirmed"))).order_by(Finding.id)):
-        by_unit[other.unit_id].append(other)
-    return {f.id: [t for t in by_unit[f.unit_id] if t.id != f.id] for f in pending}
+PAGE_SIZE = 50
+ROW_COLUMNS = (Finding.id, Finding.unit_id, Finding.inspection_id, Finding.description, Finding.severity,
+               Finding.source, Finding.reporter, Finding.confidential, Finding.status, Finding.review_note,
+               Finding.merged_into_id, Unit.name.label("unit_name"), Dimension.name.label("dimension_name"),
+               CheckItem.text.label("item_text"), Inspection.method, Inspection.held_on,
+               User.display_name.label("inspector"))
+
+
+def _rows_select():
+    """A select of a finding row's columns, the names of its unit, dimension, check item and inspector joined in."""
+    return (select(*ROW_COLUMNS).select_from(Finding)
+            .join(Inspection, Inspection.id == Finding.inspection_id)
+            .join(Unit, Unit.id == Finding.unit_id)
+            .join(Dimension, Dimension.id == Finding.dimension_id)
+            .outerjoin(CheckItem, CheckItem.id == Finding.item_id)
+            .join(User, User.id == Inspection.created_by_id))
+
+
+def finding_page(campaign, user, page=1, per_page=PAGE_SIZE, **filters):
+    """Page `page` of the findings `user` may see under the list's filters, newest inspection first, as plain rows
+    ready for templates/findings/_row.html (see finding_rows): a count, the rows, their files and, for the
+    office, the merge targets of the pending ones — four statements whatever the county's size."""
+    scope = policy.inspected_unit_ids(user, campaign) if user.role in (EVALUATOR, SUPERVISOR) else None
+    where = _visible(campaign, user, scope) + _filtered(campaign, **filters)
+    listed = select(Finding.id).join(Inspection, Inspection.id == Finding.inspection_id).where(*where)
+    total = db.session.scalar(listed.with_only_columns(func.count()))
+    page = max(1, page or 1)
+    order = (Inspection.held_on.desc(), Finding.id.desc())
+    # The page's ids first (finding and inspection only), then the names joined in for those rows alone.
+    ids = listed.order_by(*order).limit(per_page).offset((page - 1) * per_page)
+    rows = db.session.execute(_rows_select().where(Finding.id.in_(ids)).order_by(*order)).all() if total else []
+    return Page(_finish(rows, user, scope, campaign.id), page, per_page, total)
+
+
+def finding_rows(campaign, user, *where):
+    """The campaign's findings matching `where` (one inspection's, one finding) as plain rows in id order; the
+    caller has checked that `user` may see them."""
+    scope = policy.inspected_unit_ids(user, campaign) if user.role in (EVALUATOR, SUPERVISOR) else None
+    rows = db.session.execute(_rows_select().where(Finding.campaign_id == campaign.id, *where).order_by(Finding.id))
+    return _finish(rows.all(), user, scope, campaign.id)
+
+
+def _finish(rows, user, scope, campaign_id):
+    """Rows as plain namespaces (attributes read quickest in templates) with their labels, files (not superseded), whether the unit's name links to its checklist,
+    what a unit may read (no confidential reporter, no inspector) and, for the office, merge targets."""
+    unit = user.role == UNIT
+    out = []
+    for r in rows:
+        out.append(SimpleNamespace(**{
+            "id": r.id, "unit_id": r.unit_id, "unit_name": r.unit_name, "inspection_id": r.inspection_id,
+            "link_unit": not unit and (user.role in (OFFICE, LEADER) or (scope is not None and r.unit_id in scope)),
+            "dimension_name": r.dimension_name, "item_text": r.item_text or "", "description": r.description,
+            "reporter": "" if unit and r.confidential else r.reporter, "confidential": r.confidential,
+            "review_note": r.review_note, "severity": r.severity, "severity_label": SEVERITY_LABELS[r.severity],
+            "source_label": SOURCE_LABELS[r.source], "method_label": METHOD_LABELS[r.method],
+            "inspector": None if unit else r.inspector, "held_on": cn_date(r.held_on), "status": r.status,
+            "status_label": STATUS_LABELS[r.status], "merged_into_id": r.merged_into_id, "files": [], "targets": []}))
+    if not out:
+        return out
+    by_id = {row.id: row for row in out}
+    for f in db.session.execute(select(StoredFile.finding_id, StoredFile.id, StoredFile.kind, StoredFile.original_name)
+                                .where(StoredFile.finding_id.in_(by_id), StoredFile.superseded.is_(False))
+                                .order_by(StoredFile.id)):
+        by_id[f.finding_id].files.append(SimpleNamespace(id=f.id, kind=f.kind, original_name=f.original_name))
+    pending = [row for row in out if row.status == "submitted"]
+    if user.role == OFFICE and pending:
+        by_unit = defaultdict(list)
+        for t in db.session.execute(select(Finding.id, Finding.unit_id, Finding.description, Finding.status).where(
+                Finding.unit_id.in_({row.unit_id for row in pending}),
+                Finding.campaign_id == campaign_id,
+                Finding.status.in_(("submitted", "confirmed"))).order_by(Finding.id)):
+            by_unit[t.unit_id].append(SimpleNamespace(id=t.id, description=t.description,
+                                                      status_label=STATUS_LABELS[t.status]))
+        for row in pending:
+            row.targets = [t for t in by_unit[row.unit_id] if t.id != row.id]
+    return out
+
+
+def group_choices(campaign):
+    """The campaign's evaluation groups [{id, name}] in order (the filters' 评议组)."""
+    return [{"id": g.id, "name": g.name} for g in db.session.execute(
+        select(EvaluationGroup.id, EvaluationGroup.name).where(EvaluationGroup.campaign_id == campaign.id)
+        .order_by(EvaluationGroup.sort_order, EvaluationGroup.id))]
+
+
+def dimension_choices(campaign):
+    """The campaign's dimensions [{id, name}] in order."""
+    return [{"id": d.id, "name": d.name} for d in db.session.execute(
+        select(Dimension.id, Dimension.name).where(Dimension.campaign_id == campaign.id)
+        .order_by(Dimension.sort_order, Dimension.id))]
+
+
+def my_drafts(campaign, user):
+    """The user's own draft inspections [{id, unit_name, method_label, held_on, findings}], newest first."""
+    counts = (select(Finding.inspection_id, func.count().label("n")).group_by(Finding.inspection_id).subquery())
+    return [{"id": r.id, "unit_name": r.name, "method_label": METHOD_LABELS[r.method], "held_on": cn_date(r.held_on),
+             "findings": r.n or 0}
+            for r in db.session.execute(
+                select(Inspection.id, Inspection.method, Inspection.held_on, Unit.name, counts.c.n)
+                .join(Unit, Unit.id == Inspection.unit_id).outerjoin(counts, counts.c.inspection_id == Inspection.id)
+                .where(Inspection.campaign_id == campaign.id, Inspection.created_by_id == user.id,
+                       Inspection.status == "draft").order_by(Inspection.id.desc()))]
 
 
 def pending_opinions(campaign, user):
-    """Opinions awaiting the office's review (office) or those of the user's own inspections."""
-    stmt = select(Opinion).where(Opinion.campaign_id == campaign.id).options(selectinload(Opinion.unit))
-    if user.role == OFFICE:
-        return db.session.scalars(stmt.where(Opinion.status == "submitted").order_by(Opinion.id)).all()
-    return []
+    """Opinions awaiting the office's review (office) as plain rows [{id, unit_name, text, source}], else []."""
+    if user.role != OFFICE:
+        return []
+    return [{"id": r.id, "unit_name": r.name, "text": r.text, "source": r.source} for r in db.session.execute(
+        select(Opinion.id, Opinion.text, Opinion.source, Unit.name).join(Unit, Unit.id == Opinion.unit_id)
+        .where(Opinion.campaign_id == campaign.id, Opinion.status == "submitted").order_by(Opinion.id))]
 
 
 def confirmed_for_unit(campaign, unit):
@@ -272,25 +384,26 @@ def confirmed_for_unit(campaign, unit):
 def matrix(campaign, category="", key="", group_id=None, page=1, per_page=50, within=None):
     """Units × dimensions, a page of units at a time: per cell the number of confirmed findings and the
     worst severity, per unit whether it has been inspected, and the totals over every filtered unit.
-    Six queries whatever the county's size; cells come ready for the template (count, css class)."""
+    Five statements whatever the county's size; plain rows with their cells ready for the template
+    (dimension id, count, css class)."""
     unit_ids = filtered_units(campaign, category, key, group_id)
     if within is not None:
         unit_ids = unit_ids.where(Unit.id.in_(within or {0}))
-    units = db.paginate(select(Unit).where(Unit.id.in_(unit_ids)).order_by(Unit.category, Unit.sort_order),
-                        page=page, per_page=per_page, error_out=False)
-    dims = db.session.scalars(select(Dimension).where(Dimension.campaign_id == campaign.id)
-                              .order_by(Dimension.sort_order, Dimension.id)).all()
+    inspected_ = exists().where(Inspection.unit_id == Unit.id, Inspection.campaign_id == campaign.id,
+                                Inspection.status == "submitted")
+    total = db.session.scalar(select(func.count()).select_from(unit_ids.subquery()))
+    units = page_of(select(Unit.id, Unit.name, inspected_.label("inspected")).where(Unit.id.in_(unit_ids))
+                    .order_by(Unit.category, Unit.sort_order), page, per_page, total=total)
+    dims = dimension_choices(campaign)
     page_ids = [u.id for u in units.items]
     counts, worst = defaultdict(int), defaultdict(int)
-    for unit_id, dim_id, severity, count in db.session.execute(
-            select(Finding.unit_id, Finding.dimension_id, Finding.severity, func.count())
-            .where(Finding.campaign_id == campaign.id, Finding.status == "confirmed", Finding.unit_id.in_(page_ids))
-            .group_by(Finding.unit_id, Finding.dimension_id, Finding.severity)):
-        counts[(unit_id, dim_id)] += count
-        worst[(unit_id, dim_id)] = max(worst[(unit_id, dim_id)], SEVERITY_ORDER[severity])
-    inspected = set(db.session.scalars(select(Inspection.unit_id).where(
-        Inspection.campaign_id == campaign.id, Inspection.status == "submitted",
-        Inspection.unit_id.in_(page_ids)).distinct()))
+    if page_ids:
+        for unit_id, dim_id, severity, count in db.session.execute(
+                select(Finding.unit_id, Finding.dimension_id, Finding.severity, func.count())
+                .where(Finding.campaign_id == campaign.id, Finding.status == "confirmed", Finding.unit_id.in_(page_ids))
+                .group_by(Finding.unit_id, Finding.dimension_id, Finding.severity)):
+            counts[(unit_id, dim_id)] += count
+            worst[(unit_id, dim_id)] = max(worst[(unit_id, dim_id)], SEVERITY_ORDER[severity])
     totals = {dim_id: n for dim_id, n in db.session.execute(
         select(Finding.dimension_id, func.count()).where(
             Finding.campaign_id == campaign.id, Finding.status == "confirmed", Finding.unit_id.in_(unit_ids))
@@ -299,13 +412,14 @@ def matrix(campaign, category="", key="", group_id=None, page=1, per_page=50, wi
     for unit in units.items:
         cells = []
         for dim in dims:
-            n = counts[(unit.id, dim.id)]
-            css = f"heat-{min(n, 4)}" + (" worst-severe" if worst[(unit.id, dim.id)] == 3 else "") if n else ""
-            cells.append((dim.id, n, css))
-        rows.append({"unit": unit, "cells": cells, "total": sum(c[1] for c in cells),
-                     "inspected": unit.id in inspected})
-    return {"page": units, "dims": dims, "rows": rows, "totals": [totals.get(d.id, 0) for d in dims],
-            "cells": counts, "worst": worst, "inspected": inspected}
+            n = counts[(unit.id, dim["id"])]
+            css = f"heat-{min(n, 4)}" + (" worst-severe" if worst[(unit.id, dim["id"])] == 3 else "") if n else ""
+            cells.append((dim["id"], n, css))
+        rows.append(SimpleNamespace(unit_id=unit.id, unit_name=unit.name, cells=cells, total=sum(c[1] for c in cells),
+                                    inspected=bool(unit.inspected)))
+    units.items = rows
+    return {"page": units, "dims": dims, "rows": rows, "totals": [totals.get(d["id"], 0) for d in dims],
+            "cells": dict(counts), "worst": dict(worst), "inspected": {r.unit_id for r in rows if r.inspected}}
 
 
 EXPORT_HEADERS = ("编号", "单位", "评议方面", "检查项", "问题描述", "严重程度", "来源", "检查方式", "检查日期", "状态", "审核意见")

@@ -1,11 +1,13 @@
 """Inspections and findings: entry (phone-friendly), the list with filters, review, the matrix."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf as csrf_token
+from markupsafe import Markup
 from sqlalchemy import select
 
 from pingyi import once, policy
-from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, STAFF, SUPERVISOR, role_required
-from pingyi.cache.services import kept
+from pingyi.auth.roles import EVALUATOR, LEADER, OFFICE, STAFF, SUPERVISOR, UNIT, role_required
+from pingyi.cache.services import kept, kept_html
 from pingyi.campaigns.services import campaign_or_404
 from pingyi.checklists.models import CheckItem
 from pingyi.checklists.services import dimensions
@@ -13,10 +15,10 @@ from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.files.services import read_limited
 from pingyi.findings import services
-from pingyi.findings.forms import FindingEntry, InspectionForm, ReasonForm
+from pingyi.findings.forms import FindingEntry, InspectionForm
 from pingyi.findings.models import METHOD_LABELS, SEVERITY_LABELS, STATUS_LABELS, Finding, Inspection, Opinion
 from pingyi.forms import clean_text, link_args, plain_int
-from pingyi.htmx import is_partial, render
+from pingyi.htmx import is_partial
 from pingyi.tasks.services import filtered_units
 from pingyi.timeutil import today
 from pingyi.campaigns.categories import labels as category_labels
@@ -32,6 +34,7 @@ def _filters():
     return {"unit_id": number("unit"), "group_id": number("group"), "dimension_id": number("dimension"),
             "method": request.args.get("method", ""), "severity": request.args.get("severity", ""),
             "status": request.args.get("status", ""),
+            "category": request.args.get("category", ""), "key": request.args.get("key", ""),
             "date_from": services.parse_date(request.args.get("from", "")),
             "date_to": services.parse_date(request.args.get("to", ""))}
 
@@ -39,27 +42,59 @@ def _filters():
 @bp.get("")
 @login_required
 def index():
+    """The findings the user may see, 50 a page under the filters. The list, the filter form and the office's
+    pending opinions are kept rendered while the data is unchanged, keyed on the role, the user's scope (a unit
+    user's unit, an evaluator's or supervisor's own units and drafts), every query argument and the page; the
+    user's own drafts are kept per user."""
     campaign = campaign_or_404()
     filters = _filters()
-    page = db.paginate(services.search_findings(campaign, current_user, **filters),
-                       page=plain_int(request.args.get("page")) or 1, per_page=current_app.config["PAGE_SIZE"],
-                       error_out=False)
+    number = plain_int(request.args.get("page")) or 1
     args = link_args(request.args)
-    context = dict(page=page, filters=filters, args=args, campaign=campaign, dims=dimensions(campaign.id),
-                   methods=METHOD_LABELS, severities=SEVERITY_LABELS, statuses=STATUS_LABELS,
-                   units=_unit_choices(campaign) if current_user.role != "unit" else [],
-                   reason_form=ReasonForm(), opinions=services.pending_opinions(campaign, current_user),
-                   merge_targets=services.merge_targets(page.items) if current_user.role == OFFICE else {},
-                   drafts=_my_drafts(campaign))
-    return render("findings/index.html", "findings/_list.html", **context)
+    parts = (campaign.id, current_user.role, _scope_key(), _args_key(filters, args))
+
+    def listing(csrf):
+        page = services.finding_page(campaign, current_user, number, **filters)
+        return render_template("findings/_list.html", page=page, args=args, csrf=csrf)
+    listing_html, = kept_html("findings-list", (*parts, number), listing, clock=None)
+    if is_partial():
+        return _fragment(listing_html)
+    filters_form = Markup("")
+    if current_user.role != UNIT:
+        filters_form = Markup(kept("findings-filters", parts, lambda: _filters_form(campaign, filters), clock=None))
+    opinions = Markup("")
+    if current_user.role == OFFICE:
+        opinions, = kept_html("findings-opinions", (campaign.id,), lambda csrf: render_template(
+            "findings/_opinions.html", opinions=services.pending_opinions(campaign, current_user), csrf=csrf),
+            clock=None)
+    drafts = []
+    if current_user.role in INSPECTORS:
+        drafts = kept("findings-drafts", (campaign.id, current_user.id),
+                      lambda: services.my_drafts(campaign, current_user), clock=None)
+    return _fragment(render_template("findings/index.html", drafts=drafts, filters_form=filters_form,
+                                     listing=listing_html, opinions=opinions))
 
 
-def _my_drafts(campaign):
-    if current_user.role not in INSPECTORS:
-        return []
-    return db.session.scalars(select(Inspection).where(
-        Inspection.campaign_id == campaign.id, Inspection.created_by_id == current_user.id,
-        Inspection.status == "draft").order_by(Inspection.id.desc())).all()
+def _scope_key():
+    """Whose findings the user sees, beyond the role: a unit user's unit, an evaluator's or supervisor's own
+    (their units and their drafts), nobody's in particular for the office and leaders."""
+    if current_user.role == UNIT:
+        return ("unit", current_user.unit_id)
+    if current_user.role in (EVALUATOR, SUPERVISOR):
+        return ("user", current_user.id)
+    return None
+
+
+def _args_key(filters, args):
+    """Every query argument a kept part depends on, as parsed filters and as carried into its links."""
+    return (tuple((k, repr(v)) for k, v in sorted(filters.items())), tuple(sorted(args.items())))
+
+
+def _filters_form(campaign, filters):
+    return render_template("findings/_filters.html", filters=filters, groups=services.group_choices(campaign),
+                           categories=category_labels(campaign),
+                           dims=services.dimension_choices(campaign),
+                           units=_unit_choices(campaign), methods=METHOD_LABELS, severities=SEVERITY_LABELS,
+                           statuses=STATUS_LABELS)
 
 
 def _unit_choices(campaign):
@@ -190,7 +225,8 @@ def _inspection(inspection_id):
 @role_required(*STAFF)
 def show_inspection(inspection_id):
     inspection = _inspection(inspection_id)
-    return render_template("findings/inspection.html", inspection=inspection, reason_form=ReasonForm(),
+    rows = services.finding_rows(campaign_or_404(), current_user, Finding.inspection_id == inspection.id)
+    return render_template("findings/inspection.html", inspection=inspection, rows=rows,
                            just_saved=request.args.get("saved") == "1")
 
 
@@ -248,8 +284,9 @@ def _reviewed(finding, message, error=None):
     else:
         flash(message)
     if is_partial():
-        return render_template("findings/_row.html", f=finding, reason_form=ReasonForm(), is_fragment=True,
-                               show_flash=True)
+        row, = services.finding_rows(campaign_or_404(), current_user, Finding.id == finding.id)
+        return render_template("findings/_row.html", f=row, csrf=csrf_token(), is_fragment=True, show_flash=True,
+                               findings_url=url_for("findings.index"), checklist_url=url_for("units.index"))
     return redirect(request.referrer or url_for("findings.index"))
 
 
@@ -327,13 +364,32 @@ def export():
 @bp.get("/matrix")
 @role_required(*STAFF)
 def matrix():
+    """Units × dimensions; the table (and the filter choices) kept rendered while the data is unchanged, keyed on
+    the role, an evaluator's or supervisor's own units, every query argument and the page."""
     campaign = campaign_or_404()
     group = request.args.get("group", "")
     filters = {"category": request.args.get("category", ""), "key": request.args.get("key", ""),
                "group_id": plain_int(group)}
-    within = (policy.inspected_unit_ids(current_user, campaign)
-              if current_user.role in (EVALUATOR, SUPERVISOR) else None)
-    data = services.matrix(campaign, page=plain_int(request.args.get("page")) or 1, within=within, **filters)
+    number = plain_int(request.args.get("page")) or 1
     args = link_args(request.args)
-    return render("findings/matrix.html", "findings/_matrix.html", campaign=campaign, filters=filters,
-                  categories=category_labels(campaign), args=args, **data)
+
+    def work():
+        within = (policy.inspected_unit_ids(current_user, campaign)
+                  if current_user.role in (EVALUATOR, SUPERVISOR) else None)
+        data = services.matrix(campaign, page=number, within=within, **filters)
+        return (render_template("findings/_matrix.html", args=args, filters=filters, **data),
+                services.group_choices(campaign),
+                category_labels(campaign))
+    table, groups, categories = kept("findings-matrix", (campaign.id, current_user.role, _scope_key(),
+                                                         _args_key(filters, args), number), work, clock=None)
+    if is_partial():
+        return _fragment(Markup(table))
+    return _fragment(render_template("findings/matrix.html", campaign=campaign, filters=filters,
+                                     categories=categories, groups=groups, table=Markup(table)))
+
+
+def _fragment(html):
+    """A response of `html`, which differs for htmx swaps (a fragment) and whole pages."""
+    response = make_response(html)
+    response.vary.add("HX-Request-Type")
+    return response
