@@ -171,6 +171,11 @@ class _Skeleton:
         return self.style_ids[name]
 
 
+def warm():
+    """Make this thread's skeleton now (a builder process does when it starts, not at its first document)."""
+    _Skeleton.get()
+
+
 def _deflate(data):
     compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)  # raw deflate, as zip holds it
     return compressor.compress(data) + compressor.flush()
