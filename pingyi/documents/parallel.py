@@ -3,8 +3,9 @@
 The batch's job (pingyi.jobs, in one server process) reads every unit's data itself (documents.services
 batch_rows: a few grouped queries) and hands the plain data, in chunks, to a pool of builder processes,
 which only build: no app, no database. The job writes the documents into the zip in the units' order and
-reports progress and checks for cancel after each chunk. A unit whose document cannot be built comes back
-with the reason it was skipped.
+reports progress and checks for cancel after each chunk; while it waits, it builds the last chunks no
+builder process has taken yet. A unit whose document cannot be built comes back with the reason it was
+skipped.
 
 The builder processes are forked from multiprocessing's fork server, a single-threaded process started
 once per server process with this module (python-docx, the builders) already imported: safe from a threaded
@@ -89,15 +90,26 @@ def built(kind, rows, n_units, build):
 
 
 def _pooled(executor, kind, rows, settings):
+    """The chunks' rows in order. While the next chunk is not back, this process builds the last chunks no
+    builder process has taken yet (they are cancelled in the pool first): so the time the pool takes to
+    start is not lost, and the job's process is not idle while it waits."""
     chunks, futures, rows = [], [], iter(rows)
     while chunk := list(islice(rows, CHUNK)):  # the builders start on the first chunk while the rest is read
         chunks.append(chunk)
         futures.append(executor.submit(_build_chunk, kind, *settings, chunk))
-    for chunk, future in zip(chunks, futures):
-        try:
-            built_rows = future.result()
-        except Exception:  # the pool broke (a builder process died): build these units here
-            log.exception("document batch: builder process failed, building %d units in the job's process", len(chunk))
-            built_rows = _build_chunk(kind, *settings, chunk)
-        for i, row in enumerate(built_rows, 1):
-            yield row + (i == len(built_rows),)
+    here, tail = {}, len(chunks) - 1
+    for i, (chunk, future) in enumerate(zip(chunks, futures)):
+        while not future.done() and tail > i and futures[tail].cancel():
+            here[tail] = _build_chunk(kind, *settings, chunks[tail])
+            tail -= 1
+        if i in here:
+            built_rows = here.pop(i)
+        else:
+            try:
+                built_rows = future.result()
+            except Exception:  # the pool broke (a builder process died): build these units here
+                log.exception("document batch: builder process failed, building %d units in the job's process",
+                              len(chunk))
+                built_rows = _build_chunk(kind, *settings, chunk)
+        for n, row in enumerate(built_rows, 1):
+            yield row + (n == len(built_rows),)

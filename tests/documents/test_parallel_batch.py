@@ -3,9 +3,9 @@ with their reason, cancel stops the pool. (Its speed is measured by scripts/benc
 import io
 import multiprocessing
 import zipfile
+from concurrent.futures import Future
 
 import pytest
-
 from sqlalchemy import select, update
 
 from pingyi.documents import parallel
@@ -112,3 +112,27 @@ def test_the_batch_reads_its_data_in_the_same_few_queries_for_any_number_of_unit
         counts.append(len(statements))
         assert len(rows) == len(ids)
     assert len(units) > 40 and counts[0] == counts[1] <= 4
+
+
+def test_the_jobs_process_builds_the_last_chunks_while_the_pool_has_not_taken_them(county):
+    class NotStarted(Future):  # a chunk no builder process has taken yet: cancellable
+        def __init__(self, fn, args):
+            super().__init__()
+            self.fn, self.args = fn, args
+
+        def result(self, timeout=None):
+            return self.fn(*self.args)
+
+    class Pool:
+        futures = []
+
+        def submit(self, fn, *args):
+            self.futures.append(NotStarted(fn, args))
+            return self.futures[-1]
+
+    units = {u.id: u for u in db.session.scalars(select(Unit))}
+    rows = list(documents.batch_rows("commitment", county, list(units), units))
+    got = list(parallel._pooled(Pool(), "commitment", rows, (False, None)))
+    assert [row[:4] for row in got] == [parallel.build_row(row, documents.BUILDERS["commitment"]) for row in rows]
+    assert [f.cancelled() for f in Pool.futures] == [False] + [True] * (len(Pool.futures) - 1)
+    assert [row[4] for row in got].count(True) == len(Pool.futures)  # progress after each chunk
