@@ -65,6 +65,8 @@ def _build_chunk(kind, paginate, executable, rows):
 
 
 def _context():
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")  # Windows: each builder process imports the builders itself
     context = multiprocessing.get_context("forkserver")
     # Taken when the fork server starts (once per server process): the main module too, which each builder
     # process would otherwise import again as spawn does.

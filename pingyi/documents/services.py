@@ -104,11 +104,13 @@ def notice_data(campaign):
     }
 
 
-def _latest_sent(campaign, unit):
-    return db.session.scalar(select(FeedbackNotice).where(
+def _latest_sent(campaign, unit, items=True):
+    """The unit's latest sent notice, with its items and their dimensions unless `items` is False."""
+    query = select(FeedbackNotice).where(
         FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.unit_id == unit.id, FeedbackNotice.status == "sent")
-        .options(selectinload(FeedbackNotice.items).selectinload(FeedbackItem.dimension))
-        .order_by(FeedbackNotice.sent_at.desc(), FeedbackNotice.id.desc()).limit(1))
+    if items:
+        query = query.options(selectinload(FeedbackNotice.items).selectinload(FeedbackItem.dimension))
+    return db.session.scalar(query.order_by(FeedbackNotice.sent_at.desc(), FeedbackNotice.id.desc()).limit(1))
 
 
 def _latest_sent_of(campaign, unit_ids):
@@ -214,7 +216,7 @@ def reminder_data(campaign, unit=None, deadline=None, number=None, on=None):
 
 def commitment_data(campaign, unit):
     return _commitment(campaign, unit, rectification_services.letter_rows(campaign, unit),
-                       lambda: _latest_sent(campaign, unit))
+                       lambda: _latest_sent(campaign, unit, items=False))  # its number only
 
 
 def _commitment(campaign, unit, rows, notice):
