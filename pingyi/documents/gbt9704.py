@@ -21,7 +21,9 @@ from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.simpletypes import ST_HpsMeasure
 from docx.shared import Pt, RGBColor, Twips
+from docx.text.run import Run
 
 from pingyi.timeutil import cn_date
 
@@ -355,22 +357,28 @@ class OfficialDocument:
     @staticmethod
     def _run(p, text, font=FANGSONG, size=BODY_PT, bold=False, color=None):
         """A run with its East Asian font written explicitly (and no theme font that would override it)."""
-        r = p.add_run()
-        lines = xml_text(text).split("\n")
-        for i, line in enumerate(lines):
-            if i:
-                r.add_break()
-            if line:
-                r._r.add_t(line)
-        rfonts = r._r.get_or_add_rPr().get_or_add_rFonts()
-        _no_theme(rfonts)
-        rfonts.set(qn("w:eastAsia"), font)
-        r.font.size = Pt(size)
+        # Written as python-docx's add_run, font.size, bold and font.color would write it, element by element
+        # in the schema's order (rFonts, b, color, sz), without its lookups for each property.
+        r = OxmlElement("w:r")
+        rpr = OxmlElement("w:rPr")
+        rpr.append(OxmlElement("w:rFonts", {qn("w:eastAsia"): font}))
         if bold:
-            r.bold = True
+            rpr.append(OxmlElement("w:b"))
         if color is not None:
-            r.font.color.rgb = color
-        return r
+            rpr.append(OxmlElement("w:color", {qn("w:val"): str(color)}))
+        rpr.append(OxmlElement("w:sz", {qn("w:val"): ST_HpsMeasure.convert_to_xml(Pt(size))}))
+        r.append(rpr)
+        for i, line in enumerate(xml_text(text).split("\n")):
+            if i:
+                r.append(OxmlElement("w:br"))
+            if line:
+                t = OxmlElement("w:t")
+                t.text = line
+                if len(line.strip()) < len(line):
+                    t.set(qn("xml:space"), "preserve")
+                r.append(t)
+        p._p.append(r)
+        return Run(r, p)
 
     def blank_line(self, keep_next=False) -> None:
         p = self.doc.add_paragraph()
