@@ -8,8 +8,9 @@ builder process has taken yet. A unit whose document cannot be built comes back 
 skipped.
 
 The builder processes are forked from multiprocessing's fork server, a single-threaded process started
-once per server process with this module (python-docx, the builders) already imported: safe from a threaded
-server process, and a pool starts in milliseconds instead of importing the app in each process. The pool
+once per server process (when its job worker starts) with this module (python-docx, the builders) already
+imported: safe from a threaded server process, and a pool starts in milliseconds instead of importing the
+app in each process. The pool
 is made for the batch and stopped with it, also when the job is cancelled or its server process stops; a
 pool that breaks (a builder process killed) leaves the remaining units to be built in the job's own process.
 DOCUMENT_BATCH_PROCESSES sets the pool's size (default: one per core; 1 builds in the job's own process, as
@@ -21,11 +22,13 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from itertools import islice
+from multiprocessing import forkserver
 
 from flask import current_app
 
 from pingyi.documents import builders, render
 from pingyi.documents.gbt9704 import warm
+from pingyi.jobs import services as jobs
 
 log = logging.getLogger(__name__)
 MIN_UNITS = 40     # fewer units (a few seconds of work) are built faster than a pool starts
@@ -72,6 +75,15 @@ def _context():
     # process would otherwise import again as spawn does.
     context.set_forkserver_preload(["__main__", __name__])
     return context
+
+
+@jobs.on_start
+def ready():
+    """Start the fork server when the server process's job worker starts, where batches will get a pool: the
+    first batch does not wait for it to import the builders."""
+    if processes(MIN_UNITS) >= 2 and "forkserver" in multiprocessing.get_all_start_methods():
+        _context()
+        forkserver.ensure_running()
 
 
 @contextmanager

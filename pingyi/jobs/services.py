@@ -19,6 +19,7 @@ from pingyi.jobs.models import Job
 
 log = logging.getLogger(__name__)
 HANDLERS = {}  # kind -> (run, finish)
+STARTERS = []  # called once when a worker thread starts, in the app context (documents: the builders' fork server)
 
 
 class JobCancelled(Exception):
@@ -36,6 +37,13 @@ def handler(kind, finish=None):
         HANDLERS[kind] = (run, finish)
         return run
     return register
+
+
+def on_start(ready):
+    """Register `ready()`, called when a process's worker thread starts (before it takes a job), to make ready
+    what jobs will need; a failure is logged and the worker goes on."""
+    STARTERS.append(ready)
+    return ready
 
 
 def clock():
@@ -241,6 +249,11 @@ def _work(app):
             release_orphans()
         except Exception:
             log.exception("job worker: could not release orphaned jobs")
+        for ready in STARTERS:
+            try:
+                ready()
+            except Exception:
+                log.exception("job worker: %s failed", ready.__qualname__)
     while True:
         try:
             with app.app_context():

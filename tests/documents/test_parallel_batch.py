@@ -136,3 +136,12 @@ def test_the_jobs_process_builds_the_last_chunks_while_the_pool_has_not_taken_th
     assert [row[:4] for row in got] == [parallel.build_row(row, documents.BUILDERS["commitment"]) for row in rows]
     assert [f.cancelled() for f in Pool.futures] == [False] + [True] * (len(Pool.futures) - 1)
     assert [row[4] for row in got].count(True) == len(Pool.futures)  # progress after each chunk
+
+
+def test_the_job_worker_starts_the_fork_server_where_batches_get_a_pool(app):
+    assert parallel.ready in jobs.STARTERS
+    app.config["DOCUMENT_BATCH_PROCESSES"] = 1
+    parallel.ready()  # no pool here: nothing to start
+    app.config["DOCUMENT_BATCH_PROCESSES"] = 2
+    parallel.ready()
+    assert multiprocessing.forkserver._forkserver._forkserver_pid is not None
