@@ -429,6 +429,7 @@ def queue_batch(campaign, kind, job_kind, unit_ids, user, run_async=True):
                                         "unit_ids": unit_ids}, user, total=len(unit_ids))
     record("create", batch, actor=user, summary=f"批量生成{batch.description}")
     db.session.commit()
+    jobs.wake()  # this process's worker takes it now, not at its next poll
     if not run_async:
         owner = jobs.worker_name()
         job = jobs.claim(owner, batch.job_id)

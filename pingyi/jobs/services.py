@@ -6,7 +6,6 @@ import logging
 import os
 import socket
 import threading
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -255,12 +254,18 @@ def _work(app):
             except Exception:
                 log.exception("job worker: %s failed", ready.__qualname__)
     while True:
+        _wake.clear()  # a wake() from here on makes the wait below return at once
         try:
             with app.app_context():
                 run_pending(owner)
         except Exception:  # the database is down for a moment: keep polling
             log.exception("job worker: polling failed")
-        time.sleep(app.config["JOB_POLL_SECONDS"])
+        _wake.wait(app.config["JOB_POLL_SECONDS"])
+
+
+def wake():
+    """Have this process's worker look for jobs now instead of at its next poll (call after committing a job)."""
+    _wake.set()
 
 
 def start_worker(app):
@@ -273,6 +278,7 @@ def start_worker(app):
 
 
 _start_lock = threading.Lock()
+_wake = threading.Event()
 
 
 def install(app):
