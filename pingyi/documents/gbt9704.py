@@ -4,19 +4,26 @@ The layout follows /work/shared/DOCUMENTS.md: A4, 版心 156 × 225 mm, 22 lines
 仿宋_GB2312 三号 body text on an exact 28.95 pt line, odd/even page numbers "— N —". Pure
 python-docx and the standard library, so it runs without a Flask app or request.
 """
+import copy
 import datetime
+import functools
 import io
 import re
+import struct
+import threading
 import unicodedata
-import zipfile
+import zlib
 
 from docx import Document
 from docx.enum.section import WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.simpletypes import ST_HpsMeasure
 from docx.shared import Pt, RGBColor, Twips
+from docx.text.run import Run
 
 from pingyi.timeutil import cn_date
 
@@ -67,12 +74,18 @@ SECTPR_SEQ = ("w:headerReference", "w:footerReference", "w:footnotePr", "w:endno
 DOCDEFAULTS_SEQ = ("w:rPrDefault", "w:pPrDefault")
 
 
+@functools.cache
+def _later(tag, seq):
+    """The qualified tags after `tag` in the schema sequence `seq`."""
+    return frozenset(qn(t) for t in seq[seq.index(tag) + 1:])
+
+
 def _child(parent, tag, seq, **attrs):
     """The `tag` child of `parent`, added before any later sibling of the schema sequence; sets w:attrs."""
     element = parent.find(qn(tag))
     if element is None:
         element = OxmlElement(tag)
-        later = {qn(t) for t in seq[seq.index(tag) + 1:]}
+        later = _later(tag, seq)
         for sibling in parent:
             if sibling.tag in later:
                 sibling.addprevious(element)
@@ -116,14 +129,109 @@ def _chars(n):
     return round(n * 100), round(n * CHAR)
 
 
+# The zip entries' fixed date, 1980-01-01 00:00 in MS-DOS form: the same content gives the same bytes.
+DOS_DATE, DOS_TIME = (0 << 9) | (1 << 5) | 1, 0
+_threads = threading.local()
+
+
+class _Skeleton:
+    """The empty document every builder starts from: python-docx's default template with the page, the
+    styles and the page-number footers set up. Made once per thread (python-docx's trees are not shared
+    between threads) and copied for each document, all but its styles part: the builders never change the
+    styles, so every copy reads the skeleton's, whose XML is serialized once. The entries every document
+    shares (styles, theme, fonts …) are kept compressed and reused when a document's entry is unchanged."""
+
+    def __init__(self):
+        blank = OfficialDocument.__new__(OfficialDocument)
+        blank.doc = Document()
+        blank._page()
+        blank._defaults()
+        blank._footers()
+        self.doc = blank.doc
+        self.styles = self.doc.part._styles_part
+        self.styles_blob = self.styles.blob
+        self.style_ids = {}
+        self.entries = {}  # member name -> (data, crc, compressed data)
+        for name, data in _members(self.doc, self):
+            self.entries[name] = (data, zlib.crc32(data), _deflate(data))
+
+    @staticmethod
+    def get():
+        skeleton = getattr(_threads, "skeleton", None)
+        if skeleton is None:
+            skeleton = _threads.skeleton = _Skeleton()
+        return skeleton
+
+    def copy(self):
+        """A new python-docx Document: the skeleton's, the styles part shared."""
+        return copy.deepcopy(self.doc, {id(self.styles): self.styles})
+
+    def style_id(self, name):
+        """The id `table.style = name` writes (None for the default table style), looked up once."""
+        if name not in self.style_ids:
+            self.style_ids[name] = self.doc.styles.get_style_id(name, WD_STYLE_TYPE.TABLE)
+        return self.style_ids[name]
+
+
+def warm():
+    """Make this thread's skeleton now (a builder process does when it starts, not at its first document)."""
+    _Skeleton.get()
+
+
+def _deflate(data):
+    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)  # raw deflate, as zip holds it
+    return compressor.compress(data) + compressor.flush()
+
+
+def _members(doc, skeleton):
+    """(zip member name, bytes) of the package in python-docx's own order (PackageWriter.write): the
+    content types, the package's relationships, then each part and its relationships."""
+    from docx.opc.packuri import CONTENT_TYPES_URI, PACKAGE_URI
+    from docx.opc.pkgwriter import _ContentTypesItem
+    package = doc.part.package
+    parts = list(package.iter_parts())
+    for part in parts:
+        part.before_marshal()
+    yield CONTENT_TYPES_URI.membername, _ContentTypesItem.from_parts(parts).blob
+    yield PACKAGE_URI.rels_uri.membername, package.rels.xml
+    for part in parts:
+        yield part.partname.membername, skeleton.styles_blob if part is skeleton.styles else part.blob
+        if len(part.rels):
+            yield part.partname.rels_uri.membername, part.rels.xml
+
+
+def _zip(members, cache):
+    """A zip archive of (name, bytes) with every entry deflated and dated DOS_DATE; an entry equal to the
+    one `cache` holds for its name is written from its compressed bytes without compressing again."""
+    out, directory = io.BytesIO(), []
+    for name, data in members:
+        cached = cache.get(name)
+        if cached is not None and (cached[0] is data or cached[0] == data):
+            _, crc, packed = cached
+        else:
+            crc, packed = zlib.crc32(data), _deflate(data)
+        encoded = name.encode("utf-8")
+        flags = 0 if encoded.isascii() else 0x800  # bit 11: the name is UTF-8
+        offset = out.tell()
+        fields = (20, flags, 8, DOS_TIME, DOS_DATE, crc, len(packed), len(data), len(encoded))
+        out.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", *fields, 0))
+        out.write(encoded)
+        out.write(packed)
+        directory.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, *fields, 0, 0, 0, 0, 0, offset) + encoded)
+    start = out.tell()
+    for entry in directory:
+        out.write(entry)
+    out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(directory), len(directory), out.tell() - start,
+                          start, 0))
+    return out.getvalue()
+
+
 class OfficialDocument:
     """One 公文 (or a unit's 承诺书): call the element methods top to bottom, then save()."""
 
     def __init__(self):
-        self.doc = Document()
-        self._page()
-        self._defaults()
-        self._footers()
+        self._skeleton = _Skeleton.get()
+        self.doc = self._skeleton.copy()
 
     # ----- setup -----------------------------------------------------------------------------
 
@@ -249,22 +357,28 @@ class OfficialDocument:
     @staticmethod
     def _run(p, text, font=FANGSONG, size=BODY_PT, bold=False, color=None):
         """A run with its East Asian font written explicitly (and no theme font that would override it)."""
-        r = p.add_run()
-        lines = xml_text(text).split("\n")
-        for i, line in enumerate(lines):
-            if i:
-                r.add_break()
-            if line:
-                r._r.add_t(line)
-        rfonts = r._r.get_or_add_rPr().get_or_add_rFonts()
-        _no_theme(rfonts)
-        rfonts.set(qn("w:eastAsia"), font)
-        r.font.size = Pt(size)
+        # Written as python-docx's add_run, font.size, bold and font.color would write it, element by element
+        # in the schema's order (rFonts, b, color, sz), without its lookups for each property.
+        r = OxmlElement("w:r")
+        rpr = OxmlElement("w:rPr")
+        rpr.append(OxmlElement("w:rFonts", {qn("w:eastAsia"): font}))
         if bold:
-            r.bold = True
+            rpr.append(OxmlElement("w:b"))
         if color is not None:
-            r.font.color.rgb = color
-        return r
+            rpr.append(OxmlElement("w:color", {qn("w:val"): str(color)}))
+        rpr.append(OxmlElement("w:sz", {qn("w:val"): ST_HpsMeasure.convert_to_xml(Pt(size))}))
+        r.append(rpr)
+        for i, line in enumerate(xml_text(text).split("\n")):
+            if i:
+                r.append(OxmlElement("w:br"))
+            if line:
+                t = OxmlElement("w:t")
+                t.text = line
+                if len(line.strip()) < len(line):
+                    t.set(qn("xml:space"), "preserve")
+                r.append(t)
+        p._p.append(r)
+        return Run(r, p)
 
     def blank_line(self, keep_next=False) -> None:
         p = self.doc.add_paragraph()
@@ -456,8 +570,8 @@ class OfficialDocument:
 
     def _fixed_table(self, rows, widths, style=None):
         table = self.doc.add_table(rows=rows, cols=len(widths))
-        if style:
-            table.style = self.doc.styles[style]
+        if style:  # its id, as table.style = name would set it without looking the styles up each time
+            table._tbl.tblStyle_val = self._skeleton.style_id(style)
         tblpr = table._tbl.tblPr
         _child(tblpr, "w:tblW", TBLPR_SEQ, w=sum(widths), type="dxa")
         margins = _child(tblpr, "w:tblCellMar", TBLPR_SEQ)
@@ -579,12 +693,4 @@ class OfficialDocument:
     def save(self) -> bytes:
         """The .docx bytes, the same for the same content (zip entries carry a fixed date), so a preview's
         page images are found again by the file's sha256."""
-        buffer = io.BytesIO()
-        self.doc.save(buffer)
-        out = io.BytesIO()
-        with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-            for info in source.infolist():
-                fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-                fixed.compress_type = zipfile.ZIP_DEFLATED
-                target.writestr(fixed, source.read(info.filename))
-        return out.getvalue()
+        return _zip(_members(self.doc, self._skeleton), self._skeleton.entries)

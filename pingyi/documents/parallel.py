@@ -1,32 +1,38 @@
 """Build a batch's documents on every core.
 
-The batch's job (pingyi.jobs, in one server process) hands its units to a pool of processes, each with its
-own app and database connection, which gather each unit's data and build its document; the job writes them
-into the zip in the units' order and reports progress and checks for cancel after each unit, as before. A
-unit whose document cannot be built comes back with the reason it was skipped. The pool is started for the
-batch with `spawn` (safe from a threaded server process) and stopped with it, also when the job is
-cancelled or its server process stops; a pool that breaks (a builder process killed) leaves the remaining
-units to be built in the job's own process. DOCUMENT_BATCH_PROCESSES sets the pool's size (default: one
-per core; 1 builds in the job's own process, as tests do unless they ask for more).
+The batch's job (pingyi.jobs, in one server process) reads every unit's data itself (documents.services
+batch_rows: a few grouped queries) and hands the plain data, in chunks, to a pool of builder processes,
+which only build: no app, no database. The job writes the documents into the zip in the units' order and
+reports progress and checks for cancel after each chunk; while it waits, it builds the last chunks no
+builder process has taken yet. A unit whose document cannot be built comes back with the reason it was
+skipped.
+
+The builder processes are forked from multiprocessing's fork server, a single-threaded process started
+once per server process (when its job worker starts) with this module (python-docx, the builders) already
+imported: safe from a threaded server process, and a pool starts in milliseconds instead of importing the
+app in each process. The pool
+is made for the batch and stopped with it, also when the job is cancelled or its server process stops; a
+pool that breaks (a builder process killed) leaves the remaining units to be built in the job's own process.
+DOCUMENT_BATCH_PROCESSES sets the pool's size (default: one per core; 1 builds in the job's own process, as
+tests do unless they ask for more).
 """
 import logging
 import multiprocessing
 import os
-import pickle
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from itertools import islice
+from multiprocessing import forkserver
 
 from flask import current_app
 
-from pingyi.campaigns.models import Campaign
-from pingyi.extensions import db
-from pingyi.units.models import Unit
+from pingyi.documents import builders, render
+from pingyi.documents.gbt9704 import warm
+from pingyi.jobs import services as jobs
 
 log = logging.getLogger(__name__)
 MIN_UNITS = 40     # fewer units (a few seconds of work) are built faster than a pool starts
-CHUNK = 5          # units a builder process takes at a time
-
-_app = None        # the app of a builder process
+CHUNK = 6          # units a builder process takes at a time; progress is reported after each chunk
 
 
 def processes(n_units):
@@ -34,67 +40,90 @@ def processes(n_units):
     configured = current_app.config.get("DOCUMENT_BATCH_PROCESSES")
     if configured is None:
         configured = 1 if current_app.config.get("TESTING") else os.cpu_count() or 1
-    if db.engine.url.database in (None, "", ":memory:"):
-        return 1  # an in-memory database exists in this process only
     return max(1, min(int(configured), n_units // 2)) if n_units >= MIN_UNITS else 1
 
 
-def _portable_config(app):
-    """The app's settings a builder process starts its own app with (those that can be sent to it)."""
-    config = {}
-    for key, value in app.config.items():
-        if key.isupper():
-            try:
-                pickle.dumps(value)
-            except Exception:
-                continue
-            config[key] = value
-    config["JOBS_WORKER"] = False  # a builder process runs no job worker of its own
-    return config
+def failure(unit_name, error):
+    """Why a unit's document was skipped when building it failed."""
+    return f"{unit_name}：文档生成出错，已跳过（{type(error).__name__}: {error}）"[:500]
 
 
-def _start(factory, config):
-    global _app
-    _app = factory(config)
+def build_row(row, build):
+    """(unit_id, filename, bytes or None, skipped reason or None) of one row of documents.services.batch_rows,
+    built with `build(data)`."""
+    unit_id, unit_name, name, data, reason = row
+    if reason is not None:
+        return unit_id, None, None, reason
+    try:
+        return unit_id, name, build(data), None
+    except Exception as e:
+        log.exception("batch: building the document of %s failed", unit_name)
+        return unit_id, None, None, failure(unit_name, e)
 
 
-def _build_chunk(build_unit, kind, campaign_id, unit_ids):
-    """In a builder process: [(unit_id, filename, bytes, skipped reason)] for these units."""
-    with _app.app_context():
-        try:
-            campaign = db.session.get(Campaign, campaign_id)
-            units = {u.id: u for u in db.session.scalars(db.select(Unit).where(Unit.id.in_(unit_ids)))}
-            return [build_unit(kind, campaign, units.get(unit_id), unit_id) for unit_id in unit_ids]
-        finally:
-            db.session.remove()
+def _build_chunk(kind, paginate, executable, rows):
+    """In a builder process (or the job's, when the pool broke): build_row for each row."""
+    builder = builders.BUILDERS[kind]
+    return [build_row(row, lambda data: render.finished(kind, data, builder, paginate, executable)) for row in rows]
+
+
+def _context():
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")  # Windows: each builder process imports the builders itself
+    context = multiprocessing.get_context("forkserver")
+    # Taken when the fork server starts (once per server process): the main module too, which each builder
+    # process would otherwise import again as spawn does.
+    context.set_forkserver_preload(["__main__", __name__])
+    return context
+
+
+@jobs.on_start
+def ready():
+    """Start the fork server when the server process's job worker starts, where batches will get a pool: the
+    first batch does not wait for it to import the builders."""
+    if processes(MIN_UNITS) >= 2 and "forkserver" in multiprocessing.get_all_start_methods():
+        _context()
+        forkserver.ensure_running()
 
 
 @contextmanager
-def built(kind, campaign, unit_ids, units, build_unit):
-    """Iterate (unit_id, filename, bytes or None, skipped reason or None) in the order of `unit_ids`.
-    `build_unit(kind, campaign, unit, unit_id)` builds one (documents.services passes it: it is sent to the
-    builder processes by reference, so this module imports nothing above it). Each builder process makes its
-    app with the factory the app was made by (app.extensions["pingyi.create_app"])."""
-    n = processes(len(unit_ids))
+def built(kind, rows, n_units, build):
+    """Iterate (unit_id, filename, bytes or None, skipped reason or None, report) in the order of `rows`
+    (documents.services.batch_rows, `n_units` of them); `report` says when to report progress and check
+    for cancel. `build(data)` builds a document in this process (documents.services.BUILDERS[kind]); the
+    builder processes build it as that does (render.finished with this process's pagination settings)."""
+    n = processes(n_units)
     if n < 2:
-        yield (build_unit(kind, campaign, units.get(unit_id), unit_id) for unit_id in unit_ids)
+        yield (build_row(row, build) + (True,) for row in rows)
         return
-    executor = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
-                                   initargs=(current_app.extensions["pingyi.create_app"],
-                                             _portable_config(current_app)))
+    executor = ProcessPoolExecutor(n, mp_context=_context(), initializer=warm)
     try:
-        yield _pooled(executor, kind, campaign, unit_ids, units, build_unit)
+        yield _pooled(executor, kind, rows, (render.paginates(kind), render.soffice()))
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _pooled(executor, kind, campaign, unit_ids, units, build_unit):
-    chunks = [unit_ids[i:i + CHUNK] for i in range(0, len(unit_ids), CHUNK)]
-    futures = [executor.submit(_build_chunk, build_unit, kind, campaign.id, chunk) for chunk in chunks]
-    for chunk, future in zip(chunks, futures):
-        try:
-            rows = future.result()
-        except Exception:  # the pool broke (a builder process died): build these units here
-            log.exception("document batch: builder process failed, building %d units in the job's process", len(chunk))
-            rows = [build_unit(kind, campaign, units.get(unit_id), unit_id) for unit_id in chunk]
-        yield from rows
+def _pooled(executor, kind, rows, settings):
+    """The chunks' rows in order. While the next chunk is not back, this process builds the last chunks no
+    builder process has taken yet (they are cancelled in the pool first): so the time the pool takes to
+    start is not lost, and the job's process is not idle while it waits."""
+    chunks, futures, rows = [], [], iter(rows)
+    while chunk := list(islice(rows, CHUNK)):  # the builders start on the first chunk while the rest is read
+        chunks.append(chunk)
+        futures.append(executor.submit(_build_chunk, kind, *settings, chunk))
+    here, tail = {}, len(chunks) - 1
+    for i, (chunk, future) in enumerate(zip(chunks, futures)):
+        while not future.done() and tail > i and futures[tail].cancel():
+            here[tail] = _build_chunk(kind, *settings, chunks[tail])
+            tail -= 1
+        if i in here:
+            built_rows = here.pop(i)
+        else:
+            try:
+                built_rows = future.result()
+            except Exception:  # the pool broke (a builder process died): build these units here
+                log.exception("document batch: builder process failed, building %d units in the job's process",
+                              len(chunk))
+                built_rows = _build_chunk(kind, *settings, chunk)
+        for n, row in enumerate(built_rows, 1):
+            yield row + (n == len(built_rows),)

@@ -83,15 +83,22 @@ def paginated(kind, data, builder, executable=None):
     return docx, to_pdf(docx, executable)
 
 
-def finished(kind, data, builder):
-    """The document to hand out: paginated when LibreOffice is installed (and DOCUMENT_PAGINATE, on
-    outside tests, allows), else as built."""
+def paginates(kind):
+    """Whether documents of `kind` are paginated here: LibreOffice is installed and DOCUMENT_PAGINATE (on
+    outside tests) allows. A builder process, which has no app, is told (finished's `paginate`)."""
     from pingyi.documents.builders import WITH_COLOPHON
-    if kind not in WITH_COLOPHON or not soffice() or not (has_app_context() and current_app.config.get(
-            "DOCUMENT_PAGINATE", not current_app.config.get("TESTING"))):
+    return bool(kind in WITH_COLOPHON and soffice() and has_app_context() and current_app.config.get(
+        "DOCUMENT_PAGINATE", not current_app.config.get("TESTING")))
+
+
+def finished(kind, data, builder, paginate=None, executable=None):
+    """The document to hand out: paginated when `paginate` (by default: paginates(kind)), else as built."""
+    if paginate is None:
+        paginate, executable = paginates(kind), soffice()
+    if not paginate:
         return builder(data)
     try:
-        return paginated(kind, data, builder)[0]
+        return paginated(kind, data, builder, executable)[0]
     except RenderError:
         return builder(data)
 

@@ -23,6 +23,7 @@ from pingyi.findings.models import METHOD_LABELS, Inspection
 from pingyi.jobs import services as jobs
 from pingyi.overdue import overdue_groups
 from pingyi.rectifications import services as rectification_services
+from pingyi.rectifications.models import Rectification
 from pingyi.results import services as results
 from pingyi.results.models import MARK_LABELS
 from pingyi.tasks.services import filtered_units
@@ -106,11 +107,23 @@ def notice_data(campaign):
     }
 
 
-def _latest_sent(campaign, unit):
-    return db.session.scalar(select(FeedbackNotice).where(
+def _latest_sent(campaign, unit, items=True):
+    """The unit's latest sent notice, with its items and their dimensions unless `items` is False."""
+    query = select(FeedbackNotice).where(
         FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.unit_id == unit.id, FeedbackNotice.status == "sent")
-        .options(selectinload(FeedbackNotice.items).selectinload(FeedbackItem.dimension))
-        .order_by(FeedbackNotice.sent_at.desc()).limit(1))
+    if items:
+        query = query.options(selectinload(FeedbackNotice.items).selectinload(FeedbackItem.dimension))
+    return db.session.scalar(query.order_by(FeedbackNotice.sent_at.desc(), FeedbackNotice.id.desc()).limit(1))
+
+
+def _latest_sent_of(campaign, unit_ids):
+    """{unit id: its latest sent notice} for many units in one query, chosen as _latest_sent chooses."""
+    latest = {}
+    for notice in db.session.scalars(select(FeedbackNotice).where(
+            FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.unit_id.in_(unit_ids),
+            FeedbackNotice.status == "sent").order_by(FeedbackNotice.sent_at.desc(), FeedbackNotice.id.desc())):
+        latest.setdefault(notice.unit_id, notice)
+    return latest
 
 
 def feedback_data(campaign, unit):
@@ -205,17 +218,44 @@ def reminder_data(campaign, unit=None, deadline=None, number=None, on=None):
 
 
 def commitment_data(campaign, unit):
-    rows = rectification_services.letter_rows(campaign, unit)
+    return _commitment(campaign, unit, rectification_services.letter_rows(campaign, unit),
+                       lambda: _latest_sent(campaign, unit, items=False))  # its number only
+
+
+def _commitment(campaign, unit, rows, notice):
+    """The 承诺书's content from the unit's letter rows (rectification_services.letter_rows) and its latest
+    sent notice (`notice()`, asked only when there are plans)."""
     plans = [r for r in rows if r.kind == "plan"]
     if not plans:
         raise DocumentMissing(f"{unit.name}还没有“整改计划并承诺”的问题：请在“反馈”中逐条答复时选择该方式并填写整改计划")
-    notice = _latest_sent(campaign, unit)
+    notice = notice()
     items = [[r.item.problem, r.measures.rstrip("。") + (f"。承诺：{r.commitment}" if r.commitment else ""),
               "\n".join(x for x in (r.leader, r.department, r.owner) if x), cn_date(r.deadline or r.item.deadline)]
              for r in plans]
     items += [[r.item.problem, f"政策性问题说明：{r.explanation}", "—", "—"] for r in rows if r.kind == "policy"]
     return {"unit": unit.name, "office": campaign.office_full_name, "items": items, "date": "",
             "feedback_number": notice.number_label(campaign.doc_prefix) if notice else ""}
+
+
+def _commitments_of(campaign, units):
+    """{unit id: commitment_data or the DocumentMissing it raises} for many units in three queries (the
+    letter rows with their items, the latest sent notices)."""
+    ids = [u.id for u in units]
+    rows = {}
+    for r in db.session.scalars(select(Rectification).where(
+            Rectification.campaign_id == campaign.id, Rectification.unit_id.in_(ids),
+            Rectification.kind.in_(("plan", "policy")), Rectification.status != "withdrawn")
+            .options(selectinload(Rectification.item)).order_by(Rectification.id)):
+        rows.setdefault(r.unit_id, []).append(r)
+    notices = _latest_sent_of(campaign, ids)
+    gathered = {}
+    for unit in units:  # in letter_rows' order: the plans, then the policy explanations
+        mine = sorted(rows.get(unit.id, []), key=lambda r: (r.kind != "plan", r.id))
+        try:
+            gathered[unit.id] = _commitment(campaign, unit, mine, lambda: notices.get(unit.id))
+        except Exception as e:  # raised again for this unit alone (batch_rows)
+            gathered[unit.id] = e
+    return gathered
 
 
 def bulletin_number(campaign, version):
@@ -263,6 +303,8 @@ def bulletin_data(campaign):
 DATA = {"notice": lambda campaign, unit: notice_data(campaign), "feedback-notice": feedback_data,
         "rectification-notice": rectification_data, "commitment": commitment_data,
         "bulletin": lambda campaign, unit: bulletin_data(campaign), "reminder": reminder_data}
+# A batch reads these kinds' data for all its units at once (each unit's equal to DATA's); the others unit by unit.
+DATA_OF = {"commitment": _commitments_of}
 
 
 def refusal(kind, campaign, unit=None, for_unit=False):
@@ -392,6 +434,7 @@ def queue_batch(campaign, kind, job_kind, unit_ids, user, run_async=True):
                                         "unit_ids": unit_ids}, user, total=len(unit_ids))
     record("create", batch, actor=user, summary=f"批量生成{batch.description}")
     db.session.commit()
+    jobs.wake()  # this process's worker takes it now, not at its next poll
     if not run_async:
         owner = jobs.worker_name()
         job = jobs.claim(owner, batch.job_id)
@@ -410,25 +453,35 @@ def cancel_batch(batch, user):
     db.session.commit()
 
 
-def _unit_failure(unit, error):
-    if isinstance(error, DocumentMissing):
-        return str(error)
-    return f"{unit.name}：文档生成出错，已跳过（{type(error).__name__}: {error}）"[:500]
+def batch_rows(kind, campaign, unit_ids, units):
+    """Iterate (unit_id, unit name, filename, data, None) for each unit whose document can be built, in the
+    order of `unit_ids`, and (unit_id, name, None, None, why it is skipped) for the others: one unit's bad data
+    must not cost the other units their documents. Plain values, so builder processes need no database."""
+    gathered = DATA_OF[kind](campaign, [u for u in units.values()]) if kind in DATA_OF else {}
+    for unit_id in unit_ids:
+        unit = units.get(unit_id)
+        if unit is None:
+            yield unit_id, None, None, None, f"单位（编号 {unit_id}）已被删除，已跳过"
+            continue
+        try:
+            data = gathered[unit_id] if unit_id in gathered else DATA[kind](campaign, unit)
+            if isinstance(data, Exception):
+                raise data
+        except Exception as e:
+            name = unit.name
+            if not isinstance(e, DocumentMissing):  # the data functions only read: a missing one leaves nothing
+                current_app.logger.exception("batch: %s of %s failed", kind, name)
+                db.session.rollback()
+            yield unit_id, name, None, None, str(e) if isinstance(e, DocumentMissing) else parallel.failure(name, e)
+            continue
+        yield unit_id, unit.name, filename(kind, campaign, unit), data, None
 
 
 def build_unit(kind, campaign, unit, unit_id):
-    """(unit_id, filename, document bytes or None, why it was skipped or None) for one unit of a batch: one
-    unit's bad data must not cost the other units their documents."""
-    if unit is None:
-        return unit_id, None, None, f"单位（编号 {unit_id}）已被删除，已跳过"
-    try:
-        data = BUILDERS[kind](DATA[kind](campaign, unit))
-    except Exception as e:
-        if not isinstance(e, DocumentMissing):
-            current_app.logger.exception("batch: %s of %s failed", kind, unit.name)
-        db.session.rollback()
-        return unit_id, None, None, _unit_failure(unit, e)
-    return unit_id, filename(kind, campaign, unit), data, None
+    """(unit_id, filename, document bytes or None, why it was skipped or None) for one unit of a batch, built
+    here as the batch builds it."""
+    row = next(batch_rows(kind, campaign, [unit_id], {unit.id: unit} if unit else {}))
+    return parallel.build_row(row, BUILDERS[kind])
 
 
 def _batch_ended(job):
@@ -450,15 +503,17 @@ def _run_batch(context, batch_id, campaign_id, unit_ids):
     batch.status, batch.done, batch.error = "running", 0, ""
     context.progress(0, len(unit_ids))
     out, skipped = io.BytesIO(), []
+    rows = batch_rows(batch.kind, campaign, unit_ids, units)  # read here; built on every core (parallel.py)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive, \
-            parallel.built(batch.kind, campaign, unit_ids, units, build_unit) as documents:  # on every core (parallel.py)
-        for n, (unit_id, name, data, reason) in enumerate(documents, 1):
+            parallel.built(batch.kind, rows, len(unit_ids), BUILDERS[batch.kind]) as documents:
+        for n, (unit_id, name, data, reason, report) in enumerate(documents, 1):
             if reason is not None:
                 skipped.append(reason)
             else:
                 archive.writestr(name, data, compress_type=zipfile.ZIP_STORED)  # a .docx is compressed already
-            batch.done = n
-            context.progress(n)
+            if report:
+                batch.done = n
+                context.progress(n)
         if skipped:
             archive.writestr("未生成的单位说明.txt", "\n".join(skipped))
     data = out.getvalue()

@@ -6,7 +6,6 @@ import logging
 import os
 import socket
 import threading
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -19,6 +18,7 @@ from pingyi.jobs.models import Job
 
 log = logging.getLogger(__name__)
 HANDLERS = {}  # kind -> (run, finish)
+STARTERS = []  # called once when a worker thread starts, in the app context (documents: the builders' fork server)
 
 
 class JobCancelled(Exception):
@@ -36,6 +36,13 @@ def handler(kind, finish=None):
         HANDLERS[kind] = (run, finish)
         return run
     return register
+
+
+def on_start(ready):
+    """Register `ready()`, called when a process's worker thread starts (before it takes a job), to make ready
+    what jobs will need; a failure is logged and the worker goes on."""
+    STARTERS.append(ready)
+    return ready
 
 
 def clock():
@@ -241,13 +248,24 @@ def _work(app):
             release_orphans()
         except Exception:
             log.exception("job worker: could not release orphaned jobs")
+        for ready in STARTERS:
+            try:
+                ready()
+            except Exception:
+                log.exception("job worker: %s failed", ready.__qualname__)
     while True:
+        _wake.clear()  # a wake() from here on makes the wait below return at once
         try:
             with app.app_context():
                 run_pending(owner)
         except Exception:  # the database is down for a moment: keep polling
             log.exception("job worker: polling failed")
-        time.sleep(app.config["JOB_POLL_SECONDS"])
+        _wake.wait(app.config["JOB_POLL_SECONDS"])
+
+
+def wake():
+    """Have this process's worker look for jobs now instead of at its next poll (call after committing a job)."""
+    _wake.set()
 
 
 def start_worker(app):
@@ -260,6 +278,7 @@ def start_worker(app):
 
 
 _start_lock = threading.Lock()
+_wake = threading.Event()
 
 
 def install(app):

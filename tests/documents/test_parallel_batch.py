@@ -3,8 +3,10 @@ with their reason, cancel stops the pool. (Its speed is measured by scripts/benc
 import io
 import multiprocessing
 import zipfile
+from concurrent.futures import Future
 
-from sqlalchemy import update
+import pytest
+from sqlalchemy import select, update
 
 from pingyi.documents import parallel
 from pingyi.documents import services as documents
@@ -12,6 +14,7 @@ from pingyi.documents.models import DocumentBatch
 from pingyi.extensions import db
 from pingyi.jobs import services as jobs
 from pingyi.jobs.models import Job
+from pingyi.units.models import Unit
 from tests.conftest import user
 
 
@@ -63,5 +66,82 @@ def test_cancel_stops_the_builder_processes(county, app, monkeypatch):
     jobs.run_pending()
     batch = db.session.get(DocumentBatch, batch.id, populate_existing=True)
     assert batch.status == "cancelled" and batch.job.status == "cancelled"
-    assert batch.done == 3 < batch.total and not batch.stored_name
+    assert batch.done == parallel.CHUNK < batch.total and not batch.stored_name  # stopped after the chunk
     assert not multiprocessing.active_children()
+
+
+@pytest.mark.parametrize("kind", ["commitment", "feedback-notice"])  # data read grouped / unit by unit
+def test_every_letter_of_a_pooled_batch_is_the_single_build(county, app, kind):
+    """The batch reads the data itself and the builder processes only build: each file is byte for byte
+    the document one unit's download builds."""
+    app.config["DOCUMENT_BATCH_PROCESSES"] = 2
+    batch = documents.start_batch(county, kind, user("office"), run_async=False)
+    archive = _archive(batch)
+    units = {u.name: u for u in db.session.scalars(select(Unit))}
+    letters = [name for name in archive if name.endswith(".docx")]
+    assert len(letters) >= 2
+    for name in letters[:3]:
+        assert archive[name] == documents.build(kind, county, units[name.split("_")[0]])
+
+
+def test_the_grouped_data_is_each_units_own(county):
+    units = db.session.scalars(select(Unit)).all()
+    gathered = documents.DATA_OF["commitment"](county, units)
+    assert sorted(gathered) == sorted(u.id for u in units)
+    built = 0
+    for unit in units:
+        try:
+            alone = documents.commitment_data(county, unit)
+        except documents.DocumentMissing as e:
+            assert isinstance(gathered[unit.id], documents.DocumentMissing) and str(gathered[unit.id]) == str(e)
+            continue
+        assert gathered[unit.id] == alone
+        built += 1
+    assert built >= 2  # the demo county: 县公安局 and 县审计局
+
+
+def test_the_batch_reads_its_data_in_the_same_few_queries_for_any_number_of_units(county, statements):
+    units = {u.id: u for u in db.session.scalars(select(Unit).order_by(Unit.id))}
+    counts = []
+    for ids in (list(units)[:4], list(units)):
+        db.session.expire_all()  # nothing read before is at hand
+        chosen = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
+        assert county.year
+        statements.clear()
+        rows = list(documents.batch_rows("commitment", county, ids, chosen))
+        counts.append(len(statements))
+        assert len(rows) == len(ids)
+    assert len(units) > 40 and counts[0] == counts[1] <= 4
+
+
+def test_the_jobs_process_builds_the_last_chunks_while_the_pool_has_not_taken_them(county):
+    class NotStarted(Future):  # a chunk no builder process has taken yet: cancellable
+        def __init__(self, fn, args):
+            super().__init__()
+            self.fn, self.args = fn, args
+
+        def result(self, timeout=None):
+            return self.fn(*self.args)
+
+    class Pool:
+        futures = []
+
+        def submit(self, fn, *args):
+            self.futures.append(NotStarted(fn, args))
+            return self.futures[-1]
+
+    units = {u.id: u for u in db.session.scalars(select(Unit))}
+    rows = list(documents.batch_rows("commitment", county, list(units), units))
+    got = list(parallel._pooled(Pool(), "commitment", rows, (False, None)))
+    assert [row[:4] for row in got] == [parallel.build_row(row, documents.BUILDERS["commitment"]) for row in rows]
+    assert [f.cancelled() for f in Pool.futures] == [False] + [True] * (len(Pool.futures) - 1)
+    assert [row[4] for row in got].count(True) == len(Pool.futures)  # progress after each chunk
+
+
+def test_the_job_worker_starts_the_fork_server_where_batches_get_a_pool(app):
+    assert parallel.ready in jobs.STARTERS
+    app.config["DOCUMENT_BATCH_PROCESSES"] = 1
+    parallel.ready()  # no pool here: nothing to start
+    app.config["DOCUMENT_BATCH_PROCESSES"] = 2
+    parallel.ready()
+    assert multiprocessing.forkserver._forkserver._forkserver_pid is not None
