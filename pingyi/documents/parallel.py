@@ -19,6 +19,7 @@ tests do unless they ask for more).
 import logging
 import multiprocessing
 import os
+import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from itertools import islice
@@ -32,7 +33,8 @@ from pingyi.jobs import services as jobs
 
 log = logging.getLogger(__name__)
 MIN_UNITS = 40     # fewer units (a few seconds of work) are built faster than a pool starts
-CHUNK = 6          # units a builder process takes at a time; progress is reported after each chunk
+CHUNK = 6          # units a builder process takes at a time
+REPORT_EVERY = 0.5  # seconds between progress reports (and cancel checks) of a pooled batch
 
 
 def processes(n_units):
@@ -106,12 +108,14 @@ def built(kind, rows, n_units, build):
 def _pooled(executor, kind, rows, settings):
     """The chunks' rows in order. While the next chunk is not back, this process builds the last chunks no
     builder process has taken yet (they are cancelled in the pool first): so the time the pool takes to
-    start is not lost, and the job's process is not idle while it waits."""
+    start is not lost, and the job's process is not idle while it waits. Progress is reported (a commit, and
+    the check for cancel) after the first chunk, the last, and between them at most every REPORT_EVERY
+    seconds: a chunk takes a few hundredths of a second, a commit after each would cost the batch a tenth."""
     chunks, futures, rows = [], [], iter(rows)
     while chunk := list(islice(rows, CHUNK)):  # the builders start on the first chunk while the rest is read
         chunks.append(chunk)
         futures.append(executor.submit(_build_chunk, kind, *settings, chunk))
-    here, tail = {}, len(chunks) - 1
+    here, tail, last = {}, len(chunks) - 1, None
     for i, (chunk, future) in enumerate(zip(chunks, futures)):
         while not future.done() and tail > i and futures[tail].cancel():
             here[tail] = _build_chunk(kind, *settings, chunks[tail])
@@ -125,5 +129,8 @@ def _pooled(executor, kind, rows, settings):
                 log.exception("document batch: builder process failed, building %d units in the job's process",
                               len(chunk))
                 built_rows = _build_chunk(kind, *settings, chunk)
+        due = last is None or i == len(chunks) - 1 or time.monotonic() - last >= REPORT_EVERY
+        if due:
+            last = time.monotonic()
         for n, row in enumerate(built_rows, 1):
-            yield row + (n == len(built_rows),)
+            yield row + (due and n == len(built_rows),)

@@ -499,9 +499,10 @@ def _run_batch(context, batch_id, campaign_id, unit_ids):
     are still built. Runs again from the start when a restarted worker takes the job over."""
     batch = db.session.get(DocumentBatch, batch_id)
     campaign = db.session.get(Campaign, campaign_id)
-    units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))}
     batch.status, batch.done, batch.error = "running", 0, ""
     context.progress(0, len(unit_ids))
+    # Read after that commit, which would expire them: each unit's name would then cost a statement of its own.
+    units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))}
     out, skipped = io.BytesIO(), []
     rows = batch_rows(batch.kind, campaign, unit_ids, units)  # read here; built on every core (parallel.py)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive, \

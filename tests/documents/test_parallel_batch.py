@@ -114,7 +114,7 @@ def test_the_batch_reads_its_data_in_the_same_few_queries_for_any_number_of_unit
     assert len(units) > 40 and counts[0] == counts[1] <= 4
 
 
-def test_the_jobs_process_builds_the_last_chunks_while_the_pool_has_not_taken_them(county):
+def test_the_jobs_process_builds_the_last_chunks_while_the_pool_has_not_taken_them(county, monkeypatch):
     class NotStarted(Future):  # a chunk no builder process has taken yet: cancellable
         def __init__(self, fn, args):
             super().__init__()
@@ -132,10 +132,16 @@ def test_the_jobs_process_builds_the_last_chunks_while_the_pool_has_not_taken_th
 
     units = {u.id: u for u in db.session.scalars(select(Unit))}
     rows = list(documents.batch_rows("commitment", county, list(units), units))
+    monkeypatch.setattr(parallel, "REPORT_EVERY", 3600)
     got = list(parallel._pooled(Pool(), "commitment", rows, (False, None)))
     assert [row[:4] for row in got] == [parallel.build_row(row, documents.BUILDERS["commitment"]) for row in rows]
     assert [f.cancelled() for f in Pool.futures] == [False] + [True] * (len(Pool.futures) - 1)
-    assert [row[4] for row in got].count(True) == len(Pool.futures)  # progress after each chunk
+    assert len(Pool.futures) > 2
+    assert [row[4] for row in got].count(True) == 2  # progress after the first chunk and the last ...
+    monkeypatch.setattr(parallel, "REPORT_EVERY", 0)  # ... and between them as often as REPORT_EVERY lets
+    Pool.futures = []
+    got = list(parallel._pooled(Pool(), "commitment", rows, (False, None)))
+    assert [row[4] for row in got].count(True) == len(Pool.futures)
 
 
 def test_the_job_worker_starts_the_fork_server_where_batches_get_a_pool(app):
