@@ -55,14 +55,17 @@ def provide(**work):
 
 # ---- the data version -------------------------------------------------------------------------------
 
+_COUNT_ONE_MORE = (update(DataVersion.__table__).where(DataVersion.__table__.c.id == 1)
+                   .values(counter=DataVersion.__table__.c.counter + 1))  # built once: every write runs it
+
+
 def _bump(session):
     """Count one more change, in the session's transaction; until it ends, this session reads no kept value
     (what it would keep could be rolled back)."""
     session.info["pingyi_wrote"] = True
     connection = session.connection()
-    table = DataVersion.__table__
-    if connection.execute(update(table).where(table.c.id == 1).values(counter=table.c.counter + 1)).rowcount == 0:
-        connection.execute(insert(table).values(id=1, counter=1, token=uuid.uuid4().hex))
+    if connection.execute(_COUNT_ONE_MORE).rowcount == 0:
+        connection.execute(insert(DataVersion.__table__).values(id=1, counter=1, token=uuid.uuid4().hex))
     if has_app_context():
         g.pop("pingyi_data_version", None)
 
