@@ -297,6 +297,19 @@ def overview_rows(campaign, round_):
                      clock="hour"))
 
 
+def _to_feed_back(campaign):
+    """({unit id: confirmed findings not yet in a draft or sent notice}, the ids of units with confirmed opinions)."""
+    used = select(FeedbackItem.finding_id).join(FeedbackNotice).where(
+        FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.status.in_(("draft", "sent")),
+        FeedbackItem.finding_id.is_not(None))
+    waiting = dict(db.session.execute(
+        select(Finding.unit_id, func.count()).where(Finding.campaign_id == campaign.id, Finding.status == "confirmed",
+                                                   Finding.id.not_in(used)).group_by(Finding.unit_id)).all())
+    with_opinions = set(db.session.scalars(select(Opinion.unit_id).where(
+        Opinion.campaign_id == campaign.id, Opinion.status == "confirmed").distinct()))
+    return waiting, with_opinions
+
+
 def _overview_rows(campaign, round_):
     units = db.session.execute(
         select(Unit.id, Unit.name, Participation.group_id)
@@ -317,14 +330,7 @@ def _overview_rows(campaign, round_):
             "id": n.id, "edition": n.edition, "correction": n.replaces_id is not None, "items": n.items,
             "received_at": n.received_at, "sent_at": n.sent_at,
             "label": f"{campaign.doc_prefix}函〔{campaign.year}〕{n.doc_number}号" if n.doc_number else ""}
-    used = select(FeedbackItem.finding_id).join(FeedbackNotice).where(
-        FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.status.in_(("draft", "sent")),
-        FeedbackItem.finding_id.is_not(None))
-    waiting = dict(db.session.execute(
-        select(Finding.unit_id, func.count()).where(Finding.campaign_id == campaign.id, Finding.status == "confirmed",
-                                                   Finding.id.not_in(used)).group_by(Finding.unit_id)).all())
-    with_opinions = set(db.session.scalars(select(Opinion.unit_id).where(
-        Opinion.campaign_id == campaign.id, Opinion.status == "confirmed").distinct()))
+    waiting, with_opinions = _to_feed_back(campaign)
     now, days = utcnow(), timedelta(days=current_app.config["FEEDBACK_RECEIPT_DAYS"])
     rows = []
     for unit_id, name, group_id in units:
@@ -361,14 +367,7 @@ def overview(campaign, round_, unit_ids):
     sent, drafts = {}, {}
     for n in notices:
         (sent if n.status == "sent" else drafts)[n.unit_id] = n
-    used = select(FeedbackItem.finding_id).join(FeedbackNotice).where(
-        FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.status.in_(("draft", "sent")),
-        FeedbackItem.finding_id.is_not(None))
-    waiting = dict(db.session.execute(
-        select(Finding.unit_id, func.count()).where(Finding.campaign_id == campaign.id, Finding.status == "confirmed",
-                                                   Finding.id.not_in(used)).group_by(Finding.unit_id)).all())
-    with_opinions = set(db.session.scalars(select(Opinion.unit_id).where(
-        Opinion.campaign_id == campaign.id, Opinion.status == "confirmed").distinct()))
+    waiting, with_opinions = _to_feed_back(campaign)
     return [{"unit": u, "notice": sent.get(u.id), "draft": drafts.get(u.id), "waiting": waiting.get(u.id, 0),
              "can_compile": u.id not in drafts and bool(waiting.get(u.id) or (u.id not in sent and u.id in with_opinions)),
              "overdue": receipt_overdue(sent[u.id]) if u.id in sent else False} for u in units]
