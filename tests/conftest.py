@@ -6,6 +6,7 @@ database copied from a template holding the demo county (scripts/with_postgres.s
 import itertools
 import os
 import shutil
+import threading
 import time
 
 import pytest
@@ -226,6 +227,32 @@ def user(username):
 
 def unit_named(name):
     return db.session.scalar(select(Unit).where(Unit.name == name))
+
+
+def data_changed(name="县财政局"):
+    """A save to a unit's note, data no kept page shows: every kept value is stale after it, as after any save."""
+    unit = unit_named(name)
+    unit.note = (unit.note or "") + "。"
+    db.session.commit()
+
+
+def post_at_once(app, path, data, people):
+    """`people` anonymous clients POST `data` to `path` at the same moment; their status codes."""
+    barrier, statuses = threading.Barrier(people), []
+
+    def submit():
+        with app.app_context():
+            client = app.test_client()
+            barrier.wait()
+            statuses.append(client.post(path, data=data).status_code)
+            db.session.remove()
+
+    threads = [threading.Thread(target=submit) for _ in range(people)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return statuses
 
 
 @pytest.fixture

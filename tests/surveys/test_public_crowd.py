@@ -15,6 +15,7 @@ from pingyi.surveys import services
 from pingyi.surveys.integrity_models import ArrivalMark, FollowUp
 from pingyi.surveys.models import Ballot, BallotCount, CodeBatch, SurveyCode
 from pingyi.units.models import Unit
+from tests.conftest import post_at_once
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 TOKEN_QUERY = re.compile(r'class="query-code"><strong>([^<]+)</strong>')
@@ -97,20 +98,7 @@ def test_many_submissions_of_one_code_at_once_make_one_ballot(app, county):
     before = [db.session.scalar(s) for s in (online, counted, select(func.count()).select_from(ArrivalMark),
                                               select(func.count()).select_from(AuditEntry))]
     people = 8
-    barrier, statuses = threading.Barrier(people), []
-
-    def submit():
-        with app.app_context():
-            client = app.test_client()
-            barrier.wait()
-            statuses.append(client.post(f"/s/{code.code}", data=data).status_code)
-            db.session.remove()
-
-    threads = [threading.Thread(target=submit) for _ in range(people)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    statuses = post_at_once(app, f"/s/{code.code}", data, people)
     assert sorted(statuses) == [200] + [410] * (people - 1)
     after = [db.session.scalar(s) for s in (online, counted, select(func.count()).select_from(ArrivalMark),
                                              select(func.count()).select_from(AuditEntry))]

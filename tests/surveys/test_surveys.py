@@ -1,5 +1,4 @@
 """Survey set-up, tally entry (validation, conflicts, double entry), ballots and one-time codes."""
-import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -10,7 +9,7 @@ from pingyi.extensions import db
 from pingyi.findings.models import Opinion
 from pingyi.surveys import services
 from pingyi.surveys.models import Ballot, Questionnaire, SurveyCode
-from tests.conftest import unit_named, user
+from tests.conftest import post_at_once, unit_named, user
 
 
 @pytest.fixture
@@ -163,22 +162,9 @@ def test_a_code_is_spent_once_under_two_concurrent_submissions(app, county):
     q = services.questionnaires(county.id)[0]
     opts = services.options(county.id)
     data = {f"q-{question.id}": opts[0].id for question in q.questions}
-    barrier, statuses = threading.Barrier(2), []
     online = select(func.count(Ballot.id)).where(Ballot.channel == "online")
     before = db.session.scalar(online)
-
-    def submit():
-        with app.app_context():
-            client = app.test_client()
-            barrier.wait()
-            statuses.append(client.post(f"/s/{code.code}", data=data).status_code)
-            db.session.remove()
-
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    statuses = post_at_once(app, f"/s/{code.code}", data, 2)
     assert sorted(statuses) == [200, 410]
     assert db.session.scalar(online) == before + 1
 

@@ -11,7 +11,7 @@ from pingyi.tasks import services
 from pingyi.tasks.models import Submission
 from pingyi.timeutil import utcnow
 from pingyi.units.models import Unit
-from tests.conftest import unit_named, user
+from tests.conftest import data_changed, unit_named, user
 from tests.tasks.test_board_services import PDF, task_named
 
 REPORT = "书面总结报告"
@@ -38,9 +38,7 @@ def add_units(campaign, count):
 
 def changed():
     """A write elsewhere in the data, so the next view works its page out afresh (the first view after a change)."""
-    unit = unit_named("县公安局")
-    unit.note = (unit.note or "") + "。"
-    db.session.commit()
+    data_changed("县公安局")
 
 
 def first_view_statements(client, url, statements):
