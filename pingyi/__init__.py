@@ -152,7 +152,11 @@ def _install_hooks(app):
     @login_manager.user_loader
     def load_user(user_id):
         from pingyi.auth.services import session_user
-        return session_user(user_id, session.get("_sid"))  # the server-side session must still be open
+        from pingyi.campaigns import services as campaigns
+        # The server-side session must still be open; the same statement reads the current campaign and the
+        # data version, which every signed-in page needs next.
+        return session_user(user_id, session.get("_sid"), also=campaigns.with_current_campaign,
+                            params=campaigns.current_campaign_params(), take=campaigns.take_current_campaign)
 
     @app.before_request
     def keep_session_alive():

@@ -29,12 +29,36 @@ def test_each_unit_links_its_own_unit(county, client_for):
         assert f'href="/units/{unit_named(name).id}"' in nav and ">本单位<" in nav
 
 
-def test_a_signed_in_page_costs_two_statements(county, client_for, statements):
+def test_a_signed_in_page_costs_one_statement(county, client_for, statements):
     client = client_for("office")
     client.get("/account/password")
     statements.clear()
     assert client.get("/account/password").status_code == 200
-    assert len(statements) == 2, statements  # the session and its user; the campaign with the data version
+    assert len(statements) == 1, statements  # the session, its user, the campaign and the data version
+
+
+def test_the_one_statement_reads_the_year_being_looked_at(county, client_for, statements):
+    """After choosing a past year, the session's statement reads that year's campaign (and the banner's way
+    back the latest year's); a year that is gone falls back to the latest, as the header's switcher does."""
+    client = client_for("office")
+    assert "您正在查看 2025 年度" in client.get("/years/2025").text
+    client.get("/account/password")  # that year's to-do count, once
+    statements.clear()
+    page = client.get("/account/password").text
+    assert len(statements) <= 2 and "您正在查看 2025 年度" in page and "回到 2026 年度" in page, statements
+    with client.session_transaction() as session:
+        session["viewed_year"] = 1999
+    client.get("/account/password")  # the latest year's to-do count, once
+    statements.clear()
+    page = client.get("/account/password").text
+    assert len(statements) == 1 and "您正在查看" not in page, statements
+    assert "您正在查看" not in client.get("/years/2026").text
+    assert "您正在查看" not in client.get("/account/password").text
+
+
+def test_the_session_statement_width_is_what_the_loader_skips():
+    from pingyi.auth.services import _SESSION_ROW, _SESSION_ROW_WIDTH
+    assert len(_SESSION_ROW.column_descriptions) == _SESSION_ROW_WIDTH
 
 
 def _header(text):

@@ -182,8 +182,8 @@ def test_an_unchanged_county_is_read_back_in_a_few_statements(office_client, cou
 
 
 def test_the_navigation_count_costs_one_statement(office_client, county, statements):
-    """The signed-in trivial page: session and user (one statement), the campaign, the years, and the data
-    version for the to-do count, which is kept per user until something changes."""
+    """The signed-in trivial page: session, user, campaign and the data version for the to-do count (kept per
+    user until something changes) in one statement."""
     sent = _steady(office_client, "/account/password", statements)
     assert len(sent) <= 4, sent
     assert sum("data_version" in s for s in sent) == 1

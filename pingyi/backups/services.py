@@ -207,12 +207,39 @@ def archive_path(name):
     return path if path.is_file() else None
 
 
+_NEWEST = {}  # folder → (the folder's modification time, its newest archive's path and stat, or None)
+
+
 def last_backup_age():
-    """How long ago the newest archive was written (a timedelta), or None when there is none."""
-    newest = list_backups()
-    if not newest:
+    """How long ago the newest archive was written (a timedelta), or None when there is none.
+
+    Every office page asks (the banner), so the folder is listed again only when it or its newest archive
+    changed: writing an archive (os.replace) or pruning one changes the folder's modification time, and a
+    newest archive touched or removed shows in its own."""
+    folder = str(current_app.config["BACKUP_DIR"])
+    try:
+        stamp = os.stat(folder).st_mtime_ns
+    except OSError:
+        return None  # no folder, no archive
+    known = _NEWEST.get(folder)
+    if known is not None and known[1] is not None:
+        try:
+            if os.stat(known[1]).st_mtime_ns != known[2]:
+                known = None
+        except OSError:
+            known = None
+    if known is None or known[0] != stamp or known[1] is None:  # an empty folder is cheap to list
+        known = (stamp, None, None)
+        for archive in list_backups(folder):  # the newest that is still there
+            try:
+                known = (stamp, str(archive["path"]), archive["path"].stat().st_mtime_ns)
+                break
+            except OSError:
+                continue
+        _NEWEST[folder] = known
+    if known[1] is None:
         return None
-    return datetime.now(timezone.utc) - newest[0]["created_at"]
+    return datetime.now(timezone.utc) - datetime.fromtimestamp(known[2] / 1e9, timezone.utc)
 
 
 def backup_overdue():

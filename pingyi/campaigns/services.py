@@ -3,6 +3,7 @@ from datetime import date
 
 from flask import abort, g, has_request_context, session
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import aliased
 
 from pingyi.audit.services import record, snapshot
 from pingyi.cache.services import read_data_version, with_data_version
@@ -25,6 +26,35 @@ from pingyi.timeutil import today
 # Built once, as every page runs them; each reads the data version in the same statement (pingyi.cache).
 _LATEST = with_data_version(select(Campaign).order_by(Campaign.year.desc()).limit(1))
 _OF_YEAR = with_data_version(select(Campaign).where(Campaign.year == bindparam("year")))
+def with_current_campaign(statement):
+    """`statement` reading the current campaign and the data version too, as its last three columns: the
+    signed-in user's session statement (pingyi's user loader), so a signed-in page reads all three in one.
+    Run it with current_campaign_params(); hand the three values to take_current_campaign()."""
+    chosen, latest = aliased(Campaign), aliased(Campaign)
+    current_id = func.coalesce(  # the year chosen on /years when it exists, else the latest
+        select(chosen.id).where(chosen.year == bindparam("viewed_year")).scalar_subquery(),
+        select(latest.id).order_by(latest.year.desc()).limit(1).scalar_subquery())
+    return with_data_version(statement.add_columns(Campaign).outerjoin(Campaign, Campaign.id == current_id))
+
+
+def current_campaign_params():
+    return {"viewed_year": session.get("viewed_year")}
+
+
+def view_year(year):
+    """Look at a past `year` (None: the latest) from now on, this request included."""
+    if year is None:
+        session.pop("viewed_year", None)
+    else:
+        session["viewed_year"] = year
+    g.pop("current_campaign", None)
+
+
+def take_current_campaign(campaign, token, counter):
+    """This request's current campaign and data version, read by a with_current_campaign() statement."""
+    read_data_version(token, counter)
+    if campaign is not None and has_request_context() and "current_campaign" not in g:
+        g.current_campaign = campaign
 
 
 def current_campaign():

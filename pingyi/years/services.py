@@ -16,9 +16,13 @@ from pingyi.results import services as results
 
 
 def latest_campaign():
-    if has_request_context() and not session.get("viewed_year") and "current_campaign" in g:
+    if not has_request_context():
+        return db.session.scalar(select(Campaign).order_by(Campaign.year.desc()).limit(1))
+    if not session.get("viewed_year") and "current_campaign" in g:
         return g.current_campaign  # current_campaign() already looked the latest year up in this request
-    return db.session.scalar(select(Campaign).order_by(Campaign.year.desc()).limit(1))
+    if "latest_campaign" not in g:  # looking at a past year: the banner and the read-only checks ask
+        g.latest_campaign = db.session.scalar(select(Campaign).order_by(Campaign.year.desc()).limit(1))
+    return g.latest_campaign
 
 
 def campaign_of_year(year):

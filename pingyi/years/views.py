@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from pingyi import once
 from pingyi.auth.roles import OFFICE, UNIT, role_required
 from pingyi.campaigns.forms import NewCampaignForm
-from pingyi.campaigns.services import campaign_or_404, current_campaign
+from pingyi.campaigns.services import campaign_or_404, current_campaign, view_year
 from pingyi.errors import DomainError
 from pingyi.extensions import db
 from pingyi.forms import plain_int
@@ -32,10 +32,7 @@ def show(year):
     if campaign is None:
         abort(404)
     latest = services.latest_campaign()
-    if campaign.id == latest.id:
-        session.pop("viewed_year", None)
-    else:
-        session["viewed_year"] = campaign.year
+    view_year(None if campaign.id == latest.id else campaign.year)
     unit_id = current_user.unit_id if current_user.role == UNIT else None
     return render_template("years/show.html", year_campaign=campaign, latest=latest,
                            read_only=services.is_read_only(campaign), **services.year_summary(campaign, unit_id))

@@ -179,6 +179,19 @@ def test_the_banner_warns_the_office_when_the_last_backup_is_a_week_old(county, 
     assert "备份" not in client_for("unit").get("/units/").text.split("<main")[1]
 
 
+def test_the_banner_follows_archives_written_and_removed_outside_the_app(county, office_client):
+    """The folder is not listed on every page, yet an archive removed, or copied in, shows at once."""
+    path = backups.create_backup()
+    assert "备份" not in office_client.get("/").text.split("<main")[1].split("</main>")[0]
+    path.unlink()
+    assert "系统还没有任何备份" in office_client.get("/").text
+    newest = backups.create_backup()
+    assert "系统还没有任何备份" not in office_client.get("/").text
+    week = (datetime.now() - timedelta(days=8)).timestamp()
+    os.utime(newest, (week, week))
+    assert "最近一次备份是 8 天前" in office_client.get("/").text
+
+
 def test_healthz_answers_without_sign_in(county, app):
     client = app.test_client()
     body = client.get("/healthz").get_json()

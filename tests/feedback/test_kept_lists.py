@@ -75,7 +75,7 @@ def test_the_explanation_is_kept_and_its_statements_do_not_grow(county, client_f
     assert _first_view(office, path, statements) == before
     statements.clear()
     assert "县公安局" in office.get(path).text
-    assert len(statements) == 2, statements  # as the trivial page: the session; the campaign with the data version
+    assert len(statements) == 1, statements  # as the trivial page: the session with the campaign and the data version
 
 
 def test_a_write_shows_on_the_next_view(county, client_for):
