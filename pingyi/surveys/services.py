@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from pingyi.audit.models import AuditEntry
 from pingyi.audit.services import record, snapshot
+from pingyi.cache.services import count_change
 from pingyi.campaigns.models import Campaign
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError, StaleEdit, check_version
@@ -626,8 +627,8 @@ def _write(batch):
     statements however many answers: an answer whose code was spent already (or by an earlier answer of the
     batch) is "spent"."""
     day = today()
-    # Through the session, so the data version moves (once: the other writes go to its connection).
-    spent = set(db.session.execute(_SPEND, {"ids": [a.found.id for a in batch], "day": day}).scalars())
+    connection = db.session.connection()
+    spent = set(connection.execute(_SPEND, {"ids": [a.found.id for a in batch], "day": day}).scalars())
     saved = []
     for answer in batch:
         answer.outcome = "saved" if answer.found.id in spent else "spent"
@@ -637,7 +638,7 @@ def _write(batch):
     if not saved:
         db.session.rollback()
         return
-    connection = db.session.connection()
+    count_change(db.session)  # once for the whole batch: every write below goes to the connection directly
     ballots = [SimpleNamespace(campaign_id=a.found.campaign_id, unit_id=a.found.unit_id,
                                questionnaire_id=a.found.questionnaire_id,
                                respondent_type_id=a.found.respondent_type_id, round=a.found.round) for a in saved]
