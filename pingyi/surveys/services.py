@@ -536,8 +536,8 @@ def _in_order(rows, kind):
 def public_code(code):
     """The PublicCode for a code as typed (spaces around it and letter case do not matter), or None: one
     statement."""
-    statement = _lookup_statement(db.session.get_bind().dialect.name)
-    row = db.session.connection().execute(statement, {"code": (code or "").strip().upper()}).first()
+    connection = db.session.connection()
+    row = connection.execute(_lookup_statement(connection.dialect.name), {"code": (code or "").strip().upper()}).first()
     if row is None:
         return None
     *plain, questions, opts = row
@@ -662,6 +662,15 @@ def _write(batch):
     db.session.commit()
 
 
+def _holds_changes(session):
+    """Whether `session` has changes to commit: pending in it, or written in a transaction the database has open
+    (SQLite tells; on another database, assume so). A respondent's session has only read, and committing that
+    would cost a second connection for the write."""
+    if session.new or session.dirty or session.deleted:
+        return True
+    return getattr(session.connection().connection.driver_connection, "in_transaction", True)
+
+
 def answer_with_code(code, answers, comment, address=None, receipt=None):
     """Record an online answer and spend the code in one transaction. `code`: a PublicCode (or a SurveyCode).
     The code is spent by a conditional UPDATE, so of simultaneous submissions exactly one succeeds; the others
@@ -689,7 +698,8 @@ def answer_with_code(code, answers, comment, address=None, receipt=None):
                      anomalies.arrival(found.campaign_id, found.round, address, found.salt), audit)
     # Nothing of this session may hold SQLite's write lock while it waits for the writer's turn (the round's
     # first answer draws its salt; a caller may have changes of its own): the answer commits them anyway.
-    db.session.commit()
+    if _holds_changes(db.session):
+        db.session.commit()
     _written(answer)
     if receipt is not None and answer.query:
         receipt["query"] = answer.query
