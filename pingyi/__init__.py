@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 from pingyi import conflicts
 from pingyi.config import INSTANCE_DIR, Config
 from pingyi.extensions import csrf, db, login_manager, migrate
+from pingyi.sessions import SessionInterface
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
@@ -82,6 +83,7 @@ def create_app(overrides=None):
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
+    app.session_interface = SessionInterface()  # a response may leave the browser its cookie (pingyi.sessions)
     login_manager.init_app(app)
     csrf.init_app(app)
     login_manager.login_view = "auth.login"

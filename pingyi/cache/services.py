@@ -70,6 +70,12 @@ def _bump(session):
         g.pop("pingyi_data_version", None)
 
 
+def count_change(session):
+    """Count one more change for a write run on the session's connection directly (which the session's events
+    do not see), in its transaction."""
+    _bump(session)
+
+
 def _touches_data(objects, changed=False):
     """Whether writing `objects` changes data; `changed`: they are updated rows, whose changed columns tell."""
     for o in objects:

@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from pingyi.audit.models import AuditEntry
 from pingyi.audit.services import record, snapshot
+from pingyi.cache.services import count_change
 from pingyi.campaigns.models import Campaign
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError, StaleEdit, check_version
@@ -535,8 +536,8 @@ def _in_order(rows, kind):
 def public_code(code):
     """The PublicCode for a code as typed (spaces around it and letter case do not matter), or None: one
     statement."""
-    statement = _lookup_statement(db.session.get_bind().dialect.name)
-    row = db.session.connection().execute(statement, {"code": (code or "").strip().upper()}).first()
+    connection = db.session.connection()
+    row = connection.execute(_lookup_statement(connection.dialect.name), {"code": (code or "").strip().upper()}).first()
     if row is None:
         return None
     *plain, questions, opts = row
@@ -626,8 +627,8 @@ def _write(batch):
     statements however many answers: an answer whose code was spent already (or by an earlier answer of the
     batch) is "spent"."""
     day = today()
-    # Through the session, so the data version moves (once: the other writes go to its connection).
-    spent = set(db.session.execute(_SPEND, {"ids": [a.found.id for a in batch], "day": day}).scalars())
+    connection = db.session.connection()
+    spent = set(connection.execute(_SPEND, {"ids": [a.found.id for a in batch], "day": day}).scalars())
     saved = []
     for answer in batch:
         answer.outcome = "saved" if answer.found.id in spent else "spent"
@@ -637,7 +638,7 @@ def _write(batch):
     if not saved:
         db.session.rollback()
         return
-    connection = db.session.connection()
+    count_change(db.session)  # once for the whole batch: every write below goes to the connection directly
     ballots = [SimpleNamespace(campaign_id=a.found.campaign_id, unit_id=a.found.unit_id,
                                questionnaire_id=a.found.questionnaire_id,
                                respondent_type_id=a.found.respondent_type_id, round=a.found.round) for a in saved]
@@ -659,6 +660,15 @@ def _write(batch):
             answer.query = follow_ups.open_for_comment(ballot, opinion,
                                                        follow_ups.is_dissatisfied(answer.chosen, answer.found.options))
     db.session.commit()
+
+
+def _holds_changes(session):
+    """Whether `session` has changes to commit: pending in it, or written in a transaction the database has open
+    (SQLite tells; on another database, assume so). A respondent's session has only read, and committing that
+    would cost a second connection for the write."""
+    if session.new or session.dirty or session.deleted:
+        return True
+    return getattr(session.connection().connection.driver_connection, "in_transaction", True)
 
 
 def answer_with_code(code, answers, comment, address=None, receipt=None):
@@ -688,7 +698,8 @@ def answer_with_code(code, answers, comment, address=None, receipt=None):
                      anomalies.arrival(found.campaign_id, found.round, address, found.salt), audit)
     # Nothing of this session may hold SQLite's write lock while it waits for the writer's turn (the round's
     # first answer draws its salt; a caller may have changes of its own): the answer commits them anyway.
-    db.session.commit()
+    if _holds_changes(db.session):
+        db.session.commit()
     _written(answer)
     if receipt is not None and answer.query:
         receipt["query"] = answer.query

@@ -2,7 +2,7 @@
 code sheets, and the public questionnaire answered with a one-time code."""
 from fractions import Fraction
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -18,6 +18,7 @@ from pingyi.errors import DomainError, StaleEdit
 from pingyi.exact import exact_text, read_number
 from pingyi.extensions import db
 from pingyi.forms import clean_line, clean_text, plain_int
+from pingyi.sessions import leave_cookie
 from pingyi.surveys import follow_ups, services, throttle
 from pingyi.surveys.models import ROUND_LABELS, Ballot, CodeBatch, Questionnaire, TallySheet
 from pingyi.units.models import Unit
@@ -351,19 +352,22 @@ def answer(code):
     if closed is not None:
         return closed
     if request.method == "GET":
-        return render_template("surveys/answer.html", form=_questionnaire_form(found))
+        return _public_page(_form_key(found), lambda csrf: render_template(
+            "surveys/answer.html", form=Markup(_blank_form(found).replace(CSRF_STAND_IN, csrf)),
+            csrf_token=lambda: csrf))
     chosen, comment, receipt = _posted_answers(found), clean_text(request.form.get("comment", "")), {}
     try:
         errors = services.answer_with_code(found, chosen, comment, address=request.remote_addr, receipt=receipt)
     except services.CodeSpent as spent:
-        return render_template("surveys/answer_closed.html", title="答题码已使用", message=str(spent)), 410
+        return _closed_page("答题码已使用", str(spent)), 410
     if errors:
         return _refilled(found, chosen, comment, errors), 400
     query = receipt.get("query")
-    return render_template("surveys/answer_closed.html", title="提交成功",
-                           message="您的评价已提交，感谢您对政风行风建设的支持！",
-                           query=follow_ups.shown_query(query) if query else None,
-                           query_url=url_for("appeals.comment_status", query=query) if query else None)
+    if query is None:
+        return _closed_page("提交成功", THANKS)
+    return render_template("surveys/answer_closed.html", title="提交成功", message=THANKS,
+                           query=follow_ups.shown_query(query),
+                           query_url=url_for("appeals.comment_status", query=query))
 
 
 def answer_expired(code):
@@ -380,14 +384,34 @@ def answer_expired(code):
 def _closed(found):
     """The page for a code that cannot be answered (unknown, its campaign over, already spent), else None."""
     if found is None:
-        return render_template("surveys/answer_closed.html", title="答题码无效",
-                               message="没有找到这个答题码，请核对后重新扫描或输入。"), 404
+        return _closed_page("答题码无效", "没有找到这个答题码，请核对后重新扫描或输入。"), 404
     if not found.open:
-        return render_template("surveys/answer_closed.html", title="测评已结束",
-                               message="本次测评已经结束，感谢您的关注。"), 410
+        return _closed_page("测评已结束", "本次测评已经结束，感谢您的关注。"), 410
     if found.used_on is not None:
-        return render_template("surveys/answer_closed.html", title="答题码已使用", message=services.SPENT), 410
+        return _closed_page("答题码已使用", services.SPENT), 410
     return None
+
+
+THANKS = "您的评价已提交，感谢您对政风行风建设的支持！"
+
+
+def _closed_page(title, message):
+    """The page of a code that was just answered or cannot be answered: one title and message, kept rendered."""
+    return _public_page(("closed", title, message), lambda csrf: render_template(
+        "surveys/answer_closed.html", title=title, message=message, csrf_token=lambda: csrf))
+
+
+def _public_page(key, render):
+    """A whole page of the public questionnaire as render(csrf) gives it, with `csrf` where the session's CSRF
+    token goes: rendered once per process for `key` (which must name everything the page shows) and served
+    with each visitor's own token put back. A respondent's page is the same for everyone; a signed-in user's
+    (with their header) or one with a flashed message to show is rendered afresh."""
+    if current_user.is_authenticated or session.get("_flashes"):
+        return render(generate_csrf())
+    if request.method == "POST":  # the answer is in (or refused): the respondent's session need not last longer
+        leave_cookie()
+    html = remembered(("public-page", *key), lambda: render(CSRF_STAND_IN))
+    return html.replace(CSRF_STAND_IN, generate_csrf())
 
 
 def _posted_answers(found):
@@ -403,16 +427,20 @@ def _refilled(found, chosen, comment, errors, expired=False):
     return render_template("surveys/answer.html", form=Markup(form))
 
 
-def _questionnaire_form(found):
-    """The blank questionnaire of a code, rendered once per process for what it shows (the unit, the intro,
-    the questions and options in order: all of it is in the key, so an edit is a new key) and served to every
-    code answering it, with the session's CSRF token put back. The key leaves out the data version on purpose:
-    every ballot moves that, and a crowd answering would otherwise render the page afresh for each person."""
-    key = ("public-questionnaire", found.questionnaire_id, found.unit_name, found.intro, found.questions,
-           found.options)
-    html = remembered(key, lambda: render_template("surveys/_answer_form.html", found=found, errors={}, chosen={},
-                                                   comment="", csrf=CSRF_STAND_IN, first_missing=None))
-    return Markup(html.replace(CSRF_STAND_IN, generate_csrf()))
+def _form_key(found):
+    """Everything the blank questionnaire of a code shows: the unit, the intro, the questions and options in
+    order (an edit is a new key). It leaves out the data version on purpose: every ballot moves that, and a
+    crowd answering would otherwise render the page afresh for each person."""
+    return ("public-questionnaire", found.questionnaire_id, found.unit_name, found.intro, found.questions,
+            found.options)
+
+
+def _blank_form(found):
+    """The blank questionnaire of a code with CSRF_STAND_IN for the token, rendered once per process for what
+    it shows and served to every code answering it."""
+    return remembered(_form_key(found), lambda: render_template(
+        "surveys/_answer_form.html", found=found, errors={}, chosen={}, comment="", csrf=CSRF_STAND_IN,
+        first_missing=None))
 
 
 # ---- questionnaires issued (return rate) ------------------------------------------------------------------

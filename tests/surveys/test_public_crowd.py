@@ -233,3 +233,67 @@ def test_one_failing_answer_in_a_shared_write_costs_no_other(county, app, monkey
     for code, spent in zip(free, (True, False, True)):
         db.session.refresh(code)
         assert (code.used_on is not None) == spent
+
+
+HX_TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+
+def _own_token(app, client, signed):
+    """Whether `signed` (a token from a page) is the one in `client`'s session."""
+    from itsdangerous import URLSafeTimedSerializer
+    with client.session_transaction() as sess:
+        raw = sess["csrf_token"]
+    return URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").loads(signed) == raw
+
+
+def test_the_kept_thank_you_and_spent_pages_carry_each_visitors_token_and_no_one_elses_header(county, app):
+    """The pages after a submission are kept once for everyone; each respondent's page carries their own token,
+    and a signed-in user still gets their own header (never the kept respondent's page, nor theirs kept)."""
+    from tests.conftest import user
+    code, q = _open_code(county)
+    other = db.session.scalar(select(SurveyCode).where(SurveyCode.batch_id == code.batch_id, SurveyCode.used_on.is_(None),
+                                                       SurveyCode.id != code.id))
+    data = _answers(q, services.options(county.id)[0])
+    for c in (code, other):
+        g.pop("csrf_token", None)
+        client = app.test_client()
+        client.get(f"/s/{c.code}")
+        for status, title in ((200, "提交成功"), (410, "答题码已使用")):
+            g.pop("csrf_token", None)
+            page = client.post(f"/s/{c.code}", data=data)
+            assert page.status_code == status and title in page.text and CSRF_STAND_IN not in page.text
+            assert _own_token(app, client, HX_TOKEN.search(page.text).group(1))
+            assert "退出" not in page.text
+    office = app.test_client(user=user("office"))
+    page = office.get(f"/s/{code.code}")
+    assert page.status_code == 410 and "答题码已使用" in page.text and "退出" in page.text
+    g.pop("csrf_token", None)
+    again = app.test_client().get(f"/s/{code.code}")
+    assert again.status_code == 410 and "退出" not in again.text and "答题码已使用" in again.text
+
+
+def _sets_cookie(response):
+    return any(h.lower() == "set-cookie" for h, _ in response.headers.items())
+
+
+def test_a_respondent_gets_a_session_cookie_with_the_form_and_no_new_one_after_submitting(county, app):
+    """The questionnaire sets the session (its CSRF token); the pages after a submission leave the browser the
+    cookie it has instead of signing it again; a page left open past its session gets a new one with the form."""
+    code, q = _open_code(county)
+    app.config["WTF_CSRF_ENABLED"] = True
+    data = _answers(q, services.options(county.id)[0])
+    g.pop("csrf_token", None)
+    client = app.test_client()
+    page = client.get(f"/s/{code.code}")
+    assert _sets_cookie(page)
+    data["csrf_token"] = TOKEN.search(page.text).group(1)
+    g.pop("csrf_token", None)
+    done = client.post(f"/s/{code.code}", data=data)
+    assert done.status_code == 200 and "提交成功" in done.text and not _sets_cookie(done)
+    g.pop("csrf_token", None)
+    spent = client.post(f"/s/{code.code}", data=data)
+    assert spent.status_code == 410 and not _sets_cookie(spent)
+    g.pop("csrf_token", None)
+    other, _ = _open_code(county)
+    stale = app.test_client().post(f"/s/{other.code}", data=data | {"csrf_token": "no-longer-valid"})
+    assert stale.status_code == 400 and "已经失效" in stale.text and _sets_cookie(stale)
