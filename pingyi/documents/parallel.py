@@ -8,9 +8,9 @@ builder process has taken yet. A unit whose document cannot be built comes back 
 skipped.
 
 The builder processes are forked from multiprocessing's fork server, a single-threaded process started
-once per server process (when its job worker starts) with this module (python-docx, the builders) already
-imported: safe from a threaded server process, and a pool starts in milliseconds instead of importing the
-app in each process. The pool
+once per server process (when its job worker starts) with this module (python-docx, the builders), the
+builders' skeleton document and the server's main script already imported (forkserver_preload.py): safe from a
+threaded server process, and a pool starts in milliseconds instead of importing the app in each process. The pool
 is made for the batch and stopped with it, also when the job is cancelled or its server process stops; a
 pool that breaks (a builder process killed) leaves the remaining units to be built in the job's own process.
 DOCUMENT_BATCH_PROCESSES sets the pool's size (default: one per core; 1 builds in the job's own process, as
@@ -23,7 +23,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from itertools import islice
-from multiprocessing import forkserver
+from multiprocessing import forkserver, spawn
 
 from flask import current_app
 
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 MIN_UNITS = 40     # fewer units (a few seconds of work) are built faster than a pool starts
 CHUNK = 6          # units a builder process takes at a time
 REPORT_EVERY = 0.5  # seconds between progress reports (and cancel checks) of a pooled batch
+MAIN_VARIABLE = "PINGYI_BUILDERS_MAIN"  # "pid:path of its main script" of the server process, for its fork server
 
 
 def processes(n_units):
@@ -73,9 +74,12 @@ def _context():
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")  # Windows: each builder process imports the builders itself
     context = multiprocessing.get_context("forkserver")
-    # Taken when the fork server starts (once per server process): the main module too, which each builder
-    # process would otherwise import again as spawn does.
-    context.set_forkserver_preload(["__main__", __name__])
+    # Taken when the fork server starts (once per server process): the builders, their skeleton document and
+    # the main script, which each builder process would otherwise import again as spawn does (forkserver_preload).
+    context.set_forkserver_preload(["__main__", "pingyi.documents.forkserver_preload"])
+    main = f"{os.getpid()}:{spawn.get_preparation_data('builder').get('init_main_from_path', '')}"
+    if os.environ.get(MAIN_VARIABLE) != main:  # set once, before the fork server starts (it inherits it)
+        os.environ[MAIN_VARIABLE] = main
     return context
 
 

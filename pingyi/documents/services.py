@@ -3,11 +3,12 @@ import hashlib
 import io
 import secrets
 import zipfile
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from pingyi.audit.services import record
@@ -116,16 +117,6 @@ def _latest_sent(campaign, unit, items=True):
     return db.session.scalar(query.order_by(FeedbackNotice.sent_at.desc(), FeedbackNotice.id.desc()).limit(1))
 
 
-def _latest_sent_of(campaign, unit_ids):
-    """{unit id: its latest sent notice} for many units in one query, chosen as _latest_sent chooses."""
-    latest = {}
-    for notice in db.session.scalars(select(FeedbackNotice).where(
-            FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.unit_id.in_(unit_ids),
-            FeedbackNotice.status == "sent").order_by(FeedbackNotice.sent_at.desc(), FeedbackNotice.id.desc())):
-        latest.setdefault(notice.unit_id, notice)
-    return latest
-
-
 def feedback_data(campaign, unit):
     notice = _latest_sent(campaign, unit)
     if notice is None:
@@ -218,41 +209,74 @@ def reminder_data(campaign, unit=None, deadline=None, number=None, on=None):
 
 
 def commitment_data(campaign, unit):
-    return _commitment(campaign, unit, rectification_services.letter_rows(campaign, unit),
-                       lambda: _latest_sent(campaign, unit, items=False))  # its number only
+    return _commitment(campaign, unit, [_letter_row(r) for r in rectification_services.letter_rows(campaign, unit)],
+                       lambda: _latest_number(campaign, unit))
 
 
-def _commitment(campaign, unit, rows, notice):
-    """The 承诺书's content from the unit's letter rows (rectification_services.letter_rows) and its latest
-    sent notice (`notice()`, asked only when there are plans)."""
+class LetterRow(NamedTuple):
+    """One row of the 承诺书's table as plain values: a rectification and its feedback item."""
+    kind: str
+    problem: str
+    measures: str
+    commitment: str
+    leader: str
+    department: str
+    owner: str
+    deadline: date | None  # the rectification's, else the item's
+    explanation: str
+
+
+def _letter_row(r):
+    return LetterRow(r.kind, r.item.problem, r.measures, r.commitment, r.leader, r.department, r.owner,
+                     r.deadline or r.item.deadline, r.explanation)
+
+
+def _latest_number(campaign, unit):
+    """The 函 number of the unit's latest sent notice (as its number_label), blank without one."""
+    notice = _latest_sent(campaign, unit, items=False)  # its number only
+    return letter_number(campaign, notice.doc_number) if notice and notice.doc_number else ""
+
+
+def _commitment(campaign, unit, rows, feedback_number):
+    """The 承诺书's content from the unit's LetterRows (in rectification_services.letter_rows' order) and the
+    number of its latest sent notice (`feedback_number()`, asked only when there are plans)."""
     plans = [r for r in rows if r.kind == "plan"]
     if not plans:
         raise DocumentMissing(f"{unit.name}还没有“整改计划并承诺”的问题：请在“反馈”中逐条答复时选择该方式并填写整改计划")
-    notice = notice()
-    items = [[r.item.problem, r.measures.rstrip("。") + (f"。承诺：{r.commitment}" if r.commitment else ""),
-              "\n".join(x for x in (r.leader, r.department, r.owner) if x), cn_date(r.deadline or r.item.deadline)]
+    number = feedback_number()
+    items = [[r.problem, r.measures.rstrip("。") + (f"。承诺：{r.commitment}" if r.commitment else ""),
+              "\n".join(x for x in (r.leader, r.department, r.owner) if x), cn_date(r.deadline)]
              for r in plans]
-    items += [[r.item.problem, f"政策性问题说明：{r.explanation}", "—", "—"] for r in rows if r.kind == "policy"]
+    items += [[r.problem, f"政策性问题说明：{r.explanation}", "—", "—"] for r in rows if r.kind == "policy"]
     return {"unit": unit.name, "office": campaign.office_full_name, "items": items, "date": "",
-            "feedback_number": notice.number_label(campaign.doc_prefix) if notice else ""}
+            "feedback_number": number}
 
 
 def _commitments_of(campaign, units):
-    """{unit id: commitment_data or the DocumentMissing it raises} for many units in three queries (the
-    letter rows with their items, the latest sent notices)."""
+    """{unit id: commitment_data or the DocumentMissing it raises} for many units in two queries of plain rows
+    (the letter rows with their items' text, the sent notices' numbers): no model object per row."""
     ids = [u.id for u in units]
     rows = {}
-    for r in db.session.scalars(select(Rectification).where(
-            Rectification.campaign_id == campaign.id, Rectification.unit_id.in_(ids),
-            Rectification.kind.in_(("plan", "policy")), Rectification.status != "withdrawn")
-            .options(selectinload(Rectification.item)).order_by(Rectification.id)):
-        rows.setdefault(r.unit_id, []).append(r)
-    notices = _latest_sent_of(campaign, ids)
+    for unit_id, *row in db.session.execute(
+            select(Rectification.unit_id, Rectification.kind, FeedbackItem.problem, Rectification.measures,
+                   Rectification.commitment, Rectification.leader, Rectification.department, Rectification.owner,
+                   func.coalesce(Rectification.deadline, FeedbackItem.deadline), Rectification.explanation)
+            .join(FeedbackItem, FeedbackItem.id == Rectification.item_id)
+            .where(Rectification.campaign_id == campaign.id, Rectification.unit_id.in_(ids),
+                   Rectification.kind.in_(("plan", "policy")), Rectification.status != "withdrawn")
+            .order_by(Rectification.id)):
+        rows.setdefault(unit_id, []).append(LetterRow(*row))
+    numbers = {}
+    for unit_id, number in db.session.execute(  # the latest sent notice's, chosen as _latest_sent chooses
+            select(FeedbackNotice.unit_id, FeedbackNotice.doc_number).where(
+                FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.unit_id.in_(ids),
+                FeedbackNotice.status == "sent").order_by(FeedbackNotice.sent_at.desc(), FeedbackNotice.id.desc())):
+        numbers.setdefault(unit_id, letter_number(campaign, number) if number else "")
     gathered = {}
-    for unit in units:  # in letter_rows' order: the plans, then the policy explanations
-        mine = sorted(rows.get(unit.id, []), key=lambda r: (r.kind != "plan", r.id))
+    for unit in units:  # in letter_rows' order: the plans, then the policy explanations (sorted keeps the ids' order)
+        mine = sorted(rows.get(unit.id, []), key=lambda r: r.kind != "plan")
         try:
-            gathered[unit.id] = _commitment(campaign, unit, mine, lambda: notices.get(unit.id))
+            gathered[unit.id] = _commitment(campaign, unit, mine, lambda: numbers.get(unit.id, ""))
         except Exception as e:  # raised again for this unit alone (batch_rows)
             gathered[unit.id] = e
     return gathered

@@ -151,3 +151,33 @@ def test_the_job_worker_starts_the_fork_server_where_batches_get_a_pool(app):
     app.config["DOCUMENT_BATCH_PROCESSES"] = 2
     parallel.ready()
     assert multiprocessing.forkserver._forkserver._forkserver_pid is not None
+
+
+SERVER_SCRIPT = '''
+import os, sys
+sys.path.insert(0, {root!r})
+with open({marks!r}, "a") as f:  # each process that runs this script
+    f.write(f"{{os.getpid()}}\\n")
+from concurrent.futures import ProcessPoolExecutor
+from pingyi.documents import parallel
+
+if __name__ == "__main__":
+    with ProcessPoolExecutor(3, mp_context=parallel._context()) as pool:
+        print(" ".join(str(pid) for pid in {{pool.submit(os.getpid).result() for _ in range(9)}}))
+'''
+
+
+def test_builder_processes_do_not_run_the_servers_main_script_again(tmp_path):
+    """A server started as a script (scripts/bench.py, `flask run`'s): the fork server imports the script once,
+    the builder processes forked from it do not run it again (Python before 3.13.8 never preloads it)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    root, marks = Path(__file__).resolve().parents[2], tmp_path / "marks"
+    script = tmp_path / "server.py"
+    script.write_text(SERVER_SCRIPT.format(root=str(root), marks=str(marks)))
+    done = subprocess.run([sys.executable, str(script)], cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    builders = set(done.stdout.split())
+    ran = marks.read_text().split()
+    assert builders and len(ran) == 2 and not builders & set(ran)  # the server and its fork server only
