@@ -1,5 +1,5 @@
 """The dashboard: one page, figures chosen by the signed-in role."""
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from markupsafe import Markup
 from flask_login import current_user, login_required
 
@@ -8,10 +8,14 @@ from pingyi.cache.services import kept, todo_queues
 from pingyi.campaigns.forms import NewCampaignForm
 from pingyi.campaigns.services import current_campaign, current_phase, phase_state
 from pingyi.dashboard import services
+from pingyi.forms import plain_int
+from pingyi.htmx import is_partial
+from pingyi.paging import Page
 from pingyi.results.services import latest_version, unit_result
 from pingyi.timeutil import today
 
 bp = Blueprint("dashboard", __name__)
+OVERDUE_PAGE = 50  # units with overdue tasks a page
 
 
 @bp.get("/notifications")
@@ -50,13 +54,37 @@ def index():
         context.update(services.supervisor_overview(campaign, current_user))
         template = "dashboard/supervisor.html"
     else:
-        # Rendered once per data version, day and role (no form in them): kept as strings, which the memo weighs.
-        parts = (campaign.id, current_user.role)
-        context["phase_line"] = Markup(kept("dashboard-phase-line", parts, lambda: render_template(
+        # Rendered once per data version, day, role and page of the overdue list (no form in them): kept as strings,
+        # which the memo weighs; htmx's pager swaps the overdue list alone.
+        number = max(1, plain_int(request.args.get("page")) or 1)
+        parts = (campaign.id, current_user.role, number)
+        if is_partial():
+            response = make_response(Markup(kept("dashboard-overdue", parts, lambda: render_template(
+                "dashboard/_overdue.html", overdue_page=_overdue_page(campaign, number)))))
+            response.vary.add("HX-Request-Type")
+            return response
+        context["phase_line"] = Markup(kept("dashboard-phase-line", parts[:2], lambda: render_template(
             "dashboard/_phase_line.html", campaign=campaign, phase=current_phase(campaign))))
-        context["figures"] = Markup(kept("dashboard-county", parts, lambda: render_template(
-            "dashboard/_county_figures.html", campaign=campaign, phase_state=phase_state,
-            result_version=latest_version(campaign), **services.county_overview(campaign))))
+        context["figures"] = Markup(kept("dashboard-county", parts, lambda: _county_figures(campaign, number)))
         template = "dashboard/county.html"
+        response = make_response(render_template(template, **context))
+        response.vary.add("HX-Request-Type")
+        return response
     return render_template(template, **context)
 
+
+
+def _county_figures(campaign, number):
+    figures = services.county_overview(campaign)
+    return render_template("dashboard/_county_figures.html", campaign=campaign, phase_state=phase_state,
+                           result_version=latest_version(campaign), overdue_page=_page(figures["overdue"], number),
+                           **figures)
+
+
+def _overdue_page(campaign, number):
+    return _page(services.county_overview(campaign)["overdue"], number)
+
+
+def _page(rows, number):
+    """Page `number` of the units with overdue tasks (beyond the last: none, and the pager offers the last)."""
+    return Page(rows[(number - 1) * OVERDUE_PAGE:number * OVERDUE_PAGE], number, OVERDUE_PAGE, len(rows))

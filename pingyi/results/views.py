@@ -78,9 +78,26 @@ def _visible_groups(data, version):
 @role_required(*EVERYONE)
 def index():
     campaign = campaign_or_404()
+    if current_user.role in (OFFICE, LEADER):
+        # The page has no form and nothing of the user's own: kept rendered for every user of the role, per version
+        # shown (a published version is frozen; the live figures follow the data version) and day (the print date).
+        version, _ = _shown(campaign)
+        body = kept("results-page", (campaign.id, version.number if version else "live", current_user.role),
+                    lambda: _page(campaign, version), clock="day")
+        return render_template("results/index.html", body=Markup(body))
     data, version = _data(campaign)
     if data is None:
         return render_template("results/unpublished.html", campaign=campaign)
+    return render_template("results/index.html", **_page_context(campaign, data, version))
+
+
+def _page(campaign, version):
+    """The office's or a leader's page under the navigation, rendered (the live figures when version is None)."""
+    data = cached_compute(campaign) if version is None else services.version_results(version)
+    return render_template("results/_page.html", **_page_context(campaign, data, version))
+
+
+def _page_context(campaign, data, version):
     ranking = services.ranking(data["details"], data["groups"])
     visible = _visible_groups(data, version)
     own = data["details"].get(current_user.unit_id) if current_user.role == UNIT else None
@@ -92,18 +109,13 @@ def index():
     refusal = None
     if current_user.role == OFFICE:  # publishing freezes the live figures, whichever version is on screen
         refusal = services.publish_refusal(data if version is None else cached_compute(campaign))
-    tables = dict(rule_note=_rule_note(config)[0], explainable=explainable, quota_notes=_rule_note(config)[1],
-                  ranking=[(i, r) for i, r in enumerate(ranking) if i in visible], version=version,
-                  marks=MARK_LABELS, sources=services.component_heads(data["details"]))
-    kept_tables = None
-    if current_user.role in (OFFICE, LEADER):  # no form and nothing of the user's own: kept for every one of the role
-        kept_tables = Markup(kept("results-tables", (campaign.id, version.number if version else "live",
-                                                     current_user.role),
-                                  lambda: render_template("results/_tables.html", **tables), clock="day"))
-    return render_template("results/index.html", campaign=campaign, data=data, refusal=refusal, tables=kept_tables,
-                           **tables, own=own,
-                           record=services.publication_record(version) if version and current_user.role in (OFFICE, LEADER) else None,
-                           versions=services.versions(campaign) if current_user.role in (OFFICE, LEADER) else [])
+    grades, quota_notes = _rule_note(config)
+    office = current_user.role in (OFFICE, LEADER)
+    return dict(campaign=campaign, data=data, refusal=refusal, rule_note=grades, explainable=explainable,
+                quota_notes=quota_notes, ranking=[(i, r) for i, r in enumerate(ranking) if i in visible],
+                version=version, marks=MARK_LABELS, sources=services.component_heads(data["details"]), own=own,
+                record=services.publication_record(version) if version and office else None,
+                versions=services.versions(campaign) if office else [])
 
 
 def _rule_note(config):

@@ -1,7 +1,8 @@
-"""The ranking tables of /results are kept rendered for the office and leaders: per version shown, and the live
-ones until the data changes."""
+"""The page of /results is kept rendered for the office and leaders: per version shown, and the live figures until
+the data changes; its statements do not grow with the county, and no viewer gets another's kept page."""
 from pingyi.extensions import db
-from tests.conftest import unit_named
+from pingyi.results import services
+from tests.conftest import data_changed, unit_named, user
 
 
 def _tables(text):
@@ -29,3 +30,63 @@ def test_the_live_tables_follow_the_data(county, client_for):
     leader = _tables(client_for("leader").get("/results").text)
     assert "青山县公安局" in leader and "row-own" not in leader
 
+
+
+def _repeat_statements(client, url, statements):
+    client.get(url)
+    statements.clear()
+    assert client.get(url).status_code == 200
+    return list(statements)
+
+
+def _first_view_statements(client, url, statements):
+    data_changed("县公安局")
+    statements.clear()
+    assert client.get(url).status_code == 200
+    return len(statements)
+
+
+def test_the_page_is_kept_whole_and_its_statements_do_not_grow_with_the_county(county, client_for, statements):
+    """A repeat view of the live page reads only the session and the campaign; the first view after a change
+    computes the county in as many statements at 140 more units as before."""
+    from tests.tasks.test_board_kept import add_units
+    office = client_for("office")
+    repeat = _repeat_statements(office, "/results", statements)
+    assert len(repeat) <= 3, repeat
+    assert not any(t in s for s in repeat for t in ("FROM participation", "FROM ballot", "FROM result_version")), repeat
+    first = _first_view_statements(office, "/results", statements)
+    add_units(county, 140)
+    assert _first_view_statements(office, "/results", statements) == first
+    assert len(_repeat_statements(office, "/results", statements)) == len(repeat)
+    text = office.get("/results").text
+    assert "加测单位" in text and '<span class="num">' in text
+
+
+def test_a_write_shows_on_the_next_view_with_when_it_was_computed(county, client_for):
+    office = client_for("office")
+    number = len(services.versions(county)) + 1
+    before = office.get("/results").text
+    assert "实时结果计算于" in before and f"?version={number}" not in before
+    services.publish(county, user("office"), show_ranking=True)
+    after = office.get("/results").text
+    assert f'<a href="/results?version={number}">第 {number} 版</a>' in after
+    assert f"发布会把下面的实时结果冻结为第 {number + 1} 版" in after
+    police = unit_named("县公安局")
+    police.name = "青山县公安局"
+    db.session.commit()
+    assert "青山县公安局" in office.get("/results").text
+    assert "青山县公安局" not in office.get(f"/results?version={number}").text  # a published version is frozen
+
+
+def test_no_viewer_gets_another_roles_kept_page(county, client_for):
+    office, leader, unit = client_for("office"), client_for("leader"), client_for("unit")
+    assert "发布结果" in office.get("/results").text
+    page = leader.get("/results").text
+    assert "发布结果" not in page and "测评录入" not in page and "实时计算" in page
+    services.publish(county, user("office"), show_ranking=False)
+    number = services.latest_version(county).number
+    assert "测评录入" in office.get(f"/results?version={number}").text
+    page = leader.get(f"/results?version={number}").text
+    assert "测评录入" not in page and "row-own" not in page
+    page = unit.get("/results").text
+    assert "本单位结果" in page and "实时计算" not in page and "县财政局" not in page
