@@ -227,11 +227,11 @@ def test_a_kept_value_follows_the_data_and_the_day(app, county, monkeypatch):
     from flask import g
     g.pop("pingyi_data_version", None)
     assert cache.kept("test", (county.id,), work) == "value 3"  # a change: worked out again
-    later = cache.utcnow() + timedelta(days=1)
-    monkeypatch.setattr(cache, "utcnow", lambda: later)
-    assert cache.kept("test", (county.id,), work) == "value 4"  # the next day: again
-    assert cache.kept("test", (county.id,), work, clock=None) == "value 5"
-    assert cache.kept("test", (county.id,), work, clock=None) == "value 5"
+    from pingyi.timeutil import acting_at, now
+    with acting_at(now() + timedelta(days=1)):
+        assert cache.kept("test", (county.id,), work) == "value 4"  # the next day: again
+        assert cache.kept("test", (county.id,), work, clock=None) == "value 5"
+        assert cache.kept("test", (county.id,), work, clock=None) == "value 5"
 
 
 def test_the_memo_keeps_at_most_its_byte_budget(monkeypatch):

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from pingyi.cache.models import DataVersion, ResultsCache
 from pingyi.extensions import db
-from pingyi.timeutil import local, today, utcnow
+from pingyi.timeutil import now, today, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ def _after_bulk(state):
 
 def _writing():
     """True while this request's transaction holds changes not yet committed (flushed, or still in the session)."""
-    session = db.session
+    session = db.session()  # the request's own session, not the scoped proxy (asked on every kept value)
     return bool(session.info.get("pingyi_wrote") or session.new or session.deleted or session.dirty)
 
 
@@ -209,7 +209,9 @@ def clock_stamp(clock):
     """The part of a kept value's key that follows the clock: '' (data only), the county's day or its hour."""
     if clock is None:
         return ""
-    return local(utcnow()).strftime({"day": "%Y-%m-%d", "hour": "%Y-%m-%d %H"}[clock])
+    moment = now()  # the county's time (asked on every kept value: formatted without strftime)
+    day = f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+    return {"day": day, "hour": f"{day} {moment.hour:02d}"}[clock]
 
 
 def kept(name, parts, work, clock="day"):
