@@ -19,31 +19,46 @@ from pingyi.timeutil import local, today, utcnow
 
 def unsigned_notices(campaign, unit_ids=None, days=None):
     """Sent notices without a receipt; with `days`, only those sent more than that many days ago."""
+    return db.session.scalars(unsigned_notices_stmt(campaign, unit_ids, days)).all()
+
+
+def unsigned_notices_stmt(campaign, unit_ids=None, days=None):
+    """The ordered select of unsigned_notices, to count or to take a slice of in the database."""
     stmt = (select(FeedbackNotice).where(FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.status == "sent",
                                          FeedbackNotice.received_at.is_(None))
-            .options(selectinload(FeedbackNotice.unit)).order_by(FeedbackNotice.sent_at))
+            .options(selectinload(FeedbackNotice.unit)).order_by(FeedbackNotice.sent_at, FeedbackNotice.id))
     if days is not None:
         stmt = stmt.where(FeedbackNotice.sent_at < utcnow() - timedelta(days=days))
     if unit_ids is not None:
         stmt = stmt.where(FeedbackNotice.unit_id.in_(unit_ids))
-    return db.session.scalars(stmt).all()
+    return stmt
 
 
 def unanswered_items(campaign, unit_ids=None):
     """Items of signed notices that have no answer yet, oldest deadline first."""
+    return db.session.scalars(unanswered_items_stmt(campaign, unit_ids)).all()
+
+
+def unanswered_items_stmt(campaign, unit_ids=None):
+    """The ordered select of unanswered_items, to count or to take a slice of in the database."""
     stmt = (select(FeedbackItem).join(FeedbackNotice)
             .outerjoin(Rectification, Rectification.item_id == FeedbackItem.id)
             .where(FeedbackNotice.campaign_id == campaign.id, FeedbackNotice.status == "sent",
                    FeedbackNotice.received_at.is_not(None), Rectification.id.is_(None))
             .options(selectinload(FeedbackItem.notice).selectinload(FeedbackNotice.unit))
-            .order_by(FeedbackNotice.answer_deadline, FeedbackItem.sort_order))
+            .order_by(FeedbackNotice.answer_deadline, FeedbackItem.sort_order, FeedbackItem.id))
     if unit_ids is not None:
         stmt = stmt.where(FeedbackNotice.unit_id.in_(unit_ids))
-    return db.session.scalars(stmt).all()
+    return stmt
 
 
 def overdue_rectifications(campaign, unit_ids=None):
     """Answered (or failed) rectifications past their deadline, the extension included."""
+    return db.session.scalars(overdue_rectifications_stmt(campaign, unit_ids)).all()
+
+
+def overdue_rectifications_stmt(campaign, unit_ids=None):
+    """The ordered select of overdue_rectifications, to count or to take a slice of in the database."""
     stmt = (select(Rectification).join(FeedbackItem, FeedbackItem.id == Rectification.item_id)
             .where(Rectification.campaign_id == campaign.id, Rectification.status.in_(("answered", "failed")),
                    func.coalesce(Rectification.deadline, FeedbackItem.deadline) < today())
@@ -51,7 +66,7 @@ def overdue_rectifications(campaign, unit_ids=None):
             .order_by(func.coalesce(Rectification.deadline, FeedbackItem.deadline), Rectification.id))
     if unit_ids is not None:
         stmt = stmt.where(Rectification.unit_id.in_(unit_ids))
-    return db.session.scalars(stmt).all()
+    return stmt
 
 
 def overdue_groups(campaign, on=None, unit_id=None):

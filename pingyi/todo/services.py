@@ -15,7 +15,7 @@ from pingyi.extensions import db
 from pingyi.findings.models import Finding, Inspection, Opinion
 from pingyi.rectifications.models import CommitmentLetter, Extension, RecheckRecord, Rectification
 from pingyi.reminders.models import Reminder
-from pingyi.overdue import overdue_rectifications, unanswered_items, unsigned_notices
+from pingyi.overdue import overdue_rectifications_stmt, unanswered_items_stmt, unsigned_notices_stmt
 from pingyi.paging import Page
 from pingyi.surveys.integrity_models import FollowUp
 from pingyi.surveys.services import double_entry_state
@@ -102,13 +102,13 @@ def _materials(campaign, user, window=None):
 
 def _unsigned(campaign, user, window=None):
     days = current_app.config["FEEDBACK_RECEIPT_DAYS"]
-    total, found = _slice(unsigned_notices(campaign, days=days), window)
+    total, found = _fetch(unsigned_notices_stmt(campaign, days=days), window)
     return total, [_row(n.unit, f"{n.round_label}评议意见反馈通知书", f"发出已超过 {days} 天", local(n.sent_at).date(),
                         url_for("feedback.show", notice_id=n.id)) for n in found]
 
 
 def _unanswered(campaign, user, window=None):
-    total, found = _slice(unanswered_items(campaign), window)
+    total, found = _fetch(unanswered_items_stmt(campaign), window)
     return total, [_row(i.notice.unit, i.problem, f"答复期限 {i.notice.answer_deadline:%Y-%m-%d}",
                         i.notice.answer_deadline, url_for("feedback.show", notice_id=i.notice_id)) for i in found]
 
@@ -151,7 +151,7 @@ def _rect_rows(counted):
 
 
 def _overdue_rects(campaign, user, window=None):
-    return _rect_rows(_slice(overdue_rectifications(campaign, [user.unit_id] if user.role == UNIT else None), window))
+    return _rect_rows(_fetch(overdue_rectifications_stmt(campaign, [user.unit_id] if user.role == UNIT else None), window))
 
 
 def _failed(campaign, user, window=None):
@@ -195,31 +195,33 @@ def _double_entry(campaign, user, window=None):
 
 
 def _sign(campaign, user, window=None):
-    total, found = _slice(unsigned_notices(campaign, [user.unit_id]), window)
+    total, found = _fetch(unsigned_notices_stmt(campaign, [user.unit_id]), window)
     return total, [_row(n.unit, f"{n.round_label}评议意见反馈通知书", "请阅读后签收", local(n.sent_at).date(),
                         url_for("feedback.show", notice_id=n.id)) for n in found]
 
 
 def _answer(campaign, user, window=None):
-    total, found = _slice(unanswered_items(campaign, [user.unit_id]), window)
+    total, found = _fetch(unanswered_items_stmt(campaign, [user.unit_id]), window)
     return total, [_row(i.notice.unit, i.problem, f"答复期限 {i.notice.answer_deadline:%Y-%m-%d}",
                         i.notice.answer_deadline, url_for("rectifications.answer", item_id=i.id)) for i in found]
 
 
-def _unit_task_rows(campaign, user, keep, window):
+def _unit_task_rows(campaign, user, keep, window, tasks=None):
+    """The unit's tasks that `keep` picks, from `tasks` (task_services.unit_tasks) when the caller has them."""
+    tasks = task_services.unit_tasks(campaign, user.unit) if tasks is None else tasks
     return _slice([_row(user.unit, r["task"].title, r["submission"].review_comment if r["status"] == "returned" else
                  ("已逾期" if r["overdue"] else "即将到期"), r["task"].due_date,
                  url_for("board.show", task_id=r["task"].id))
-            for r in task_services.unit_tasks(campaign, user.unit) if keep(r)], window)
+            for r in tasks if keep(r)], window)
 
 
-def _returned(campaign, user, window=None):
-    return _unit_task_rows(campaign, user, lambda r: r["status"] == "returned", window)
+def _returned(campaign, user, window=None, tasks=None):
+    return _unit_task_rows(campaign, user, lambda r: r["status"] == "returned", window, tasks)
 
 
-def _due(campaign, user, window=None):
+def _due(campaign, user, window=None, tasks=None):
     return _unit_task_rows(campaign, user, lambda r: r["status"] == "pending" and (r["overdue"] or r["state"] == "soon"),
-                           window)
+                           window, tasks)
 
 
 def _commitment(campaign, user, window=None):
@@ -305,6 +307,9 @@ ROWS = {"materials": _materials, "unsigned": _unsigned, "unanswered": _unanswere
         "follow-ups": _follow_ups_to_verify, "appeals": _appeals, "public-reply": _public_reply}
 
 
+UNIT_TASK_QUEUES = {"returned", "due"}  # both from the unit's task list, worked out once for the counts
+
+
 def queue_keys(user):
     return ROLE_QUEUES.get(user.role, ())
 
@@ -334,7 +339,13 @@ def queue_counts(campaign, user, kept_queues):
     """[(key, label, level, count)] of the user's queues from the kept navigation list [(label, count, url, level)]
     (which leaves out empty queues): the counts without working any queue out again."""
     by_url = {url: count for _, count, url, _ in kept_queues}
-    return [(key, *QUEUES[key], by_url.get(url_for("todo.index", q=key), 0)) for key in queue_keys(user)]
+    return [(key, *QUEUES[key], by_url.get(queue_url(key), 0)) for key in queue_keys(user)]
+
+
+def queue_url(key):
+    """url_for("todo.index", q=key), put together without building the route again for every queue (the keys
+    are plain ASCII words and hyphens, nothing to quote)."""
+    return f"{url_for('todo.index')}?q={key}"
 
 
 def queues(campaign, user):
@@ -342,7 +353,10 @@ def queues(campaign, user):
     database is counted there, without loading its rows."""
     if campaign is None:
         return []
-    return [(key, *QUEUES[key], ROWS[key](campaign, user, (0, 0))[0]) for key in queue_keys(user)]
+    keys = queue_keys(user)
+    tasks = task_services.unit_tasks(campaign, user.unit) if UNIT_TASK_QUEUES & set(keys) else None
+    return [(key, *QUEUES[key], (ROWS[key](campaign, user, (0, 0), tasks=tasks) if key in UNIT_TASK_QUEUES
+                                 else ROWS[key](campaign, user, (0, 0)))[0]) for key in keys]
 
 
 def confirm_submissions(campaign, submission_ids, user):
