@@ -44,11 +44,11 @@ run: install
 test: install-dev system-packages test-sqlite test-postgresql
 
 test-sqlite: install-dev
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 --durations=15
 
 # A throwaway PostgreSQL cluster in a temporary directory (or DATABASE_URL when set).
 test-postgresql: install-dev
-	scripts/with_postgres.sh env PINGYI_TEST_DB=postgresql $(PY) -m pytest -n 2 $(PG_TESTS)
+	scripts/with_postgres.sh env PINGYI_TEST_DB=postgresql $(PY) -m pytest -n 2 --durations=15 $(PG_TESTS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

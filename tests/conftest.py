@@ -12,7 +12,9 @@ import time
 import pytest
 from flask import g
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, event, select, text
+from werkzeug.routing import Rule
 
 from pingyi import create_app, demo
 from pingyi.auth.models import User
@@ -174,16 +176,57 @@ def demo_template(tmp_path_factory, request):
     return built_once(tmp_path_factory, "demo", _build_demo, request.session)
 
 
+class _KeptTemplates(BytecodeCache):
+    """The templates compiled once per worker for every app the tests make (each has its own Jinja
+    environment, which would compile every template again: a few tenths of a second per test). Jinja checks
+    each template's source against the checksum kept with its code, so an edited template is compiled anew."""
+
+    def __init__(self):
+        self.code = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+KEPT_TEMPLATES = _KeptTemplates()
+_werkzeug_builder = Rule._compile_builder
+_builders = {}
+
+
+def _kept_builder(rule, append_unknown=True):
+    """Werkzeug's URL builder of a rule, compiled once per worker rather than for each of the ~190 rules of
+    every app a test makes (half of create_app's time). The generated code depends only on the rule's text,
+    its parsed parts, its defaults' names and append_unknown; a rule with a default for one of its
+    variables (whose value is compiled in) is compiled as Werkzeug does."""
+    defaults = rule.defaults or {}
+    if any(dynamic and part in defaults for dynamic, part in rule._trace):
+        return _werkzeug_builder(rule, append_unknown)
+    key = (rule.rule, tuple(rule._trace), tuple(defaults), append_unknown)
+    if key not in _builders:
+        _builders[key] = _werkzeug_builder(rule, append_unknown)
+    return _builders[key]
+
+
+Rule._compile_builder = _kept_builder
+
+
 def _app(config):
     app = create_app(config)
     app.test_client_class = LoginClient
+    app.jinja_env.bytecode_cache = KEPT_TEMPLATES
     return app
 
 
 @pytest.fixture
 def app(demo_template, tmp_path):
     """A copy of the demo county: 47 units, three groups, 2025 and 2026 campaigns, the board, accounts."""
-    shutil.copytree(demo_template / "uploads", tmp_path / "uploads")
+    # Hard links: the app writes every upload, document and batch under a new random name and never into an
+    # existing file (a restore only into an empty folder), so the copies share the template's files safely.
+    shutil.copytree(demo_template / "uploads", tmp_path / "uploads", copy_function=os.link)
     if BACKEND == "sqlite":
         shutil.copy(demo_template / "demo.db", tmp_path / "test.db")
         url, name = f"sqlite:///{tmp_path / 'test.db'}", None

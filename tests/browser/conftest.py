@@ -29,10 +29,14 @@ def _env(directory):
 
 
 def load_demo_county(directory):
-    """The demo county in a fresh SQLite database under `directory`, loaded as `make run` loads it."""
+    """The demo county in a fresh SQLite database under `directory`, loaded as `make run` loads it, except that
+    the documents the demo issues are not laid out by LibreOffice (a dozen runs, half the loading time): their
+    版记 stands where the builder puts it, as on a server without LibreOffice. What the browser tests download
+    from the server is laid out as in production."""
     flask = [sys.executable, "-m", "flask", "--app", "app"]
     subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=_env(directory), check=True, capture_output=True)
-    subprocess.run(flask + ["pingyi", "demo"], cwd=ROOT, env=_env(directory), check=True, capture_output=True)
+    subprocess.run(flask + ["pingyi", "demo"], cwd=ROOT, env=dict(_env(directory), PINGYI_DOCUMENT_PAGINATE="0"),
+                   check=True, capture_output=True)
 
 
 # Loading takes the better part of a minute: it is done once per run (by whichever worker gets to it first, or
@@ -78,6 +82,17 @@ def demo_server(directory, demo_county, run_env=None):
 def live_server(tmp_path_factory, demo_county):
     # FEEDBACK_RECEIPT_DAYS=0: a notice not signed for at once counts as overdue, so the loop test sees the flag.
     with demo_server(tmp_path_factory.mktemp("live"), demo_county, {"PINGYI_FEEDBACK_RECEIPT_DAYS": "0"}) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def crawl_server(tmp_path_factory, demo_county):
+    """live_server's copy for the crawls, which only read: its downloads skip LibreOffice's layout pass
+    (DOCUMENT_PAGINATE off, as tests/documents check it), else each .docx link costs two or three LibreOffice
+    runs of several seconds for every role, the better part of a crawl. The flows download through
+    live_server, laid out as in production."""
+    with demo_server(tmp_path_factory.mktemp("crawl"), demo_county,
+                     {"PINGYI_FEEDBACK_RECEIPT_DAYS": "0", "PINGYI_DOCUMENT_PAGINATE": "0"}) as base:
         yield base
 
 

@@ -16,6 +16,12 @@ PER_PATTERN = 5  # /units/3 and /units/4 are the same page: the links of a few o
 SKIP = ("/static/", "/logout", "/s/", "/years/")
 
 
+@pytest.fixture(scope="session")
+def live_server(crawl_server):
+    """The crawls read from a server of their own (tests/browser/conftest.py crawl_server)."""
+    return crawl_server
+
+
 def _pattern(url):
     parts = urlsplit(url)
     return re.sub(r"\d+", "N", parts.path) + ("?" + "&".join(sorted(
