@@ -279,6 +279,22 @@ def data_changed(name="县财政局"):
     db.session.commit()
 
 
+def repeat_view(client, url, statements):
+    """The statements of a second view of `url` in a row (the first keeps whatever the page keeps)."""
+    client.get(url)
+    statements.clear()
+    assert client.get(url).status_code == 200
+    return list(statements)
+
+
+def first_view(client, url, statements):
+    """How many statements `url` costs right after a change to the data (nothing of the page kept yet)."""
+    data_changed("县公安局")
+    statements.clear()
+    assert client.get(url).status_code == 200
+    return len(statements)
+
+
 def post_at_once(app, path, data, people):
     """`people` anonymous clients POST `data` to `path` at the same moment; their status codes."""
     barrier, statuses = threading.Barrier(people), []

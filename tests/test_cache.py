@@ -23,6 +23,7 @@ from pingyi.surveys.models import Ballot, BallotCount, Questionnaire, Respondent
 from pingyi.tasks.models import Submission
 from pingyi.units.models import Unit
 from tests.conftest import TEST_CONFIG, user
+from tests.conftest import repeat_view as _steady
 
 
 @pytest.fixture
@@ -154,13 +155,6 @@ def test_the_live_results_page_says_when_they_were_computed(office_client, count
     assert "实时结果计算于" in page
     from pingyi.timeutil import cn_datetime
     assert cn_datetime(kept["computed_at"]) in page
-
-
-def _steady(client, path, statements):
-    client.get(path)
-    statements.clear()
-    assert client.get(path).status_code == 200
-    return list(statements)
 
 
 def test_an_unchanged_county_is_read_back_in_a_few_statements(office_client, county, statements):

@@ -3,22 +3,8 @@ page with htmx's pager, the counts over the whole county, and kept pages never a
 import re
 
 from pingyi.extensions import db
-from tests.conftest import data_changed, unit_named
+from tests.conftest import first_view as _first_view, repeat_view as _repeat, unit_named
 from tests.tasks.test_board_kept import add_units
-
-
-def _repeat(client, url, statements):
-    client.get(url)
-    statements.clear()
-    assert client.get(url).status_code == 200
-    return list(statements)
-
-
-def _first_view(client, url, statements):
-    data_changed("县公安局")
-    statements.clear()
-    assert client.get(url).status_code == 200
-    return len(statements)
 
 
 def test_statements_do_not_grow_with_the_county(county, client_for, statements):

@@ -2,7 +2,8 @@
 the data changes; its statements do not grow with the county, and no viewer gets another's kept page."""
 from pingyi.extensions import db
 from pingyi.results import services
-from tests.conftest import data_changed, unit_named, user
+from tests.conftest import unit_named, user
+from tests.conftest import first_view as _first_view_statements, repeat_view as _repeat_statements
 
 
 def _tables(text):
@@ -30,20 +31,6 @@ def test_the_live_tables_follow_the_data(county, client_for):
     leader = _tables(client_for("leader").get("/results").text)
     assert "青山县公安局" in leader and "row-own" not in leader
 
-
-
-def _repeat_statements(client, url, statements):
-    client.get(url)
-    statements.clear()
-    assert client.get(url).status_code == 200
-    return list(statements)
-
-
-def _first_view_statements(client, url, statements):
-    data_changed("县公安局")
-    statements.clear()
-    assert client.get(url).status_code == 200
-    return len(statements)
 
 
 def test_the_page_is_kept_whole_and_its_statements_do_not_grow_with_the_county(county, client_for, statements):
