@@ -78,21 +78,19 @@ def _visible_groups(data, version):
 @role_required(*EVERYONE)
 def index():
     campaign = campaign_or_404()
-    if current_user.role in (OFFICE, LEADER):
-        # The page has no form and nothing of the user's own: kept rendered for every user of the role, per version
-        # shown (a published version is frozen; the live figures follow the data version) and day (the print date).
-        version, _ = _shown(campaign)
-        body = kept("results-page", (campaign.id, version.number if version else "live", current_user.role),
-                    lambda: _page(campaign, version), clock="day")
-        return render_template("results/index.html", body=Markup(body))
-    data, version = _data(campaign)
-    if data is None:
+    version, live = _shown(campaign)
+    if version is None and not live:
         return render_template("results/unpublished.html", campaign=campaign)
-    return render_template("results/index.html", **_page_context(campaign, data, version))
+    # The page has no form: kept rendered for every user of the role (and unit: a unit's own row and figures), per
+    # version shown (a published version is frozen; the live figures follow the data version) and day (the print
+    # date).
+    body = kept("results-page", (campaign.id, version.number if version else "live", current_user.role,
+                                 current_user.unit_id), lambda: _page(campaign, version), clock="day")
+    return render_template("results/index.html", body=Markup(body))
 
 
 def _page(campaign, version):
-    """The office's or a leader's page under the navigation, rendered (the live figures when version is None)."""
+    """The page under the navigation, rendered (the live figures when version is None)."""
     data = cached_compute(campaign) if version is None else services.version_results(version)
     return render_template("results/_page.html", **_page_context(campaign, data, version))
 

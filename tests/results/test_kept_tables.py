@@ -77,3 +77,26 @@ def test_no_viewer_gets_another_roles_kept_page(county, client_for):
     assert "测评录入" not in page and "row-own" not in page
     page = unit.get("/results").text
     assert "本单位结果" in page and "实时计算" not in page and "县财政局" not in page
+
+
+def test_each_unit_and_role_gets_its_own_kept_published_page(county, client_for, statements):
+    """Every role's /results is kept (a repeat view reads the session and the latest version's number); a unit's
+    page holds its own result
+    and its own highlighted row, never another unit's, and an evaluator's or supervisor's holds neither."""
+    services.publish(county, user("office"), show_ranking=True)
+    police, education = unit_named("县公安局"), unit_named("县教育局")
+    pages = {}
+    for username in ("unit", "unit2", "evaluator", "supervisor"):
+        client = client_for(username)
+        client.get("/results")
+        statements.clear()
+        pages[username] = client.get("/results").text
+        assert len(statements) <= 2 and not any("ballot" in s or "finding" in s for s in statements), statements
+    for username, own in (("unit", police), ("unit2", education)):
+        page = pages[username]
+        assert "本单位结果" in page and f'href="/results/units/{own.id}"' in page, username
+        other = education if own is police else police
+        assert f'href="/results/units/{other.id}">查看得分明细' not in page
+        assert page.count('class="row-own"') == 1
+    for username in ("evaluator", "supervisor"):
+        assert "本单位结果" not in pages[username] and 'class="row-own"' not in pages[username]
