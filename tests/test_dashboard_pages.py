@@ -44,3 +44,24 @@ def test_a_write_shows_on_the_next_view_and_no_role_gets_anothers_page(county, c
     assert "新建联络员账号" not in leader.get("/").text
     page = unit.get("/").text
     assert "逾期未提交（" not in page and "有逾期任务的单位" not in page
+
+
+def test_each_users_own_dashboard_is_kept_for_them_alone_and_follows_the_data(county, client_for, statements):
+    """A unit's, evaluator's or supervisor's dashboard costs the trivial page's one statement on a repeat view, is
+    never another user's, and shows a change on the next view."""
+    clients = {name: client_for(name) for name in ("unit", "unit2", "evaluator", "supervisor")}
+    pages = {}
+    for name, client in clients.items():
+        client.get("/")
+        statements.clear()
+        pages[name] = client.get("/").text
+        assert len(statements) == 1, (name, statements)
+    assert "<h1>县公安局 ·" in pages["unit"] and "<h1>县教育局" not in pages["unit"]
+    assert "<h1>县教育局 ·" in pages["unit2"] and "<h1>县公安局" not in pages["unit2"]
+    assert "联系监督的单位" in pages["supervisor"] and "待办任务" not in pages["supervisor"]
+    assert "联系监督的单位" not in pages["evaluator"] and "<h1>县公安局" not in pages["evaluator"]
+    police = unit_named("县公安局")
+    police.name = "青山县公安局"
+    db.session.commit()
+    assert "<h1>青山县公安局 ·" in clients["unit"].get("/").text
+    assert "<h1>县教育局 ·" in clients["unit2"].get("/").text
