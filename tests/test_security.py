@@ -84,7 +84,7 @@ def test_sessions_are_permanent_so_the_lifetime_applies(county, office_client):
 
 
 def test_production_config_keeps_csrf_on():
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", "JOBS_WORKER": False})
     assert app.config.get("WTF_CSRF_ENABLED", True) is True
 
 
@@ -140,7 +140,7 @@ def test_permissions_policy_turns_off_what_the_app_never_uses(county, office_cli
 def test_pingyi_https_turns_on_secure_cookies_and_hsts(monkeypatch, tmp_path):
     monkeypatch.setenv("PINGYI_HTTPS", "1")
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'h.db'}", "SECRET_KEY": "x",
-                      "WTF_CSRF_ENABLED": False})
+                      "WTF_CSRF_ENABLED": False, "JOBS_WORKER": False})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     with app.app_context():
         db.create_all()
@@ -148,7 +148,7 @@ def test_pingyi_https_turns_on_secure_cookies_and_hsts(monkeypatch, tmp_path):
         assert response.headers["Strict-Transport-Security"].startswith("max-age=")
         db.engine.dispose()
     monkeypatch.delenv("PINGYI_HTTPS")
-    plain = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
+    plain = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", "JOBS_WORKER": False})
     assert not plain.config.get("SESSION_COOKIE_SECURE")
 
 
@@ -156,7 +156,7 @@ def test_the_session_cookie_is_marked_secure_under_https(monkeypatch, tmp_path):
     from pingyi.auth import services
     monkeypatch.setenv("PINGYI_HTTPS", "1")
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 's.db'}", "SECRET_KEY": "x",
-                      "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+                      "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "JOBS_WORKER": False})
     with app.app_context():
         db.create_all()
         services.create_user("admin", "office", "Good2026pw")

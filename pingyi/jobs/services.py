@@ -253,13 +253,21 @@ def _work(app):
                 ready()
             except Exception:
                 log.exception("job worker: %s failed", ready.__qualname__)
-    while True:
+    failing, stop = False, app.extensions["pingyi_job_worker_stop"]
+    while not stop.is_set():
         _wake.clear()  # a wake() from here on makes the wait below return at once
         try:
             with app.app_context():
                 run_pending(owner)
-        except Exception:  # the database is down for a moment: keep polling
-            log.exception("job worker: polling failed")
+            if failing:
+                log.warning("job worker: polling works again")
+                failing = False
+        except Exception as error:  # the database is down for a moment: keep polling
+            if not failing:  # the traceback once, not at every poll while the database stays away
+                log.exception("job worker: polling failed")
+                failing = True
+            else:
+                log.debug("job worker: polling still fails: %s", error)
         _wake.wait(app.config["JOB_POLL_SECONDS"])
 
 
@@ -273,8 +281,18 @@ def start_worker(app):
     with _start_lock:
         if app.extensions.get("pingyi_job_worker") is None:
             thread = threading.Thread(target=_work, args=(app,), daemon=True, name="pingyi-jobs")
-            app.extensions["pingyi_job_worker"] = thread
+            app.extensions["pingyi_job_worker"], app.extensions["pingyi_job_worker_stop"] = thread, threading.Event()
             thread.start()
+
+
+def stop_worker(app, timeout=5):
+    """Stop this app's worker thread after its current poll, and wait for it (a server process's worker stops
+    with the process; tests stop theirs)."""
+    thread = app.extensions.get("pingyi_job_worker")
+    if thread is not None:
+        app.extensions["pingyi_job_worker_stop"].set()
+        wake()
+        thread.join(timeout)
 
 
 _start_lock = threading.Lock()

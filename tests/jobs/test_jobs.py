@@ -245,3 +245,22 @@ def test_a_restarted_server_finishes_the_batch_its_killed_predecessor_left(count
         server.stderr.close()
     batch = db.session.get(DocumentBatch, batch.id, populate_existing=True)
     assert batch.status == "done" and batch.job.status == "done" and batch.job.attempts == 2
+
+
+def test_a_worker_whose_database_is_away_logs_the_traceback_once(tmp_path, caplog):
+    """While the database stays away the worker keeps polling, with one traceback in the log, not one a poll."""
+    import logging
+    app = create_app(dict(TEST_CONFIG, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'empty.db'}",
+                          UPLOAD_DIR=str(tmp_path / "uploads"), JOBS_WORKER=True, JOB_POLL_SECONDS=0.02))
+    with caplog.at_level(logging.DEBUG, logger="pingyi.jobs.services"):
+        jobs.start_worker(app)  # no tables in this database: every poll fails
+        try:
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and sum("still fails" in r.getMessage() for r in caplog.records) < 3:
+                time.sleep(0.02)
+        finally:
+            jobs.stop_worker(app)
+    assert not app.extensions["pingyi_job_worker"].is_alive()
+    failed = [r for r in caplog.records if r.getMessage() == "job worker: polling failed"]
+    assert len(failed) == 1 and failed[0].exc_info is not None
+    assert sum("still fails" in r.getMessage() and r.exc_info is None for r in caplog.records) >= 3
