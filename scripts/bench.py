@@ -42,7 +42,8 @@ from pingyi.units.models import Unit  # noqa: E402
 
 ROUNDS = 20
 BATCH_ROUNDS = 3  # the batch and its floor, in turns: the medians are compared
-FLOOR_ROUNDS = 200  # the floors every ratio divides by: a sub-millisecond page needs more samples for a steady median
+FLOOR_ROUNDS = 200  # the floors every ratio divides by: a sub-millisecond page needs more samples for a steady median;
+# the two are taken in turns (measure_floors)
 
 
 def grow(campaign, total):
@@ -241,6 +242,30 @@ def measure(client, path, statements, rounds=ROUNDS):
     return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)], counts[-1]
 
 
+def measure_floors(anonymous, client, statements, rounds=FLOOR_ROUNDS, block=20):
+    """measure() of the sign-in page and the trivial page, `rounds` each, taken in turns `block` requests at a time
+    (the order swapped every block): a slow spell of the machine falls on both floors, not on one of them."""
+    pages = (("sign-in page (/login, signed out)", anonymous, "/login"),
+             ("trivial page (/account/password)", client, "/account/password"))
+    for _, who, path in pages:
+        who.get(path)
+    times, counts = {name: [] for name, _, _ in pages}, {}
+    for n in range(rounds // block):
+        for name, who, path in (pages if n % 2 == 0 else pages[::-1]):
+            for _ in range(block):
+                statements.clear()
+                start = time.perf_counter()
+                response = who.get(path)
+                times[name].append((time.perf_counter() - start) * 1000)
+                assert response.status_code == 200, (path, response.status_code)
+            counts[name] = len(statements)
+    out = {}
+    for name, taken in times.items():
+        taken.sort()
+        out[name] = (statistics.median(taken), taken[max(0, int(len(taken) * 0.95) - 1)], counts[name])
+    return out
+
+
 def sample_time(campaign, people=10000, per_unit=20):
     """Import a register of `people` (two files at the import's row limit) and time one draw from it:
     (seconds, people drawn, the draw's id)."""
@@ -358,8 +383,7 @@ def run(small, units, findings, per_unit, only=None, keep=None):
             draw = db.session.scalar(select(SampleDraw).order_by(SampleDraw.id.desc()).limit(1))
             sample = (None, draw.drawn_count, draw.id)
     anonymous = app.test_client()
-    results = {"sign-in page (/login, signed out)": measure(anonymous, "/login", statements, rounds=FLOOR_ROUNDS),
-               "trivial page (/account/password)": measure(client, "/account/password", statements, rounds=FLOOR_ROUNDS)}
+    results = measure_floors(anonymous, client, statements)
     results.update({name: measure(client, path, statements) for name, path in listing})
     if only == "batch":  # the batch against its floor, no page
         batch, floor, total = batch_and_floor(client, app, statements, campaign_id)
