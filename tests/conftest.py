@@ -279,6 +279,25 @@ def data_changed(name="县财政局"):
     db.session.commit()
 
 
+def add_units_with_notices(county, count, sent_at, received_at=None):
+    """`count` more units taking part, each with a sent 六月 notice (received at `received_at`, if given); the
+    notices are returned uncommitted, for the caller to add to and commit."""
+    from datetime import date
+    from pingyi.campaigns.models import Participation
+    from pingyi.feedback.models import FeedbackNotice
+    office, have, notices = user("office"), db.session.query(Unit).count(), []
+    for n in range(have + 1, have + count + 1):
+        unit = Unit(name=f"新增单位{n}", short_name=f"新增{n}", category="department", sort_order=100 + n)
+        db.session.add(unit)
+        db.session.add(Participation(campaign=county, unit=unit, group=county.groups[n % len(county.groups)]))
+        notice = FeedbackNotice(campaign_id=county.id, unit=unit, round="june", status="sent", doc_number=500 + n,
+                                created_by_id=office.id, answer_deadline=date(2026, 8, 31), sent_at=sent_at,
+                                received_at=received_at, overall="总体较好")
+        db.session.add(notice)
+        notices.append(notice)
+    return notices
+
+
 def repeat_view(client, url, statements):
     """The statements of a second view of `url` in a row (the first keeps whatever the page keeps)."""
     client.get(url)

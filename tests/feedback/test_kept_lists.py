@@ -10,12 +10,12 @@ from pingyi import policy
 from pingyi.campaigns.models import Participation
 from pingyi.checklists.services import dimensions
 from pingyi.extensions import db
-from pingyi.feedback.models import FeedbackItem, FeedbackNotice
+from pingyi.feedback.models import FeedbackItem
 from pingyi.rectifications.models import Rectification
 from pingyi.results import services as results
 from pingyi.timeutil import utcnow
 from pingyi.units.models import Unit
-from tests.conftest import unit_named, user
+from tests.conftest import add_units_with_notices, unit_named, user
 
 PAGES = ("/feedback", "/feedback?round=november", "/rectifications", "/rectifications?status=answered&overdue=1",
          "/documents")
@@ -23,22 +23,14 @@ PAGES = ("/feedback", "/feedback?round=november", "/rectifications", "/rectifica
 
 def _grow(county, count):
     """`count` more units taking part, each with a sent and received notice of two problems, both answered."""
-    office, dim = user("office"), dimensions(county.id)[3]
-    have = db.session.query(Unit).count()
-    for n in range(have + 1, have + count + 1):
-        unit = Unit(name=f"新增单位{n}", short_name=f"新增{n}", category="department", sort_order=100 + n)
-        db.session.add(unit)
-        db.session.add(Participation(campaign=county, unit=unit, group=county.groups[n % len(county.groups)]))
-        notice = FeedbackNotice(campaign_id=county.id, unit=unit, round="june", status="sent", doc_number=500 + n,
-                                created_by_id=office.id, answer_deadline=date(2026, 8, 31), sent_at=utcnow(),
-                                received_at=utcnow(), overall="总体较好")
+    dim = dimensions(county.id)[3]
+    for notice in add_units_with_notices(county, count, sent_at=utcnow(), received_at=utcnow()):
         for k in range(2):
             item = FeedbackItem(dimension_id=dim.id, problem=f"问题{k}", suggestion="建议", deadline=date(2026, 8, 31),
                                 sort_order=k)
             notice.items.append(item)
-            db.session.add(Rectification(campaign_id=county.id, item=item, unit=unit, kind="fix", measures="措施",
-                                         owner="主任", deadline=date(2026, 12, 31)))
-        db.session.add(notice)
+            db.session.add(Rectification(campaign_id=county.id, item=item, unit=notice.unit, kind="fix",
+                                         measures="措施", owner="主任", deadline=date(2026, 12, 31)))
     db.session.commit()
 
 

@@ -2,31 +2,18 @@
 do not grow with the county, a 催办 recorded from a later page shows there on the next view, and the page kept
 for one role or page number is never served for another."""
 import re
-from datetime import date
 
-from pingyi.campaigns.models import Participation
 from pingyi.extensions import db
-from pingyi.feedback.models import FeedbackNotice
 from pingyi.reminders.views import PER_PAGE
 from pingyi.timeutil import today, utcnow
-from pingyi.units.models import Unit
-from tests.conftest import user
+from tests.conftest import add_units_with_notices, user
 
 UNIT_SECTION = re.compile(r'<section class="card reminder-unit" id="unit-(\d+)">')
 
 
 def _grow(county, count):
     """`count` more units taking part, each with a notice sent long ago and never signed for (overdue work)."""
-    office = user("office")
-    have = db.session.query(Unit).count()
-    for n in range(have + 1, have + count + 1):
-        unit = Unit(name=f"新增单位{n}", short_name=f"新增{n}", category="department", sort_order=100 + n)
-        db.session.add(unit)
-        db.session.add(Participation(campaign=county, unit=unit, group=county.groups[n % len(county.groups)]))
-        notice = FeedbackNotice(campaign_id=county.id, unit=unit, round="june", status="sent", doc_number=500 + n,
-                                created_by_id=office.id, answer_deadline=date(2026, 8, 31),
-                                sent_at=utcnow().replace(year=utcnow().year - 1), overall="总体较好")
-        db.session.add(notice)
+    add_units_with_notices(county, count, sent_at=utcnow().replace(year=utcnow().year - 1))
     db.session.commit()
 
 

@@ -4,7 +4,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from pingyi.campaigns.models import Participation
 from pingyi.campaigns.services import current_campaign
 from pingyi.checklists.services import dimensions
 from pingyi.extensions import db
@@ -13,8 +12,7 @@ from pingyi.overdue import overdue_rectifications, unanswered_items, unsigned_no
 from pingyi.rectifications.models import Rectification
 from pingyi.timeutil import today, utcnow
 from pingyi.todo import services
-from pingyi.units.models import Unit
-from tests.conftest import user
+from tests.conftest import add_units_with_notices, user
 
 
 @pytest.fixture(autouse=True)
@@ -27,24 +25,16 @@ def _grow(county, count):
     """`count` more units, each with a notice signed but one problem unanswered and one rectification overdue,
     and a second notice sent long ago and never signed for."""
     office, dim = user("office"), dimensions(county.id)[3]
-    have = db.session.query(Unit).count()
     long_ago = utcnow() - timedelta(days=60)
-    for n in range(have + 1, have + count + 1):
-        unit = Unit(name=f"新增单位{n}", short_name=f"新增{n}", category="department", sort_order=100 + n)
-        db.session.add(unit)
-        db.session.add(Participation(campaign=county, unit=unit, group=county.groups[n % len(county.groups)]))
-        signed = FeedbackNotice(campaign_id=county.id, unit=unit, round="june", status="sent", doc_number=500 + n,
-                                created_by_id=office.id, answer_deadline=date(2026, 8, 31), sent_at=long_ago,
-                                received_at=long_ago, overall="总体较好")
+    for signed in add_units_with_notices(county, count, sent_at=long_ago, received_at=long_ago):
         for k in range(2):
             signed.items.append(FeedbackItem(dimension_id=dim.id, problem=f"问题{k}", suggestion="建议",
                                              deadline=today() - timedelta(days=10), sort_order=k))
-        db.session.add(signed)
-        db.session.add(Rectification(campaign_id=county.id, item=signed.items[0], unit=unit, kind="fix",
+        db.session.add(Rectification(campaign_id=county.id, item=signed.items[0], unit=signed.unit, kind="fix",
                                      measures="措施", owner="主任", status="answered"))
-        db.session.add(FeedbackNotice(campaign_id=county.id, unit=unit, round="november", status="sent",
-                                      doc_number=900 + n, created_by_id=office.id, answer_deadline=date(2026, 12, 31),
-                                      sent_at=long_ago, overall="总体较好"))
+        db.session.add(FeedbackNotice(campaign_id=county.id, unit=signed.unit, round="november", status="sent",
+                                      doc_number=signed.doc_number + 400, created_by_id=office.id,
+                                      answer_deadline=date(2026, 12, 31), sent_at=long_ago, overall="总体较好"))
     db.session.commit()
 
 
