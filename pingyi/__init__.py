@@ -9,17 +9,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
-from pingyi import conflicts
+from pingyi import conflicts, headers
 from pingyi.config import INSTANCE_DIR, Config
 from pingyi.extensions import csrf, db, login_manager, migrate
 from pingyi.sessions import SessionInterface
-
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
-       "base-uri 'self'; object-src 'none'")
-
-PERMISSIONS = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
-               "midi=(), magnetometer=(), gyroscope=(), accelerometer=(), display-capture=()")
 
 
 @event.listens_for(Engine, "connect")
@@ -72,10 +65,6 @@ def create_app(overrides=None):
     app.config["MAX_CONTENT_LENGTH"] = 5 * app.config["UPLOAD_MAX_BYTES"] + 1024 * 1024
     if app.config["HTTPS"]:
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
-    if int(app.config["TRUSTED_PROXIES"] or 0) > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-        hops = int(app.config["TRUSTED_PROXIES"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
@@ -138,9 +127,15 @@ def create_app(overrides=None):
         app.register_blueprint(blueprint)
     app.cli.add_command(cli)
     _install_hooks(app)
+    from pingyi.surveys import public
+    public.install(app)  # the public questionnaire's fast path
     from pingyi.jobs.services import install as install_job_worker
     install_job_worker(app)
     conflicts.install(app)
+    if int(app.config["TRUSTED_PROXIES"] or 0) > 0:  # outermost: the fast path too sees the client's address
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 
@@ -172,13 +167,11 @@ def _install_hooks(app):
 
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        response.headers["Permissions-Policy"] = PERMISSIONS
-        if app.config["HTTPS"]:
-            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        for name, value in headers.security_headers(app.config):
+            if name == "Content-Security-Policy":
+                response.headers.setdefault(name, value)  # a page may set its own
+            else:
+                response.headers[name] = value
         return response
 
     @app.errorhandler(OverflowError)
@@ -191,9 +184,6 @@ def _install_hooks(app):
     def csrf_error(error):
         """Mostly a session that timed out while a form stood open: say so and go to the sign-in page."""
         from flask import flash
-        if request.endpoint == "surveys.answer" and request.method == "POST":  # a respondent, not a user
-            from pingyi.surveys.views import answer_expired
-            return answer_expired(**request.view_args)
         if "_user_id" not in session and request.endpoint != "auth.login":
             flash("登录已超时，请重新登录", "error")
             target = url_for("auth.login")

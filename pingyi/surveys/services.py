@@ -1,11 +1,18 @@
 """Satisfaction surveys: set-up, paper tallies (single or double entry), ballots, one-time codes."""
 import json
+import os
 import secrets
 import threading
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import date
 from types import SimpleNamespace
 from typing import NamedTuple, Optional
+
+try:
+    import fcntl
+except ImportError:  # Windows: waitress serves in one process
+    fcntl = None
 
 import segno
 from flask import current_app, has_request_context
@@ -533,10 +540,10 @@ def _in_order(rows, kind):
     return tuple(kind(row[0], row[2]) for row in sorted(rows or (), key=lambda r: (r[1] or 0, r[0])))
 
 
-def public_code(code):
+def public_code(code, connection=None):
     """The PublicCode for a code as typed (spaces around it and letter case do not matter), or None: one
-    statement."""
-    connection = db.session.connection()
+    statement, on `connection` (default: the session's)."""
+    connection = connection if connection is not None else db.session.connection()
     row = connection.execute(_lookup_statement(connection.dialect.name), {"code": (code or "").strip().upper()}).first()
     if row is None:
         return None
@@ -593,14 +600,48 @@ def _written(answer):
         waiting_list.append(answer)
     with writer:
         if answer.outcome is None:
-            with waiting_lock:
-                batch = waiting_list[:]
-                waiting_list.clear()
-            _write_all(batch)
+            with _database_turn():
+                with waiting_lock:
+                    batch = waiting_list[:]
+                    waiting_list.clear()
+                _write_all(batch)
     if isinstance(answer.outcome, BaseException):
         raise RuntimeError("网上问卷答卷未能保存") from answer.outcome
     if answer.outcome == "spent":
         raise CodeSpent()
+
+
+@contextmanager
+def _database_turn():
+    """The turn to write among the server's processes (gunicorn runs one per core): on an SQLite file, an exclusive
+    lock on a file beside it, so the writer of another process waits in the kernel and is woken the moment this
+    one has committed, instead of in SQLite's busy handler, which sleeps 25-100 ms between tries while a crowd
+    keeps the database's write lock busy. Elsewhere (PostgreSQL locks rows; Windows runs one process) nothing."""
+    handle = _turn_file()
+    if handle is None:
+        yield
+        return
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+_TURN_FILES = {}
+
+
+def _turn_file():
+    """This process's open lock file for the app's SQLite file, or None."""
+    url = db.engine.url
+    if fcntl is None or url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") \
+            or url.database.startswith("file:"):
+        return None
+    path = os.path.abspath(url.database) + ".write-turn"
+    with _QUEUES_LOCK:
+        if path not in _TURN_FILES:
+            _TURN_FILES[path] = open(path, "a+b")  # noqa: SIM115  (kept open for the life of the process)
+        return _TURN_FILES[path]
 
 
 def _write_all(batch):
@@ -668,6 +709,8 @@ def _holds_changes(session):
     would cost a second connection for the write."""
     if session.new or session.dirty or session.deleted:
         return True
+    if not session.in_transaction():  # it has not even read (the public questionnaire's fast path)
+        return False
     return getattr(session.connection().connection.driver_connection, "in_transaction", True)
 
 
@@ -698,7 +741,7 @@ def answer_with_code(code, answers, comment, address=None, receipt=None):
                      anomalies.arrival(found.campaign_id, found.round, address, found.salt), audit)
     # Nothing of this session may hold SQLite's write lock while it waits for the writer's turn (the round's
     # first answer draws its salt; a caller may have changes of its own): the answer commits them anyway.
-    if _holds_changes(db.session):
+    if _holds_changes(db.session()):
         db.session.commit()
     _written(answer)
     if receipt is not None and answer.query:

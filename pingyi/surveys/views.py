@@ -11,15 +11,14 @@ from sqlalchemy.orm import selectinload
 
 from pingyi import once
 from pingyi.auth.roles import LEADER, OFFICE, SUPERVISOR, role_required
-from pingyi.cache.services import CSRF_STAND_IN, remembered
 from pingyi.campaigns.services import campaign_or_404, supervised_unit_ids
 from pingyi.checklists.services import dimensions
 from pingyi.errors import DomainError, StaleEdit
 from pingyi.exact import exact_text, read_number
-from pingyi.extensions import db
+from pingyi.extensions import csrf, db
 from pingyi.forms import clean_line, clean_text, plain_int
 from pingyi.sessions import leave_cookie
-from pingyi.surveys import follow_ups, services, throttle
+from pingyi.surveys import follow_ups, public, services, throttle
 from pingyi.surveys.models import ROUND_LABELS, Ballot, CodeBatch, Questionnaire, TallySheet
 from pingyi.units.models import Unit
 
@@ -345,102 +344,86 @@ def code_sheet(batch_id):
 # ---- the public questionnaire ----------------------------------------------------------------------------
 
 @bp.route("/s/<code>", methods=["GET", "POST"])
+@csrf.exempt  # the form's token is signed over its code instead of kept in a session (surveys.public)
 @throttle.public_page
 def answer(code):
+    """A code's questionnaire: mostly served by surveys.public's fast path; here for everything it leaves (a
+    signed-in user, a closed or unknown code, a refused token, answers to show again, a comment). A
+    respondent is sent no session cookie: the token is the code's."""
+    if not current_user.is_authenticated:
+        leave_cookie()
     found = services.public_code(code)
-    closed = _closed(found)
+    closed = _closed(found, code)
     if closed is not None:
         return closed
+    token = public.token_for(found.code)
     if request.method == "GET":
-        return _public_page(_form_key(found), lambda csrf: render_template(
-            "surveys/answer.html", form=Markup(_blank_form(found).replace(CSRF_STAND_IN, csrf)),
-            csrf_token=lambda: csrf))
-    chosen, comment, receipt = _posted_answers(found), clean_text(request.form.get("comment", "")), {}
+        return _public_page(public.form_key(found), lambda form_csrf, page_csrf: public.render_form_page(
+            found, form_csrf, page_csrf), token)
+    if public.checks_tokens() and not public.token_holds(found.code, request.form.get("csrf_token")):
+        return answer_expired(found)
+    chosen, comment, receipt = public.posted_answers(found, request.form), clean_text(request.form.get("comment", "")), {}
     try:
         errors = services.answer_with_code(found, chosen, comment, address=request.remote_addr, receipt=receipt)
     except services.CodeSpent as spent:
-        return _closed_page("答题码已使用", str(spent)), 410
+        return _closed_page(public.SPENT_TITLE, str(spent), token), 410
     if errors:
         return _refilled(found, chosen, comment, errors), 400
     query = receipt.get("query")
     if query is None:
-        return _closed_page("提交成功", THANKS)
-    return render_template("surveys/answer_closed.html", title="提交成功", message=THANKS,
-                           query=follow_ups.shown_query(query),
+        return _closed_page("提交成功", public.THANKS, token)
+    return render_template("surveys/answer_closed.html", title="提交成功", message=public.THANKS,
+                           query=follow_ups.shown_query(query), csrf_token=lambda: _page_token(token),
                            query_url=url_for("appeals.comment_status", query=query))
 
 
-def answer_expired(code):
-    """The questionnaire posted with a CSRF token that no longer holds (the page stood open longer than the
-    visitor's session lasts): the form again with what was chosen and typed and a fresh token, nothing saved,
-    never the sign-in page a respondent has no account for."""
-    found = services.public_code(code)
-    closed = _closed(found)
-    if closed is not None:
-        return closed
-    return _refilled(found, _posted_answers(found), clean_text(request.form.get("comment", "")), {}, expired=True), 400
+def answer_expired(found):
+    """The questionnaire posted with a token that no longer holds (the page stood open longer than a session
+    lasts, or the token is not this code's): the form again with what was chosen and typed and a fresh token,
+    nothing saved, never the sign-in page a respondent has no account for."""
+    return _refilled(found, public.posted_answers(found, request.form), clean_text(request.form.get("comment", "")),
+                     {}, expired=True), 400
 
 
-def _closed(found):
+def _closed(found, code):
     """The page for a code that cannot be answered (unknown, its campaign over, already spent), else None."""
+    token = public.token_for(code)
     if found is None:
-        return _closed_page("答题码无效", "没有找到这个答题码，请核对后重新扫描或输入。"), 404
+        return _closed_page("答题码无效", "没有找到这个答题码，请核对后重新扫描或输入。", token), 404
     if not found.open:
-        return _closed_page("测评已结束", "本次测评已经结束，感谢您的关注。"), 410
+        return _closed_page("测评已结束", "本次测评已经结束，感谢您的关注。", token), 410
     if found.used_on is not None:
-        return _closed_page("答题码已使用", services.SPENT), 410
+        return _closed_page(public.SPENT_TITLE, services.SPENT, token), 410
     return None
 
 
-THANKS = "您的评价已提交，感谢您对政风行风建设的支持！"
-
-
-def _closed_page(title, message):
+def _closed_page(title, message, token):
     """The page of a code that was just answered or cannot be answered: one title and message, kept rendered."""
-    return _public_page(("closed", title, message), lambda csrf: render_template(
-        "surveys/answer_closed.html", title=title, message=message, csrf_token=lambda: csrf))
+    return _public_page(("closed", title, message), lambda _, page_csrf: public.render_closed_page(
+        title, message, page_csrf), token)
 
 
-def _public_page(key, render):
-    """A whole page of the public questionnaire as render(csrf) gives it, with `csrf` where the session's CSRF
-    token goes: rendered once per process for `key` (which must name everything the page shows) and served
-    with each visitor's own token put back. A respondent's page is the same for everyone; a signed-in user's
-    (with their header) or one with a flashed message to show is rendered afresh."""
+def _page_token(token):
+    """The token of the page around the questionnaire: a signed-in user's header posts with their session's."""
+    return generate_csrf() if current_user.is_authenticated else token
+
+
+def _public_page(key, render, token):
+    """A whole page of the public questionnaire as render(form_csrf, page_csrf) gives it: kept for respondents
+    (public.kept_page, which the fast path serves too); a signed-in user's (with their header) or one with a
+    flashed message to show is rendered afresh."""
     if current_user.is_authenticated or session.get("_flashes"):
-        return render(generate_csrf())
-    if request.method == "POST":  # the answer is in (or refused): the respondent's session need not last longer
-        leave_cookie()
-    html = remembered(("public-page", *key), lambda: render(CSRF_STAND_IN))
-    return html.replace(CSRF_STAND_IN, generate_csrf())
-
-
-def _posted_answers(found):
-    chosen = {q.id: plain_int(request.form.get(f"q-{q.id}")) for q in found.questions}
-    return {question_id: option for question_id, option in chosen.items() if option is not None}
+        return render(token, _page_token(token))
+    return public.kept_page(key, render, token)
 
 
 def _refilled(found, chosen, comment, errors, expired=False):
     """The questionnaire again with what was chosen and typed, the errors beside their questions."""
+    token = public.token_for(found.code)
     form = render_template("surveys/_answer_form.html", found=found, errors=errors, chosen=chosen, comment=comment,
-                           csrf=generate_csrf(), expired=expired,
+                           csrf=token, expired=expired,
                            first_missing=next((q.id for q in found.questions if q.id in errors), None))
-    return render_template("surveys/answer.html", form=Markup(form))
-
-
-def _form_key(found):
-    """Everything the blank questionnaire of a code shows: the unit, the intro, the questions and options in
-    order (an edit is a new key). It leaves out the data version on purpose: every ballot moves that, and a
-    crowd answering would otherwise render the page afresh for each person."""
-    return ("public-questionnaire", found.questionnaire_id, found.unit_name, found.intro, found.questions,
-            found.options)
-
-
-def _blank_form(found):
-    """The blank questionnaire of a code with CSRF_STAND_IN for the token, rendered once per process for what
-    it shows and served to every code answering it."""
-    return remembered(_form_key(found), lambda: render_template(
-        "surveys/_answer_form.html", found=found, errors={}, chosen={}, comment="", csrf=CSRF_STAND_IN,
-        first_missing=None))
+    return render_template("surveys/answer.html", form=Markup(form), csrf_token=lambda: _page_token(token))
 
 
 # ---- questionnaires issued (return rate) ------------------------------------------------------------------

@@ -1,8 +1,11 @@
 """The public questionnaire under a crowd: one statement per view, a kept page that follows every edit of what it
 shows, exactly one ballot per code however many submit it at once, and results that still see every ballot."""
+import functools
 import re
 import threading
+from datetime import timedelta
 
+import pytest
 from flask import g
 from sqlalchemy import func, select
 
@@ -11,7 +14,7 @@ from pingyi.cache import services as cache
 from pingyi.cache.services import CSRF_STAND_IN
 from pingyi.extensions import db
 from pingyi.results import services as results
-from pingyi.surveys import services
+from pingyi.surveys import public, services
 from pingyi.surveys.integrity_models import ArrivalMark, FollowUp
 from pingyi.surveys.models import Ballot, BallotCount, CodeBatch, SurveyCode
 from pingyi.units.models import Unit
@@ -68,7 +71,7 @@ def test_the_kept_page_follows_every_edit_of_what_it_shows(county, app):
 
 
 def test_each_visitor_gets_their_own_token_in_the_kept_page(county, app):
-    """The page is kept once for every code of a questionnaire, but the CSRF token in it is each session's own."""
+    """The page is kept once for every code of a questionnaire, but the CSRF token in it is each code's own."""
     code, q = _open_code(county)
     other = db.session.scalar(select(SurveyCode).where(SurveyCode.batch_id == code.batch_id, SurveyCode.used_on.is_(None),
                                                        SurveyCode.id != code.id))
@@ -76,17 +79,14 @@ def test_each_visitor_gets_their_own_token_in_the_kept_page(county, app):
     data = _answers(q, services.options(county.id)[0])
     visitors = []
     for c in (code, other):
-        g.pop("csrf_token", None)  # tests hold one app context: a token kept in g would outlive its request
         client = app.test_client()
         page = client.get(f"/s/{c.code}").text
         assert CSRF_STAND_IN not in page
         visitors.append((client, f"/s/{c.code}", TOKEN.search(page).group(1)))
     (first, first_path, first_token), (second, second_path, second_token) = visitors
     assert first_token != second_token
-    g.pop("csrf_token", None)
-    assert second.post(second_path, data=data | {"csrf_token": first_token}).status_code != 200  # not this session's
+    assert second.post(second_path, data=data | {"csrf_token": first_token}).status_code != 200  # not this code's
     assert second.post(second_path, data=data | {"csrf_token": second_token}).status_code == 200
-    g.pop("csrf_token", None)
     assert first.post(first_path, data=data | {"csrf_token": first_token}).status_code == 200
 
 
@@ -238,31 +238,22 @@ def test_one_failing_answer_in_a_shared_write_costs_no_other(county, app, monkey
 HX_TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
 
 
-def _own_token(app, client, signed):
-    """Whether `signed` (a token from a page) is the one in `client`'s session."""
-    from itsdangerous import URLSafeTimedSerializer
-    with client.session_transaction() as sess:
-        raw = sess["csrf_token"]
-    return URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").loads(signed) == raw
-
-
-def test_the_kept_thank_you_and_spent_pages_carry_each_visitors_token_and_no_one_elses_header(county, app):
-    """The pages after a submission are kept once for everyone; each respondent's page carries their own token,
-    and a signed-in user still gets their own header (never the kept respondent's page, nor theirs kept)."""
+def test_the_kept_thank_you_and_spent_pages_carry_each_codes_token_and_no_one_elses_header(county, app):
+    """The pages after a submission are kept once for everyone; each respondent's page carries their code's own
+    token, and a signed-in user still gets their own header (never the kept respondent's page, nor theirs kept)."""
     from tests.conftest import user
     code, q = _open_code(county)
     other = db.session.scalar(select(SurveyCode).where(SurveyCode.batch_id == code.batch_id, SurveyCode.used_on.is_(None),
                                                        SurveyCode.id != code.id))
     data = _answers(q, services.options(county.id)[0])
-    for c in (code, other):
-        g.pop("csrf_token", None)
+    for c, not_c in ((code, other), (other, code)):
         client = app.test_client()
         client.get(f"/s/{c.code}")
         for status, title in ((200, "提交成功"), (410, "答题码已使用")):
-            g.pop("csrf_token", None)
             page = client.post(f"/s/{c.code}", data=data)
             assert page.status_code == status and title in page.text and CSRF_STAND_IN not in page.text
-            assert _own_token(app, client, HX_TOKEN.search(page.text).group(1))
+            token = HX_TOKEN.search(page.text).group(1)
+            assert public.token_holds(c.code, token) and not public.token_holds(not_c.code, token)
             assert "退出" not in page.text
     office = app.test_client(user=user("office"))
     page = office.get(f"/s/{code.code}")
@@ -276,24 +267,133 @@ def _sets_cookie(response):
     return any(h.lower() == "set-cookie" for h, _ in response.headers.items())
 
 
-def test_a_respondent_gets_a_session_cookie_with_the_form_and_no_new_one_after_submitting(county, app):
-    """The questionnaire sets the session (its CSRF token); the pages after a submission leave the browser the
-    cookie it has instead of signing it again; a page left open past its session gets a new one with the form."""
+def test_a_respondent_is_sent_no_session_cookie_and_answers_with_their_codes_token(county, app):
+    """A respondent holds no session: the form's token is signed over its code, so no page sets a cookie, a token
+    holds for its own code only, and a stale one gets the form again with a fresh token."""
     code, q = _open_code(county)
+    other = db.session.scalar(select(SurveyCode).where(SurveyCode.batch_id == code.batch_id, SurveyCode.used_on.is_(None),
+                                                       SurveyCode.id != code.id))
     app.config["WTF_CSRF_ENABLED"] = True
     data = _answers(q, services.options(county.id)[0])
-    g.pop("csrf_token", None)
     client = app.test_client()
     page = client.get(f"/s/{code.code}")
-    assert _sets_cookie(page)
+    assert page.status_code == 200 and not _sets_cookie(page)
     data["csrf_token"] = TOKEN.search(page.text).group(1)
-    g.pop("csrf_token", None)
+    refused = client.post(f"/s/{other.code}", data=data)  # another code's token
+    assert refused.status_code == 400 and "已经失效" in refused.text and not _sets_cookie(refused)
+    assert db.session.scalar(select(SurveyCode.used_on).where(SurveyCode.id == other.id)) is None
     done = client.post(f"/s/{code.code}", data=data)
     assert done.status_code == 200 and "提交成功" in done.text and not _sets_cookie(done)
-    g.pop("csrf_token", None)
     spent = client.post(f"/s/{code.code}", data=data)
     assert spent.status_code == 410 and not _sets_cookie(spent)
-    g.pop("csrf_token", None)
-    other, _ = _open_code(county)
     stale = app.test_client().post(f"/s/{other.code}", data=data | {"csrf_token": "no-longer-valid"})
-    assert stale.status_code == 400 and "已经失效" in stale.text and _sets_cookie(stale)
+    assert stale.status_code == 400 and "已经失效" in stale.text and not _sets_cookie(stale)
+    assert public.token_holds(other.code, TOKEN.search(stale.text).group(1))
+    assert public.token_holds(other.code.lower(), public.token_for(f" {other.code} "))  # as typed
+
+
+def test_a_token_older_than_a_session_no_longer_holds(county, app):
+    code, _ = _open_code(county)
+    token = public.token_for(code.code)
+    assert public.token_holds(code.code, token)
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=-1)
+    assert not public.token_holds(code.code, token)
+    app.secret_key = "another key"
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=30)
+    assert not public.token_holds(code.code, token) and public.token_holds(code.code, public.token_for(code.code))
+    assert not any(public.token_holds(code.code, bad) for bad in ("", None, "x" * 300, "1.2", f"{code.code}.{token}"))
+
+
+def _served_by_view(app, monkeypatch):
+    """A list that gets a mark each time the Flask view of /s/<code> answers (not the fast path)."""
+    calls, view = [], app.view_functions["surveys.answer"]
+
+    @functools.wraps(view)  # the same name: the CSRF exemption goes by it
+    def counted(**kwargs):
+        calls.append(kwargs["code"])
+        return view(**kwargs)
+    monkeypatch.setitem(app.view_functions, "surveys.answer", counted)
+    return calls
+
+
+def _without_tokens(html):
+    return TOKEN.sub("", HX_TOKEN.sub("", html))
+
+
+def test_a_respondents_view_and_plain_answer_go_by_the_fast_path_and_the_rest_by_the_view(county, app, monkeypatch):
+    """The fast path serves the form, the spent page and an answer without a comment, with the same page and
+    headers as the Flask view gives; a comment, a missing answer, a stale token, an unknown code and a signed-in
+    user go to the view."""
+    from tests.conftest import user
+    code, q = _open_code(county)
+    second = db.session.scalar(select(SurveyCode).where(SurveyCode.batch_id == code.batch_id,
+                                                        SurveyCode.used_on.is_(None), SurveyCode.id != code.id))
+    app.config["WTF_CSRF_ENABLED"] = True
+    by_view = _served_by_view(app, monkeypatch)
+    cache.forget_all()
+    fast = app.test_client().get(f"/s/{code.code}")  # rendered by the fast path itself: nothing kept yet
+    assert fast.status_code == 200 and by_view == []
+    with_cookie = app.test_client()
+    with_cookie.set_cookie("session", "not-a-session")  # unreadable: an anonymous session, but the view's
+    slow = with_cookie.get(f"/s/{code.code}")
+    assert slow.status_code == 200 and by_view == [code.code]
+    assert _without_tokens(fast.text) == _without_tokens(slow.text)
+    assert {k: v for k, v in fast.headers.items() if k != "Content-Length"} == \
+        {k: v for k, v in slow.headers.items() if k not in ("Content-Length", "Vary")}
+    data = _answers(q, services.options(county.id)[0]) | {"csrf_token": TOKEN.search(fast.text).group(1)}
+    missing = dict(data)
+    missing.pop(f"q-{q.questions[0].id}")
+    assert app.test_client().post(f"/s/{code.code}", data=missing).status_code == 400 and len(by_view) == 2
+    assert app.test_client().post(f"/s/{code.code}", data=data | {"csrf_token": "x"}).status_code == 400
+    assert len(by_view) == 3
+    done = app.test_client().post(f"/s/{code.code}", data=data)
+    assert done.status_code == 200 and "提交成功" in done.text and len(by_view) == 3
+    spent = app.test_client().post(f"/s/{code.code}", data=data)
+    assert spent.status_code == 410 and "答题码已使用" in spent.text and len(by_view) == 3
+    assert app.test_client().get(f"/s/{code.code}").status_code == 410 and len(by_view) == 3
+    data["csrf_token"] = public.token_for(second.code)
+    commented = app.test_client().post(f"/s/{second.code}", data=data | {"comment": "窗口服务很好"})
+    assert commented.status_code == 200 and "查询码" in commented.text and len(by_view) == 4
+    assert app.test_client().get("/s/NOSUCHCODE").status_code == 404 and len(by_view) == 5
+    assert app.test_client(user=user("office")).get(f"/s/{code.code}").status_code == 410 and len(by_view) == 6
+
+
+def test_an_error_in_the_fast_path_leaves_the_request_to_the_view(county, app, monkeypatch):
+    code, q = _open_code(county)
+    by_view = _served_by_view(app, monkeypatch)
+
+    def broken(*args):
+        raise RuntimeError("the fast path broke")
+    monkeypatch.setattr(public, "respond", broken)
+    done = app.test_client().post(f"/s/{code.code}", data=_answers(q, services.options(county.id)[0]))
+    assert done.status_code == 200 and "提交成功" in done.text and by_view == [code.code]
+
+
+def test_behind_a_proxy_the_fast_path_sees_the_clients_address(county, app, monkeypatch):
+    """The proxy fix-up wraps the fast path, so the address it hands the answer (the arrival's network hash and the
+    throttle) is the client's, not the proxy's."""
+    from pingyi import create_app
+    proxied = create_app(dict(app.config, TRUSTED_PROXIES=1, JOBS_WORKER=False))
+    code, q = _open_code(county)
+    addresses = []
+    answer = services.answer_with_code
+    monkeypatch.setattr(services, "answer_with_code",
+                        lambda *args, **kwargs: addresses.append(kwargs["address"]) or answer(*args, **kwargs))
+    reply = proxied.test_client().post(f"/s/{code.code}", data=_answers(q, services.options(county.id)[0]),
+                                       headers={"X-Forwarded-For": "10.1.2.3"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert reply.status_code == 200 and addresses == ["10.1.2.3"]
+
+
+@pytest.mark.sqlite_only
+def test_the_shared_write_takes_its_turn_among_the_servers_processes(app):
+    """On an SQLite file the writer of one process holds a lock on a file beside the database for its write, so
+    another process's writer waits in the kernel (woken when it is let go) rather than in SQLite's busy handler."""
+    import fcntl
+    handle = services._turn_file()
+    assert handle is not None and handle.name == db.engine.url.database + ".write-turn"
+    with open(handle.name, "a+b") as other:  # as another process would: its own open file
+        with services._database_turn():
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # let go after the write
+        fcntl.flock(other, fcntl.LOCK_UN)
