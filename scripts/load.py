@@ -3,8 +3,9 @@
 1. 50 signed-in users spread over the six demo accounts, each clicking about once a second through the
    main pages for 60 s: requests/s, median, p95, p99 and errors per page.
 2. Saturation: 16 users clicking with no pause for 15 s: the throughput the server can carry.
-3. The public questionnaire under a crowd: 200 respondents open /s/<code> and submit at once (180 codes,
-   20 of them by two people): every code spent exactly once, the second use answered 410.
+3. The public questionnaire under a crowd: 200 respondents open /s/<code> at once, then all submit at once (180
+   codes, 20 of them by two people), each answer on a new connection as from a phone: every code spent exactly
+   once, the second use answered 410. Three crowds in a row; the p95 target is read on their median.
 The unloaded sign-in and trivial pages are measured first in the same run, as the floor the figures
 are read against. Traffic goes to 127.0.0.1 only; every loop is bounded in count and time.
 """
@@ -76,7 +77,7 @@ class Client:
 
 
 class Phone:
-    """A respondent's phone in the crowd: one keep-alive connection on an asyncio event loop, the request written
+    """A respondent's phone in the crowd: a keep-alive connection on an asyncio event loop, the request written
     as bytes and the answer read by its length (cookies kept). The crowd's 200 phones run on the two cores the
     server has: as 200 threads with http.client they cost about as much CPU a request as the server's answer
     (the threads' contention for the GIL, and the parsing), and that time would be counted as the server's."""
@@ -278,7 +279,8 @@ def server_cpu(server):
 
 
 async def _crowd(port, codes, questions, option, server):
-    """Every phone opens its code's page at once; when all have it (the barrier), every phone submits at once.
+    """Every phone opens its code's page at once; when all have it (the barrier), every phone submits at once, each
+    on a new connection.
     (samples, [the server's CPU at the barrier])."""
     phones = [Phone(port) for _ in codes]
     pages = await asyncio.gather(*(phone.request("GET", f"/s/{code}") for phone, code in zip(phones, codes)))
@@ -289,6 +291,9 @@ async def _crowd(port, codes, questions, option, server):
         token = CSRF.search(page)
         if token is None:
             return None
+        # A respondent takes a minute or more to answer, long after the server has closed the idle connection
+        # (gunicorn keeps one 2 s): the answer comes on a new connection, as from a real phone.
+        phone.close()
         form = {"csrf_token": token.group(1), **{f"q-{qid}": str(option) for qid in questions}}
         return await phone.request("POST", f"/s/{code}", form)
     answers = await asyncio.gather(*(submit(phone, code, page) for phone, code, (_, page, _) in zip(phones, codes, pages)))
@@ -329,7 +334,9 @@ def questionnaire_crowd(port, env, server=None, respondents=200, reused=20):
     samples, at_barrier = asyncio.run(_crowd(port, assigned, questions, option, server))
     seconds = time.monotonic() - started
     cpu_after = server_cpu(server) if cpu_before is not None else None
-    report(f"Public questionnaire: {respondents} respondents at once, {reused} codes used twice", samples, seconds)
+    everything = report(f"Public questionnaire: {respondents} respondents at once, {reused} codes used twice",
+                        samples, seconds)
+    p95 = statistics.quantiles([e * 1000 for _, e in everything], n=100, method="inclusive")[94]
     if cpu_after is not None:
         print(f"server CPU: {cpu_after - cpu_before:.2f} s for {len(samples)} requests, "
               f"{(cpu_after - cpu_before) * 1000 / max(1, len(samples)):.1f} ms a request", end="")
@@ -346,7 +353,19 @@ def questionnaire_crowd(port, env, server=None, respondents=200, reused=20):
     print(f"codes {len(codes)}: spent {spent}, new ballots {ballots}; POST answers: "
           f"{posts.count(200)} × 200, {posts.count(410)} × 410, {sum(1 for s in posts if s == 0 or s >= 500)} errors"
           + "".join(f", {n} × {s}" for s, n in sorted(Counter(s for s in posts if s not in (0, 200, 410) and s < 500).items())))
-    return spent == len(codes) == ballots and posts.count(410) == reused and posts.count(200) == len(codes)
+    return spent == len(codes) == ballots and posts.count(410) == reused and posts.count(200) == len(codes), p95
+
+
+def crowds(port, env, server, times):
+    """`times` crowds in a row (each with fresh codes); their p95s and whether every code was spent exactly once.
+    One crowd's p95 moves by a third between runs on a shared 2-core machine, so the target is read on the median."""
+    results = [questionnaire_crowd(port, env, server) for _ in range(max(1, times))]
+    p95s = [p95 for _, p95 in results]
+    median = statistics.median(p95s)
+    print(f"\n=> crowd p95 over {len(p95s)} crowds: {', '.join(f'{p:.0f}' for p in p95s)} ms; median {median:.0f} ms; "
+          f"target ≤ 300 ms: {'met' if median <= 300 else 'MISSED'}")
+    print("every code spent exactly once, second uses answered 410: "
+          + ("yes" if all(ok for ok, _ in results) else "NO"))
 
 
 def main():
@@ -355,7 +374,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--port", type=int, default=5077)
     parser.add_argument("--only", choices=("crowd",), help="crowd: only the public questionnaire crowd (part 3)")
-    parser.add_argument("--crowds", type=int, default=1, help="how many crowds in a row (each with fresh codes)")
+    parser.add_argument("--crowds", type=int, default=3, help="how many crowds in a row (each with fresh codes)")
     parser.add_argument("--keep", help="a file for the demo county: written on the first run, copied from later")
     args = parser.parse_args()
     random.seed(7)
@@ -363,8 +382,7 @@ def main():
         server, env = start_server(Path(tmp), args.port, args.keep)
         try:
             if args.only == "crowd":
-                results = [questionnaire_crowd(args.port, env, server) for _ in range(max(1, args.crowds))]
-                print("every code spent exactly once, second uses answered 410: " + ("yes" if all(results) else "NO"))
+                crowds(args.port, env, server, args.crowds)
                 return
             paths = demo_paths(env)
             sign_in_ms, trivial_ms = floor(args.port)
@@ -381,8 +399,7 @@ def main():
             samples, seconds = browse(args.port, accounts[:16], paths, 15, think=0)
             print(f"\nsaturation: 16 users with no pause for {seconds:.0f} s: {len(samples) / seconds:.1f} requests/s, "
                   f"{sum(1 for _, s, _ in samples if s == 0 or s >= 500)} errors")
-            ok = all([questionnaire_crowd(args.port, env, server) for _ in range(max(1, args.crowds))])
-            print("every code spent exactly once, second uses answered 410: " + ("yes" if ok else "NO"))
+            crowds(args.port, env, server, args.crowds)
         finally:
             server.terminate()
             try:

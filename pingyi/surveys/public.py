@@ -23,7 +23,6 @@ from markupsafe import Markup
 from werkzeug.http import parse_cookie
 
 from pingyi.cache.services import CSRF_STAND_IN, remembered
-from pingyi.extensions import db
 from pingyi.forms import plain_int
 from pingyi.headers import security_headers
 from pingyi.surveys import services, throttle
@@ -33,6 +32,8 @@ log = logging.getLogger(__name__)
 
 THANKS = "您的评价已提交，感谢您对政风行风建设的支持！"
 SPENT_TITLE = "答题码已使用"
+FAILED_TITLE = "提交未完成"
+FAILED = "系统暂时未能保存您的评价，请稍后返回上一页重新提交。如果重新提交时提示答题码已使用，说明您的评价已经保存。"
 
 
 # ---- the token ---------------------------------------------------------------------------------------------
@@ -59,15 +60,15 @@ def token_for(code):
 
 def token_holds(code, token):
     """Whether `token` was given with the questionnaire of `code` by this app, within the session's lifetime."""
-    if not token or len(token) > 200:
+    if not token or len(token) > 200 or token.count(".") != 1:  # when it was signed, and the signature
         return False
     code = _normal(code)
     try:
-        _signer().unsign(f"{code}.{token}",
-                         max_age=current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds())
+        signed = _signer().unsign(f"{code}.{token}",
+                                  max_age=current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds())
     except BadSignature:  # also an old one (SignatureExpired)
         return False
-    return True
+    return signed.decode() == code
 
 
 def checks_tokens():
@@ -141,15 +142,14 @@ def _rendering(render):
 PATH = re.compile(r"/s/([A-Za-z0-9]{1,40})\Z")
 FORM = "application/x-www-form-urlencoded"
 MAX_FORM = 64 * 1024  # a questionnaire without a comment is well under 4 KB
-STATUS = {200: "200 OK", 410: "410 Gone"}
+STATUS = {200: "200 OK", 410: "410 Gone", 503: "503 Service Unavailable"}
 
 
 def respond(method, code, form, address):
     """(status, page) for a respondent's request to /s/<code>, or None when the Flask view is to answer it.
-    In an app context; `form`: the posted fields (first value of each). The code is read on a connection of its
-    own, given back at once: a respondent waiting for the shared write holds no session (the writer's does it)."""
-    with db.engine.connect() as connection:
-        found = services.public_code(code, connection)
+    In an app context; `form`: the posted fields (first value of each). The code is read on a pooled connection
+    given back at once: a respondent waiting for the shared write holds no session (the writer's does it)."""
+    found = services.public_code_plain(code)
     if found is None or not found.open:
         return None
     token = token_for(found.code)
@@ -164,12 +164,17 @@ def respond(method, code, form, address):
     chosen = posted_answers(found, form)
     if services.public_errors(found, chosen):
         return None
-    # Both pages the answer may get are at hand before the write: nothing can fail once it is made.
+    # Every page the answer may get is at hand before the write: once the write is tried, the answer is said
+    # here. (Handed to the view after a failed write, an answer saved after all would be told its code was used.)
     thanks, spent = closed_page("提交成功", THANKS, token), closed_page(SPENT_TITLE, services.SPENT, token)
+    failed = closed_page(FAILED_TITLE, FAILED, token)
     try:
         services.answer_with_code(found, chosen, "", address=address)
     except services.CodeSpent:
         return 410, spent
+    except Exception:
+        log.exception("an answer to the public questionnaire could not be written")
+        return 503, failed
     return 200, thanks
 
 
@@ -189,7 +194,8 @@ class FastPath:
                 status, html = served
                 body = html.encode()
                 start_response(STATUS[status], [("Content-Type", "text/html; charset=utf-8"),
-                                                ("Content-Length", str(len(body))), *security_headers(self.app.config)])
+                                                ("Content-Length", str(len(body))), ("Vary", "Cookie"),
+                                                *security_headers(self.app.config)])
                 return [body]
         return self.wsgi_app(environ, start_response)
 
@@ -231,13 +237,10 @@ class FastPath:
         """The posted body of a small form, or None (left unread) for anything else."""
         if environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower() != FORM:
             return None
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or "")
-        except ValueError:
+        raw = environ.get("CONTENT_LENGTH") or ""
+        if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_FORM:  # as Werkzeug reads it: digits only
             return None
-        if not 0 <= length <= MAX_FORM:
-            return None
-        return environ["wsgi.input"].read(length)
+        return environ["wsgi.input"].read(int(raw))
 
 
 def install(app):

@@ -547,8 +547,45 @@ def public_code(code, connection=None):
     row = connection.execute(_lookup_statement(connection.dialect.name), {"code": (code or "").strip().upper()}).first()
     if row is None:
         return None
+    return _public_code_of(row)
+
+
+def _public_code_of(row):
     *plain, questions, opts = row
-    return PublicCode(*plain[:8], bool(plain[8]), *plain[9:], _in_order(questions, Question), _in_order(opts, Choice))
+    used_on = date.fromisoformat(plain[2]) if isinstance(plain[2], str) else plain[2]  # a plain SQLite row: text
+    return PublicCode(plain[0], plain[1], used_on, *plain[3:8], bool(plain[8]), *plain[9:],
+                      _in_order(questions, Question), _in_order(opts, Choice))
+
+
+_PLAIN_LOOKUP = {}
+
+
+def public_code_plain(code):
+    """public_code on a pooled driver connection, past SQLAlchemy's execution layer: for the public
+    questionnaire's fast path, where the statement costs SQLite about 25 µs and a Connection's execution about
+    ten times that. The same statement compiled for the engine's dialect, the same PublicCode."""
+    engine = db.engine
+    key = (engine.dialect.name, engine.dialect.driver, engine.dialect.paramstyle)
+    if key not in _PLAIN_LOOKUP:
+        compiled = _lookup_statement(engine.dialect.name).compile(dialect=engine.dialect)
+        plain = "POSTCOMPILE" not in compiled.string and engine.dialect.paramstyle in ("qmark", "pyformat", "named")
+        _PLAIN_LOOKUP[key] = (compiled.string, compiled.positiontup, compiled.construct_params({"code": ""})) if plain else None
+    if _PLAIN_LOOKUP[key] is None:  # a dialect that renders the statement per execution: SQLAlchemy runs it
+        with engine.connect() as connection:
+            return public_code(code, connection)
+    sql, names, defaults = _PLAIN_LOOKUP[key]
+    params = dict(defaults, code=(code or "").strip().upper())
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(sql, [params[name] for name in names] if names else params)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+    finally:
+        connection.close()  # back to the pool, rolled back
+    return None if row is None else _public_code_of(row)
 
 
 SPENT = "此答题码已经使用过，每个答题码只能提交一次。感谢您的参与！"

@@ -9,6 +9,8 @@ from functools import wraps
 
 from flask import current_app, make_response, render_template, request
 
+from pingyi.sessions import leave_cookie
+
 _misses = defaultdict(deque)
 _lock = threading.Lock()
 WINDOW = 60.0
@@ -46,7 +48,8 @@ def public_page(view):
     def limited(*args, **kwargs):
         address = request.remote_addr or ""
         if blocked(address, current_app.config["PUBLIC_MISS_LIMIT"]):
-            return render_template("surveys/answer_closed.html", title="访问过于频繁",
+            leave_cookie()  # a page without a form: it gives the visitor no session
+            return render_template("surveys/answer_closed.html", title="访问过于频繁", csrf_token=lambda: "",
                                    message="您输入的答题码或查询码多次无效，请一分钟后再试。"), 429
         response = make_response(view(*args, **kwargs))
         if response.status_code == 404:

@@ -357,7 +357,7 @@ def answer(code):
     if closed is not None:
         return closed
     token = public.token_for(found.code)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return _public_page(public.form_key(found), lambda form_csrf, page_csrf: public.render_form_page(
             found, form_csrf, page_csrf), token)
     if public.checks_tokens() and not public.token_holds(found.code, request.form.get("csrf_token")):
