@@ -569,7 +569,8 @@ def public_code_plain(code):
     if key not in _PLAIN_LOOKUP:
         compiled = _lookup_statement(engine.dialect.name).compile(dialect=engine.dialect)
         plain = "POSTCOMPILE" not in compiled.string and engine.dialect.paramstyle in ("qmark", "pyformat", "named")
-        _PLAIN_LOOKUP[key] = (compiled.string, compiled.positiontup, compiled.construct_params({"code": ""})) if plain else None
+        _PLAIN_LOOKUP[key] = ((compiled.string, compiled.positiontup, compiled.construct_params({"code": ""}))
+                              if plain else None)
     if _PLAIN_LOOKUP[key] is None:  # a dialect that renders the statement per execution: SQLAlchemy runs it
         with engine.connect() as connection:
             return public_code(code, connection)
@@ -652,7 +653,7 @@ def _written(answer):
 def _database_turn():
     """The turn to write among the server's processes (gunicorn runs one per core): on an SQLite file, an exclusive
     lock on a file beside it, so the writer of another process waits in the kernel and is woken the moment this
-    one has committed, instead of in SQLite's busy handler, which sleeps 25-100 ms between tries while a crowd
+    one has committed, instead of in SQLite's busy handler, which sleeps up to 100 ms between tries while a crowd
     keeps the database's write lock busy. Elsewhere (PostgreSQL locks rows; Windows runs one process) nothing."""
     handle = _turn_file()
     if handle is None:
