@@ -39,22 +39,13 @@ FAILED = "系统暂时未能保存您的评价，请稍后返回上一页重新�
 # ---- the token ---------------------------------------------------------------------------------------------
 
 def _signer():
-    app = current_app
-    signer = app.extensions.get("pingyi_public_signer")
-    if signer is None or signer[0] != app.secret_key:
-        signer = app.extensions["pingyi_public_signer"] = (
-            app.secret_key, TimestampSigner(app.secret_key, salt="pingyi.surveys.public-answer"))
-    return signer[1]
-
-
-def _normal(code):
-    return (code or "").strip().upper()
+    return TimestampSigner(current_app.secret_key, salt="pingyi.surveys.public-answer")
 
 
 def token_for(code):
     """The CSRF token of the questionnaire of `code` (as typed): when it was signed, and a signature over that
     and the code. The code itself is not in it (a typed code can be any text; the token goes into HTML)."""
-    code = _normal(code)
+    code = services.typed_code(code)
     return _signer().sign(code).decode()[len(code.encode()) + 1:]
 
 
@@ -62,7 +53,7 @@ def token_holds(code, token):
     """Whether `token` was given with the questionnaire of `code` by this app, within the session's lifetime."""
     if not token or len(token) > 200 or token.count(".") != 1:  # when it was signed, and the signature
         return False
-    code = _normal(code)
+    code = services.typed_code(code)
     try:
         signed = _signer().unsign(f"{code}.{token}",
                                   max_age=current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds())

@@ -540,14 +540,16 @@ def _in_order(rows, kind):
     return tuple(kind(row[0], row[2]) for row in sorted(rows or (), key=lambda r: (r[1] or 0, r[0])))
 
 
-def public_code(code, connection=None):
-    """The PublicCode for a code as typed (spaces around it and letter case do not matter), or None: one
-    statement, on `connection` (default: the session's)."""
-    connection = connection if connection is not None else db.session.connection()
-    row = connection.execute(_lookup_statement(connection.dialect.name), {"code": (code or "").strip().upper()}).first()
-    if row is None:
-        return None
-    return _public_code_of(row)
+def typed_code(code):
+    """A code as it is stored, from what was typed or scanned: spaces around it and letter case do not matter."""
+    return (code or "").strip().upper()
+
+
+def public_code(code):
+    """The PublicCode for a code as typed (typed_code), or None: one statement."""
+    connection = db.session.connection()
+    row = connection.execute(_lookup_statement(connection.dialect.name), {"code": typed_code(code)}).first()
+    return None if row is None else _public_code_of(row)
 
 
 def _public_code_of(row):
@@ -563,19 +565,15 @@ _PLAIN_LOOKUP = {}
 def public_code_plain(code):
     """public_code on a pooled driver connection, past SQLAlchemy's execution layer: for the public
     questionnaire's fast path, where the statement costs SQLite about 25 µs and a Connection's execution about
-    ten times that. The same statement compiled for the engine's dialect, the same PublicCode."""
+    ten times that. The same statement compiled once for the engine's dialect (SQLite's qmark or psycopg's
+    pyformat parameters), the same PublicCode."""
     engine = db.engine
-    key = (engine.dialect.name, engine.dialect.driver, engine.dialect.paramstyle)
+    key = (engine.dialect.name, engine.dialect.driver)
     if key not in _PLAIN_LOOKUP:
         compiled = _lookup_statement(engine.dialect.name).compile(dialect=engine.dialect)
-        plain = "POSTCOMPILE" not in compiled.string and engine.dialect.paramstyle in ("qmark", "pyformat", "named")
-        _PLAIN_LOOKUP[key] = ((compiled.string, compiled.positiontup, compiled.construct_params({"code": ""}))
-                              if plain else None)
-    if _PLAIN_LOOKUP[key] is None:  # a dialect that renders the statement per execution: SQLAlchemy runs it
-        with engine.connect() as connection:
-            return public_code(code, connection)
+        _PLAIN_LOOKUP[key] = (compiled.string, compiled.positiontup, compiled.construct_params({"code": ""}))
     sql, names, defaults = _PLAIN_LOOKUP[key]
-    params = dict(defaults, code=(code or "").strip().upper())
+    params = dict(defaults, code=typed_code(code))
     connection = engine.raw_connection()
     try:
         cursor = connection.cursor()
@@ -655,31 +653,22 @@ def _database_turn():
     lock on a file beside it, so the writer of another process waits in the kernel and is woken the moment this
     one has committed, instead of in SQLite's busy handler, which sleeps up to 100 ms between tries while a crowd
     keeps the database's write lock busy. Elsewhere (PostgreSQL locks rows; Windows runs one process) nothing."""
-    handle = _turn_file()
-    if handle is None:
+    path = _turn_path()
+    if path is None:
         yield
         return
-    fcntl.flock(handle, fcntl.LOCK_EX)
-    try:
+    with open(path, "a+b") as handle:  # closing it lets the lock go
+        fcntl.flock(handle, fcntl.LOCK_EX)
         yield
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-_TURN_FILES = {}
-
-
-def _turn_file():
-    """This process's open lock file for the app's SQLite file, or None."""
+def _turn_path():
+    """The lock file beside the app's SQLite file, or None (another database, or no file)."""
     url = db.engine.url
     if fcntl is None or url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") \
             or url.database.startswith("file:"):
         return None
-    path = os.path.abspath(url.database) + ".write-turn"
-    with _QUEUES_LOCK:
-        if path not in _TURN_FILES:
-            _TURN_FILES[path] = open(path, "a+b")  # noqa: SIM115  (kept open for the life of the process)
-        return _TURN_FILES[path]
+    return os.path.abspath(url.database) + ".write-turn"
 
 
 def _write_all(batch):

@@ -369,7 +369,8 @@ def test_a_respondents_view_and_plain_answer_go_by_the_fast_path_and_the_rest_by
     assert slow.status_code == 200 and by_view == [code.code]
     assert _without_tokens(fast.text) == _without_tokens(slow.text)
     assert {k: v for k, v in fast.headers.items() if k != "Content-Length"} == \
-        {k: v for k, v in slow.headers.items() if k != "Content-Length"}
+        {k: v for k, v in slow.headers.items() if k not in ("Content-Length", "Set-Cookie")}
+    assert slow.headers["Set-Cookie"].startswith("session=;")  # the view deletes a cookie that holds nothing
     data = _answers(q, services.options(county.id)[0]) | {"csrf_token": TOKEN.search(fast.text).group(1)}
     missing = dict(data)
     missing.pop(f"q-{q.questions[0].id}")
@@ -459,9 +460,9 @@ def test_the_shared_write_takes_its_turn_among_the_servers_processes(app):
     """On an SQLite file the writer of one process holds a lock on a file beside the database for its write, so
     another process's writer waits in the kernel (woken when it is let go) rather than in SQLite's busy handler."""
     import fcntl
-    handle = services._turn_file()
-    assert handle is not None and handle.name == db.engine.url.database + ".write-turn"
-    with open(handle.name, "a+b") as other:  # as another process would: its own open file
+    path = services._turn_path()
+    assert path == db.engine.url.database + ".write-turn"
+    with open(path, "a+b") as other:  # as another process would: its own open file
         with services._database_turn():
             with pytest.raises(BlockingIOError):
                 fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -483,3 +484,24 @@ def test_a_body_cut_short_gets_a_chinese_400_page_and_spends_nothing(county, app
     page = b"".join(app(environ, lambda status, headers: answer.append(status))).decode()
     assert answer == ["400 BAD REQUEST"] and "请求无效" in page and "Bad Request" not in page
     assert db.session.scalar(select(SurveyCode.used_on).where(SurveyCode.id == code.id)) is None
+
+
+def test_a_browser_that_loads_the_pages_style_sheet_still_answers_by_the_fast_path(county, app, monkeypatch):
+    """Every request marks the session permanent: a style sheet fetched with the questionnaire must not give the
+    browser a cookie (which would send its answer past the fast path), and one holding only that is deleted."""
+    code, q = _open_code(county)
+    by_view = _served_by_view(app, monkeypatch)
+    browser = app.test_client()
+    for path in (f"/s/{code.code}", "/static/app.css", "/static/app.js"):
+        with browser.get(path) as response:  # a file is sent streamed: closed here
+            assert response.status_code == 200
+    assert browser.get_cookie("session") is None
+    done = browser.post(f"/s/{code.code}", data=_answers(q, services.options(county.id)[0]))
+    assert done.status_code == 200 and "提交成功" in done.text and by_view == []
+    other, _ = _open_code(county)
+    old = app.test_client()  # holding the cookie an earlier version of the app sent
+    old.set_cookie("session", app.session_interface.get_signing_serializer(app).dumps({"_permanent": True}))
+    assert old.get(f"/s/{other.code}").status_code == 200
+    with old.get("/static/app.css") as response:
+        assert response.status_code == 200
+    assert old.get_cookie("session") is None
