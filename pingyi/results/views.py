@@ -81,11 +81,12 @@ def index():
     version, live = _shown(campaign)
     if version is None and not live:
         return render_template("results/unpublished.html", campaign=campaign)
-    # The page has no form: kept rendered for every user of the role (and unit: a unit's own row and figures), per
-    # version shown (a published version is frozen; the live figures follow the data version) and day (the print
-    # date).
+    # The page has no form: kept rendered for every user of the role (and unit: a unit's own row and figures; an
+    # evaluator or supervisor: the units whose explanation they may open link), per version shown (a published
+    # version is frozen; the live figures follow the data version) and day (the print date).
+    own_links = current_user.id if current_user.role not in (OFFICE, LEADER, UNIT) else None
     body = kept("results-page", (campaign.id, version.number if version else "live", current_user.role,
-                                 current_user.unit_id), lambda: _page(campaign, version), clock="day")
+                                 current_user.unit_id, own_links), lambda: _page(campaign, version), clock="day")
     return render_template("results/index.html", body=Markup(body))
 
 

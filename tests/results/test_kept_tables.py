@@ -100,3 +100,23 @@ def test_each_unit_and_role_gets_its_own_kept_published_page(county, client_for,
         assert page.count('class="row-own"') == 1
     for username in ("evaluator", "supervisor"):
         assert "本单位结果" not in pages[username] and 'class="row-own"' not in pages[username]
+
+
+def test_two_supervisors_each_get_their_own_units_linked_in_the_kept_page(county, app, client_for):
+    """An evaluator's or supervisor's /results links the units whose explanation they may open: the page kept for
+    one is never served to another of the same role."""
+    from pingyi.auth import services as auth_services
+    from pingyi.campaigns.models import SupervisorAssignment
+    from pingyi.policy import inspected_unit_ids
+    services.publish(county, user("office"), show_ranking=True)
+    first = user("supervisor")
+    mine = inspected_unit_ids(first, county)
+    other_unit = next(u for u in (unit_named("县教育局"), unit_named("县公安局"), unit_named("县司法局"))
+                      if u.id not in mine)
+    second = auth_services.create_user("sup2", "supervisor", "Supervise2026", "第二督导员")
+    db.session.add(SupervisorAssignment(campaign_id=county.id, user_id=second.id, unit_id=other_unit.id))
+    db.session.commit()
+    link = f'<a href="/results/units/{other_unit.id}">'
+    assert link not in client_for("supervisor").get("/results").text
+    assert link in app.test_client(user=second).get("/results").text
+    assert link not in client_for("supervisor").get("/results").text
