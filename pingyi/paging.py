@@ -65,3 +65,9 @@ def page_of(stmt, page, per_page, row=lambda r: r, total=None):
         total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = [row(r) for r in db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))] if total else []
     return Page(rows, page, per_page, total)
+
+
+def page_of_list(rows, page, per_page):
+    """Page `page` of a list already in memory, as page_of gives one of a statement's rows."""
+    page = max(1, page or 1)
+    return Page(rows[(page - 1) * per_page:page * per_page], page, per_page, len(rows))

@@ -386,13 +386,8 @@ def run(small, units, findings, per_unit, only=None, keep=None):
     results = measure_floors(anonymous, client, statements)
     results.update({name: measure(client, path, statements) for name, path in listing})
     if only == "batch":  # the batch against its floor, no page
-        batch, floor, total = batch_and_floor(client, app, statements, campaign_id)
-        with app.app_context():
-            processes = parallel.processes(total)
-            paginate = app.config.get("DOCUMENT_PAGINATE", not app.config.get("TESTING"))
-            db.engine.dispose()
-        return {"pages": results, "small_sql": small_sql, "ballots": ballots, "batch": (batch, floor, total),
-                "processes": processes, "paginate": paginate}
+        return {"pages": results, "small_sql": small_sql, "ballots": ballots,
+                **measure_batch(client, app, statements, campaign_id)}
     if only is not None:
         return {"pages": results, "small_sql": small_sql, "ballots": ballots}
     draw_page = f"/surveys/draws/{sample[2]} ({sample[1]} sampled)"
@@ -404,14 +399,18 @@ def run(small, units, findings, per_unit, only=None, keep=None):
     client.get("/results")
     recompute = ((time.perf_counter() - start) * 1000, len(statements))
     print(f"  (pages measured, {len(results)}; now the batch)", flush=True)
+    return {"pages": results, "small_sql": small_sql, "ballots": ballots, "recompute": recompute, "sample": sample,
+            **measure_batch(client, app, statements, campaign_id)}
+
+
+def measure_batch(client, app, statements, campaign_id):
+    """The batch against its floor, with how many builder processes ran it and whether it was paginated."""
     batch, floor, total = batch_and_floor(client, app, statements, campaign_id)
     with app.app_context():
         processes = parallel.processes(total)
         paginate = app.config.get("DOCUMENT_PAGINATE", not app.config.get("TESTING"))
         db.engine.dispose()
-    return {"processes": processes, "paginate": paginate, "pages": results, "small_sql": small_sql, "ballots": ballots, "recompute": recompute,
-            "sample": sample,
-            "batch": (batch, floor, total)}
+    return {"batch": (batch, floor, total), "processes": processes, "paginate": paginate}
 
 
 def main():

@@ -26,6 +26,8 @@ from pingyi.timeutil import today
 # Built once, as every page runs them; each reads the data version in the same statement (pingyi.cache).
 _LATEST = with_data_version(select(Campaign).order_by(Campaign.year.desc()).limit(1))
 _OF_YEAR = with_data_version(select(Campaign).where(Campaign.year == bindparam("year")))
+
+
 def with_current_campaign(statement):
     """`statement` reading the current campaign and the data version too, as its last three columns: the
     signed-in user's session statement (pingyi's user loader), so a signed-in page reads all three in one.

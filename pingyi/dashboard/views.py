@@ -10,7 +10,7 @@ from pingyi.campaigns.services import current_campaign, current_phase, phase_sta
 from pingyi.dashboard import services
 from pingyi.forms import plain_int
 from pingyi.htmx import is_partial
-from pingyi.paging import Page
+from pingyi.paging import page_of_list
 from pingyi.results.services import latest_version, unit_result
 from pingyi.timeutil import today
 
@@ -46,7 +46,7 @@ def index():
         # data is unchanged and the hour the same (to-do queues such as 超期未签收 follow the clock).
         body = kept("dashboard-own", (campaign.id, current_user.role, current_user.id, current_user.unit_id),
                     lambda: _own_body(campaign, context), clock="hour")
-        return render_template(f"dashboard/{current_user.role}.html", body=Markup(body), **context)
+        return render_template("dashboard/own.html", body=Markup(body), **context)
     # The office and leaders: the county's figures, rendered once per data version, day, role and page of the overdue
     # list (no form in them): kept as strings, which the memo weighs; htmx's pager swaps the overdue list alone.
     number = max(1, plain_int(request.args.get("page")) or 1)
@@ -82,14 +82,9 @@ def _own_body(campaign, context):
 def _county_figures(campaign, number):
     figures = services.county_overview(campaign)
     return render_template("dashboard/_county_figures.html", campaign=campaign, phase_state=phase_state,
-                           result_version=latest_version(campaign), overdue_page=_page(figures["overdue"], number),
-                           **figures)
+                           result_version=latest_version(campaign),
+                           overdue_page=page_of_list(figures["overdue"], number, OVERDUE_PAGE), **figures)
 
 
 def _overdue_page(campaign, number):
-    return _page(services.county_overview(campaign)["overdue"], number)
-
-
-def _page(rows, number):
-    """Page `number` of the units with overdue tasks (beyond the last: none, and the pager offers the last)."""
-    return Page(rows[(number - 1) * OVERDUE_PAGE:number * OVERDUE_PAGE], number, OVERDUE_PAGE, len(rows))
+    return page_of_list(services.county_overview(campaign)["overdue"], number, OVERDUE_PAGE)

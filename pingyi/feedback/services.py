@@ -14,7 +14,7 @@ from pingyi.extensions import db
 from pingyi.feedback.assessment import overall_assessment
 from pingyi.feedback.models import ROUND_LABELS, FeedbackItem, FeedbackNotice
 from pingyi.findings.models import Finding, Opinion
-from pingyi.paging import Page
+from pingyi.paging import page_of_list
 from pingyi.tables import table
 from pingyi.timeutil import cn_datetime, today, utcnow
 from pingyi.units.models import Unit
@@ -351,8 +351,7 @@ def overview_page(campaign, round_, scope=None, group_id=None, show="", page=1, 
     rows = [r for r in overview_rows(campaign, round_)
             if (scope is None or r["unit_id"] in scope) and (not group_id or r["group_id"] == group_id)]
     summary, shown = overview_cards(rows, show)
-    page = max(1, page or 1)
-    return summary, Page(shown[(page - 1) * per_page:page * per_page], page, per_page, len(shown)), len(rows)
+    return summary, page_of_list(shown, page, per_page), len(rows)
 
 
 def overview(campaign, round_, unit_ids):

@@ -17,7 +17,7 @@ from pingyi.forms import plain_int
 from pingyi.htmx import is_partial
 from pingyi.outbound import services as outbound
 from pingyi.reminders import services
-from pingyi.paging import Page
+from pingyi.paging import page_of_list
 from pingyi.reminders.models import METHOD_LABELS
 from pingyi.timeutil import today
 from pingyi.units.models import Unit
@@ -49,8 +49,7 @@ def _page(campaign, number, errors=None, form=None):
 
 def _body(campaign, number, csrf, errors=None, form=None):
     groups = services.overdue_work(campaign)
-    number = max(1, number)
-    page = Page(groups[(number - 1) * PER_PAGE:number * PER_PAGE], number, PER_PAGE, len(groups))
+    page = page_of_list(groups, number, PER_PAGE)
     return render_template("reminders/_body.html", campaign=campaign, groups=groups, page=page, methods=METHOD_LABELS,
                            phones=services.phone_list(groups), notices=services.notices(campaign),
                            errors=errors or {}, form=form or {}, csrf=csrf,
@@ -79,7 +78,7 @@ def record():
     unit = _unit_from_form()
     if unit is None:
         flash("请选择要催办的单位", "error")
-        return redirect(url_for("reminders.index"))
+        return redirect(_to_page(_back_page()))
     try:
         on = date.fromisoformat(request.form.get("reminded_on", "").strip())
     except ValueError:
@@ -107,7 +106,7 @@ def notice():
     unit = _unit_from_form()
     if unit is None and request.form.get("unit_id"):
         flash("请选择要催办的单位", "error")
-        return redirect(url_for("reminders.index"))
+        return redirect(_to_page(_back_page()))
     back = url_for("units.show", unit_id=unit.id, _anchor="documents") if unit and request.form.get("back") == "unit" \
         else _to_page(_back_page())
     try:

@@ -41,7 +41,7 @@ def index():
         response = make_response(queue)
     else:
         response = make_response(render_template("todo/index.html", campaign=campaign, queues=queues, key=key,
-                                                 queue=queue, is_fragment=False))
+                                                 queue=queue, queue_url=services.queue_url, is_fragment=False))
     response.vary.add("HX-Request-Type")
     return response
 

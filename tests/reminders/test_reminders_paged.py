@@ -105,3 +105,13 @@ def test_the_pager_swaps_the_body_alone(county, client_for):
     assert '<div id="reminders-body">' not in swapped.text  # put inside the page's own, as the pager targets it
     assert "<html" not in swapped.text and UNIT_SECTION.findall(swapped.text)
     assert client_for("office").get("/reminders?page=2").text.count('<div id="reminders-body">') == 1
+
+
+def test_a_page_beyond_a_one_page_list_offers_the_way_back_and_a_refused_form_keeps_its_page(county, client_for):
+    office = client_for("office")
+    first = office.get("/reminders").text
+    assert 'href="/reminders?page=2"' not in first  # the demo county's list is one page
+    beyond = office.get("/reminders?page=3").text
+    assert "没有第 3 页" in beyond and 'href="/reminders?page=1"' in beyond
+    lost = office.post("/reminders/record", data={"unit_id": "", "page": 2, "method": "phone"})
+    assert lost.status_code == 302 and lost.location.endswith("/reminders?page=2")
