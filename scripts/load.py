@@ -292,7 +292,7 @@ async def _crowd(port, codes, questions, option, server):
         if token is None:
             return None
         # A respondent takes a minute or more to answer, long after the server has closed the idle connection
-        # (gunicorn keeps one 2 s): the answer comes on a new connection, as from a real phone.
+        # (a server keeps one for seconds): the answer comes on a new connection, as from a real phone.
         phone.close()
         form = {"csrf_token": token.group(1), **{f"q-{qid}": str(option) for qid in questions}}
         return await phone.request("POST", f"/s/{code}", form)

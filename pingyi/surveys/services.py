@@ -649,7 +649,7 @@ def _written(answer):
 
 @contextmanager
 def _database_turn():
-    """The turn to write among the server's processes (gunicorn runs one per core): on an SQLite file, an exclusive
+    """The turn to write among the server's processes (one per core): on an SQLite file, an exclusive
     lock on a file beside it, so the writer of another process waits in the kernel and is woken the moment this
     one has committed, instead of in SQLite's busy handler, which sleeps up to 100 ms between tries while a crowd
     keeps the database's write lock busy. Elsewhere (PostgreSQL locks rows; Windows runs one process) nothing."""

@@ -51,15 +51,27 @@ def demo_county(tmp_path_factory):
     return built_once(tmp_path_factory, "browser-demo", load_demo_county)
 
 
+def waitress(port):
+    """The server `make run` starts on Windows: waitress, one process."""
+    return [sys.executable, "-m", "waitress", "--host", "127.0.0.1", f"--port={port}", "app:app"]
+
+
+def production(port):
+    """The server `make run` starts on Linux (pingyi.serve: granian, two worker processes)."""
+    return [sys.executable, "-m", "pingyi.serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
+
+
 @contextmanager
-def demo_server(directory, demo_county, run_env=None):
-    """A copy of the demo county (the demo_county fixture) under `directory`, served by waitress as `make run`
-    serves it on Windows; yields the base URL. `run_env`: settings for serving."""
+def demo_server(directory, demo_county, run_env=None, command=waitress, started=None):
+    """A copy of the demo county (the demo_county fixture) under `directory`, served by `command(port)` (waitress
+    by default, as `make run` serves it on Windows); yields the base URL. `run_env`: settings for serving;
+    `started`: a list that gets the server's Popen."""
     shutil.copytree(demo_county, directory, dirs_exist_ok=True)
     env = dict(_env(directory), **(run_env or {}))
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "waitress", "--host", "127.0.0.1", f"--port={port}", "app:app"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(command(port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if started is not None:
+        started.append(server)
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):  # a busy machine may take a while to start the server
         try:
@@ -73,8 +85,9 @@ def demo_server(directory, demo_county, run_env=None):
     try:
         yield base
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        if server.poll() is None:
+            server.terminate()
+            server.wait(timeout=30)
         server.stderr.close()
 
 
