@@ -10,7 +10,19 @@ HTTP handling cost more than the app's own 0.3 ms.
 import argparse
 import importlib.util
 import os
+import re
 import sys
+
+# Granian starts every request's WSGI environ from the process's environment, and a request lacking a header would
+# take the variable of its name: HTTP_COOKIE set on the server would sign every cookieless visitor in as whoever
+# that cookie belongs to. Such variables (the request's own CGI names) are not passed on to the server.
+REQUEST_VARIABLES = re.compile(r"HTTP_.*|CONTENT_(TYPE|LENGTH)|REMOTE_.*|REQUEST_(METHOD|URI)|QUERY_STRING|PATH_INFO"
+                               r"|SCRIPT_NAME|SERVER_(NAME|PORT|PROTOCOL|SOFTWARE)|AUTH_TYPE|GATEWAY_INTERFACE|wsgi\..*")
+
+
+def server_environment(environ):
+    """`environ` without the variables a request's environ would take as its own."""
+    return {name: value for name, value in environ.items() if not REQUEST_VARIABLES.fullmatch(name)}
 
 
 def granian_command(host, port, workers, threads):
@@ -30,7 +42,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if sys.platform != "win32" and importlib.util.find_spec("granian") is not None:
         command = granian_command(args.host, args.port, args.workers, args.threads)
-        os.execv(command[0], command)
+        os.execve(command[0], command, server_environment(os.environ))
     from waitress import serve  # Windows: one process, several threads
 
     from app import app

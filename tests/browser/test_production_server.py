@@ -32,7 +32,10 @@ CHOICE = re.compile(r'name="(q-\d+)"[^>]*value="(\d+)"')
 
 # Two builder processes a batch, whatever the machine's cores: each server process's job worker then starts the
 # builders' fork server as it starts, which shows that process has loaded the app.
-SETTINGS = {"PINGYI_DOCUMENT_PAGINATE": "0", "PINGYI_DOCUMENT_BATCH_PROCESSES": "2"}
+# HTTP_COOKIE and HTTP_USER_AGENT in the server's environment must not reach a request (granian starts each
+# request's environ from the process's environment).
+SETTINGS = {"PINGYI_DOCUMENT_PAGINATE": "0", "PINGYI_DOCUMENT_BATCH_PROCESSES": "2",
+            "HTTP_COOKIE": "session=from-the-environment", "HTTP_USER_AGENT": "from-the-environment"}
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +64,7 @@ def _request(base, method, path, body=None, headers=None):
     with closing(http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)) as connection:
         connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
-        return response.status, dict(response.getheaders()), response.read().decode("utf-8", "replace")
+        return response.status, response.headers, response.read().decode("utf-8", "replace")  # names in any case
 
 
 def _open_codes(folder, base, wanted):
@@ -96,6 +99,22 @@ def test_the_server_runs_two_worker_processes_and_answers(served):
     assert len(_children(server.pid)) == 2
     status, _, text = _request(base, "GET", "/healthz")
     assert status == 200 and json.loads(text)["database"] == "ok"
+
+
+def test_no_request_takes_a_header_from_the_servers_environment(served):
+    """A cookieless request is sent no cookie (one taken from HTTP_COOKIE would be refused and deleted), and a
+    sign-in sent without a User-Agent is audited with none."""
+    base, _, folder = served
+    status, headers, _ = _request(base, "GET", "/healthz")
+    assert status == 200 and "Set-Cookie" not in headers
+    _, headers, login = _request(base, "GET", "/login")
+    cookie = headers["Set-Cookie"].split(";", 1)[0]
+    status, _, _ = _request(base, "POST", "/login", urlencode({
+        "csrf_token": TOKEN.search(login).group(1), "username": "office", "password": "not-the-password"}),
+        {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+    with closing(sqlite3.connect(folder / "pingyi.db")) as connection:
+        action, agent = connection.execute("SELECT action, user_agent FROM audit_entry ORDER BY id DESC").fetchone()
+    assert action == "sign_in_failed" and agent == ""
 
 
 def test_a_code_sent_twice_at_once_over_http_is_spent_once_and_a_head_spends_nothing(served):
