@@ -19,7 +19,9 @@ tests do unless they ask for more).
 import logging
 import multiprocessing
 import os
+import threading
 import time
+import weakref
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from itertools import islice
@@ -102,11 +104,35 @@ def built(kind, rows, n_units, build):
     if n < 2:
         yield (build_row(row, build) + (True,) for row in rows)
         return
-    executor = ProcessPoolExecutor(n, mp_context=_context(), initializer=warm)
+    executor = _pool(n)
     try:
         yield _pooled(executor, kind, rows, (render.paginates(kind), render.soffice()))
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+_POOLS = weakref.WeakSet()  # the builder pools of the batches running in this process
+
+
+def _pool(n):
+    """A pool of `n` builder processes, stopped when this process stops (_stop_pools)."""
+    executor = ProcessPoolExecutor(n, mp_context=_context(), initializer=warm)
+    _POOLS.add(executor)
+    return executor
+
+
+def _stop_pools():
+    """When this process stops: cancel the chunks the running batches' pools have not started. Else
+    concurrent.futures waits at exit until every queued chunk is built, a server process told to stop is killed
+    first, and its builder processes are left running for good. The batch's job is taken up again by a server
+    when its lease runs out (pingyi.jobs)."""
+    for executor in list(_POOLS):
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+# threading's exit hooks run in the reverse order of registration, before the interpreter joins any thread:
+# registered after concurrent.futures.process's own (imported above), this runs before it waits for the pools.
+threading._register_atexit(_stop_pools)
 
 
 def _pooled(executor, kind, rows, settings):

@@ -2,8 +2,13 @@
 with their reason, cancel stops the pool. (Its speed is measured by scripts/bench.py, not here.)"""
 import io
 import multiprocessing
+import subprocess
+import sys
+import textwrap
+import time
 import zipfile
 from concurrent.futures import Future
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -16,6 +21,8 @@ from pingyi.jobs import services as jobs
 from pingyi.jobs.models import Job
 from pingyi.units.models import Unit
 from tests.conftest import user
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _archive(batch):
@@ -181,3 +188,33 @@ def test_builder_processes_do_not_run_the_servers_main_script_again(tmp_path):
     builders = set(done.stdout.split())
     ran = marks.read_text().split()
     assert builders and len(ran) == 2 and not builders & set(ran)  # the server and its fork server only
+
+
+def test_a_process_stopping_during_a_batch_cancels_its_queued_chunks_and_leaves_no_builder():
+    """A server process that stops while a batch's pool has work queued exits within a chunk's time, its
+    builder processes with it (before, the interpreter waited at exit for every queued chunk, the server killed
+    the process first, and the builders were left running)."""
+    script = textwrap.dedent("""
+        import time
+        from pingyi.documents import parallel
+        pool = parallel._pool(2)
+        chunks = [pool.submit(time.sleep, 0.5) for _ in range(60)]  # 15 s of queued work on two processes
+        chunks[0].result()
+        print(" ".join(str(pid) for pid in pool._processes), flush=True)
+    """)
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - started < 10
+    builders = [int(pid) for pid in done.stdout.split()]
+    deadline = time.monotonic() + 5
+    while any(_running(pid) for pid in builders) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert builders and not any(_running(pid) for pid in builders)
+
+
+def _running(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
