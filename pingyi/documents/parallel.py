@@ -25,7 +25,7 @@ import weakref
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from itertools import islice
-from multiprocessing import forkserver, spawn
+from multiprocessing import forkserver, spawn, util
 
 from flask import current_app
 
@@ -112,27 +112,36 @@ def built(kind, rows, n_units, build):
 
 
 _POOLS = weakref.WeakSet()  # the builder pools of the batches running in this process
+_STOPPING_IN = {}  # "pid": the process where _stop_pools is registered to run at exit
 
 
 def _pool(n):
     """A pool of `n` builder processes, stopped when this process stops (_stop_pools)."""
+    if _STOPPING_IN.get("pid") != os.getpid():  # once per process: a forked process has no finalizers
+        # A process started by multiprocessing (granian's workers) ends in multiprocessing's exit function, which
+        # runs the finalizers and then waits for its child processes (the builders). Any other process ends in
+        # threading's exit hooks, run in the reverse order of registration before any thread is joined: this runs
+        # before concurrent.futures.process's own (registered when it was imported), which waits for the pools.
+        util.Finalize(None, _stop_pools, args=(True,), exitpriority=10)
+        threading._register_atexit(_stop_pools, False)
+        _STOPPING_IN["pid"] = os.getpid()
     executor = ProcessPoolExecutor(n, mp_context=_context(), initializer=warm)
     _POOLS.add(executor)
     return executor
 
 
-def _stop_pools():
-    """When this process stops: cancel the chunks the running batches' pools have not started. Else
-    concurrent.futures waits at exit until every queued chunk is built, a server process told to stop is killed
-    first, and its builder processes are left running for good. The batch's job is taken up again by a server
-    when its lease runs out (pingyi.jobs)."""
+def _stop_pools(end_builders):
+    """When this process stops: stop the running batches' pools, their queued chunks cancelled, and with
+    `end_builders` their builder processes ended too (multiprocessing's exit function waits for them, and a
+    chunk laid out by LibreOffice takes seconds; concurrent.futures' own exit hook waits for the chunks being
+    built, and stops the builders itself). Else the process waits at exit until every chunk is built, the server
+    kills it first, and its builder processes are left running for good. The batch's job is taken up again by a
+    server when its lease runs out (pingyi.jobs)."""
     for executor in list(_POOLS):
+        builders = list((executor._processes or {}).values())  # shutdown() forgets them
         executor.shutdown(wait=False, cancel_futures=True)
-
-
-# threading's exit hooks run in the reverse order of registration, before the interpreter joins any thread:
-# registered after concurrent.futures.process's own (imported above), this runs before it waits for the pools.
-threading._register_atexit(_stop_pools)
+        for process in builders if end_builders else ():
+            process.terminate()
 
 
 def _pooled(executor, kind, rows, settings):

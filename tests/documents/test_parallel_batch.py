@@ -190,20 +190,32 @@ def test_builder_processes_do_not_run_the_servers_main_script_again(tmp_path):
     assert builders and len(ran) == 2 and not builders & set(ran)  # the server and its fork server only
 
 
-def test_a_process_stopping_during_a_batch_cancels_its_queued_chunks_and_leaves_no_builder():
+@pytest.mark.parametrize("process", ("a process", "a multiprocessing child (as granian's workers)"))
+def test_a_process_stopping_during_a_batch_cancels_its_queued_chunks_and_leaves_no_builder(process):
     """A server process that stops while a batch's pool has work queued exits within a chunk's time, its
-    builder processes with it (before, the interpreter waited at exit for every queued chunk, the server killed
-    the process first, and the builders were left running)."""
+    builder processes with it (before, it waited at exit for every queued chunk, the server killed it first, and
+    its builders were left running for good)."""
     script = textwrap.dedent("""
-        import time
+        import multiprocessing, sys, time
         from pingyi.documents import parallel
-        pool = parallel._pool(2)
-        chunks = [pool.submit(time.sleep, 0.5) for _ in range(60)]  # 15 s of queued work on two processes
-        chunks[0].result()
-        print(" ".join(str(pid) for pid in pool._processes), flush=True)
+
+        def batch():
+            global pool  # in use, as by a running batch's job
+            pool = parallel._pool(2)
+            chunks = [pool.submit(time.sleep, 0.5) for _ in range(60)]  # 15 s of queued work on two processes
+            chunks[0].result()
+            print(" ".join(str(pid) for pid in pool._processes), flush=True)
+
+        if sys.argv[1] == "child":
+            child = multiprocessing.get_context("fork").Process(target=batch)
+            child.start()
+            child.join()
+        else:
+            batch()
     """)
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-c", script, "child" if "child" in process else "main"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - started < 10
     builders = [int(pid) for pid in done.stdout.split()]
