@@ -8,6 +8,7 @@ import os
 import shutil
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from flask import g
@@ -312,6 +313,26 @@ def first_view(client, url, statements):
     statements.clear()
     assert client.get(url).status_code == 200
     return len(statements)
+
+
+def _stat(pid):
+    """The fields of /proc/<pid>/stat after the command's name (state, parent pid, …), or None: no such process."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def running(pid):
+    """Whether process `pid` exists and has not exited (Linux /proc; a zombie has exited)."""
+    fields = _stat(pid)
+    return fields is not None and fields[0] != "Z"
+
+
+def children(pid):
+    """The pids of the processes whose parent is `pid` (Linux /proc)."""
+    return {int(stat.parent.name) for stat in Path("/proc").glob("[0-9]*/stat")
+            if (fields := _stat(stat.parent.name)) is not None and fields[1] == str(pid)}
 
 
 def post_at_once(app, path, data, people):

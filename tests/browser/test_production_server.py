@@ -22,6 +22,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from tests.browser.conftest import demo_server, production
+from tests.conftest import children, running
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32" or not Path("/proc").is_dir(),
                                 reason="waitress serves on Windows; the processes are read from /proc")
@@ -46,23 +47,11 @@ def served(tmp_path_factory, demo_county):
         yield base, started[0], folder
 
 
-def _children(pid):
-    """The pids of the processes whose parent is `pid`."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.add(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            continue
-    return found
-
-
-def _request(base, method, path, body=None, headers=None):
-    """(status, headers, text) of one request on a new connection."""
+def _request(base, method, path, body=None, headers=None, **options):
+    """(status, headers, text) of one request on a new connection (`options`: http.client's, e.g. encode_chunked)."""
     parts = urlsplit(base)
     with closing(http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)) as connection:
-        connection.request(method, path, body=body, headers=headers or {})
+        connection.request(method, path, body=body, headers=headers or {}, **options)
         response = connection.getresponse()
         return response.status, response.headers, response.read().decode("utf-8", "replace")  # names in any case
 
@@ -96,7 +85,7 @@ def _spent(folder, code):
 
 def test_the_server_runs_two_worker_processes_and_answers(served):
     base, server, _ = served
-    assert len(_children(server.pid)) == 2
+    assert len(children(server.pid)) == 2
     status, _, text = _request(base, "GET", "/healthz")
     assert status == 200 and json.loads(text)["database"] == "ok"
 
@@ -136,14 +125,10 @@ def test_a_code_sent_twice_at_once_over_http_is_spent_once_and_a_head_spends_not
     assert sorted(outcomes) == [200, 410] and _spent(folder, code)
 
     # A body sent in chunks (no Content-Length) is read whole: the answer is saved once.
-    parts = urlsplit(base)
-    with closing(http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)) as connection:
-        encoded = urlencode(_answer(chunked_page)).encode()
-        connection.request("POST", f"/s/{chunked_code}", body=iter([encoded[:10], encoded[10:]]),
-                           headers={"Content-Type": "application/x-www-form-urlencoded"}, encode_chunked=True)
-        response = connection.getresponse()
-        text = response.read().decode()
-    assert response.status == 200 and "提交成功" in text and _spent(folder, chunked_code)
+    encoded = urlencode(_answer(chunked_page)).encode()
+    status, _, text = _request(base, "POST", f"/s/{chunked_code}", iter([encoded[:10], encoded[10:]]),
+                               {"Content-Type": "application/x-www-form-urlencoded"}, encode_chunked=True)
+    assert status == 200 and "提交成功" in text and _spent(folder, chunked_code)
 
 
 def test_a_document_batch_is_built_by_a_server_process_and_its_builders(served):
@@ -166,7 +151,7 @@ def test_a_document_batch_is_built_by_a_server_process_and_its_builders(served):
     assert archive.testzip() is None and "县公安局_整改承诺书_2026.docx" in letters
     assert "未生成的单位说明.txt" in archive.namelist()  # the units without a commitment yet
     # The job worker of each server process started the builders' fork server, where the batch gets its pool.
-    assert all(_children(worker) for worker in _children(server.pid))
+    assert all(children(worker) for worker in children(server.pid))
 
 
 def test_a_worker_that_dies_is_replaced_and_a_stopped_server_leaves_no_process(tmp_path_factory, demo_county):
@@ -174,23 +159,16 @@ def test_a_worker_that_dies_is_replaced_and_a_stopped_server_leaves_no_process(t
     with demo_server(tmp_path_factory.mktemp("respawn"), demo_county, SETTINGS, command=production,
                      started=started) as base:
         server = started[0]
-        workers = _children(server.pid)
+        workers = children(server.pid)
         os.kill(min(workers), signal.SIGKILL)
         deadline = time.monotonic() + 60
         # Replaced, and the new process has loaded the app (its job worker started the builders' fork server):
         # a process still loading it when told to stop is only killed after the 20 s it is given.
-        while not ((new := _children(server.pid) - workers) and all(_children(pid) for pid in new)):
+        while not ((new := children(server.pid) - workers) and all(children(pid) for pid in new)):
             assert time.monotonic() < deadline
             time.sleep(0.2)
-        assert len(_children(server.pid)) == 2 and _request(base, "GET", "/healthz")[0] == 200
-        everyone = _children(server.pid)
+        assert len(children(server.pid)) == 2 and _request(base, "GET", "/healthz")[0] == 200
+        everyone = children(server.pid)
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    assert not any(Path(f"/proc/{pid}").exists() and not _zombie(pid) for pid in everyone)
-
-
-def _zombie(pid):
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
+    assert not any(running(pid) for pid in everyone)

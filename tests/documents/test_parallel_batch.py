@@ -20,7 +20,7 @@ from pingyi.extensions import db
 from pingyi.jobs import services as jobs
 from pingyi.jobs.models import Job
 from pingyi.units.models import Unit
-from tests.conftest import user
+from tests.conftest import running, user
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -220,13 +220,6 @@ def test_a_process_stopping_during_a_batch_cancels_its_queued_chunks_and_leaves_
     assert time.monotonic() - started < 10
     builders = [int(pid) for pid in done.stdout.split()]
     deadline = time.monotonic() + 5
-    while any(_running(pid) for pid in builders) and time.monotonic() < deadline:
+    while any(running(pid) for pid in builders) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert builders and not any(_running(pid) for pid in builders)
-
-
-def _running(pid):
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    assert builders and not any(running(pid) for pid in builders)
